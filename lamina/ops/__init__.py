@@ -1,0 +1,29 @@
+"""Every op of Lamina, one file per family; each op's forward and backward side by side.
+
+    arithmetic.py  + - * / ** exp log sqrt abs sin cos clamp maximum where, comparisons
+    linear.py      matmul, linear
+    reduction.py   sum mean max min var std prod logsumexp argmax
+    shape.py       reshape permute expand cat stack split pad flip roll
+    indexing.py    x[i], index_select, gather, masked_fill
+    activation.py  step sigmoid tanh relu ... softmax log_softmax
+    loss.py        mse, cross-entropy and the other losses
+    conv.py        conv1d, conv2d, conv_transpose2d
+    pool.py        max/avg/adaptive pooling
+    resize.py      interpolate (nearest, bilinear)
+    normalization.py  batch_norm, layer_norm
+    regularization.py dropout
+    embedding.py   embedding
+"""
+from .activation import (elu, gelu, hardtanh, heaviside, leaky_relu, linear_activation, log_softmax, relu,
+                         selu, sigmoid, softmax, softplus, softsign, step, tanh)
+from .arithmetic import (abs, add, allclose, cast, clamp, clip, clone, cos, div, eq, exp, ge, gt, isfinite,
+                         isnan, le, log, log1p, logical_and, logical_not, logical_or, lt, maximum, minimum, mul,
+                         ne, neg, pow, sign, sin, sqrt, sub, where)
+from .indexing import gather, getitem, index_select, masked_fill
+from .linear import linear, matmul
+from .reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var)
+from .shape import (broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand, expand_as, flatten,
+                    flip, pad, permute, reshape, roll, split, squeeze, stack, swapaxes, transpose, unsqueeze, view)
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in
+           {"activation", "arithmetic", "indexing", "linear", "reduction", "shape"}]

@@ -1,0 +1,75 @@
+"""Small helpers shared by the ops: turning operands into tensors, undoing broadcasting, axes."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import is_grad_enabled
+from ..backend import DEFAULT_FLOAT, xp
+from ..tensor import Tensor
+
+recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph
+
+
+def constant(array) -> Tensor:
+    """Wrap an array saved by a forward pass as a Tensor outside the graph."""
+    return Tensor._wrap(array)
+
+
+def as_tensor(value, like: Tensor | None = None) -> Tensor:
+    """A Tensor for an operand. A Python scalar takes the dtype of a float (or, if it is an
+    integer, of an integer) tensor it meets, as in PyTorch: ``x32 * 2.0`` stays float32."""
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and isinstance(value, (int, float)):
+        kind = like.data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(value, float)):
+            return Tensor._wrap(xp.asarray(value, dtype=like.data.dtype))
+    return Tensor(value)
+
+
+def promote(a, b):
+    """Operands as tensors of one dtype family: an integer or bool operand joins the float one."""
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    b = as_tensor(b, a)
+    da, db = a.data.dtype, b.data.dtype
+    if da is db or da == db:
+        return a, b
+    if da.kind == "f" and db.kind != "f":
+        b = Tensor._wrap(b.data.astype(da))
+    elif db.kind == "f" and da.kind != "f":
+        a = Tensor._wrap(a.data.astype(db))
+    return a, b
+
+
+def broadcast_shapes(op: str, *shapes) -> tuple:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast") from None
+
+
+def sum_to(grad: Tensor, shape: tuple) -> Tensor:
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the adjoint of ``broadcast_to``)."""
+    if grad.shape == shape:
+        return grad
+    from .shape import SumTo
+
+    return SumTo.apply(grad, shape=shape)
+
+
+def normalize_axis(axis, ndim: int, op: str = "op"):
+    """``dim``/``axis`` as a tuple of non-negative ints, or None for all axes."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"{op}: dim {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % max(ndim, 1))
+    return tuple(out)
+
+
+def pick_axis(dim, axis):
+    """PyTorch says ``dim``, NumPy says ``axis``: accept either."""
+    return axis if dim is None else dim

@@ -1,0 +1,357 @@
+"""``Tensor``: an n-dimensional array that remembers how it was made.
+
+A Tensor holds ``data`` (an array of the backend, NumPy by default), an optional ``grad`` and, when
+it was computed from tensors that require gradients, ``_ctx``: the ``Function`` that made it. The
+arithmetic operators and methods below are thin: the maths of every op, with its derivative, lives
+in ``lamina/ops/``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd
+from .backend import DEFAULT_FLOAT, is_floating, xp
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # so that ndarray @ Tensor calls Tensor.__rmatmul__
+    _xp = xp
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self._retains_grad = False
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _wrap(cls, array):
+        """A Tensor around ``array`` as it is: no copy, no dtype conversion (used by the ops)."""
+        t = object.__new__(Tensor)
+        t.data = array if isinstance(array, np.ndarray) else xp.asarray(array)
+        t.grad = None
+        t._requires_grad = False
+        t._ctx = None
+        t._retains_grad = False
+        return t
+
+    # ---- gradients ---------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool):
+        if flag and not is_floating(self.data.dtype):
+            raise TypeError(
+                f"only floating-point tensors can require gradients, this one has dtype {self.data.dtype}")
+        if not flag and self._ctx is not None:
+            raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use .detach()")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        self.requires_grad = flag
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
+        self._retains_grad = True
+
+    def backward(self, grad=None, retain_graph=False, create_graph=False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``grad`` is the upstream gradient (required unless self holds one element);
+        ``retain_graph`` keeps the graph for another backward; ``create_graph`` records the backward
+        pass so that gradients can be differentiated again.
+        """
+        autograd.run_backward([self], [grad], retain_graph or create_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory)."""
+        return Tensor._wrap(self.data)
+
+    def detach_(self) -> Tensor:
+        self._ctx = None
+        self._requires_grad = False
+        return self
+
+    # ---- array facts -------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size_(self) -> int:  # pragma: no cover - alias kept for NumPy users
+        return self.data.size
+
+    def size(self, dim=None):
+        """Shape (PyTorch's ``size()``), or the length of one dimension."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def T(self) -> Tensor:
+        return _ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self) -> Tensor:
+        return _ops.transpose(self, -2, -1)
+
+    def t(self) -> Tensor:
+        return self.T
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted, this one has shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("numpy(): the tensor requires grad; call .detach().numpy() to leave the graph")
+        return np.asarray(self.data)
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def astype(self, dtype) -> Tensor:
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        return _ops.cast(self, dtype)
+
+    def to(self, dtype) -> Tensor:
+        return self.astype(dtype)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        return self.astype(np.int64)
+
+    def int(self) -> Tensor:
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.astype(np.bool_)
+
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.data, dtype=dtype)
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(np.asarray(self.data), separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if self.data.dtype != DEFAULT_FLOAT and self.data.dtype != np.int64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ---- in-place updates (outside the graph: parameter updates, initialisation) -------------
+    def _check_inplace(self, what):
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"{what}: in-place change of a tensor that requires grad; wrap it in lm.no_grad() "
+                "or change .data")
+
+    def __setitem__(self, index, value):
+        self._check_inplace("__setitem__")
+        self.data[_unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    def zero_(self) -> Tensor:
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def copy_(self, other) -> Tensor:
+        self._check_inplace("copy_")
+        self.data[...] = other.data if isinstance(other, Tensor) else other
+        return self
+
+    def add_(self, other, alpha=1.0) -> Tensor:
+        self._check_inplace("add_")
+        other = other.data if isinstance(other, Tensor) else other
+        self.data += other if alpha == 1.0 else alpha * other
+        return self
+
+    def sub_(self, other, alpha=1.0) -> Tensor:
+        return self.add_(other, -alpha)
+
+    def mul_(self, other) -> Tensor:
+        self._check_inplace("mul_")
+        self.data *= other.data if isinstance(other, Tensor) else other
+        return self
+
+    # ---- arithmetic --------------------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    # comparisons give boolean tensors and no gradient
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+
+def _as_array(data, dtype=None):
+    """Convert user data to an array: Python floats and float64 input become float32 unless asked."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return xp.asarray(data, dtype=np.dtype(dtype))
+    array = xp.asarray(data)
+    if array.dtype == np.float64:
+        array = array.astype(DEFAULT_FLOAT)
+    elif array.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype}")
+    return array
+
+
+def _unwrap_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+from . import ops as _ops  # noqa: E402  (the ops need the Tensor class defined above)
+
+_METHODS = """sum mean max min var std prod logsumexp argmax argmin amax amin norm
+reshape view flatten permute transpose swapaxes squeeze unsqueeze expand expand_as broadcast_to split chunk
+flip roll exp log log1p sqrt abs sin cos clamp clip sigmoid tanh relu softmax log_softmax matmul
+index_select gather masked_fill maximum minimum pow add sub mul div neg sign isnan isfinite""".split()
+for _name in _METHODS:
+    setattr(Tensor, _name, getattr(_ops, _name))
+Tensor.where = lambda self, condition, other: _ops.where(condition, self, other)
