@@ -15,6 +15,7 @@ import functools
 import threading
 
 _state = threading.local()
+Tensor = None  # set by lamina.tensor once the class exists (the engine and the class need each other)
 
 
 def is_grad_enabled() -> bool:
@@ -87,17 +88,14 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        from .tensor import Tensor
-
-        fn = cls.__new__(cls)
-        out = fn.forward(*[t.data for t in inputs], **params)
-        result = Tensor._wrap(out)
+        fn = object.__new__(cls)
+        result = Tensor._wrap(fn.forward(*[t.data for t in inputs], **params))
         if getattr(_state, "enabled", True):
             for t in inputs:
-                if t.requires_grad:
+                if t._requires_grad:
                     fn.inputs = inputs
                     fn.freed = False
-                    result.requires_grad = True
+                    result._requires_grad = True
                     result._ctx = fn
                     break
         return result
@@ -139,14 +137,12 @@ def _topological_order(roots):
 
 
 def _check_grad(tensor, grad):
-    from .tensor import Tensor
-
     if grad is None:
         if tensor.data.size != 1:
             raise ValueError(
                 f"backward: grad can be implicitly created only for a scalar output, "
                 f"but the output has shape {tensor.shape}; pass grad= of that shape")
-        return Tensor._wrap(tensor.data.dtype.type(1) + 0 * tensor.data)
+        return Tensor._wrap(tensor._xp.ones_like(tensor.data))
     grad = grad if isinstance(grad, Tensor) else Tensor._wrap(tensor._xp.asarray(grad, dtype=tensor.dtype))
     if grad.shape != tensor.shape:
         raise ValueError(f"backward: grad has shape {grad.shape}, expected the output's shape {tensor.shape}")
@@ -167,16 +163,16 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
     grads = [_check_grad(o, g) for o, g in zip(outputs, grads)]
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     results = [None] * (len(inputs) if inputs is not None else 0)
-    pending = {}
+    pending, leaves = {}, {}
     for out, g in zip(outputs, grads):
-        _accumulate(pending, out, g)
+        _accumulate(pending, out, g, create_graph)
 
     previous = is_grad_enabled()
     _set_grad_enabled(create_graph)
     try:
         for out in outputs:
             if out._ctx is None:
-                _deliver(out, pending.pop(id(out), None), wanted, results)
+                leaves[id(out)] = out
         for tensor in _topological_order(outputs):
             grad = pending.pop(id(tensor), None)
             if grad is None:
@@ -190,22 +186,29 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
                     "pass retain_graph=True to the first backward() to keep it")
             input_grads = fn.backward(grad)
             for parent, g in zip(fn.inputs, input_grads):
-                if g is None or not parent.requires_grad:
+                if g is None or not parent._requires_grad:
                     continue
+                _accumulate(pending, parent, g, create_graph)
                 if parent._ctx is None:
-                    _deliver(parent, g, wanted, results)
-                else:
-                    _accumulate(pending, parent, g)
+                    leaves[id(parent)] = parent
             if not retain_graph:
                 fn.release()
+        for key, leaf in leaves.items():
+            _deliver(leaf, pending.pop(key, None), wanted, results)
     finally:
         _set_grad_enabled(previous)
     return results
 
 
-def _accumulate(pending, tensor, grad):
+def _accumulate(pending, tensor, grad, create_graph):
+    """Sum the gradients reaching one tensor (a tensor used twice gets both contributions)."""
     key = id(tensor)
-    pending[key] = grad if key not in pending else pending[key] + grad
+    if key not in pending:
+        pending[key] = grad
+    elif create_graph:
+        pending[key] = pending[key] + grad
+    else:
+        pending[key] = type(grad)._wrap(pending[key].data + grad.data)
 
 
 def _deliver(tensor, grad, wanted, results):
@@ -231,8 +234,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Like ``torch.autograd.grad``: with ``create_graph=True`` the results are themselves
     differentiable, which gives second derivatives and Hessian-vector products.
     """
-    from .tensor import Tensor
-
     single_input = isinstance(inputs, Tensor)
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if single_input else list(inputs)

@@ -21,7 +21,7 @@ def _as_float64(inputs):
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            t = Tensor._wrap(np.array(x.data, dtype=np.float64))
+            t = Tensor._wrap(np.array(x.data, dtype=np.float64, order="K"))  # keeps a strided layout
             t.requires_grad = x.requires_grad
             out.append(t)
         else:
@@ -57,15 +57,14 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     for k, (x, a) in enumerate(zip(wrt, analytic)):
         a = np.zeros(x.shape) if a is None else np.asarray(a.data, dtype=np.float64)
         numeric = np.zeros(x.shape)
-        flat, num = x.data.reshape(-1), numeric.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
+        for i in np.ndindex(x.shape):
+            original = x.data[i]
+            x.data[i] = original + eps
             plus = scalar_of_output()
-            flat[i] = original - eps
+            x.data[i] = original - eps
             minus = scalar_of_output()
-            flat[i] = original
-            num[i] = (plus - minus) / (2 * eps)
+            x.data[i] = original
+            numeric[i] = (plus - minus) / (2 * eps)
         error = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
             worst = np.unravel_index(np.argmax(error), x.shape)

@@ -246,6 +246,20 @@ class Tensor:
         self.data *= other.data if isinstance(other, Tensor) else other
         return self
 
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        self._check_inplace("div_")
+        self.data /= other.data if isinstance(other, Tensor) else other
+        return self
+
     # ---- arithmetic --------------------------------------------------------------------------
     def __add__(self, other):
         return _ops.add(self, other)
@@ -322,6 +336,9 @@ class Tensor:
 
     def __or__(self, other):
         return _ops.logical_or(self, other)
+
+
+autograd.Tensor = Tensor
 
 
 def _as_array(data, dtype=None):

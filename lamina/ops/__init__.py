@@ -25,5 +25,7 @@ from .reduction import (amax, amin, argmax, argmin, logsumexp, max, mean, min, n
 from .shape import (broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand, expand_as, flatten,
                     flip, pad, permute, reshape, roll, split, squeeze, stack, swapaxes, transpose, unsqueeze, view)
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in
-           {"activation", "arithmetic", "indexing", "linear", "reduction", "shape"}]
+import types as _types
+
+__all__ = [_name for _name, _obj in list(globals().items())
+           if not _name.startswith("_") and not isinstance(_obj, _types.ModuleType)]

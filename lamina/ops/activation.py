@@ -148,9 +148,22 @@ class GELU(Function):
             t = inner.tanh()
             d_inner = (1 + 3 * 0.044715 * x * x) * _SQRT_2_OVER_PI
             return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner),)
-        cdf = constant(_normal_cdf(x.data))
-        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
-        return (g * (cdf + x * pdf),)
+        cdf = NormalCDF.apply(x) if recording() else constant(_normal_cdf(x.data))
+        return (g * (cdf + x * _normal_pdf(x)),)
+
+
+class NormalCDF(Function):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2;  Phi'(x) = e^(-x^2/2) / sqrt(2 pi)."""
+
+    def forward(self, x):
+        return _normal_cdf(x)
+
+    def backward(self, g):
+        return (g * _normal_pdf(self.inputs[0]),)
+
+
+def _normal_pdf(x):
+    return (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)

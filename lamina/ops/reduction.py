@@ -26,9 +26,10 @@ class Sum(Function):
 
     def backward(self, g):
         shape = self.inputs[0].shape
-        if not self.keepdim:
-            g = g.reshape(_kept_shape(shape, self.axes))
-        return (g.expand(shape),)
+        kept = g.shape if self.keepdim else _kept_shape(shape, self.axes)
+        if not recording():
+            return (constant(xp.broadcast_to(g.data.reshape(kept), shape)),)
+        return (g.reshape(kept).expand(shape),)
 
 
 class Extreme(Function):
@@ -110,7 +111,7 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     if x.data.dtype.kind != "f":
         raise TypeError(f"mean: input dtype must be floating point, got {x.dtype}")
     count = x.data.size if axes is None else int(xp.prod([x.shape[a] for a in axes]))
-    return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / max(count, 1))
+    return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / count if count else float("nan"))
 
 
 def _extreme(x, dim, keepdim, axis, reduce, arg_reduce, other, binary):

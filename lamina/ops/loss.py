@@ -1,0 +1,469 @@
+"""Loss functions, PyTorch's names and semantics, each with ``reduction='none' | 'mean' | 'sum'``.
+
+    mse_loss            (x - y)^2
+    l1_loss             |x - y|
+    huber_loss          0.5 d^2 if |d| < delta else delta (|d| - delta/2)
+    smooth_l1_loss      huber_loss / beta
+    binary_cross_entropy               -w [y ln x + (1 - y) ln(1 - x)]   (each log clamped at -100)
+    binary_cross_entropy_with_logits   max(x, 0) - x y + ln(1 + e^-|x|)  (stable for any x)
+    cross_entropy       -w_y log_softmax(x)_y, with ignore_index and label smoothing, or soft targets
+    nll_loss            -w_y x_y on log-probabilities
+    kl_div              y (ln y - x) on log-probabilities x
+
+The everyday cases are fused into one Function whose first-order backward is plain array maths:
+cross-entropy's gradient is (softmax(x) - onehot(y)) / N, written without building the one-hot.
+When a graph of the backward is recorded (``create_graph=True``) the same gradient is built from
+differentiable ops instead, so the losses can be differentiated twice.
+"""
+from __future__ import annotations
+
+import warnings
+
+from ..autograd import Function
+from ..backend import xp
+from ..tensor import Tensor
+from ._util import as_tensor, broadcast_shapes, constant, recording, sum_to
+from .activation import log_softmax, sigmoid, softmax, softplus
+from .arithmetic import log, where
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(op, reduction, extra=()):
+    if reduction not in _REDUCTIONS + tuple(extra):
+        allowed = ", ".join(repr(r) for r in _REDUCTIONS + tuple(extra))
+        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _reduce_array(loss, reduction):
+    """The forward-side reduction of a fused loss, and the scale its gradient carries."""
+    if reduction == "none":
+        return loss, 1.0
+    if reduction == "sum":
+        return xp.asarray(loss.sum()), 1.0
+    return xp.asarray(loss.mean()), 1.0 / max(loss.size, 1)
+
+
+def _pair(op, input, target):
+    """Input and target as tensors of one float dtype, checked to broadcast (warned when they differ)."""
+    input, target = as_tensor(input), as_tensor(target, like=None)
+    if target.dtype != input.dtype and input.dtype.kind == "f":
+        target = target.astype(input.dtype)
+    if input.shape != target.shape:
+        broadcast_shapes(op, input.shape, target.shape)
+        warnings.warn(f"{op}: target shape {target.shape} differs from input shape {input.shape}; they are "
+                      "broadcast together, which is rarely intended", UserWarning, stacklevel=3)
+    return input, target
+
+
+# ---- regression losses -----------------------------------------------------------------------
+class MSELoss(Function):
+    """reduce((a - b)^2);  d/da = 2 (a - b) g * scale,  d/db = -d/da (scale = 1/n for the mean)."""
+
+    def forward(self, a, b, reduction):
+        self.diff = a - b
+        loss, self.scale = _reduce_array(self.diff * self.diff, reduction)
+        return loss
+
+    def backward(self, g):
+        a, b = self.inputs
+        diff = a - b if recording() else constant(self.diff)
+        grad = g * diff * (2.0 * self.scale)
+        return (sum_to(grad, a.shape) if a.requires_grad else None,
+                sum_to(-grad, b.shape) if b.requires_grad else None)
+
+
+def mse_loss(input, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error: reduce((input - target)^2)."""
+    _check_reduction("mse_loss", reduction)
+    input, target = _pair("mse_loss", input, target)
+    return MSELoss.apply(input, target, reduction=reduction)
+
+
+def l1_loss(input, target, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: reduce(|input - target|); the gradient is sign(input - target)."""
+    _check_reduction("l1_loss", reduction)
+    input, target = _pair("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def _huber(diff: Tensor, delta: float) -> Tensor:
+    """0.5 d^2 where |d| < delta, delta (|d| - delta/2) elsewhere: quadratic near 0, linear far out."""
+    size = diff.abs()
+    inside = constant((size.data < delta).astype(diff.dtype))
+    return inside * (0.5 * diff * diff) + (1 - inside) * (delta * (size - 0.5 * delta))
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss: 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), with d = input - target."""
+    _check_reduction("huber_loss", reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    input, target = _pair("huber_loss", input, target)
+    return _reduce(_huber(input - target, delta), reduction)
+
+
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1: 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta (= huber / beta; L1 when beta = 0)."""
+    _check_reduction("smooth_l1_loss", reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    input, target = _pair("smooth_l1_loss", input, target)
+    diff = input - target
+    return _reduce(diff.abs() if beta == 0 else _huber(diff, beta) * (1.0 / beta), reduction)
+
+
+# ---- binary classification -------------------------------------------------------------------
+class BinaryCrossEntropy(Function):
+    """-[y max(ln x, -100) + (1 - y) max(ln(1 - x), -100)];
+    d/dx = (x - y) / max(x (1 - x), 1e-12)  (PyTorch's form),  d/dy = ln(1 - x) - ln x (clamped)."""
+
+    def forward(self, x, y, reduction):
+        self.log_x = xp.maximum(xp.log(x), -100)
+        self.log_1mx = xp.maximum(xp.log1p(-x), -100)
+        loss, self.scale = _reduce_array(-(y * self.log_x + (1 - y) * self.log_1mx), reduction)
+        return loss
+
+    def backward(self, g):
+        x, y = self.inputs
+        gx = gy = None
+        if x.requires_grad:
+            gx = g * (x - y) / (x * (1 - x)).clamp(min=1e-12) * self.scale
+        if y.requires_grad:
+            if recording():
+                gy = g * (log(1 - x).clamp(min=-100) - log(x).clamp(min=-100)) * self.scale
+            else:
+                gy = g * constant(self.log_1mx - self.log_x) * self.scale
+        return gx, gy
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
+    """-w [t ln x + (1 - t) ln(1 - x)] for probabilities x in [0, 1]; logs clamped at -100 as PyTorch."""
+    _check_reduction("binary_cross_entropy", reduction)
+    input, target = as_tensor(input), as_tensor(target).astype(as_tensor(input).dtype)
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy: target shape {target.shape} must equal input shape {input.shape}")
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError("binary_cross_entropy: input values must lie in [0, 1] (probabilities; "
+                         "use binary_cross_entropy_with_logits for raw scores)")
+    if weight is None:
+        return BinaryCrossEntropy.apply(input, target, reduction=reduction)
+    loss = BinaryCrossEntropy.apply(input, target, reduction="none") * _broadcast_weight(
+        "binary_cross_entropy", weight, input)
+    return _reduce(loss, reduction)
+
+
+def _broadcast_weight(op, weight, input):
+    weight = as_tensor(weight).astype(input.dtype)
+    if broadcast_shapes(op, weight.shape, input.shape) != input.shape:
+        raise ValueError(f"{op}: weight shape {weight.shape} does not broadcast to input shape {input.shape}")
+    return weight
+
+
+class BCEWithLogits(Function):
+    """l = (1 - y) x + L (ln(1 + e^-|x|) + max(-x, 0)),  L = 1 + (p - 1) y  (p = pos_weight, L = 1 without);
+    dl/dx = (1 - y) - L sigmoid(-x)  (= sigmoid(x) - y when p = 1),  dl/dy = -x + (p - 1) softplus(-x),
+    dl/dp = y softplus(-x)."""
+
+    def forward(self, x, y, *pos_weight, reduction):
+        self.softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)  # ln(1 + e^-x), stable
+        if pos_weight:
+            loss = (1 - y) * x + (1 + (pos_weight[0] - 1) * y) * self.softplus_neg
+        else:
+            loss = (1 - y) * x + self.softplus_neg
+        loss, self.scale = _reduce_array(loss, reduction)
+        return loss
+
+    def backward(self, g):
+        x, y = self.inputs[:2]
+        p = self.inputs[2] if len(self.inputs) == 3 else None
+        g = g * self.scale if self.scale != 1.0 else g
+        sp_neg = softplus(-x) if recording() else constant(self.softplus_neg)
+        gx = gy = gp = None
+        if x.requires_grad:
+            if p is None:
+                gx = sum_to(g * (sigmoid(x) - y), x.shape)
+            else:
+                gx = sum_to(g * ((1 - y) - (1 + (p - 1) * y) * sigmoid(-x)), x.shape)
+        if y.requires_grad:
+            gy = sum_to(g * (-x if p is None else (p - 1) * sp_neg - x), y.shape)
+        if p is not None and p.requires_grad:
+            gp = sum_to(g * y * sp_neg, p.shape)
+        return (gx, gy) if p is None else (gx, gy, gp)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable formula: max(x, 0) - x t + ln(1 + e^-|x|).
+
+    ``pos_weight`` (broadcast along the last, class, dimension) multiplies the positive term."""
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(op, reduction)
+    input = as_tensor(input)
+    target = as_tensor(target).astype(input.dtype)
+    if target.shape != input.shape:
+        raise ValueError(f"{op}: target shape {target.shape} must equal input shape {input.shape}")
+    extra = ()
+    if pos_weight is not None:
+        extra = (_broadcast_weight(op, pos_weight, input),)
+    if weight is None:
+        return BCEWithLogits.apply(input, target, *extra, reduction=reduction)
+    loss = BCEWithLogits.apply(input, target, *extra, reduction="none") * _broadcast_weight(op, weight, input)
+    return _reduce(loss, reduction)
+
+
+# ---- class-index targets: cross-entropy and nll ---------------------------------------------
+class _Targets:
+    """Class-index targets of 2-D (M, C) scores, prepared once for the forward and the backward.
+
+    ``rows``/``labels`` index the target entries (an ignored label is replaced by 0),
+    ``valid`` is None when nothing is ignored, ``coef`` the per-row weight w_y (0 where ignored,
+    None when all are 1), ``total`` the divisor of the mean (sum of coef)."""
+
+    __slots__ = ("rows", "labels", "valid", "coef", "total", "weight")
+
+    def __init__(self, op, labels, num_classes, weight, ignore_index, shape):
+        labels = labels.reshape(-1)
+        low, high = (int(labels.min()), int(labels.max())) if labels.size else (0, 0)
+        valid = None
+        if low < 0 or high >= num_classes:
+            valid = labels != ignore_index
+            bad = labels[valid & ((labels < 0) | (labels >= num_classes))]
+            if bad.size:
+                raise ValueError(f"{op}: target class {int(bad[0])} is out of range for {num_classes} classes "
+                                 f"(input shape {shape}; ignore_index={ignore_index})")
+            labels = labels * valid
+        elif low <= ignore_index <= high:
+            valid = labels != ignore_index
+            if valid.all():
+                valid = None
+        self.rows = xp.arange(labels.size)
+        self.labels, self.valid, self.weight = labels, valid, weight
+        coef = None
+        if weight is not None:
+            coef = weight[labels]
+            if valid is not None:
+                coef = coef * valid
+        elif valid is not None:
+            coef = valid.astype(weight.dtype if weight is not None else xp.float64)
+        self.coef = coef
+        self.total = labels.size if coef is None else float(coef.sum())
+
+
+def _mean_scale(targets, reduction):
+    if reduction != "mean":
+        return 1.0
+    return 1.0 / targets.total if targets.total else float("nan")
+
+
+def _row_gradient_scale(g, scale, reduction):
+    """The upstream gradient as a column (M, 1) for 'none', else a scalar; times the mean's scale."""
+    return g.reshape(-1, 1) * scale if reduction == "none" else g * scale
+
+
+class CrossEntropy(Function):
+    """log_softmax + nll fused over the rows of (M, C) logits, class-index targets y.
+
+    loss_i = (1 - e) w_y (lse_i - x_iy) + (e / C) sum_c w_c (lse_i - x_ic)   (0 when y_i is ignored)
+    dloss_i/dx_i = (1 - e) w_y (p_i - onehot_y) + (e / C) (W p_i - w),   p = softmax(x_i), W = sum_c w_c.
+    The mean divides by sum_i w_{y_i} over the rows not ignored (PyTorch's weighted mean).
+    """
+
+    def forward(self, x, targets, smoothing, reduction):
+        self.targets, self.smoothing, self.reduction = targets, smoothing, reduction
+        t = targets
+        shifted = x - x.max(axis=1, keepdims=True)
+        self.e = xp.exp(shifted)
+        self.s = self.e.sum(axis=1, keepdims=True)
+        log_s = xp.log(self.s)
+        loss = log_s[:, 0] - shifted[t.rows, t.labels]
+        if t.coef is not None:
+            loss *= t.coef
+        if smoothing:
+            c = x.shape[1]
+            if t.weight is None:
+                smooth = c * log_s[:, 0] - shifted.sum(axis=1)
+            else:
+                smooth = t.weight.sum() * log_s[:, 0] - shifted @ t.weight
+            if t.valid is not None:
+                smooth *= t.valid
+            loss = (1 - smoothing) * loss + (smoothing / c) * smooth
+        self.scale = _mean_scale(t, reduction)
+        if reduction == "none":
+            return loss
+        return xp.asarray(loss.sum() * self.scale, dtype=x.dtype)
+
+    def _coefficients(self, dtype):
+        """(a, b): per-row factor of p and per-row factor of the one-hot, as arrays or scalars."""
+        t, e, c = self.targets, self.smoothing, self.e.shape[1]
+        hot = (1 - e) if t.coef is None else (1 - e) * t.coef
+        if not e:
+            return hot, hot
+        weight_total = c if t.weight is None else float(t.weight.sum())
+        smooth = e / c if t.valid is None else (e / c) * t.valid.astype(dtype)
+        return hot + smooth * weight_total, hot
+
+    def backward(self, g):
+        t, e = self.targets, self.smoothing
+        dtype = self.e.dtype
+        p_coef, hot_coef = self._coefficients(dtype)
+        smooth = 0.0
+        if e:
+            smooth = e / self.e.shape[1] if t.valid is None else (e / self.e.shape[1]) * t.valid.astype(dtype)
+        if recording():
+            return (self._recorded_backward(g, p_coef, hot_coef, smooth),)
+        row_g = g.data.reshape(-1) * self.scale if self.reduction == "none" else g.data * self.scale
+        p_factor = row_g * p_coef
+        p_factor = p_factor[:, None] if xp.ndim(p_factor) else p_factor
+        grad = self.e * (p_factor / self.s)
+        grad[t.rows, t.labels] -= row_g * hot_coef
+        if e:
+            smooth_row = row_g * smooth
+            weight = xp.ones(grad.shape[1], dtype) if t.weight is None else t.weight
+            grad -= (smooth_row[:, None] if xp.ndim(smooth_row) else smooth_row) * weight
+        return (constant(grad.astype(dtype, copy=False)),)
+
+    def _recorded_backward(self, g, p_coef, hot_coef, smooth):
+        """The same gradient from differentiable ops (for create_graph=True)."""
+        t = self.targets
+        x = self.inputs[0]
+        m, c = x.shape
+        column = xp.broadcast_to(xp.asarray(p_coef, dtype=x.dtype), (m,)).reshape(m, 1)
+        target_part = xp.zeros((m, c), dtype=x.dtype)
+        target_part[t.rows, t.labels] = hot_coef
+        if self.smoothing:
+            weight = xp.ones(c, x.dtype) if t.weight is None else t.weight
+            target_part += xp.broadcast_to(xp.asarray(smooth, dtype=x.dtype), (m,))[:, None] * weight
+        row_g = _row_gradient_scale(g, self.scale, self.reduction)
+        return row_g * (softmax(x, 1) * constant(column) - constant(target_part))
+
+
+class NLLLoss(Function):
+    """loss_i = -w_y x_{i,y} on (M, C) log-probabilities;  dloss_i/dx_ic = -w_y [c = y_i]."""
+
+    def forward(self, x, targets, reduction):
+        self.targets, self.reduction = targets, reduction
+        loss = -x[targets.rows, targets.labels]
+        if targets.coef is not None:
+            loss = loss * targets.coef
+        self.scale = _mean_scale(targets, reduction)
+        if reduction == "none":
+            return loss
+        return xp.asarray(loss.sum() * self.scale, dtype=x.dtype)
+
+    def backward(self, g):
+        t = self.targets
+        x = self.inputs[0]
+        picked = xp.zeros(x.shape, dtype=x.dtype)
+        picked[t.rows, t.labels] = -1.0 if t.coef is None else -t.coef
+        return (_row_gradient_scale(g, self.scale, self.reduction) * constant(picked),)
+
+
+def _class_scores(op, input, target, weight, ignore_index):
+    """Scores as (M, C) rows, the prepared targets, and the shape of the unreduced loss."""
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
+    if target.dtype.kind not in "iu":
+        raise ValueError(f"{op}: class targets must be integers, got dtype {target.dtype}")
+    num_classes = input.shape[0 if input.ndim == 1 else 1]
+    expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+    if target.shape != expected:
+        raise ValueError(f"{op}: input of shape {input.shape} needs class targets of shape {expected}, "
+                         f"got {target.shape}")
+    if input.ndim == 1:
+        rows = input.reshape(1, num_classes)
+    elif input.ndim == 2:
+        rows = input
+    else:
+        rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, num_classes)
+    weight = _class_weight(op, weight, num_classes, input.dtype)
+    targets = _Targets(op, target.data, num_classes, weight, ignore_index, input.shape)
+    return rows, targets, expected
+
+
+def _class_weight(op, weight, num_classes, dtype):
+    if weight is None:
+        return None
+    weight = as_tensor(weight).data
+    if weight.shape != (num_classes,):
+        raise ValueError(f"{op}: weight must have shape ({num_classes},) (one per class), got {weight.shape}")
+    return weight.astype(dtype, copy=False)
+
+
+def _unflatten(loss, reduction, shape):
+    return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
+
+
+def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) against class indices
+    (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c."""
+    _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    input, target = as_tensor(input), as_tensor(target)
+    if input.dtype.kind != "f":
+        raise ValueError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
+    if target.dtype.kind == "f":
+        return _cross_entropy_soft(input, target, weight, reduction, label_smoothing)
+    rows, targets, shape = _class_scores("cross_entropy", input, target, weight, ignore_index)
+    loss = CrossEntropy.apply(rows, targets=targets, smoothing=float(label_smoothing), reduction=reduction)
+    return _unflatten(loss, reduction, shape)
+
+
+def _cross_entropy_soft(input, target, weight, reduction, smoothing):
+    """Probability targets: -sum_c w_c t_c log_softmax(x)_c; the mean divides by the number of rows."""
+    if target.shape != input.shape:
+        raise ValueError(f"cross_entropy: probability targets must have the input's shape {input.shape}, "
+                         f"got {target.shape}")
+    class_dim = 0 if input.ndim == 1 else 1
+    num_classes = input.shape[class_dim]
+    target = target.astype(input.dtype)
+    if smoothing:
+        target = target * (1 - smoothing) + smoothing / num_classes
+    terms = log_softmax(input, class_dim) * target
+    w = _class_weight("cross_entropy", weight, num_classes, input.dtype)
+    if w is not None:
+        terms = terms * constant(w.reshape((num_classes,) + (1,) * (input.ndim - 1 - class_dim)))
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    total = -terms.sum()
+    if reduction == "sum":
+        return total
+    rows = input.data.size // num_classes if num_classes else 0
+    return total * (1.0 / rows if rows else float("nan"))
+
+
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` (C), (N, C) or (N, C, d1, ...) at the
+    class indices ``target``: -w_y input_y, mean weighted by w_y (ignored targets count for nothing)."""
+    _check_reduction("nll_loss", reduction)
+    input, target = as_tensor(input), as_tensor(target)
+    rows, targets, shape = _class_scores("nll_loss", input, target, weight, ignore_index)
+    return _unflatten(NLLLoss.apply(rows, targets=targets, reduction=reduction), reduction, shape)
+
+
+# ---- distributions ---------------------------------------------------------------------------
+def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence with ``input`` = log q: t (ln t - input), or e^t (t - input) when
+    ``log_target``; 0 where t = 0. 'batchmean' divides the sum by the batch size (the true KL)."""
+    _check_reduction("kl_div", reduction, extra=("batchmean",))
+    input, target = as_tensor(input), as_tensor(target)
+    target = target.astype(input.dtype)
+    broadcast_shapes("kl_div", input.shape, target.shape)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target.data > 0
+        safe = where(positive, target, constant(xp.ones((), input.dtype)))
+        loss = target * (log(safe) * constant(positive.astype(input.dtype))) - target * input
+    if reduction == "batchmean":
+        batch = input.shape[0] if input.ndim else 1
+        return loss.sum() * (1.0 / batch)
+    return _reduce(loss, reduction)

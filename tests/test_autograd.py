@@ -1,0 +1,174 @@
+"""The autograd engine: ordering, accumulation, graph lifetime, grad modes, higher order."""
+import numpy as np
+import pytest
+
+import lamina as lm
+from conftest import leaf
+
+
+def test_chain_rule_on_a_small_expression():
+    x = leaf([2.0])
+    y = leaf([3.0])
+    z = (x * y + x.exp()) * y          # dz/dx = y (y + e^x), dz/dy = 2xy + e^x
+    z.backward(lm.ones(1, dtype=np.float64))
+    assert np.isclose(x.grad.item(), 3 * (3 + np.exp(2)))
+    assert np.isclose(y.grad.item(), 2 * 2 * 3 + np.exp(2))
+
+
+def test_a_chain_of_100000_ops_backpropagates_without_recursion_error():
+    x = lm.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_gradients_accumulate_over_uses_and_over_backward_calls():
+    x = leaf([1.0, 2.0])
+    (x * x + x).sum().backward()       # 2x + 1
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 5.0])
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 8.0])
+
+
+def test_diamond_graph_sums_both_paths():
+    x = leaf(1.5)
+    a = x * 2
+    b = a.exp() + a.sin()              # d/dx = 2 e^(2x) + 2 cos(2x)
+    b.backward()
+    assert np.isclose(x.grad.item(), 2 * np.exp(3) + 2 * np.cos(3))
+
+
+def test_broadcasting_is_undone_in_the_gradient():
+    a = leaf(np.ones((2, 3)))
+    b = leaf(np.ones((3,)))
+    c = leaf(np.ones((2, 1)))
+    (a * b + c).sum().backward()
+    assert b.grad.shape == (3,) and np.allclose(b.grad.numpy(), 2)
+    assert c.grad.shape == (2, 1) and np.allclose(c.grad.numpy(), 3)
+
+
+def test_second_backward_through_a_freed_graph_is_a_clear_error():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_second_derivative_of_tanh():
+    x = leaf([-1.0, 0.3, 2.0])
+    (g,) = lm.grad(x.tanh().sum(), x, create_graph=True)
+    (gg,) = lm.grad(g.sum(), x)
+    t = np.tanh(x.numpy() if not x.requires_grad else x.detach().numpy())
+    np.testing.assert_allclose(g.detach().numpy(), 1 - t**2)
+    np.testing.assert_allclose(gg.numpy(), -2 * t * (1 - t**2))
+
+
+def test_third_derivative_of_x_cubed_through_backward_create_graph():
+    x = leaf(2.0)
+    y = x**3
+    y.backward(create_graph=True)      # x.grad = 3x^2, itself differentiable
+    (g2,) = lm.grad(x.grad, x, create_graph=True)   # 6x
+    (g3,) = lm.grad(g2, x)                          # 6
+    assert np.isclose(g2.item(), 12.0) and np.isclose(g3.item(), 6.0)
+
+
+def test_hessian_vector_product_of_a_small_mlp_matches_finite_differences(rng):
+    x = leaf(rng.standard_normal((5, 3)), requires_grad=False)
+    target = lm.tensor(rng.integers(0, 2, 5), dtype=np.float64)
+    w1 = leaf(rng.standard_normal((3, 4)) * 0.5)
+    w2 = leaf(rng.standard_normal((4,)) * 0.5)
+    v1, v2 = rng.standard_normal((3, 4)), rng.standard_normal(4)
+
+    def loss(a, b):
+        out = ((x @ a).tanh() @ b).sigmoid()
+        return ((out - target) ** 2).mean()
+
+    ga, gb = lm.grad(loss(w1, w2), [w1, w2], create_graph=True)
+    dot = (ga * lm.tensor(v1, dtype=np.float64)).sum() + (gb * lm.tensor(v2, dtype=np.float64)).sum()
+    hv1, hv2 = lm.grad(dot, [w1, w2])
+
+    eps = 1e-5
+
+    def grads_at(shift):
+        a = leaf(w1.detach().numpy() + shift * v1)
+        b = leaf(w2.detach().numpy() + shift * v2)
+        return [g.numpy() for g in lm.grad(loss(a, b), [a, b])]
+
+    plus, minus = grads_at(eps), grads_at(-eps)
+    np.testing.assert_allclose(hv1.numpy(), (plus[0] - minus[0]) / (2 * eps), atol=1e-6)
+    np.testing.assert_allclose(hv2.numpy(), (plus[1] - minus[1]) / (2 * eps), atol=1e-6)
+
+
+def test_no_graph_under_no_grad_or_without_inputs_requiring_grad():
+    x = lm.ones(2, requires_grad=True)
+    with lm.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    z = lm.ones(2) * 2
+    assert not z.requires_grad and z.grad_fn is None
+
+    @lm.no_grad()
+    def infer(t):
+        return t * 3
+
+    assert not infer(x).requires_grad
+    with lm.no_grad():
+        with lm.enable_grad():
+            assert (x * 2).requires_grad
+    assert lm.is_grad_enabled()
+
+
+def test_backward_on_a_non_scalar_needs_grad_of_the_right_shape():
+    x = lm.ones(2, 3, requires_grad=True)
+    y = x * 2
+    with pytest.raises(ValueError, match=r"scalar.*\(2, 3\)"):
+        y.backward()
+    with pytest.raises(ValueError, match=r"grad has shape \(3,\).*\(2, 3\)"):
+        y.backward(lm.ones(3))
+    y.backward(lm.ones(2, 3))
+    assert np.allclose(x.grad.numpy(), 2)
+
+
+def test_detach_and_retain_grad():
+    x = lm.ones(2, requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    d = h.detach()
+    assert not d.requires_grad and np.shares_memory(d.numpy(), h.data)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.numpy(), [6.0, 6.0])
+    np.testing.assert_allclose(x.grad.numpy(), [18.0, 18.0])
+
+
+def test_grad_is_a_fresh_writable_array_per_leaf():
+    a = lm.ones(2, requires_grad=True)
+    b = lm.ones(2, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.data *= 0
+    assert b.grad.tolist() == [1.0, 1.0]
+
+
+def test_autograd_grad_leaves_dot_grad_alone_and_reports_unused_inputs():
+    x, unused = lm.ones(2, requires_grad=True), lm.ones(2, requires_grad=True)
+    (gx,) = lm.grad((x * x).sum(), x)
+    assert x.grad is None and gx.tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="not used"):
+        lm.grad((x * 2).sum(), [x, unused])
+    gx, gu = lm.grad((x * 2).sum(), [x, unused], allow_unused=True)
+    assert gu is None
+
+
+def test_backward_of_a_tensor_without_graph_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        lm.ones(1).sum().backward()
