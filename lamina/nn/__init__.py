@@ -1,0 +1,27 @@
+"""Neural-network building blocks: ``Module`` and the layers (PyTorch's ``torch.nn``).
+
+    module.py        Module, Parameter
+    containers.py    Sequential, ModuleList, ModuleDict
+    linear.py        Linear, Identity, Flatten, Unflatten
+    conv.py          Conv1d, Conv2d, ConvTranspose2d
+    pooling.py       MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Upsample
+    activation.py    Step, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, Softmax, ...
+    normalization.py BatchNorm1d, BatchNorm2d, LayerNorm
+    dropout.py       Dropout
+    embedding.py     Embedding
+    loss.py          MSELoss, CrossEntropyLoss, ...
+    init.py          weight initialisation
+"""
+from . import init, utils
+from .activation import (ELU, GELU, SELU, Hardtanh, LeakyReLU, LinearActivation, LogSoftmax, ReLU, Sigmoid,
+                         Softmax, Softplus, Softsign, Step, Tanh)
+from .containers import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .embedding import Embedding
+from .linear import Flatten, Identity, Linear, Unflatten
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,
+                   NLLLoss)
+from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample

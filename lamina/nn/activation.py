@@ -1,0 +1,114 @@
+"""Activation layers, one per function of ``lamina.ops.activation`` (formulas there)."""
+from __future__ import annotations
+
+from .. import functional as F
+from .module import Module
+
+
+class _Activation(Module):
+    """A layer with no parameters that applies ``fn`` elementwise."""
+
+    fn = None
+
+    def forward(self, x):
+        return type(self).fn(x)
+
+
+class Step(_Activation):
+    """Heaviside step (Rosenblatt's perceptron): 1 if x > 0 else 0."""
+
+    fn = staticmethod(F.step)
+
+
+class Sigmoid(_Activation):
+    fn = staticmethod(F.sigmoid)
+
+
+class Tanh(_Activation):
+    fn = staticmethod(F.tanh)
+
+
+class ReLU(_Activation):
+    fn = staticmethod(F.relu)
+
+
+class SELU(_Activation):
+    fn = staticmethod(F.selu)
+
+
+class Softsign(_Activation):
+    fn = staticmethod(F.softsign)
+
+
+class LinearActivation(_Activation):
+    """f(x) = x, the 'linear' activation of the courses."""
+
+    fn = staticmethod(F.linear_activation)
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(Module):
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+        super().__init__()
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+
+class Softmax(Module):
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    def forward(self, x):
+        return F.log_softmax(x, self.dim)

@@ -1,0 +1,91 @@
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d`` (PyTorch's arguments and init)."""
+from __future__ import annotations
+
+import math
+
+from .. import functional as F
+from ..creation import empty
+from . import init
+from .module import Module, Parameter
+
+
+def _pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+class _ConvNd(Module):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                 weight_shape, dtype=None, generator=None):
+        super().__init__()
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must be divisible by groups ({groups})")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.groups = dilation, groups
+        self.weight = Parameter(empty(*weight_shape, dtype=dtype))
+        self.bias = Parameter(empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None) -> None:
+        fan_in = self.weight.shape[1] * math.prod(self.weight.shape[2:])
+        init.default_uniform_(self.weight, self.bias, fan_in=fan_in, generator=generator)
+
+    def _check_input(self, x, ndim: int):
+        if x.ndim != ndim or x.shape[1] != self.in_channels:
+            raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, ...) with "
+                             f"{ndim} dimensions, got {tuple(x.shape)}")
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}")
+        if self.dilation not in (1, (1, 1), (1,)):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, dtype=None, generator=None):
+        k = kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size
+        super().__init__(in_channels, out_channels, k, stride, padding, dilation, groups, bias,
+                         (out_channels, in_channels // groups, k), dtype, generator)
+
+    def forward(self, x):
+        self._check_input(x, 3)
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W): out = floor((H + 2 pad - dilation (k - 1) - 1) / stride) + 1."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, dtype=None, generator=None):
+        kernel_size = _pair(kernel_size)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         (out_channels, in_channels // groups) + kernel_size, dtype, generator)
+
+    def forward(self, x):
+        self._check_input(x, 4)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed convolution (the adjoint of Conv2d), for upsampling in decoders and U-Nets."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, dtype=None, generator=None):
+        kernel_size = _pair(kernel_size)
+        self_output_padding = output_padding
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         (in_channels, out_channels // groups) + kernel_size, dtype, generator)
+        self.output_padding = self_output_padding
+
+    def forward(self, x):
+        self._check_input(x, 4)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)

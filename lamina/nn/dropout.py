@@ -1,0 +1,19 @@
+"""``Dropout``: zero each activation with probability p in training, scale the rest by 1/(1-p)."""
+from __future__ import annotations
+
+from .. import functional as F
+from .module import Module
+
+
+class Dropout(Module):
+    def __init__(self, p: float = 0.5, generator=None):
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p, self.generator = p, generator
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training, generator=self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,109 @@
+"""Weight initialisation (in place, like ``torch.nn.init``), each with an optional ``generator``.
+
+Glorot/Xavier: Var(w) = gain^2 * 2 / (fan_in + fan_out).  He/Kaiming: Var(w) = gain^2 / fan.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..random import numpy_generator
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    gains = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv_transpose2d": 1.0, "sigmoid": 1.0,
+             "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity not in gains:
+        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+    return gains[nonlinearity]
+
+
+def fan_in_and_fan_out(tensor) -> tuple[int, int]:
+    """fan_in = in_features * receptive field, fan_out = out_features * receptive field."""
+    if tensor.ndim < 2:
+        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fill(tensor, values):
+    with no_grad():
+        tensor.data[...] = values
+    return tensor
+
+
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    return _fill(tensor, numpy_generator(generator).uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+    return _fill(tensor, numpy_generator(generator).normal(mean, std, tensor.shape))
+
+
+def constant_(tensor, value: float):
+    return _fill(tensor, value)
+
+
+def zeros_(tensor):
+    return _fill(tensor, 0.0)
+
+
+def ones_(tensor):
+    return _fill(tensor, 1.0)
+
+
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+glorot_uniform_, glorot_normal_ = xavier_uniform_, xavier_normal_
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+he_uniform_, he_normal_ = kaiming_uniform_, kaiming_normal_
+
+
+def orthogonal_(tensor, gain: float = 1.0, generator=None):
+    rows = tensor.shape[0]
+    cols = int(np.prod(tensor.shape[1:]))
+    flat = numpy_generator(generator).standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    q = q if rows >= cols else q.T
+    return _fill(tensor, gain * q[:rows, :cols].reshape(tensor.shape))
+
+
+def default_uniform_(weight, bias=None, fan_in=None, generator=None):
+    """PyTorch's default for Linear/Conv: W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform with
+    a = sqrt 5), and the same bound for the bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    if bias is not None:
+        fan_in = fan_in if fan_in is not None else fan_in_and_fan_out(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound, generator)

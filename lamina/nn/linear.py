@@ -1,0 +1,66 @@
+"""Dense layers and shape helpers: ``Linear``, ``Identity``, ``Flatten``, ``Unflatten``."""
+from __future__ import annotations
+
+from .. import functional as F
+from ..creation import empty
+from . import init
+from .module import Module, Parameter
+
+
+def _check_features(layer: Module, x, expected: int, what: str = "features") -> None:
+    if x.ndim == 0 or x.shape[-1] != expected:
+        raise ValueError(f"{type(layer).__name__}: expected input with {expected} {what} in the last "
+                         f"dimension, got shape {tuple(x.shape)}")
+
+
+class Linear(Module):
+    """y = x W^T + b, W of shape (out_features, in_features) (Keras' Dense)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None, generator=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
+        self.bias = Parameter(empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None) -> None:
+        init.default_uniform_(self.weight, self.bias, generator=generator)
+
+    def forward(self, x):
+        _check_features(self, x, self.in_features)
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Flatten dims ``start_dim..end_dim`` (by default all but the batch dimension)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        dim = self.dim % x.ndim
+        return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,0 +1,74 @@
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` (with running statistics), ``LayerNorm``.
+
+y = (x - mean) / sqrt(var + eps) * gamma + beta; in training the mean and variance come from the
+batch and update the running estimates, in eval the running estimates are used.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..creation import ones, zeros
+from ..tensor import Tensor
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    input_ndims = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Parameter(ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(zeros(num_features, dtype=dtype)) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+        else:
+            self.running_mean = self.running_var = None
+
+    def forward(self, x):
+        if x.ndim not in self.input_ndims or x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}: expected input with {self.num_features} channels in dim 1 "
+                             f"and {' or '.join(map(str, self.input_ndims))} dimensions, got shape {tuple(x.shape)}")
+        use_batch_stats = self.training or not self.track_running_stats
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+        return F.batch_norm(x, self.running_mean if self.track_running_stats else None,
+                            self.running_var if self.track_running_stats else None, self.weight, self.bias,
+                            training=use_batch_stats, momentum=self.momentum, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Over (N, C) or (N, C, L)."""
+
+    input_ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Over (N, C, H, W), one mean and variance per channel."""
+
+    input_ndims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalises over the last ``len(normalized_shape)`` dimensions of each sample."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.weight = Parameter(ones(*shape, dtype=dtype)) if elementwise_affine else None
+        self.bias = Parameter(zeros(*shape, dtype=dtype)) if elementwise_affine else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
