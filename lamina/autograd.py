@@ -163,7 +163,7 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
     grads = [_check_grad(o, g) for o, g in zip(outputs, grads)]
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     results = [None] * (len(inputs) if inputs is not None else 0)
-    pending, leaves = {}, {}
+    pending, leaves, delivered = {}, {}, set()
     for out, g in zip(outputs, grads):
         _accumulate(pending, out, g, create_graph)
 
@@ -178,7 +178,7 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             if grad is None:
                 continue
             if tensor._retains_grad or (wanted is not None and id(tensor) in wanted):
-                _deliver(tensor, grad, wanted, results)
+                _deliver(tensor, grad, wanted, results, delivered)
             fn = tensor._ctx
             if fn.freed:
                 raise RuntimeError(
@@ -194,7 +194,7 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             if not retain_graph:
                 fn.release()
         for key, leaf in leaves.items():
-            _deliver(leaf, pending.pop(key, None), wanted, results)
+            _deliver(leaf, pending.pop(key, None), wanted, results, delivered)
     finally:
         _set_grad_enabled(previous)
     return results
@@ -211,7 +211,7 @@ def _accumulate(pending, tensor, grad, create_graph):
         pending[key] = type(grad)._wrap(pending[key].data + grad.data)
 
 
-def _deliver(tensor, grad, wanted, results):
+def _deliver(tensor, grad, wanted, results, delivered):
     """Hand a finished gradient to ``tensor.grad`` (default) or to the requested result slot."""
     if grad is None:
         return
@@ -222,10 +222,14 @@ def _deliver(tensor, grad, wanted, results):
         return
     if tensor.grad is not None:
         tensor.grad = tensor.grad + grad
-    elif grad.requires_grad:
-        tensor.grad = grad
-    else:  # own a fresh, writable buffer: the engine may pass one gradient array to several inputs
-        tensor.grad = type(grad)._wrap(grad.data.astype(tensor.data.dtype, copy=True))
+        return
+    array = grad.data
+    if not grad.requires_grad and (array.dtype != tensor.data.dtype or array.base is not None
+                                   or not array.flags.writeable or id(array) in delivered):
+        # own a private, writable buffer: the same array may reach several leaves (a + b) or be a view
+        grad = type(grad)._wrap(array.astype(tensor.data.dtype, copy=True))
+    delivered.add(id(grad.data))
+    tensor.grad = grad
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):

@@ -185,14 +185,14 @@ def _restore(value, dtype, like=None):
 
 def effective_grad(grad, param, weight_decay: float, maximize: bool):
     """``-g`` if maximising, plus the L2 term ``weight_decay * p``; ``grad`` itself is never modified."""
-    if weight_decay:
-        out = param * weight_decay
+    if weight_decay:  # out= keeps 0-d results arrays (NumPy would return scalars)
+        out = xp.multiply(param, weight_decay, out=xp.empty_like(param))
         if maximize:
             out -= grad
         else:
             out += grad
         return out
-    return -grad if maximize else grad
+    return xp.negative(grad, out=xp.empty_like(param)) if maximize else grad
 
 
 def lerp_(start, end, weight: float, scratch):

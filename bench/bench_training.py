@@ -1,0 +1,109 @@
+"""One training epoch of an MLP and of LeNet-5 on MNIST-sized data: Lamina against PyTorch CPU.
+
+Same architecture, batch size, float32, SGD with momentum 0.9, 2 threads each, in one run.
+Prints the seconds per epoch and the ratio Lamina / PyTorch (below 1: Lamina is faster).
+
+    python bench/bench_training.py                 # both workloads, one full epoch of 60,000
+    python bench/bench_training.py --samples 6000  # a shorter run
+"""
+import argparse
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
+import numpy as np  # noqa: E402
+
+import lamina as lm  # noqa: E402
+import lamina.functional as F  # noqa: E402
+from lamina import nn  # noqa: E402
+
+
+def mnist_arrays(samples):
+    """Real MNIST from LAMINA_DATA when there, else random data of the same shape (timing only)."""
+    try:
+        from lamina.datasets import mnist
+
+        train = mnist(train=True, download=False)
+        x, y = train.tensors if hasattr(train, "tensors") else train[:]
+        x, y = np.asarray(x.numpy() if hasattr(x, "numpy") else x), np.asarray(y.numpy() if hasattr(y, "numpy") else y)
+        x = x.reshape(-1, 1, 28, 28).astype(np.float32)
+        if x.max() > 1.5:
+            x /= 255.0
+        return x[:samples], y[:samples].astype(np.int64)
+    except Exception as err:  # noqa: BLE001 - the benchmark still measures speed without the data
+        print(f"(MNIST not found: {err}; timing on random data)")
+        rng = np.random.default_rng(0)
+        return rng.random((samples, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, samples)
+
+
+def lamina_models():
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                        nn.Linear(128, 10))
+    lenet = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84),
+                          nn.ReLU(), nn.Linear(84, 10))
+    return mlp, lenet
+
+
+def torch_models(torch):
+    tn = torch.nn
+    mlp = tn.Sequential(tn.Flatten(), tn.Linear(784, 256), tn.ReLU(), tn.Linear(256, 128), tn.ReLU(),
+                        tn.Linear(128, 10))
+    lenet = tn.Sequential(tn.Conv2d(1, 6, 5, padding=2), tn.ReLU(), tn.MaxPool2d(2), tn.Conv2d(6, 16, 5), tn.ReLU(),
+                          tn.MaxPool2d(2), tn.Flatten(), tn.Linear(400, 120), tn.ReLU(), tn.Linear(120, 84),
+                          tn.ReLU(), tn.Linear(84, 10))
+    return mlp, lenet
+
+
+def epoch_lamina(model, x, y, batch_size):
+    optimizer = lm.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    order = np.random.default_rng(0).permutation(len(x))
+    start = time.perf_counter()
+    for i in range(0, len(x), batch_size):
+        index = order[i:i + batch_size]
+        loss = F.cross_entropy(model(lm.from_numpy(x[index])), lm.from_numpy(y[index]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start, loss.item()
+
+
+def epoch_torch(torch, model, x, y, batch_size):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    order = np.random.default_rng(0).permutation(len(x))
+    start = time.perf_counter()
+    for i in range(0, len(x), batch_size):
+        index = order[i:i + batch_size]
+        loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x[index])), torch.from_numpy(y[index]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start, loss.item()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=60000)
+    parser.add_argument("--only", choices=["mlp", "lenet"])
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(2)
+    x, y = mnist_arrays(args.samples)
+    lm.manual_seed(0)
+    torch.manual_seed(0)
+    ours, theirs = lamina_models(), torch_models(torch)
+    print(f"{'workload':34s} {'lamina s':>9s} {'pytorch s':>9s} {'ratio':>6s}")
+    for k, (name, batch) in enumerate((("MLP 784-256-128-10, batch 128", 128), ("LeNet-5, batch 64", 64))):
+        if args.only and args.only != ("mlp", "lenet")[k]:
+            continue
+        t_torch, loss_torch = epoch_torch(torch, theirs[k], x, y, batch)
+        t_lm, loss_lm = epoch_lamina(ours[k], x, y, batch)
+        print(f"{name:34s} {t_lm:9.2f} {t_torch:9.2f} {t_lm / t_torch:6.2f}   "
+              f"(last loss {loss_lm:.3f} vs {loss_torch:.3f})")
+
+
+if __name__ == "__main__":
+    main()
