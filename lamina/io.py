@@ -12,11 +12,13 @@ them; a ``Module`` is saved as its ``state_dict()``, an optimiser or scheduler a
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import zipfile
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
@@ -74,24 +76,34 @@ def _decode(data, arrays):
     raise ValueError(f"load: unknown entry {sorted(data)} in the file's structure")
 
 
-def save(obj, path) -> None:
-    """Save ``obj`` to ``path`` atomically (see the module docstring for what can be saved)."""
-    path = os.fspath(path)
-    arrays: dict = {}
-    structure = json.dumps({"format": FORMAT, "object": _encode(obj, arrays)})
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".lamina-", suffix=".tmp", dir=directory)
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb"):
+    """Write to a temporary file in the same folder, flushed to disk, then moved onto ``path``.
+
+    If the block fails (or the process dies) ``path`` keeps its previous content.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, __structure__=np.frombuffer(structure.encode("utf-8"), dtype=np.uint8), **arrays)
+        with open(temporary, mode) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
+
+
+def save(obj, path) -> None:
+    """Save ``obj`` to ``path`` atomically (see the module docstring for what can be saved)."""
+    arrays: dict = {}
+    structure = json.dumps({"format": FORMAT, "object": _encode(obj, arrays)})
+    with atomic_write(os.fspath(path)) as handle:
+        np.savez(handle, __structure__=np.frombuffer(structure.encode("utf-8"), dtype=np.uint8), **arrays)
 
 
 def load(path):

@@ -114,7 +114,7 @@ def _split_lengths(lengths, n: int) -> list[int]:
     if any(not isinstance(v, numbers.Real) or not 0 <= v <= 1 for v in lengths) or not math.isclose(sum(lengths), 1.0):
         raise ValueError(f"random_split: lengths {lengths} must be integers summing to {n} "
                          f"or fractions in [0, 1] summing to 1")
-    counts = [int(math.floor(n * f)) for f in lengths]
+    counts = [math.floor(n * f) for f in lengths]
     for i in range(n - sum(counts)):  # the remainder, one each, round robin
         counts[i % len(counts)] += 1
     return counts

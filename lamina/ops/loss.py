@@ -51,9 +51,9 @@ def _reduce_array(loss, reduction):
 
 
 def _pair(op, input, target):
-    """Input and target as tensors of one float dtype, checked to broadcast (warned when they differ)."""
-    input, target = as_tensor(input), as_tensor(target, like=None)
-    if target.dtype != input.dtype and input.dtype.kind == "f":
+    """Input and target as tensors of one dtype, checked to broadcast (warned when they differ)."""
+    input, target = as_tensor(input), as_tensor(target)
+    if target.dtype != input.dtype:
         target = target.astype(input.dtype)
     if input.shape != target.shape:
         broadcast_shapes(op, input.shape, target.shape)
@@ -125,8 +125,9 @@ class BinaryCrossEntropy(Function):
     d/dx = (x - y) / max(x (1 - x), 1e-12)  (PyTorch's form),  d/dy = ln(1 - x) - ln x (clamped)."""
 
     def forward(self, x, y, reduction):
-        self.log_x = xp.maximum(xp.log(x), -100)
-        self.log_1mx = xp.maximum(xp.log1p(-x), -100)
+        with xp.errstate(divide="ignore"):  # ln 0 = -inf, clamped to -100 as PyTorch
+            self.log_x = xp.maximum(xp.log(x), -100)
+            self.log_1mx = xp.maximum(xp.log1p(-x), -100)
         loss, self.scale = _reduce_array(-(y * self.log_x + (1 - y) * self.log_1mx), reduction)
         return loss
 
@@ -146,7 +147,8 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
     """-w [t ln x + (1 - t) ln(1 - x)] for probabilities x in [0, 1]; logs clamped at -100 as PyTorch."""
     _check_reduction("binary_cross_entropy", reduction)
-    input, target = as_tensor(input), as_tensor(target).astype(as_tensor(input).dtype)
+    input = as_tensor(input)
+    target = as_tensor(target).astype(input.dtype)
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy: target shape {target.shape} must equal input shape {input.shape}")
     if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
@@ -226,9 +228,9 @@ class _Targets:
     ``valid`` is None when nothing is ignored, ``coef`` the per-row weight w_y (0 where ignored,
     None when all are 1), ``total`` the divisor of the mean (sum of coef)."""
 
-    __slots__ = ("rows", "labels", "valid", "coef", "total", "weight")
+    __slots__ = ("coef", "labels", "rows", "total", "valid", "weight")
 
-    def __init__(self, op, labels, num_classes, weight, ignore_index, shape):
+    def __init__(self, op, labels, num_classes, weight, ignore_index, shape, dtype):
         labels = labels.reshape(-1)
         low, high = (int(labels.min()), int(labels.max())) if labels.size else (0, 0)
         valid = None
@@ -251,7 +253,7 @@ class _Targets:
             if valid is not None:
                 coef = coef * valid
         elif valid is not None:
-            coef = valid.astype(weight.dtype if weight is not None else xp.float64)
+            coef = valid.astype(dtype)
         self.coef = coef
         self.total = labels.size if coef is None else float(coef.sum())
 
@@ -278,19 +280,20 @@ class CrossEntropy(Function):
     def forward(self, x, targets, smoothing, reduction):
         self.targets, self.smoothing, self.reduction = targets, smoothing, reduction
         t = targets
-        shifted = x - x.max(axis=1, keepdims=True)
+        shifted = x - x[t.rows, x.argmax(axis=1)][:, None]  # minus the row maxima (argmax is the fast way)
+        ones = xp.ones(x.shape[1], dtype=x.dtype)
         self.e = xp.exp(shifted)
-        self.s = self.e.sum(axis=1, keepdims=True)
+        self.s = self.e @ ones  # row sums as a matrix-vector product: faster than sum(axis=1)
         log_s = xp.log(self.s)
-        loss = log_s[:, 0] - shifted[t.rows, t.labels]
+        loss = log_s - shifted[t.rows, t.labels]
         if t.coef is not None:
             loss *= t.coef
         if smoothing:
             c = x.shape[1]
             if t.weight is None:
-                smooth = c * log_s[:, 0] - shifted.sum(axis=1)
+                smooth = c * log_s - shifted @ ones
             else:
-                smooth = t.weight.sum() * log_s[:, 0] - shifted @ t.weight
+                smooth = t.weight.sum() * log_s - shifted @ t.weight
             if t.valid is not None:
                 smooth *= t.valid
             loss = (1 - smoothing) * loss + (smoothing / c) * smooth
@@ -299,35 +302,28 @@ class CrossEntropy(Function):
             return loss
         return xp.asarray(loss.sum() * self.scale, dtype=x.dtype)
 
-    def _coefficients(self, dtype):
-        """(a, b): per-row factor of p and per-row factor of the one-hot, as arrays or scalars."""
+    def _coefficients(self):
+        """Per-row factors (scalars or (M,) arrays) of p, of the one-hot of y, and of the weights w."""
         t, e, c = self.targets, self.smoothing, self.e.shape[1]
         hot = (1 - e) if t.coef is None else (1 - e) * t.coef
         if not e:
-            return hot, hot
+            return hot, hot, 0.0
+        smooth = e / c if t.valid is None else (e / c) * t.valid.astype(self.e.dtype)
         weight_total = c if t.weight is None else float(t.weight.sum())
-        smooth = e / c if t.valid is None else (e / c) * t.valid.astype(dtype)
-        return hot + smooth * weight_total, hot
+        return hot + smooth * weight_total, hot, smooth
 
     def backward(self, g):
-        t, e = self.targets, self.smoothing
-        dtype = self.e.dtype
-        p_coef, hot_coef = self._coefficients(dtype)
-        smooth = 0.0
-        if e:
-            smooth = e / self.e.shape[1] if t.valid is None else (e / self.e.shape[1]) * t.valid.astype(dtype)
+        t = self.targets
+        p_coef, hot_coef, smooth_coef = self._coefficients()
         if recording():
-            return (self._recorded_backward(g, p_coef, hot_coef, smooth),)
+            return (self._recorded_backward(g, p_coef, hot_coef, smooth_coef),)
         row_g = g.data.reshape(-1) * self.scale if self.reduction == "none" else g.data * self.scale
-        p_factor = row_g * p_coef
-        p_factor = p_factor[:, None] if xp.ndim(p_factor) else p_factor
-        grad = self.e * (p_factor / self.s)
+        grad = self.e * (row_g * p_coef / self.s)[:, None]
         grad[t.rows, t.labels] -= row_g * hot_coef
-        if e:
-            smooth_row = row_g * smooth
-            weight = xp.ones(grad.shape[1], dtype) if t.weight is None else t.weight
-            grad -= (smooth_row[:, None] if xp.ndim(smooth_row) else smooth_row) * weight
-        return (constant(grad.astype(dtype, copy=False)),)
+        if self.smoothing:
+            weight = xp.ones(grad.shape[1], grad.dtype) if t.weight is None else t.weight
+            grad -= _column(row_g * smooth_coef) * weight
+        return (constant(grad),)
 
     def _recorded_backward(self, g, p_coef, hot_coef, smooth):
         """The same gradient from differentiable ops (for create_graph=True)."""
@@ -339,9 +335,14 @@ class CrossEntropy(Function):
         target_part[t.rows, t.labels] = hot_coef
         if self.smoothing:
             weight = xp.ones(c, x.dtype) if t.weight is None else t.weight
-            target_part += xp.broadcast_to(xp.asarray(smooth, dtype=x.dtype), (m,))[:, None] * weight
+            target_part += _column(xp.broadcast_to(xp.asarray(smooth, dtype=x.dtype), (m,))) * weight
         row_g = _row_gradient_scale(g, self.scale, self.reduction)
         return row_g * (softmax(x, 1) * constant(column) - constant(target_part))
+
+
+def _column(values):
+    """A per-row array as a column (M, 1); a scalar stays a scalar."""
+    return values[:, None] if xp.ndim(values) else values
 
 
 class NLLLoss(Function):
@@ -383,7 +384,7 @@ def _class_scores(op, input, target, weight, ignore_index):
     else:
         rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, num_classes)
     weight = _class_weight(op, weight, num_classes, input.dtype)
-    targets = _Targets(op, target.data, num_classes, weight, ignore_index, input.shape)
+    targets = _Targets(op, target.data, num_classes, weight, ignore_index, input.shape, input.dtype)
     return rows, targets, expected
 
 

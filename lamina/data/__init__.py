@@ -1,0 +1,18 @@
+"""The data pipeline: datasets, batching, transforms and augmentation.
+
+    dataset.py     Dataset, TensorDataset, Subset, random_split
+    dataloader.py  DataLoader (one gather per batch for array-backed sets), default_collate
+    transforms.py  Compose, ToTensor, Normalize, Standardize, Lambda
+    augment.py     RandomHorizontalFlip, RandomRotation, RandomTranslation, RandomCrop, Grayscale, ...
+"""
+from . import augment, transforms
+from .augment import (EdgeEnhance, GaussianNoise, Grayscale, RandomCrop, RandomHorizontalFlip, RandomRotation,
+                      RandomShift, RandomTranslation, RandomVerticalFlip)
+from .dataloader import DataLoader, default_collate
+from .dataset import Dataset, Subset, TensorDataset, random_split
+from .transforms import Compose, Lambda, Normalize, Standardize, ToTensor
+
+__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "random_split", "default_collate", "Compose",
+           "Lambda", "Normalize", "Standardize", "ToTensor", "EdgeEnhance", "GaussianNoise", "Grayscale",
+           "RandomCrop", "RandomHorizontalFlip", "RandomRotation", "RandomShift", "RandomTranslation",
+           "RandomVerticalFlip", "augment", "transforms"]

@@ -1,0 +1,15 @@
+"""Data sets: MNIST and Fashion-MNIST (IDX files, checked and downloaded), toy sets.
+
+    idx.py       read/write IDX files with strict checks
+    download.py  where data lives (root=, $LAMINA_DATA, ~/.cache/lamina), sha256 checks, atomic downloads
+    mnist.py     mnist(), fashion_mnist() -> ImageDataset
+    toy.py       digits(), regression_table(), truth_table(), circle(), xor(), gaussians(), spiral()
+"""
+from .download import ChecksumError, ensure_files, resolve_root, sha256sum, verify
+from .idx import IDXError, read_idx, read_idx_images, read_idx_labels, write_idx
+from .mnist import ImageDataset, fashion_mnist, mnist
+from .toy import circle, digits, gaussians, regression_table, spiral, truth_table, xor
+
+__all__ = ["ChecksumError", "ensure_files", "resolve_root", "sha256sum", "verify", "IDXError", "read_idx",
+           "read_idx_images", "read_idx_labels", "write_idx", "ImageDataset", "fashion_mnist", "mnist", "circle",
+           "digits", "gaussians", "regression_table", "spiral", "truth_table", "xor"]

@@ -1,0 +1,93 @@
+"""Embedding lookup (rows of a weight matrix picked by integer indices) and ``one_hot``.
+
+embedding(i, W)[...] = W[i[...]]. The gradient of W adds up the output gradients of every position
+that picked a row; repeated indices are accumulated by sorting the indices and summing each run
+with ``add.reduceat`` (no ``add.at``). The ``padding_idx`` row gets no gradient.
+"""
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import xp
+from ..tensor import Tensor
+from ._util import as_tensor, constant
+
+
+class Embedding(Function):
+    """out = W[indices];  dW[r] = sum of g over the positions whose index is r (0 for padding_idx)."""
+
+    def forward(self, weight, indices, padding_idx):
+        self.indices, self.padding_idx = indices, padding_idx
+        return xp.take(weight, indices, axis=0)
+
+    def backward(self, g):
+        weight = self.inputs[0]
+        return (EmbeddingBackward.apply(g, indices=self.indices, num_embeddings=weight.shape[0],
+                                        padding_idx=self.padding_idx),)
+
+
+class EmbeddingBackward(Function):
+    """Row sums of g by index (the adjoint of the lookup); its own adjoint is the lookup again."""
+
+    def forward(self, g, indices, num_embeddings, padding_idx):
+        self.indices, self.padding_idx = indices, padding_idx
+        dim = g.shape[-1]
+        flat = indices.reshape(-1)
+        rows = g.reshape(-1, dim)
+        order = xp.argsort(flat, kind="stable")
+        ordered = flat[order]
+        starts = xp.flatnonzero(xp.concatenate(([True], ordered[1:] != ordered[:-1]))) if flat.size else flat
+        grad = xp.zeros((num_embeddings, dim), dtype=g.dtype)
+        if flat.size:
+            grad[ordered[starts]] = xp.add.reduceat(rows[order], starts, axis=0)
+        if padding_idx is not None:
+            grad[padding_idx] = 0
+        return grad
+
+    def backward(self, gg):
+        if self.padding_idx is not None:
+            keep = xp.ones((gg.shape[0], 1), dtype=gg.dtype)
+            keep[self.padding_idx] = 0
+            gg = gg * constant(keep)
+        return (Embedding.apply(gg, indices=self.indices, padding_idx=self.padding_idx),)
+
+
+def _indices(op, indices, limit, what):
+    """Integer indices as an array, checked to lie in [0, limit)."""
+    data = as_tensor(indices).data
+    if data.dtype.kind not in "iu":
+        raise ValueError(f"{op}: indices must be integers, got dtype {data.dtype}")
+    if data.size:
+        low, high = int(data.min()), int(data.max())
+        if low < 0 or high >= limit:
+            bad = low if low < 0 else high
+            raise ValueError(f"{op}: index {bad} is out of range for {what}")
+    return data
+
+
+def embedding(input, weight, padding_idx=None) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer tensor ``input``
+    (any shape); the result has shape input.shape + (embedding_dim,)."""
+    weight = as_tensor(weight)
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
+    num = weight.shape[0]
+    indices = _indices("embedding", input, num, f"{num} embeddings (weight shape {weight.shape})")
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
+        padding_idx %= num
+    return Embedding.apply(weight, indices=indices, padding_idx=padding_idx)
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """Integer class indices of any shape -> int64 one-hot vectors, shape tensor.shape + (num_classes,).
+    ``num_classes=-1`` takes max(tensor) + 1. No gradient."""
+    data = as_tensor(tensor).data
+    if num_classes == -1:
+        num_classes = int(data.max()) + 1 if data.size else 0
+    if num_classes < 0:
+        raise ValueError(f"one_hot: num_classes must be -1 or non-negative, got {num_classes}")
+    data = _indices("one_hot", data, num_classes, f"{num_classes} classes")
+    out = xp.zeros(data.shape + (num_classes,), dtype=xp.int64)
+    xp.put_along_axis(out, data[..., None].astype(xp.intp, copy=False), 1, axis=-1)
+    return Tensor._wrap(out)

@@ -1,0 +1,224 @@
+"""Normalisation layers' maths: ``batch_norm`` and ``layer_norm``.
+
+Both compute  y = (x - mean) / sqrt(var + eps) * w + b  with the biased variance; batch norm takes
+the statistics per channel over (N, *spatial), layer norm per sample over the trailing
+``normalized_shape``. With x^ = (x - mean) / sigma and g^ = g w, the gradient of the input is the
+compact form (sums over the normalised axes, n elements each)
+
+    dx = (g^ - mean(g^) - x^ mean(g^ x^)) / sigma,    dw = sum(g x^),    db = sum(g)
+
+computed with plain array maths. When the backward is recorded (``create_graph=True``) the same
+formula is rebuilt from differentiable ops on x, so second derivatives are exact.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd import Function
+from ..backend import xp
+from ..tensor import Tensor
+from ._util import as_tensor, constant, recording
+
+
+def _recorded_backward(fn, g, axes, param_axes, view, batch_stats):
+    """The normalisation's gradients rebuilt from ops (differentiable again).
+
+    ``axes``: the normalised axes; ``param_axes``: the axes w and b are broadcast over;
+    ``view``: the broadcast shape of w and b. ``batch_stats`` False means mean and sigma are the
+    fixed running statistics (eval-mode batch norm), saved as ``fn.mean`` / ``fn.invstd``."""
+    x, affine = fn.inputs[0], list(fn.inputs[1:])
+    weight = affine.pop(0) if fn.has_weight else None
+    bias = affine.pop(0) if fn.has_bias else None
+    if batch_stats:
+        centered = x - x.mean(axes, keepdim=True)
+        invstd = ((centered * centered).mean(axes, keepdim=True) + fn.eps) ** -0.5
+    else:
+        centered = x - constant(fn.mean.reshape(view))
+        invstd = constant(fn.invstd.reshape(view))
+    x_hat = centered * invstd
+    g_hat = g * weight.reshape(view) if weight is not None else g
+    gx = None
+    if x.requires_grad:
+        if batch_stats:
+            gx = invstd * (g_hat - g_hat.mean(axes, keepdim=True) - x_hat * (g_hat * x_hat).mean(axes, keepdim=True))
+        else:
+            gx = g_hat * invstd
+    grads = [gx]
+    if weight is not None:
+        grads.append((g * x_hat).sum(param_axes).reshape(weight.shape) if weight.requires_grad else None)
+    if bias is not None:
+        grads.append(g.sum(param_axes).reshape(bias.shape) if bias.requires_grad else None)
+    return tuple(grads)
+
+
+def _per_channel(values, length):
+    """(C,) values repeated over each channel's L positions: a (C*L,) row that broadcasts over N
+    faster than a (C, 1) column broadcasts over (N, C, L)."""
+    return xp.repeat(values, length)
+
+
+def _times_channel(a3, values):
+    """(N, C, L) array times a per-channel (C,) factor, as a new (N, C*L) array."""
+    n, c, length = a3.shape
+    return a3.reshape(n, c * length) * _per_channel(values, length)
+
+
+def _plus_channel(a3, values):
+    """(N, C, L) array plus a per-channel (C,) term, as a new (N, C*L) array."""
+    n, c, length = a3.shape
+    return a3.reshape(n, c * length) + _per_channel(values, length)
+
+
+class BatchNorm(Function):
+    """Per-channel normalisation of (N, C, *) input; statistics over N and the spatial axes.
+
+    Training: batch mean and biased variance; the running estimates become
+    (1 - momentum) running + momentum batch (unbiased variance, as PyTorch). Eval: running stats."""
+
+    def forward(self, x, *affine, running_mean, running_var, training, momentum, eps, has_weight, has_bias):
+        self.training, self.eps, self.has_weight, self.has_bias = training, eps, has_weight, has_bias
+        x3 = x.reshape(x.shape[0], x.shape[1], -1)
+        self.count = count = x3.shape[0] * x3.shape[2]
+        if training:
+            mean = xp.einsum("ncl->c", x3) / count
+            self.centered = _plus_channel(x3, -mean).reshape(x3.shape)
+            var = xp.einsum("ncl,ncl->c", self.centered, self.centered) / count
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean
+            if running_var is not None:
+                running_var *= 1 - momentum
+                running_var += (momentum * count / max(count - 1, 1)) * var
+        else:  # no need to keep x - mean: y = x scale + (b - mean scale)
+            mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
+        self.mean = mean
+        self.invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+        self.weight = affine[0] if has_weight else None
+        scale = self.invstd if self.weight is None else self.invstd * self.weight
+        y = _times_channel(self.centered if training else x3, scale)
+        shift = affine[-1] if has_bias else 0
+        if not training:
+            shift = shift - mean * scale
+        if has_bias or not training:
+            y += _per_channel(shift, x3.shape[2])
+        return y.reshape(x.shape)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        axes = (0,) + tuple(range(2, x.ndim))
+        if recording():
+            view = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+            return _recorded_backward(self, g, axes, axes, view, self.training)
+        x3 = x.data.reshape(x.shape[0], x.shape[1], -1)
+        g3 = g.data.reshape(x3.shape)
+        sum_g = xp.einsum("ncl->c", g3)
+        sum_g_centered = None
+        if self.training or self.has_weight:
+            centered = self.centered if self.training else _plus_channel(x3, -self.mean).reshape(x3.shape)
+            sum_g_centered = xp.einsum("ncl,ncl->c", g3, centered)
+        grads = [None]
+        if x.requires_grad:
+            scale = self.invstd if self.weight is None else self.invstd * self.weight
+            gx = _times_channel(g3, scale)
+            if self.training:  # dx = scale (g - mean(g) - x^ mean(g x^)),  x^ = centered * invstd
+                gx -= _times_channel(self.centered, scale * self.invstd**2 * sum_g_centered / self.count)
+                gx -= _per_channel(scale * sum_g / self.count, x3.shape[2])
+            grads[0] = constant(gx.reshape(x.shape))
+        if self.has_weight:
+            grads.append(constant(sum_g_centered * self.invstd))
+        if self.has_bias:
+            grads.append(constant(sum_g))
+        return tuple(grads)
+
+
+class LayerNorm(Function):
+    """Normalisation of each sample over its trailing ``normalized_shape`` (K elements):
+    statistics per row of the (M, K) view; w and b have the trailing shape."""
+
+    def forward(self, x, *affine, normalized_ndim, eps, has_weight, has_bias):
+        self.eps, self.has_weight, self.has_bias = eps, has_weight, has_bias
+        self.normalized_ndim = normalized_ndim
+        k = math.prod(x.shape[x.ndim - normalized_ndim:])
+        x2 = x.reshape(-1, k)
+        centered = x2 - x2.mean(axis=1, keepdims=True)
+        var = xp.einsum("mk,mk->m", centered, centered) / k
+        self.invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)[:, None]
+        self.x_hat = centered
+        self.x_hat *= self.invstd
+        self.weight = affine[0].reshape(-1) if has_weight else None
+        y = self.x_hat * self.weight if has_weight else self.x_hat.copy()
+        if has_bias:
+            y += affine[-1].reshape(-1)
+        return y.reshape(x.shape)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        lead = x.ndim - self.normalized_ndim
+        if recording():
+            view = (1,) * lead + x.shape[lead:]
+            return _recorded_backward(self, g, tuple(range(lead, x.ndim)), tuple(range(lead)), view, True)
+        g2 = g.data.reshape(self.x_hat.shape)
+        k = self.x_hat.shape[1]
+        grads = [None]
+        if x.requires_grad:
+            g_hat = g2 * self.weight if self.weight is not None else g2
+            mean_g_hat_x_hat = xp.einsum("mk,mk->m", g_hat, self.x_hat)[:, None] / k
+            gx = g_hat - g_hat.mean(axis=1, keepdims=True)
+            gx -= self.x_hat * mean_g_hat_x_hat
+            gx *= self.invstd
+            grads[0] = constant(gx.reshape(x.shape))
+        shape = x.shape[lead:]
+        if self.has_weight:
+            grads.append(constant(xp.einsum("mk,mk->k", g2, self.x_hat).reshape(shape)))
+        if self.has_bias:
+            grads.append(constant(g2.sum(axis=0).reshape(shape)))
+        return tuple(grads)
+
+
+def _affine(op, weight, bias, shape, dtype):
+    """The optional weight and bias as tensors of ``shape``, and the flags saying which are there."""
+    tensors = []
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is None:
+            continue
+        p = as_tensor(p)
+        if p.shape != shape:
+            raise ValueError(f"{op}: {name} must have shape {shape}, got {p.shape}")
+        tensors.append(p if p.dtype == dtype else p.astype(dtype))
+    return tensors, {"has_weight": weight is not None, "has_bias": bias is not None}
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation of (N, C) or (N, C, *) input, per channel C.
+
+    Training uses the batch's statistics and updates ``running_mean``/``running_var`` in place
+    (when given); eval uses the running statistics."""
+    x = as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must have shape (N, C) or (N, C, *), got {x.shape}")
+    channels = x.shape[1]
+    running = []
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and tuple(stat.shape) != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for input {x.shape}, "
+                             f"got {tuple(stat.shape)}")
+        running.append(stat.data if isinstance(stat, Tensor) else stat)
+    if training and x.data.size // max(channels, 1) <= 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+    affine, flags = _affine("batch_norm", weight, bias, (channels,), x.dtype)
+    return BatchNorm.apply(x, *affine, running_mean=running[0], running_var=running[1], training=bool(training),
+                           momentum=momentum, eps=eps, **flags)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Layer normalisation over the trailing ``normalized_shape`` of each sample (w, b of that shape)."""
+    x = as_tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if len(shape) == 0 or len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} must match the trailing dimensions of the "
+                         f"input, got input of shape {x.shape}")
+    affine, flags = _affine("layer_norm", weight, bias, shape, x.dtype)
+    return LayerNorm.apply(x, *affine, normalized_ndim=len(shape), eps=eps, **flags)
