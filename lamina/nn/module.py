@@ -237,6 +237,12 @@ class Module:
                 target.data[...] = array
         return missing, unexpected
 
+    def summary(self, input_shape, **kwargs):
+        """Keras-style table of layers, output shapes and parameter counts (see ``lamina.train.summary``)."""
+        from ..train.summary import summary
+
+        return summary(self, input_shape, **kwargs)
+
     # ---- printing ------------------------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""

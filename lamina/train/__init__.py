@@ -1,0 +1,19 @@
+"""Keras-style training: ``Model`` (compile / fit / evaluate / predict), callbacks, metrics, summary.
+
+    model.py      Model: the training loop, one readable train_step
+    callbacks.py  Callback, EarlyStopping, ModelCheckpoint, CSVLogger, LearningRateScheduler, TerminateOnNaN, History
+    metrics.py    accuracy, top_k_accuracy, mse, mae, confusion_matrix, format_confusion_matrix
+    progress.py   the per-epoch progress bar (tqdm when installed)
+    summary.py    summary(module, input_shape): Keras' layer table, parameter and FLOP counts
+"""
+from . import callbacks, metrics
+from .callbacks import (Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler,
+                        ModelCheckpoint, TerminateOnNaN)
+from .metrics import accuracy, confusion_matrix, format_confusion_matrix, mae, mse, top_k_accuracy
+from .model import Model
+from .progress import ProgressBar
+from .summary import ModelSummary, summary
+
+__all__ = ["Model", "Callback", "CSVLogger", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
+           "TerminateOnNaN", "ProgressBar", "summary", "ModelSummary", "accuracy", "top_k_accuracy", "mse", "mae",
+           "confusion_matrix", "format_confusion_matrix", "callbacks", "metrics"]
