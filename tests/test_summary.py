@@ -30,11 +30,7 @@ def test_deep_autoencoder_has_222384_parameters():
     assert summary(deep_autoencoder(), 784, print_fn=None).total_params == 222_384  # an int is one dimension
 
 
-needs_conv = pytest.mark.skipif(not all(hasattr(F, op) for op in ("conv2d", "max_pool2d", "dropout")),
-                                reason="F.conv2d / F.max_pool2d / F.dropout are not in lamina.functional yet")
 
-
-@needs_conv
 def test_keras_mnist_convnet_has_34826_parameters_and_keras_shapes():
     convnet = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
                             nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
@@ -85,7 +81,6 @@ def test_frozen_parameters_are_non_trainable_and_buffers_are_not_parameters():
     assert [layer.name for layer in result.layers] == ["encoder", "head"]
 
 
-@pytest.mark.skipif(not hasattr(F, "batch_norm"), reason="F.batch_norm is not in lamina.functional yet")
 def test_batchnorm_running_statistics_are_not_counted():
     result = summary(nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3)), (4,), print_fn=None)
     assert result.total_params == 15 + 6  # gamma and beta; running mean/var are buffers

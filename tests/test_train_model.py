@@ -146,7 +146,6 @@ def test_callable_loss():
     assert model.evaluate(x, y) == pytest.approx(2 * by_name)
 
 
-@pytest.mark.skipif(not hasattr(lm.functional, "cross_entropy"), reason="F.cross_entropy is not exported yet")
 def test_loss_module():
     x, y = blobs(10)
     model = classifier()
@@ -156,8 +155,8 @@ def test_loss_module():
 
 
 def test_fit_accepts_a_dataloader():
-    loaders = pytest.importorskip("lamina.data.dataloader")
-    datasets = pytest.importorskip("lamina.data.dataset")
+    from lamina.data import dataloader as loaders
+    from lamina.data import dataset as datasets
     x, y = blobs(20)
     train = loaders.DataLoader(datasets.TensorDataset(x, y), batch_size=16, shuffle=True, generator=lm.Generator(0))
     model = classifier()
@@ -277,7 +276,6 @@ def test_verbose_1_without_tqdm_falls_back_to_lines(capsys, monkeypatch):
 
 
 def test_verbose_1_with_tqdm_shows_a_bar(capsys):
-    pytest.importorskip("tqdm")
     x, y = blobs(10)
     model = classifier()
     model.compile("adam", "cross_entropy", metrics=["accuracy"])

@@ -26,7 +26,7 @@ from ..nn import loss as nn_loss
 from ..nn.containers import Sequential
 from ..nn.module import Module
 from ..ops import loss as loss_ops
-from ..random import numpy_generator
+from ..data import DataLoader, TensorDataset
 from ..tensor import Tensor
 from . import metrics as metrics_module
 from .callbacks import CallbackList, History
@@ -377,33 +377,10 @@ def _split_validation(x, y, validation_data, validation_split: float, dtype):
 
 
 def _batches(data, batch_size: int, shuffle: bool, generator):
-    """A loader over a tuple of arrays (lamina.data's DataLoader when present); other data as it is."""
+    """A DataLoader over a tuple of arrays; a loader the user passed is used as it is."""
     if not isinstance(data, tuple):
         return data
-    try:
-        from ..data import DataLoader, TensorDataset
-    except ImportError:
-        return _ArrayBatches(data, batch_size, shuffle, generator)
     return DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle, generator=generator)
-
-
-class _ArrayBatches:
-    """Mini-batches of a tuple of arrays; a new permutation from ``generator`` each epoch when shuffling."""
-
-    def __init__(self, arrays: tuple, batch_size: int, shuffle: bool, generator):
-        if batch_size < 1:
-            raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size}")
-        self.arrays, self.batch_size, self.shuffle, self.generator = arrays, batch_size, shuffle, generator
-
-    def __len__(self) -> int:
-        return -(-len(self.arrays[0]) // self.batch_size)
-
-    def __iter__(self):
-        n = len(self.arrays[0])
-        order = numpy_generator(self.generator).permutation(n) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
-            index = slice(start, start + self.batch_size) if order is None else order[start:start + self.batch_size]
-            yield tuple(Tensor._wrap(a[index]) for a in self.arrays)
 
 
 def _length(batches):
