@@ -17,6 +17,7 @@ from .ops import *  # noqa: F401,F403  (lm.exp, lm.matmul, lm.cat, ... as in tor
 from .random import Generator, get_rng_state, manual_seed, seed, set_rng_state
 from . import autograd, data, datasets, nn, optim, train  # noqa: E402
 from .train import Model  # noqa: E402
+from . import explain, viz  # noqa: E402
 from .io import load, save  # noqa: E402
 
 float32, float64, float16 = xp.float32, xp.float64, xp.float16
