@@ -8,6 +8,8 @@ Prints the seconds per epoch and the ratio Lamina / PyTorch (below 1: Lamina is 
 """
 import argparse
 import os
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -21,21 +23,12 @@ from lamina import nn  # noqa: E402
 
 
 def mnist_arrays(samples):
-    """Real MNIST from LAMINA_DATA when there, else random data of the same shape (timing only)."""
-    try:
-        from lamina.datasets import mnist
+    """Real MNIST from LAMINA_DATA (or ../shared/data), as float32 (N, 1, 28, 28) in [0, 1]."""
+    from lamina.datasets import mnist
 
-        train = mnist(train=True, download=False)
-        x, y = train.tensors if hasattr(train, "tensors") else train[:]
-        x, y = np.asarray(x.numpy() if hasattr(x, "numpy") else x), np.asarray(y.numpy() if hasattr(y, "numpy") else y)
-        x = x.reshape(-1, 1, 28, 28).astype(np.float32)
-        if x.max() > 1.5:
-            x /= 255.0
-        return x[:samples], y[:samples].astype(np.int64)
-    except Exception as err:  # noqa: BLE001 - the benchmark still measures speed without the data
-        print(f"(MNIST not found: {err}; timing on random data)")
-        rng = np.random.default_rng(0)
-        return rng.random((samples, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, samples)
+    root = os.environ.get("LAMINA_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
+    x, y = mnist(root=root, train=True, download=False).as_tensors()
+    return x.numpy()[:samples], y.numpy()[:samples]
 
 
 def lamina_models():
@@ -83,25 +76,43 @@ def epoch_torch(torch, model, x, y, batch_size):
     return time.perf_counter() - start, loss.item()
 
 
+def run_one(library, workload, samples):
+    """Time one epoch of ``workload`` with ``library`` in this process; print the seconds."""
+    x, y = mnist_arrays(samples)
+    batch = {"mlp": 128, "lenet": 64}[workload]
+    k = ("mlp", "lenet").index(workload)
+    if library == "torch":
+        import torch
+
+        torch.set_num_threads(2)
+        torch.manual_seed(0)
+        seconds, loss = epoch_torch(torch, torch_models(torch)[k], x, y, batch)
+    else:
+        lm.manual_seed(0)
+        seconds, loss = epoch_lamina(lamina_models()[k], x, y, batch)
+    print(f"{seconds} {loss}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--only", choices=["mlp", "lenet"])
+    parser.add_argument("--run-one", nargs=2, metavar=("LIBRARY", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    import torch
-
-    torch.set_num_threads(2)
-    x, y = mnist_arrays(args.samples)
-    lm.manual_seed(0)
-    torch.manual_seed(0)
-    ours, theirs = lamina_models(), torch_models(torch)
+    if args.run_one:
+        return run_one(*args.run_one, args.samples)
+    # each side runs in a fresh process: PyTorch's OpenMP threads keep spinning after its ops and
+    # would slow NumPy's BLAS threads down if both lived in one process
+    names = {"mlp": "MLP 784-256-128-10, batch 128", "lenet": "LeNet-5, batch 64"}
     print(f"{'workload':34s} {'lamina s':>9s} {'pytorch s':>9s} {'ratio':>6s}")
-    for k, (name, batch) in enumerate((("MLP 784-256-128-10, batch 128", 128), ("LeNet-5, batch 64", 64))):
-        if args.only and args.only != ("mlp", "lenet")[k]:
-            continue
-        t_torch, loss_torch = epoch_torch(torch, theirs[k], x, y, batch)
-        t_lm, loss_lm = epoch_lamina(ours[k], x, y, batch)
-        print(f"{name:34s} {t_lm:9.2f} {t_torch:9.2f} {t_lm / t_torch:6.2f}   "
+    for workload in ([args.only] if args.only else ["mlp", "lenet"]):
+        results = {}
+        for library in ("torch", "lamina"):
+            out = subprocess.run([sys.executable, __file__, "--samples", str(args.samples), "--run-one", library,
+                                  workload], check=True, capture_output=True, text=True).stdout.split()
+            results[library] = (float(out[-2]), float(out[-1]))
+        (t_lm, loss_lm), (t_torch, loss_torch) = results["lamina"], results["torch"]
+        print(f"{names[workload]:34s} {t_lm:9.2f} {t_torch:9.2f} {t_lm / t_torch:6.2f}   "
               f"(last loss {loss_lm:.3f} vs {loss_torch:.3f})")
 
 

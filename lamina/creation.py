@@ -28,7 +28,7 @@ def _float(dtype):
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``. Floats become float32 unless ``dtype`` is given."""
     if isinstance(data, Tensor):
-        data = data.data
+        data, dtype = data.data, data.dtype if dtype is None else dtype
     t = Tensor(xp.array(data, copy=True) if dtype is None else xp.array(data, dtype=dtype), dtype=dtype)
     return t.requires_grad_(True) if requires_grad else t
 

@@ -343,8 +343,8 @@ autograd.Tensor = Tensor
 
 def _as_array(data, dtype=None):
     """Convert user data to an array: Python floats and float64 input become float32 unless asked."""
-    if isinstance(data, Tensor):
-        data = data.data
+    if isinstance(data, Tensor):  # a tensor keeps its dtype (Parameter(lm.zeros(2, dtype=float64)))
+        return data.data if dtype is None else data.data.astype(np.dtype(dtype), copy=False)
     if dtype is not None:
         return xp.asarray(data, dtype=np.dtype(dtype))
     array = xp.asarray(data)
