@@ -2,9 +2,9 @@
 PyTorch as the oracle for values and gradients, and the error messages."""
 import numpy as np
 import pytest
+from conftest import leaf
 
 import lamina as lm
-from conftest import leaf
 from lamina.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 
 try:
@@ -189,8 +189,8 @@ def test_conv_transpose2d_matches_torch(case, dtype, rtol, atol):
 def test_1d_convolutions_match_torch(dtype, rtol, atol):
     x, w, b = rng.standard_normal((3, 4, 12)), rng.standard_normal((6, 2, 3)), rng.standard_normal(6)
     for kwargs in [dict(stride=2, padding=1, dilation=2, groups=2), dict(padding="same", groups=2)]:
-        _compare(lambda x, w, b: conv1d(x, w, b, **kwargs), lambda x, w, b: TF.conv1d(x, w, b, **kwargs),
-                 [x, w, b], dtype, rtol, atol)
+        _compare(lambda x, w, b, kw=kwargs: conv1d(x, w, b, **kw),
+                 lambda x, w, b, kw=kwargs: TF.conv1d(x, w, b, **kw), [x, w, b], dtype, rtol, atol)
     wt = rng.standard_normal((4, 3, 3))
     _compare(lambda x, w: conv_transpose1d(x, w, stride=2, padding=1, output_padding=1),
              lambda x, w: TF.conv_transpose1d(x, w, stride=2, padding=1, output_padding=1), [x, wt], dtype, rtol, atol)
@@ -227,7 +227,8 @@ def test_channel_mismatch_message():
     (lambda: conv2d(lm.zeros(1, 1, 4, 4), lm.zeros(6, 1, 5, 5)), ["conv2d", "larger", "4x4", "(1, 1, 4, 4)"]),
     (lambda: conv2d(lm.zeros(1, 1, 4, 4), lm.zeros(6, 1, 3, 3), dilation=2), ["conv2d", "larger", "5x5"]),
     (lambda: conv2d(lm.zeros(1, 4, 8, 8), lm.zeros(6, 2, 3, 3), groups=3), ["conv2d", "groups=3", "divide"]),
-    (lambda: conv2d(lm.zeros(1, 4, 8, 8), lm.zeros(6, 1, 3, 3), groups=2), ["conv2d", "4 channels", "expects 2 = 1 x groups 2"]),
+    (lambda: conv2d(lm.zeros(1, 4, 8, 8), lm.zeros(6, 1, 3, 3), groups=2),
+     ["conv2d", "4 channels", "expects 2 = 1 x groups 2"]),
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=2, padding="same"), ["same", "strided"]),
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), lm.zeros(4)), ["bias", "(6,)"]),
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), padding="full"), ["padding", "'full'"]),

@@ -2,11 +2,19 @@
 order), PyTorch as the oracle for values, indices and gradients, and the error messages."""
 import numpy as np
 import pytest
+from conftest import leaf
 
 import lamina as lm
-from conftest import leaf
-from lamina.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
-                             avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+from lamina.ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from lamina.ops.resize import interpolate, upsample
 
 try:
@@ -164,8 +172,8 @@ def test_max_pool_ties_match_torch():
     """After a ReLU many windows hold several zeros: the gradient goes where PyTorch sends it."""
     x = np.maximum(np.round(rng.standard_normal((2, 3, 8, 8))), 0)
     for case in [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)]:
-        _compare(lambda x: max_pool2d(x, **case, return_indices=True),
-                 lambda x: TF.max_pool2d(x, **case, return_indices=True), x, np.float64, 0, 1e-12)
+        _compare(lambda x, c=case: max_pool2d(x, **c, return_indices=True),
+                 lambda x, c=case: TF.max_pool2d(x, **c, return_indices=True), x, np.float64, 0, 1e-12)
 
 
 @needs_torch
@@ -220,8 +228,9 @@ def test_interpolate_matches_torch(resize, mode, align, dtype, rtol, atol):
 def test_1d_interpolate_and_upsample_match_torch():
     x = rng.standard_normal((2, 3, 5))
     for mode, align in [("nearest", None), ("linear", False), ("linear", True)]:
-        _compare(lambda x: interpolate(x, size=12, mode=mode, align_corners=align),
-                 lambda x: TF.interpolate(x, size=12, mode=mode, align_corners=align), x, np.float64, 0, 1e-6)
+        kwargs = {"size": 12, "mode": mode, "align_corners": align}
+        _compare(lambda x, kw=kwargs: interpolate(x, **kw), lambda x, kw=kwargs: TF.interpolate(x, **kw), x,
+                 np.float64, 0, 1e-6)
     x = rng.standard_normal((1, 2, 3, 4))
     _compare(lambda x: upsample(x, scale_factor=3, mode="bilinear", align_corners=False),
              lambda x: TF.interpolate(x, scale_factor=3, mode="bilinear", align_corners=False), x, np.float64, 0, 1e-6)

@@ -31,8 +31,10 @@ def _memory_order(a) -> tuple:
 
 
 def _full(shape, fill, dtype, order):
-    """An array of ``shape`` whose memory follows the axis ``order`` of another array."""
-    buffer = xp.full([shape[axis] for axis in order], fill, dtype=dtype)
+    """An array of ``shape`` whose memory follows the axis ``order`` of another array (left
+    uninitialised when ``fill`` is None)."""
+    sizes = [shape[axis] for axis in order]
+    buffer = xp.empty(sizes, dtype=dtype) if fill is None else xp.full(sizes, fill, dtype=dtype)
     return buffer.transpose(sorted(range(len(order)), key=order.__getitem__))
 
 
@@ -49,6 +51,12 @@ def _pad(x, geo: Geometry, fill):
 def _disjoint(geo: Geometry) -> bool:
     """True when no input pixel belongs to two windows (then the scatter can assign, not add)."""
     return all(s >= d * (k - 1) + 1 for k, s, d in zip(geo.kernel, geo.stride, geo.dilation))
+
+
+def _tiling(geo: Geometry, size, padded) -> bool:
+    """True when the windows cover every (padded) pixel exactly once, as 2x2 stride 2 on an even image."""
+    return all(d == 1 and s == k and o * s == n
+               for k, s, d, o, n in zip(geo.kernel, geo.stride, geo.dilation, size, padded))
 
 
 def _first_max_masks(xpad, y, geo: Geometry):
@@ -117,8 +125,9 @@ class ScatterWindows(Function):
             g = g * scale
         top, bottom, left, right = geo.padding
         n, c, h, w = shape
-        dx = _full((n, c, h + top + bottom, w + left + right), 0, g.dtype, order)
+        padded = (h + top + bottom, w + left + right)
         assign = _disjoint(geo)
+        dx = _full((n, c) + padded, None if _tiling(geo, g.shape[2:], padded) else 0, g.dtype, order)
         for k, (_, _, rows, cols) in enumerate(geo.windows(g.shape[2:])):
             view = dx[:, :, rows, cols]
             if masks is None and assign:
@@ -163,10 +172,9 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     stride = kernel if no_stride else _pair(stride, "stride", op, 1)
     pad = _pair(padding, "padding", op, 0)
     dilation = _pair(dilation, "dilation", op, 1)
-    for k, p, d in zip(kernel, pad, dilation):
-        if 2 * p > d * (k - 1) + 1:
-            raise ValueError(f"{op}: padding {padding!r} must be at most half of the (dilated) kernel size "
-                             f"{kernel_size!r}")
+    for k, p in zip(kernel, pad):
+        if 2 * p > k:  # PyTorch's rule (on the undilated kernel)
+            raise ValueError(f"{op}: padding {padding!r} must be at most half of the kernel size {kernel_size!r}")
     size = tuple(_output_length(op, n, k, s, p, d, ceil_mode)
                  for n, k, s, p, d in zip(x.shape[2:], kernel, stride, pad, dilation))
     if min(size) < 1:
@@ -359,14 +367,14 @@ def _adaptive_argmax(x, ho, wo):
 
 def adaptive_avg_pool1d(input, output_size):
     """adaptive_avg_pool2d on a height of 1."""
-    size = output_size if isinstance(output_size, int) else tuple(output_size)[0]
+    size = output_size if isinstance(output_size, int) else next(iter(output_size))
     return _batched("adaptive_avg_pool1d", input, 1,
                     lambda x: adaptive_avg_pool2d(x.unsqueeze(2), (1, size)).squeeze(2))
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """adaptive_max_pool2d on a height of 1."""
-    size = output_size if isinstance(output_size, int) else tuple(output_size)[0]
+    size = output_size if isinstance(output_size, int) else next(iter(output_size))
 
     def run(x):
         out = adaptive_max_pool2d(x.unsqueeze(2), (1, size), return_indices)
