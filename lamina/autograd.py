@@ -184,13 +184,16 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
                 raise RuntimeError(
                     f"backward: trying to backward through the graph a second time ({fn.name} was freed); "
                     "pass retain_graph=True to the first backward() to keep it")
-            input_grads = fn.backward(grad)
-            for parent, g in zip(fn.inputs, input_grads):
+            for parent, g in zip(fn.inputs, fn.backward(grad)):
                 if g is None or not parent._requires_grad:
                     continue
-                _accumulate(pending, parent, g, create_graph)
-                if parent._ctx is None:
-                    leaves[id(parent)] = parent
+                key = id(parent)
+                if key not in pending:
+                    pending[key] = g
+                    if parent._ctx is None:
+                        leaves[key] = parent
+                else:
+                    _accumulate(pending, parent, g, create_graph)
             if not retain_graph:
                 fn.release()
         for key, leaf in leaves.items():

@@ -59,11 +59,20 @@ class ReLU(Function):
     """max(0, x); derivative 1 for x > 0, else 0."""
 
     def forward(self, x):
-        self.mask = x > 0
-        return x * self.mask
+        return xp.maximum(x, 0)
 
     def backward(self, g):
-        return (g * constant(self.mask),)
+        x = self.inputs[0].data
+        if recording():
+            return (g * constant(x > 0),)
+        return (constant(_times_mask(g.data, x > 0)),)
+
+
+def _times_mask(g, mask):
+    """g * mask in the memory layout of ``mask`` (a gradient may arrive in another layout than
+    the activation it belongs to; walking both in one order keeps the pass cache-friendly)."""
+    out = xp.empty_like(mask, dtype=g.dtype)
+    return xp.multiply(g, mask, out=out)
 
 
 class LeakyReLU(Function):

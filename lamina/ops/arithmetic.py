@@ -22,8 +22,10 @@ class Add(Function):
         return a + b
 
     def backward(self, g):
-        sa, sb = _shapes(self)
-        return sum_to(g, sa), sum_to(g, sb)
+        a, b = self.inputs
+        shape = g.data.shape
+        return (g if a.data.shape == shape else sum_to(g, a.data.shape),
+                g if b.data.shape == shape else sum_to(g, b.data.shape))
 
 
 class Sub(Function):
@@ -205,6 +207,8 @@ class Clone(Function):
 
 # ---- public functions ------------------------------------------------------------------------
 def add(a, b, alpha=None) -> Tensor:
+    if alpha is None and type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
+        return Add.apply(a, b)  # the common case, kept short: this is the hottest op of all
     a, b = promote(a, b)
     if alpha is not None:
         b = b * alpha

@@ -38,6 +38,16 @@ def _full(shape, fill, dtype, order):
     return buffer.transpose(sorted(range(len(order)), key=order.__getitem__))
 
 
+def _in_order(a, order):
+    """``a`` with its memory following the axis ``order`` (a copy only when it does not already):
+    elementwise work between arrays of different layouts walks one of them across its strides."""
+    if a.transpose(order).flags.c_contiguous:
+        return a
+    out = _full(a.shape, None, a.dtype, order)
+    out[...] = a
+    return out
+
+
 def _pad(x, geo: Geometry, fill):
     top, bottom, left, right = geo.padding
     if not (top or bottom or left or right):
@@ -121,6 +131,7 @@ class ScatterWindows(Function):
 
     def forward(self, g, *, geo, shape, order, masks=None, scale=1.0):
         self.geo, self.masks, self.scale = geo, masks, scale
+        g = _in_order(g, order)
         if not (isinstance(scale, float) and scale == 1.0):
             g = g * scale
         top, bottom, left, right = geo.padding

@@ -27,8 +27,10 @@ class Sum(Function):
     def backward(self, g):
         shape = self.inputs[0].shape
         kept = g.shape if self.keepdim else _kept_shape(shape, self.axes)
-        if not recording():
-            return (constant(xp.broadcast_to(g.data.reshape(kept), shape)),)
+        if not recording():  # a fresh, writable array (NumPy's broadcast_to costs more on small tensors)
+            out = xp.empty(shape, dtype=g.data.dtype)
+            out[...] = g.data.reshape(kept)
+            return (constant(out),)
         return (g.reshape(kept).expand(shape),)
 
 
