@@ -132,3 +132,35 @@ def test_init_is_reproducible_with_a_generator():
     init.xavier_uniform_(b, generator=lm.Generator(1))
     np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     assert init.calculate_gain("relu") == np.sqrt(2)
+
+
+def test_activity_regularization_adds_the_keras_penalty_and_its_gradient():
+    layer = nn.ActivityRegularization(l1=0.1, l2=0.01)
+    x = lm.tensor([[1.0, -2.0], [0.0, 3.0]], dtype=np.float64, requires_grad=True)
+    model = nn.Sequential(layer)
+    out = model(x)
+    assert out is x
+    penalty = nn.activity_penalty(model)
+    assert np.isclose(penalty.item(), (0.1 * 6 + 0.01 * 14) / 2)    # divided by the batch size, as Keras
+    penalty.backward()
+    np.testing.assert_allclose(x.grad.numpy(), (0.1 * np.sign(x.detach().numpy()) + 0.02 * x.detach().numpy()) / 2)
+    assert nn.activity_penalty(model) == 0.0                         # consumed
+    model.eval()
+    model(x)
+    assert nn.activity_penalty(model) == 0.0                         # no penalty at inference
+
+
+def test_model_fit_adds_activity_penalties_and_makes_codes_sparser():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((256, 8)).astype(np.float32)
+
+    def train(l1):
+        lm.manual_seed(0)
+        encoder = nn.Sequential(nn.Linear(8, 16), nn.ReLU())
+        autoencoder = lm.Model(nn.Sequential(encoder, nn.ActivityRegularization(l1=l1), nn.Linear(16, 8)))
+        autoencoder.compile(optimizer=lm.optim.Adam(autoencoder.parameters(), lr=0.01), loss="mse")
+        autoencoder.fit(x, x, epochs=30, batch_size=32, verbose=0, generator=lm.Generator(0))
+        with lm.no_grad():
+            return float(encoder(lm.tensor(x)).abs().mean().item())
+
+    assert train(l1=0.05) < 0.5 * train(l1=0.0)

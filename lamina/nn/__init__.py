@@ -8,6 +8,7 @@
     activation.py    Step, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, Softmax, ...
     normalization.py BatchNorm1d, BatchNorm2d, LayerNorm
     dropout.py       Dropout
+    regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
     embedding.py     Embedding
     loss.py          MSELoss, CrossEntropyLoss, ...
     init.py          weight initialisation
@@ -24,4 +25,5 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
                    NLLLoss)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .regularization import ActivityRegularization, activity_penalty
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample

@@ -25,6 +25,7 @@ from ..autograd import no_grad
 from ..nn import loss as nn_loss
 from ..nn.containers import Sequential
 from ..nn.module import Module
+from ..nn.regularization import activity_penalty
 from ..ops import loss as loss_ops
 from ..data import DataLoader, TensorDataset
 from ..tensor import Tensor
@@ -163,7 +164,8 @@ class Model(Module):
 
     # ---- one step ------------------------------------------------------------------------------
     def compute_loss(self, output, target) -> Tensor:
-        """The compiled loss; regression and binary losses get float targets shaped like the output."""
+        """The compiled loss (plus the penalties of ActivityRegularization layers); regression and
+        binary losses get float targets shaped like the output."""
         if self._float_target and isinstance(output, Tensor):
             array = target.data
             if array.size == output.data.size and array.shape != output.shape:
@@ -171,7 +173,7 @@ class Model(Module):
             if array.dtype != output.dtype:
                 array = array.astype(output.dtype)
             target = Tensor._wrap(array)
-        return self.loss_fn(output, target)
+        return self.loss_fn(output, target) + activity_penalty(self)
 
     def train_step(self, x, y):
         """One optimisation step on one batch; returns ``(loss value, output)``."""
