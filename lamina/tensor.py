@@ -68,14 +68,20 @@ class Tensor:
         """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
         self._retains_grad = True
 
-    def backward(self, grad=None, retain_graph=False, create_graph=False) -> None:
+    def backward(self, grad=None, retain_graph=None, create_graph=False, *, gradient=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
-        ``grad`` is the upstream gradient (required unless self holds one element);
-        ``retain_graph`` keeps the graph for another backward; ``create_graph`` records the backward
-        pass so that gradients can be differentiated again.
+        ``grad`` (PyTorch calls it ``gradient``) is the upstream gradient, required unless self holds
+        one element; ``retain_graph`` keeps the graph for another backward (default: as
+        ``create_graph``); ``create_graph`` records the backward pass so that gradients can be
+        differentiated again.
         """
-        autograd.run_backward([self], [grad], retain_graph or create_graph, create_graph)
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward: pass the upstream gradient once, as grad or as gradient")
+            grad = gradient
+        retain = create_graph if retain_graph is None else retain_graph
+        autograd.run_backward([self], [grad], retain or create_graph, create_graph)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory)."""

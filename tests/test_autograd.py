@@ -172,3 +172,9 @@ def test_autograd_grad_leaves_dot_grad_alone_and_reports_unused_inputs():
 def test_backward_of_a_tensor_without_graph_is_an_error():
     with pytest.raises(RuntimeError, match="does not require grad"):
         lm.ones(1).sum().backward()
+
+
+def test_backward_accepts_pytorchs_gradient_keyword():
+    x = lm.ones(2, requires_grad=True)
+    (x * 3).backward(gradient=lm.tensor([1.0, 2.0]))
+    assert x.grad.tolist() == [3.0, 6.0]
