@@ -9,7 +9,6 @@ import numpy as np
 
 import lamina as lm
 from lamina import nn
-from lamina.data import Standardize, random_split  # noqa: F401  (see the README for more)
 from lamina.datasets import digits
 from lamina.train import EarlyStopping, confusion_matrix, format_confusion_matrix
 

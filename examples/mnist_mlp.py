@@ -8,7 +8,6 @@ import argparse
 import os
 import time
 
-import numpy as np
 
 import lamina as lm
 import lamina.functional as F

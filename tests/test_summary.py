@@ -1,8 +1,6 @@
 """summary(): exact parameter counts of known Keras models, the table, FLOPs, and no side effects."""
-import pytest
 
 import lamina as lm
-import lamina.functional as F
 from lamina import nn
 from lamina.train import Model, summary
 

@@ -8,7 +8,6 @@ an interrupted or corrupted download never leaves a file under the final name.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import warnings

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import is_grad_enabled
-from ..backend import DEFAULT_FLOAT, xp
+from ..backend import xp
 from ..tensor import Tensor
 
 recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph

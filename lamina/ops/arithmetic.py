@@ -10,11 +10,6 @@ from ..tensor import Tensor
 from ._util import as_tensor, broadcast_shapes, constant, promote, recording, sum_to
 
 
-def _shapes(fn):
-    a, b = fn.inputs
-    return a.shape, b.shape
-
-
 class Add(Function):
     def forward(self, a, b):
         if a.shape != b.shape:
@@ -35,8 +30,8 @@ class Sub(Function):
         return a - b
 
     def backward(self, g):
-        sa, sb = _shapes(self)
-        return sum_to(g, sa), sum_to(-g, sb)
+        a, b = self.inputs
+        return sum_to(g, a.shape), sum_to(-g, b.shape)
 
 
 class Mul(Function):
