@@ -137,26 +137,72 @@ def test_hessian_vector_product_through_a_two_layer_network():
 
 
 # ---- PyTorch as the oracle ------------------------------------------------------------------------------
+def _run(fn, make, arrays, dtype, g, backward):
+    inputs = [make(a.astype(dtype)) for a in arrays]
+    y = fn(*inputs)
+    backward(y, g.astype(dtype))
+    return [np.asarray(y.detach().numpy(), dtype=np.float64)] + [np.asarray(t.grad.numpy(), np.float64) for t in inputs]
+
+
 def _compare(fn, torch_fn, arrays, dtype, rtol, atol):
-    ours = [lm.tensor(a.astype(dtype), dtype=dtype, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    y, yt = fn(*ours), torch_fn(*theirs)
-    assert y.shape == tuple(yt.shape)
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=rtol, atol=atol)
-    g = rng.standard_normal(y.shape).astype(dtype)
-    y.backward(lm.tensor(g, dtype=dtype))
-    yt.backward(torch.tensor(g))
-    for a, t in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=rtol, atol=atol)
+    """Values and gradients against PyTorch's float64 results. In float32 each may also be off by up to
+    twice PyTorch's own float32 error (long sums, as a weight gradient over 50,000 pixels, round)."""
+    def ours(a):
+        return lm.tensor(a, dtype=a.dtype, requires_grad=True)
+
+    def theirs(a):
+        return torch.tensor(a, requires_grad=True)
+
+    def lm_backward(y, g):
+        y.backward(lm.tensor(g, dtype=g.dtype))
+
+    def torch_backward(y, g):
+        y.backward(torch.tensor(g))
+
+    shape = tuple(torch_fn(*[torch.tensor(a) for a in arrays]).shape)
+    g = rng.standard_normal(shape)
+    truth = _run(torch_fn, theirs, arrays, np.float64, g, torch_backward)
+    got = _run(fn, ours, arrays, dtype, g, lm_backward)
+    torch_own = _run(torch_fn, theirs, arrays, dtype, g, torch_backward) if dtype != np.float64 else truth
+    for mine, exact, reference in zip(got, truth, torch_own):
+        assert mine.shape == exact.shape
+        slack = 2 * np.abs(reference - exact).max(initial=0.0)
+        np.testing.assert_allclose(mine, exact, rtol=rtol, atol=max(atol, slack))
 
 
 PRECISIONS = [(np.float64, 0, 1e-6), (np.float32, 1e-4, 1e-4)]
+
+# long output rows (Wo * N >= 1024): these take the row-patch path
+ROW_PATCH_CASES = [
+    dict(x=(64, 1, 28, 28), w=(6, 1, 5, 5), padding=2),  # LeNet-5's first layer at batch 64
+    dict(x=(40, 3, 9, 31), w=(4, 3, 3, 2), stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+    dict(x=(64, 2, 8, 40), w=(3, 2, 2, 3), stride=(1, 2), padding="valid"),
+]
+
+
+@pytest.mark.parametrize("case", ROW_PATCH_CASES, ids=str)
+def test_row_patches_agree_with_the_full_patch_matrix(case):
+    """Both forms of the patch matrix give the same convolution and the same weight gradient."""
+    from lamina.ops import conv as C
+
+    case = dict(case)
+    x, w = rng.standard_normal(case.pop("x")), rng.standard_normal(case.pop("w"))
+    stride, dilation = case.get("stride", (1, 1)), case.get("dilation", (1, 1))
+    padding = C._padding("conv2d", case.get("padding", 0), w.shape[2:], stride, dilation)
+    geo = C.Geometry(w.shape[2:], stride, dilation, padding)
+    size = geo.output_size(*x.shape[2:])
+    rows, full = C.patch_matrix(x, geo, size), C.FullPatches(x, geo, size)
+    assert isinstance(rows, C.RowPatches)
+    np.testing.assert_allclose(rows.project(w), full.project(w), rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal((x.shape[0], w.shape[0]) + size)
+    np.testing.assert_allclose(rows.correlate(g, x.shape[1]), full.correlate(g, x.shape[1]), rtol=1e-12, atol=1e-10)
+
 
 
 @needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("case", CONV2D_CASES + [dict(x=(8, 1, 28, 28), w=(6, 1, 5, 5), padding=2),
-                                                 dict(x=(8, 6, 14, 14), w=(16, 6, 5, 5))], ids=str)
+                                                 dict(x=(8, 6, 14, 14), w=(16, 6, 5, 5))] + ROW_PATCH_CASES, ids=str)
 def test_conv2d_matches_torch(case, dtype, rtol, atol):
     case = dict(case)
     x, w = rng.standard_normal(case.pop("x")), rng.standard_normal(case.pop("w"))

@@ -15,6 +15,11 @@ each are the other two; so each backward calls the others and all three can be d
 Internal layout: the patches are built from activations held as (C, H, W, N), batch innermost, so that
 every shifted window moves contiguous runs of W*N numbers (several times faster than NCHW). Outputs
 are NCHW *views* of that memory: the next convolution or pooling reads them without a copy.
+
+The patch matrix comes in two forms (``patch_matrix`` picks one): ``FullPatches`` copies every patch
+(kh*kw copies of the input), ``RowPatches`` only the kw horizontal shifts of each input row and lets
+each output row read kh consecutive rows of that copy as one matrix (kh times less memory traffic;
+faster when an output row holds >= 1024 numbers, such as LeNet-5's first layer).
 """
 from __future__ import annotations
 
@@ -79,6 +84,77 @@ def _im2col(x, geo: Geometry, size: tuple):
     patches = xp.lib.stride_tricks.as_strided(
         xpad, (c, kh, kw, size[0], size[1], n), (sc, dh * sy, dw * sx, sh * sy, sw * sx, sn), writeable=False)
     return xp.ascontiguousarray(patches).reshape(geo.groups, c // geo.groups * kh * kw, -1)
+
+
+class FullPatches:
+    """The whole patch matrix (im2col): Y = W cols and dW = g cols^T are one matrix product each."""
+
+    def __init__(self, x, geo: Geometry, size: tuple):
+        self.geo, self.cols = geo, _im2col(x, geo, size)
+
+    def project(self, w):
+        """W cols: (O, Ho * Wo * N)."""
+        o, groups = w.shape[0], self.geo.groups
+        return _matmul(w.reshape(groups, o // groups, -1), self.cols).reshape(o, -1)
+
+    def correlate(self, g, c_per_group: int):
+        """g cols^T as a weight gradient (O, C/groups, kh, kw); g is NCHW."""
+        o, groups = g.shape[1], self.geo.groups
+        gw_t = _matmul_nt(self.cols, _grad_matrix(g, groups))          # (G, C/G kh kw, O/G)
+        return xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(o, c_per_group, *self.geo.kernel)
+
+
+class RowPatches:
+    """Patches shared between output rows, a kh-times smaller copy than im2col.
+
+    P[r, c, j, b, n] = x_pad[c, r, b sw + j dw, n] holds the kw shifted copies of each padded input row
+    once. Output row a reads input rows a sh .. a sh + kh - 1, which are consecutive in P: the view
+    V[a] = P[a sh : a sh + kh] is a plain (kh C kw, Wo N) matrix, and
+
+        Y[:, a] = W' V[a]          dW' = sum_a g[:, a] V[a]^T      (W' = W with axes (O, kh, C, kw))
+
+    are batched matrix products over the Ho output rows (no groups, no vertical dilation).
+    """
+
+    def __init__(self, x, geo: Geometry, size: tuple):
+        xpad = _padded_chwn(x, geo)
+        c, _, _, n = xpad.shape
+        (kh, kw), (sh, sw), dw = geo.kernel, geo.stride, geo.dilation[1]
+        ho, wo = size
+        sc, sy, sx, sn = xpad.strides
+        rows = xp.lib.stride_tricks.as_strided(
+            xpad, ((ho - 1) * sh + kh, c, kw, wo, n), (sy, sc, dw * sx, sw * sx, sn), writeable=False)
+        self.geo, self.rows = geo, xp.ascontiguousarray(rows)
+        length, item = wo * n, self.rows.itemsize
+        self.views = xp.lib.stride_tricks.as_strided(
+            self.rows, (ho, kh * c * kw, length), (sh * self.rows.strides[0], length * item, item), writeable=False)
+
+    @staticmethod
+    def suits(geo: Geometry, size: tuple, batch: int) -> bool:
+        """Row patches pay off when each output row is a long matrix (measured: Wo N >= 1024)."""
+        return geo.groups == 1 and geo.dilation[0] == 1 and size[1] * batch >= 1024
+
+    def project(self, w):
+        o, c, kh, kw = w.shape
+        ho, _, length = self.views.shape
+        w_rows = xp.ascontiguousarray(w.transpose(0, 2, 1, 3)).reshape(o, kh * c * kw)
+        y = xp.empty((o, ho, length), dtype=xp.result_type(w, self.views))
+        xp.matmul(w_rows, self.views, out=y.transpose(1, 0, 2))
+        return y.reshape(o, -1)
+
+    def correlate(self, g, c_per_group: int):
+        o = g.shape[1]
+        ho, _, length = self.views.shape
+        kh, kw = self.geo.kernel
+        g_rows = _chwn(g).reshape(o, ho, length).transpose(1, 2, 0)       # (Ho, Wo N, O)
+        gw = xp.matmul(self.views, g_rows).sum(0)                         # (kh C kw, O)
+        return xp.ascontiguousarray(gw.reshape(kh, c_per_group, kw, o).transpose(3, 1, 0, 2))
+
+
+def patch_matrix(x, geo: Geometry, size: tuple):
+    """The patch matrix of ``x`` in the cheaper of the two forms for this geometry."""
+    cls = RowPatches if RowPatches.suits(geo, size, x.shape[0]) else FullPatches
+    return cls(x, geo, size)
 
 
 def _col2im(dcols, geo: Geometry, shape: tuple):
@@ -147,8 +223,8 @@ class Conv2d(Function):
     def forward(self, x, w, b=None, *, geo, size=None, cols=None):
         n, o = x.shape[0], w.shape[0]
         size = size or geo.output_size(x.shape[2], x.shape[3])
-        self.geo, self.cols = geo, (_im2col(x, geo, size) if cols is None else cols)
-        y = _matmul(w.reshape(geo.groups, o // geo.groups, -1), self.cols).reshape(o, -1)
+        self.geo, self.cols = geo, (patch_matrix(x, geo, size) if cols is None else cols)
+        y = self.cols.project(w)
         if b is not None:
             y += b[:, None]
         return y.reshape(o, size[0], size[1], n).transpose(3, 0, 1, 2)
@@ -182,7 +258,7 @@ class ConvTranspose2d(Function):
 
     def backward(self, h):
         g, w = self.inputs[0], self.inputs[1]
-        cols = _im2col(h.data, self.geo, g.shape[2:]) if (g.requires_grad or w.requires_grad) else None
+        cols = patch_matrix(h.data, self.geo, g.shape[2:]) if (g.requires_grad or w.requires_grad) else None
         gg = Conv2d.apply(h, w, geo=self.geo, size=g.shape[2:], cols=cols) if g.requires_grad else None
         gw = Conv2dWeight.apply(h, g, geo=self.geo, cols=cols) if w.requires_grad else None
         if len(self.inputs) == 2:
@@ -198,10 +274,8 @@ class Conv2dWeight(Function):
 
     def forward(self, x, g, *, geo, cols=None):
         self.geo = geo
-        self.cols = _im2col(x, geo, g.shape[2:]) if cols is None else cols
-        o, groups = g.shape[1], geo.groups
-        gw_t = _matmul_nt(self.cols, _grad_matrix(g, groups))          # (G, C/G kh kw, O/G)
-        return xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(o, x.shape[1] // groups, *geo.kernel)
+        self.cols = patch_matrix(x, geo, g.shape[2:]) if cols is None else cols
+        return self.cols.correlate(g, x.shape[1] // geo.groups)
 
     def backward(self, hw):
         x, g = self.inputs
