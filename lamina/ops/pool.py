@@ -91,14 +91,30 @@ class MaxPool2d(Function):
         self.geo, self.order = geo, _memory_order(x)
         self.xpad = _pad(x, geo, -xp.inf)
         views = [self.xpad[:, :, rows, cols] for _, _, rows, cols in geo.windows(size)]
-        self.y = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy(order="K")
+        if len(views) == 4:  # 2x2: a tournament of pairs, whose winners the backward reuses
+            self.top, self.bottom = xp.maximum(views[0], views[1]), xp.maximum(views[2], views[3])
+            return xp.maximum(self.top, self.bottom)
+        y = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy(order="K")
         for view in views[2:]:
-            xp.maximum(self.y, view, out=self.y)
-        return self.y
+            xp.maximum(y, view, out=y)
+        self.y = y
+        return y
 
     def backward(self, g):
-        masks = _first_max_masks(self.xpad, self.y, self.geo)
+        if hasattr(self, "top"):
+            masks = _pairwise_first_max_masks(self.xpad, self.top, self.bottom, self.geo, g.shape[2:])
+        else:
+            masks = _first_max_masks(self.xpad, self.y, self.geo)
         return (ScatterWindows.apply(g, geo=self.geo, shape=self.inputs[0].shape, order=self.order, masks=masks),)
+
+
+def _pairwise_first_max_masks(xpad, top, bottom, geo: Geometry, size):
+    """The four masks of a 2x2 window from three comparisons: the top row wins ties with the bottom
+    row, the left column ties with the right (PyTorch's first maximum in row-major order)."""
+    v = [xpad[:, :, rows, cols] for _, _, rows, cols in geo.windows(size)]
+    upper, left_top, left_bottom = top >= bottom, v[0] >= v[1], v[2] >= v[3]
+    lower = ~upper
+    return [upper & left_top, upper > left_top, lower & left_bottom, lower > left_bottom]
 
 
 class GatherWindows(Function):
