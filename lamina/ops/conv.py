@@ -160,23 +160,19 @@ def patch_matrix(x, geo: Geometry, size: tuple):
 def _col2im(dcols, geo: Geometry, shape: tuple):
     """The adjoint of ``_im2col``: add every patch (C, kh, kw, Ho, Wo, N) back onto a (C, H, W, N) image.
 
-    Additions are done along rows first (whole contiguous blocks), then once per kernel column (a
-    strided add): kw strided adds instead of kh*kw.
+    First the kh kernel rows are added at their row offsets for all kernel columns at once (kh large
+    contiguous adds), then each kernel column at its column offset (kw strided adds).
     """
     c, kh, kw, ho, wo, n = dcols.shape
     h, w = shape
     top, bottom, left, right = geo.padding
-    image = xp.zeros((c, h + top + bottom, w + left + right, n), dtype=dcols.dtype)
     windows = list(geo.windows((ho, wo)))
-    if kh == 1:
-        for i, j, rows, cols in windows:
-            image[:, rows, cols] += dcols[:, i, j]
-        return image[:, top:top + h, left:left + w]
+    columns = xp.zeros((c, kw, h + top + bottom, wo, n), dtype=dcols.dtype)
+    for i in range(kh):
+        columns[:, :, windows[i * kw][2]] += dcols[:, i]
+    image = xp.zeros((c, h + top + bottom, w + left + right, n), dtype=dcols.dtype)
     for j in range(kw):
-        column = xp.zeros((c, image.shape[1], wo, n), dtype=dcols.dtype)
-        for i, _, rows, _ in windows[j::kw]:  # the offsets (i, j) of this kernel column
-            column[:, rows] += dcols[:, i, j]
-        image[:, :, windows[j][3]] += column
+        image[:, :, windows[j][3]] += columns[:, j]
     return image[:, top:top + h, left:left + w]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import promote, sum_to
+from ._util import constant, promote, recording, sum_to
 
 
 class MatMul(Function):
@@ -42,11 +42,15 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.inputs[0], self.inputs[1]
-        gx = g @ w if x.requires_grad else None
-        gw = g.mT @ x if w.requires_grad else None
-        if len(self.inputs) == 2:
-            return gx, gw
-        return gx, gw, g.sum(0)
+        if recording():  # differentiable again: built from Lamina ops
+            gx = g @ w if x.requires_grad else None
+            gw = g.mT @ x if w.requires_grad else None
+            gb = g.sum(0)
+        else:  # plain arrays: no graph nodes for the three products
+            gx = constant(g.data @ w.data) if x.requires_grad else None
+            gw = constant(g.data.T @ x.data) if w.requires_grad else None
+            gb = constant(g.data.sum(0))
+        return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
 
 def matmul(a, b) -> Tensor:
