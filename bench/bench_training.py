@@ -5,9 +5,11 @@ Prints the seconds per epoch and the ratio Lamina / PyTorch (below 1: Lamina is 
 
     python bench/bench_training.py                 # both workloads, one full epoch of 60,000
     python bench/bench_training.py --samples 6000  # a shorter run
+    python bench/bench_training.py --repeat 5      # medians of 5 alternating runs (noisy machines)
 """
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -93,10 +95,18 @@ def run_one(library, workload, samples):
     print(f"{seconds} {loss}")
 
 
+def time_epoch(library, workload, samples):
+    """(seconds, last loss) of one epoch in a fresh process."""
+    out = subprocess.run([sys.executable, __file__, "--samples", str(samples), "--run-one", library, workload],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--only", choices=["mlp", "lenet"])
+    parser.add_argument("--repeat", type=int, default=1, help="alternating runs per side; medians are printed")
     parser.add_argument("--run-one", nargs=2, metavar=("LIBRARY", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
@@ -106,14 +116,19 @@ def main():
     names = {"mlp": "MLP 784-256-128-10, batch 128", "lenet": "LeNet-5, batch 64"}
     print(f"{'workload':34s} {'lamina s':>9s} {'pytorch s':>9s} {'ratio':>6s}")
     for workload in ([args.only] if args.only else ["mlp", "lenet"]):
-        results = {}
-        for library in ("torch", "lamina"):
-            out = subprocess.run([sys.executable, __file__, "--samples", str(args.samples), "--run-one", library,
-                                  workload], check=True, capture_output=True, text=True).stdout.split()
-            results[library] = (float(out[-2]), float(out[-1]))
-        (t_lm, loss_lm), (t_torch, loss_torch) = results["lamina"], results["torch"]
+        runs = {"torch": [], "lamina": []}
+        for _ in range(args.repeat):
+            for library in runs:
+                runs[library].append(time_epoch(library, workload, args.samples))
+        t_lm = statistics.median(seconds for seconds, _ in runs["lamina"])
+        t_torch = statistics.median(seconds for seconds, _ in runs["torch"])
+        loss_lm, loss_torch = runs["lamina"][-1][1], runs["torch"][-1][1]
+        spread = ""
+        if args.repeat > 1:
+            ratios = sorted(a / b for (a, _), (b, _) in zip(runs["lamina"], runs["torch"]))
+            spread = f"  run ratios {ratios[0]:.2f}-{ratios[-1]:.2f}"
         print(f"{names[workload]:34s} {t_lm:9.2f} {t_torch:9.2f} {t_lm / t_torch:6.2f}   "
-              f"(last loss {loss_lm:.3f} vs {loss_torch:.3f})")
+              f"(last loss {loss_lm:.3f} vs {loss_torch:.3f}){spread}")
 
 
 if __name__ == "__main__":
