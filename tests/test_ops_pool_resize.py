@@ -172,6 +172,7 @@ def test_max_pool_ties_match_torch():
     """After a ReLU many windows hold several zeros: the gradient goes where PyTorch sends it."""
     x = np.maximum(np.round(rng.standard_normal((2, 3, 8, 8))), 0)
     for case in [dict(kernel_size=2), dict(kernel_size=2, stride=1), dict(kernel_size=2, padding=1, dilation=2),
+                 dict(kernel_size=(1, 4)), dict(kernel_size=(4, 1), stride=(2, 1)),
                  dict(kernel_size=3, stride=1, padding=1)]:
         _compare(lambda x, c=case: max_pool2d(x, **c, return_indices=True),
                  lambda x, c=case: TF.max_pool2d(x, **c, return_indices=True), x, np.float64, 0, 1e-12)

@@ -91,7 +91,7 @@ class MaxPool2d(Function):
         self.geo, self.order = geo, _memory_order(x)
         self.xpad = _pad(x, geo, -xp.inf)
         views = [self.xpad[:, :, rows, cols] for _, _, rows, cols in geo.windows(size)]
-        if len(views) == 4:  # 2x2: a tournament of pairs, whose winners the backward reuses
+        if len(views) == 4:  # 2x2 (or 1x4): a tournament of pairs, whose winners the backward reuses
             self.top, self.bottom = xp.maximum(views[0], views[1]), xp.maximum(views[2], views[3])
             return xp.maximum(self.top, self.bottom)
         y = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy(order="K")
@@ -109,8 +109,9 @@ class MaxPool2d(Function):
 
 
 def _pairwise_first_max_masks(xpad, top, bottom, geo: Geometry, size):
-    """The four masks of a 2x2 window from three comparisons: the top row wins ties with the bottom
-    row, the left column ties with the right (PyTorch's first maximum in row-major order)."""
+    """The masks of a four-offset window from three comparisons: offsets 0 and 1 (the top row of 2x2)
+    play first, then 2 and 3, then the two winners; the earlier offset wins every tie, which is
+    PyTorch's first maximum in row-major order."""
     v = [xpad[:, :, rows, cols] for _, _, rows, cols in geo.windows(size)]
     upper, left_top, left_bottom = top >= bottom, v[0] >= v[1], v[2] >= v[3]
     lower = ~upper
