@@ -23,6 +23,7 @@ faster when an output row holds >= 1024 numbers, such as LeNet-5's first layer).
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from ..autograd import Function
@@ -49,14 +50,18 @@ class Geometry(NamedTuple):
         return ((h + top + bottom - dh * (kh - 1) - 1) // sh + 1,
                 (w + left + right - dw * (kw - 1) - 1) // sw + 1)
 
-    def windows(self, size: tuple):
+    def windows(self, size: tuple) -> tuple:
         """(i, j, rows, cols): for each kernel offset, the slices of the padded image it reads."""
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
-        ho, wo = size
-        for i in range(kh):
-            for j in range(kw):
-                yield (i, j, slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
-                       slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+        return _windows(self, tuple(size))
+
+
+@functools.lru_cache(maxsize=256)
+def _windows(geo: Geometry, size: tuple) -> tuple:
+    """Geometry.windows, computed once per geometry and output size (every step asks again)."""
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    ho, wo = size
+    return tuple((i, j, slice(i * dh, i * dh + sh * (ho - 1) + 1, sh), slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+                 for i in range(kh) for j in range(kw))
 
 
 # ---- array kernels (CHWN layout) ---------------------------------------------------------------
