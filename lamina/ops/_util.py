@@ -10,6 +10,11 @@ from ..tensor import Tensor
 recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph
 
 
+def memory_order(a) -> tuple:
+    """Axes of array ``a`` from outermost to innermost in memory."""
+    return tuple(sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis])))
+
+
 def constant(array) -> Tensor:
     """Wrap an array saved by a forward pass as a Tensor outside the graph."""
     return Tensor._wrap(array)

@@ -10,7 +10,7 @@ import math
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant, normalize_axis, recording
+from ._util import as_tensor, constant, memory_order, normalize_axis, recording
 
 
 class Step(Function):
@@ -60,8 +60,7 @@ _ZERO_ROW = 8192  # length of the zero row ``positive_part`` broadcasts
 
 def _dense_flat(a):
     """``a`` as a 1-D view in its own memory order, or None when its memory has gaps."""
-    order = sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis]))
-    t = a.transpose(order)
+    t = a.transpose(memory_order(a))
     return t.reshape(-1) if t.flags.c_contiguous else None
 
 
@@ -103,7 +102,7 @@ def _times_mask(g, mask):
 
 
 class LeakyReLU(Function):
-    """x if x > 0 else slope x;  derivative 1 or slope (masks multiplied, not np.where: 10x faster)."""
+    """x if x > 0 else slope x;  derivative 1 or slope (mask products: np.where is far slower here)."""
 
     def forward(self, x, slope):
         positive = x > 0

@@ -20,16 +20,11 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant
+from ._util import as_tensor, constant, memory_order
 from .conv import Geometry
 
 
 # ---- array helpers -------------------------------------------------------------------------------
-def _memory_order(a) -> tuple:
-    """Axes of ``a`` from outermost to innermost in memory."""
-    return tuple(sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis])))
-
-
 def _full(shape, fill, dtype, order):
     """An array of ``shape`` whose memory follows the axis ``order`` of another array (left
     uninitialised when ``fill`` is None)."""
@@ -53,7 +48,7 @@ def _pad(x, geo: Geometry, fill):
     if not (top or bottom or left or right):
         return x
     n, c, h, w = x.shape
-    out = _full((n, c, h + top + bottom, w + left + right), fill, x.dtype, _memory_order(x))
+    out = _full((n, c, h + top + bottom, w + left + right), fill, x.dtype, memory_order(x))
     out[:, :, top:top + h, left:left + w] = x
     return out
 
@@ -88,7 +83,7 @@ class MaxPool2d(Function):
     """y = max over each window (padding counts as -inf); dL/dx = dY routed to the first maximum."""
 
     def forward(self, x, *, geo, size):
-        self.geo, self.order = geo, _memory_order(x)
+        self.geo, self.order = geo, memory_order(x)
         self.xpad = _pad(x, geo, -xp.inf)
         views = [self.xpad[:, :, rows, cols] for _, _, rows, cols in geo.windows(size)]
         if len(views) == 4:  # 2x2 (or 1x4): a tournament of pairs, whose winners the backward reuses
@@ -123,7 +118,7 @@ class GatherWindows(Function):
     pooling with the routing held fixed. Linear in x; its backward is ``ScatterWindows``."""
 
     def forward(self, x, *, geo, size, masks=None, scale=1.0):
-        self.geo, self.masks, self.scale, self.order = geo, masks, scale, _memory_order(x)
+        self.geo, self.masks, self.scale, self.order = geo, masks, scale, memory_order(x)
         xpad = _pad(x, geo, 0)
         y = None
         for k, (_, _, rows, cols) in enumerate(geo.windows(size)):
