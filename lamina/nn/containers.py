@@ -3,11 +3,23 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from .activation import ReLU
 from .module import Module
+from .pooling import MaxPool2d
 
 
 class Sequential(Module):
-    """``Sequential(layer1, layer2, ...)`` or ``Sequential(OrderedDict(name=layer, ...))``: x -> ... -> y."""
+    """``Sequential(layer1, layer2, ...)`` or ``Sequential(OrderedDict(name=layer, ...))``: x -> ... -> y.
+
+    One exact shortcut: a ``ReLU`` followed by a ``MaxPool2d`` runs as the pooling followed by the
+    ReLU. Max commutes with the nondecreasing ReLU, max_w relu(x) = relu(max_w x), and the gradients
+    agree too (a positive maximum is routed to the same first maximum and passes ReLU; a window with
+    no positive number gets 0 either way), while ReLU touches 4x fewer numbers after 2x2 pooling.
+    The layers run in their written order when either has a forward hook, or with
+    ``reorder_relu_pool = False``.
+    """
+
+    reorder_relu_pool = True
 
     def __init__(self, *layers):
         super().__init__()
@@ -19,8 +31,15 @@ class Sequential(Module):
                 self.add_module(str(i), layer)
 
     def forward(self, x):
-        for layer in self._modules.values():
-            x = layer(x)
+        layers = list(self._modules.values())
+        i = 0
+        while i < len(layers):
+            if i + 1 < len(layers) and self.reorder_relu_pool and _relu_then_max_pool(layers[i], layers[i + 1]):
+                x = layers[i](layers[i + 1](x))
+                i += 2
+            else:
+                x = layers[i](x)
+                i += 1
         return x
 
     def append(self, layer: Module) -> Sequential:
@@ -38,6 +57,12 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+def _relu_then_max_pool(first: Module, second: Module) -> bool:
+    """True for ReLU then MaxPool2d (exactly those classes, no hooks): they may run in either order."""
+    return (type(first) is ReLU and type(second) is MaxPool2d
+            and not first._forward_hooks and not second._forward_hooks)
 
 
 class ModuleList(Module):
