@@ -278,6 +278,10 @@ def test_channel_mismatch_message():
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=2, padding="same"), ["same", "strided"]),
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), lm.zeros(4)), ["bias", "(6,)"]),
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), padding="full"), ["padding", "'full'"]),
+    # after a cached call with stride 1: the geometry cache must not take 1.0 for the equal 1
+    (lambda: (conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=1),
+              conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=1.0)), ["conv2d", "stride", "1.0"]),
+    (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=[1, 1.5]), ["conv2d", "stride", "[1, 1.5]"]),
     (lambda: conv1d(lm.zeros(1, 2, 8), lm.zeros(4, 3, 3)), ["conv1d", "2 channels", "(4, 3, 3)"]),
     (lambda: conv1d(lm.zeros(1, 2, 2), lm.zeros(4, 2, 3)), ["conv1d", "larger", "(1, 2, 2)"]),
     (lambda: conv_transpose2d(lm.zeros(1, 2, 4, 4), lm.zeros(3, 1, 3, 3)), ["conv_transpose2d", "2 channels"]),

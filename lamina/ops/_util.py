@@ -1,6 +1,8 @@
 """Small helpers shared by the ops: turning operands into tensors, undoing broadcasting, axes."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..autograd import is_grad_enabled
@@ -12,7 +14,12 @@ recording = is_grad_enabled  # inside a backward: True only when create_graph=Tr
 
 def memory_order(a) -> tuple:
     """Axes of array ``a`` from outermost to innermost in memory."""
-    return tuple(sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis])))
+    return _order_of_strides(a.strides)
+
+
+@functools.lru_cache(maxsize=256)
+def _order_of_strides(strides: tuple) -> tuple:
+    return tuple(sorted(range(len(strides)), key=lambda axis: -abs(strides[axis])))
 
 
 def constant(array) -> Tensor:

@@ -287,7 +287,7 @@ class Conv2dWeight(Function):
 
 # ---- argument checks -----------------------------------------------------------------------------
 def _tuple(value, n: int, name: str, op: str, minimum: int) -> tuple:
-    values = (value,) * n if isinstance(value, int) else tuple(value)
+    values = (value,) * n if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if len(values) != n or not all(isinstance(v, int) for v in values):
         raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
     if min(values) < minimum:
@@ -372,15 +372,36 @@ def _check_fits(op, geo, x_shape, w_shape):
             f"(input shape {tuple(x_shape)})")
 
 
-# ---- public functions ----------------------------------------------------------------------------
-def _conv2d(op, x, weight, bias, stride, padding, dilation, groups, shapes) -> Tensor:
+def _conv_geometry(op, channels, w_shape, b_shape, shapes, stride, padding, dilation, groups) -> Geometry:
+    """The checked Geometry of a convolution, worked out once per shapes and arguments (every
+    training step asks again)."""
+    args = (stride, padding, dilation, groups)
+    try:  # the repr tells 2 from 2.0 and True from 1, which compare equal
+        return _cached_conv_geometry(op, channels, w_shape, b_shape, shapes, repr(args), *args)
+    except TypeError:  # lists as arguments: valid, but not a cache key
+        return _checked_conv_geometry(op, channels, w_shape, b_shape, shapes, *args)
+
+
+def _checked_conv_geometry(op, channels, w_shape, b_shape, shapes, stride, padding, dilation, groups) -> Geometry:
     stride = _tuple(stride, 2, "stride", op, 1)
     dilation = _tuple(dilation, 2, "dilation", op, 1)
-    _check_groups(op, x.shape[1], shapes[1], groups, transposed=False)
-    geo = Geometry(tuple(weight.shape[2:]), stride, dilation,
-                   _padding(op, padding, weight.shape[2:], stride, dilation), groups)
+    _check_groups(op, channels, shapes[1], groups, transposed=False)
+    geo = Geometry(w_shape[2:], stride, dilation, _padding(op, padding, w_shape[2:], stride, dilation), groups)
     _check_fits(op, geo, *shapes)
-    _check_bias(op, bias, weight.shape[0])
+    if b_shape is not None and b_shape != (w_shape[0],):
+        raise ValueError(f"{op}: bias must have shape ({w_shape[0]},), got {b_shape}")
+    return geo
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_conv_geometry(op, channels, w_shape, b_shape, shapes, text, *args) -> Geometry:
+    return _checked_conv_geometry(op, channels, w_shape, b_shape, shapes, *args)
+
+
+# ---- public functions ----------------------------------------------------------------------------
+def _conv2d(op, x, weight, bias, stride, padding, dilation, groups, shapes) -> Tensor:
+    geo = _conv_geometry(op, x.shape[1], tuple(weight.shape), None if bias is None else tuple(bias.shape),
+                         tuple(map(tuple, shapes)), stride, padding, dilation, groups)
     if bias is None:
         return Conv2d.apply(x, weight, geo=geo)
     return Conv2d.apply(x, weight, bias, geo=geo)

@@ -17,6 +17,8 @@ Outputs and gradients keep the memory layout of the input (e.g. the batch-innerm
 """
 from __future__ import annotations
 
+import functools
+
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
@@ -170,7 +172,7 @@ class ScatterWindows(Function):
 
 # ---- argument handling ---------------------------------------------------------------------------
 def _pair(value, name, op, minimum):
-    values = (value, value) if isinstance(value, int) else tuple(value)
+    values = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if len(values) != 2 or not all(isinstance(v, int) for v in values):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(values) < minimum:
@@ -189,7 +191,16 @@ def _output_length(op, n, k, s, p, d, ceil_mode):
 
 
 def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """The Geometry (with the extra bottom/right padding ceil_mode needs) and the output size."""
+    """The Geometry (with the extra bottom/right padding ceil_mode needs) and the output size,
+    worked out once per input shape and arguments (every training step asks again)."""
+    args = (kernel_size, stride, padding, dilation, ceil_mode)
+    try:  # the repr tells 2 from 2.0 and True from 1, which compare equal
+        return _cached_geometry_of(op, tuple(x.shape), repr(args), *args)
+    except TypeError:  # lists as arguments: valid, but not a cache key
+        return _geometry_of(op, x.shape, *args)
+
+
+def _geometry_of(op, shape, kernel_size, stride, padding, dilation, ceil_mode):
     kernel = _pair(kernel_size, "kernel_size", op, 1)
     no_stride = stride is None or (not isinstance(stride, int) and len(stride) == 0)
     stride = kernel if no_stride else _pair(stride, "stride", op, 1)
@@ -199,14 +210,19 @@ def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
         if 2 * p > k:  # PyTorch's rule (on the undilated kernel)
             raise ValueError(f"{op}: padding {padding!r} must be at most half of the kernel size {kernel_size!r}")
     size = tuple(_output_length(op, n, k, s, p, d, ceil_mode)
-                 for n, k, s, p, d in zip(x.shape[2:], kernel, stride, pad, dilation))
+                 for n, k, s, p, d in zip(shape[2:], kernel, stride, pad, dilation))
     if min(size) < 1:
         raise ValueError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the padded input "
-                         f"{x.shape[2] + 2 * pad[0]}x{x.shape[3] + 2 * pad[1]} (input shape {tuple(x.shape)})")
+                         f"{shape[2] + 2 * pad[0]}x{shape[3] + 2 * pad[1]} (input shape {tuple(shape)})")
     extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
-             for o, n, k, s, p, d in zip(size, x.shape[2:], kernel, stride, pad, dilation)]
+             for o, n, k, s, p, d in zip(size, shape[2:], kernel, stride, pad, dilation)]
     geo = Geometry(kernel, stride, dilation, (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1]))
     return geo, size
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_geometry_of(op, shape, text, *args):
+    return _geometry_of(op, shape, *args)
 
 
 def _input(op, x, spatial):
