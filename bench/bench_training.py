@@ -3,9 +3,12 @@
 Same architecture, batch size, float32, SGD with momentum 0.9, 2 threads each, in one run.
 Prints the seconds per epoch and the ratio Lamina / PyTorch (below 1: Lamina is faster).
 
-    python bench/bench_training.py                 # both workloads, one full epoch of 60,000
+    python bench/bench_training.py                 # both workloads, medians of 3 epochs of 60,000 per side
     python bench/bench_training.py --samples 6000  # a shorter run
     python bench/bench_training.py --repeat 5      # medians of 5 alternating runs (noisy machines)
+
+One epoch on a shared machine varies by 20-60 % from process to process, so each side runs 3 times
+by default, alternating, each in a fresh process, and the ratio of the medians is printed.
 """
 import argparse
 import os
@@ -106,7 +109,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--only", choices=["mlp", "lenet"])
-    parser.add_argument("--repeat", type=int, default=1, help="alternating runs per side; medians are printed")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating runs per side; medians are printed")
     parser.add_argument("--run-one", nargs=2, metavar=("LIBRARY", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:

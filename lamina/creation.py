@@ -26,7 +26,12 @@ def _float(dtype):
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data``. Floats become float32 unless ``dtype`` is given."""
+    """A new tensor holding a copy of ``data``. Floats become float32 unless ``dtype`` is given.
+
+    NumPy float64 arrays become float32 too, where ``torch.tensor`` would keep float64: NumPy makes
+    float64 by default, and a scientist's data should meet float32 weights without a dtype error.
+    ``lm.from_numpy(array)`` (no copy) or ``dtype=lm.float64`` keep float64.
+    """
     if isinstance(data, Tensor):
         data, dtype = data.data, data.dtype if dtype is None else dtype
     t = Tensor(xp.array(data, copy=True) if dtype is None else xp.array(data, dtype=dtype), dtype=dtype)
