@@ -171,14 +171,38 @@ def _col2im(dcols, geo: Geometry, shape: tuple):
     c, kh, kw, ho, wo, n = dcols.shape
     h, w = shape
     top, bottom, left, right = geo.padding
-    windows = list(geo.windows((ho, wo)))
-    columns = xp.zeros((c, kw, h + top + bottom, wo, n), dtype=dcols.dtype)
-    for i in range(kh):
-        columns[:, :, windows[i * kw][2]] += dcols[:, i]
-    image = xp.zeros((c, h + top + bottom, w + left + right, n), dtype=dcols.dtype)
-    for j in range(kw):
-        image[:, :, windows[j][3]] += columns[:, j]
+    windows = geo.windows((ho, wo))
+    columns = _shifted_sum([dcols[:, i] for i in range(kh)], [windows[i * kw][2] for i in range(kh)],
+                           h + top + bottom, axis=2)                          # (C, kw, H_pad, Wo, N)
+    image = _shifted_sum([columns[:, j] for j in range(kw)], [windows[j][3] for j in range(kw)],
+                         w + left + right, axis=2)                            # (C, H_pad, W_pad, N)
     return image[:, top:top + h, left:left + w]
+
+
+def _shifted_sum(parts, slices, length: int, axis: int):
+    """sum_k parts[k] placed at ``slices[k]`` along ``axis`` of a new array ``length`` long there.
+
+    With a step-1 first slice the first part is copied in and only the rest zeroed (no add onto zeros).
+    """
+    shape = list(parts[0].shape)
+    shape[axis] = length
+    at = [slice(None)] * len(shape)
+    first = slices[0]
+    if first.step not in (None, 1):
+        out = xp.zeros(shape, dtype=parts[0].dtype)
+        rest = range(len(parts))
+    else:
+        out = xp.empty(shape, dtype=parts[0].dtype)
+        for uncovered in (slice(0, first.start), slice(first.stop, None)):
+            at[axis] = uncovered
+            out[tuple(at)] = 0
+        at[axis] = first
+        out[tuple(at)] = parts[0]
+        rest = range(1, len(parts))
+    for k in rest:
+        at[axis] = slices[k]
+        out[tuple(at)] += parts[k]
+    return out
 
 
 def _matmul(a, b):
