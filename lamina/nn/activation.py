@@ -1,4 +1,8 @@
-"""Activation layers, one per function of ``lamina.ops.activation`` (formulas there)."""
+"""Activation layers, one per function of ``lamina.ops.activation`` (formulas there).
+
+``inplace=True`` (ReLU, SELU, LeakyReLU, ELU, Hardtanh, as in PyTorch) is accepted so that PyTorch
+model code runs unchanged; Lamina still returns a new array, with the same values and gradients.
+"""
 from __future__ import annotations
 
 from .. import functional as F
@@ -28,11 +32,22 @@ class Tanh(_Activation):
     fn = staticmethod(F.tanh)
 
 
-class ReLU(_Activation):
+class _InplaceActivation(_Activation):
+    """An activation whose PyTorch module takes ``inplace`` (accepted; the result is a new array)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_InplaceActivation):
     fn = staticmethod(F.relu)
 
 
-class SELU(_Activation):
+class SELU(_InplaceActivation):
     fn = staticmethod(F.selu)
 
 
@@ -47,9 +62,9 @@ class LinearActivation(_Activation):
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -59,9 +74,9 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    def __init__(self, alpha: float = 1.0):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x):
         return F.elu(x, self.alpha)
@@ -89,9 +104,9 @@ class Softplus(Module):
 
 
 class Hardtanh(Module):
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.min_val, self.max_val = min_val, max_val
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x):
         return F.hardtanh(x, self.min_val, self.max_val)

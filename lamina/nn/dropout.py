@@ -6,11 +6,12 @@ from .module import Module
 
 
 class Dropout(Module):
-    def __init__(self, p: float = 0.5, generator=None):
+    def __init__(self, p: float = 0.5, inplace: bool = False, generator=None):
+        """``inplace`` is PyTorch's argument, accepted so PyTorch code runs; the result is a new array."""
         super().__init__()
         if not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
-        self.p, self.generator = p, generator
+        self.p, self.inplace, self.generator = p, inplace, generator
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, generator=self.generator)
