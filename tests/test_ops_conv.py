@@ -172,9 +172,10 @@ def _compare(fn, torch_fn, arrays, dtype, rtol, atol):
 
 PRECISIONS = [(np.float64, 0, 1e-6), (np.float32, 1e-4, 1e-4)]
 
-# long output rows (Wo * N >= 1024): these take the row-patch path
+# long output rows (Wo * N >= 512): these take the row-patch path
 ROW_PATCH_CASES = [
     dict(x=(64, 1, 28, 28), w=(6, 1, 5, 5), padding=2),  # LeNet-5's first layer at batch 64
+    dict(x=(64, 6, 14, 14), w=(16, 6, 5, 5)),  # and its second
     dict(x=(40, 3, 9, 31), w=(4, 3, 3, 2), stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
     dict(x=(64, 2, 8, 40), w=(3, 2, 2, 3), stride=(1, 2), padding="valid"),
 ]
