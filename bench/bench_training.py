@@ -3,12 +3,14 @@
 Same architecture, batch size, float32, SGD with momentum 0.9, 2 threads each, in one run.
 Prints the seconds per epoch and the ratio Lamina / PyTorch (below 1: Lamina is faster).
 
-    python bench/bench_training.py                 # both workloads, medians of 3 epochs of 60,000 per side
+    python bench/bench_training.py                 # both workloads, 3 epochs of 60,000 per side
     python bench/bench_training.py --samples 6000  # a shorter run
-    python bench/bench_training.py --repeat 5      # medians of 5 alternating runs (noisy machines)
+    python bench/bench_training.py --repeat 5      # medians of 5 epochs per side
 
-One epoch on a shared machine varies by 20-60 % from process to process, so each side runs 3 times
-by default, alternating, each in a fresh process, and the ratio of the medians is printed.
+Each side trains in its own process (PyTorch's OpenMP threads would slow NumPy's BLAS threads down
+in a shared one). The two processes take turns: a block of steps of one side, then of the other,
+with a pause between blocks for idle threads to stop spinning. A shared machine's slow spells last
+seconds, so taking turns gives both sides the same share of them; an epoch is the sum of its blocks.
 """
 import argparse
 import os
@@ -55,83 +57,119 @@ def torch_models(torch):
     return mlp, lenet
 
 
-def epoch_lamina(model, x, y, batch_size):
+def lamina_step(model):
+    """One SGD-with-momentum step of ``model`` on a batch (x, y) of NumPy arrays; returns the loss."""
     optimizer = lm.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    order = np.random.default_rng(0).permutation(len(x))
-    start = time.perf_counter()
-    for i in range(0, len(x), batch_size):
-        index = order[i:i + batch_size]
-        loss = F.cross_entropy(model(lm.from_numpy(x[index])), lm.from_numpy(y[index]))
+
+    def step(x, y):
+        loss = F.cross_entropy(model(lm.from_numpy(x)), lm.from_numpy(y))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return time.perf_counter() - start, loss.item()
+        return loss
+
+    return step
 
 
-def epoch_torch(torch, model, x, y, batch_size):
+def torch_step(torch, model):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    order = np.random.default_rng(0).permutation(len(x))
-    start = time.perf_counter()
-    for i in range(0, len(x), batch_size):
-        index = order[i:i + batch_size]
-        loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x[index])), torch.from_numpy(y[index]))
+
+    def step(x, y):
+        loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return time.perf_counter() - start, loss.item()
+        return loss
+
+    return step
 
 
-def run_one(library, workload, samples):
-    """Time one epoch of ``workload`` with ``library`` in this process; print the seconds."""
+BATCH = {"mlp": 128, "lenet": 64}
+
+
+def serve_blocks(library, workload, samples):
+    """Worker: say "ready", then for each line "K" on stdin train the next K batches of the epoch
+    (shuffled with a fixed seed) and print their seconds and the last loss."""
     x, y = mnist_arrays(samples)
-    batch = {"mlp": 128, "lenet": 64}[workload]
     k = ("mlp", "lenet").index(workload)
     if library == "torch":
         import torch
 
         torch.set_num_threads(2)
         torch.manual_seed(0)
-        seconds, loss = epoch_torch(torch, torch_models(torch)[k], x, y, batch)
+        step = torch_step(torch, torch_models(torch)[k])
     else:
         lm.manual_seed(0)
-        seconds, loss = epoch_lamina(lamina_models()[k], x, y, batch)
-    print(f"{seconds} {loss}")
+        step = lamina_step(lamina_models()[k])
+    batch = BATCH[workload]
+    order = np.random.default_rng(0).permutation(len(x))
+    starts = iter(range(0, len(x), batch))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        loss, begin = None, time.perf_counter()
+        for i in [i for _, i in zip(range(int(line)), starts)]:
+            index = order[i:i + batch]
+            loss = step(x[index], y[index])
+        seconds = time.perf_counter() - begin
+        print(seconds, float("nan") if loss is None else loss.item(), flush=True)
 
 
-def time_epoch(library, workload, samples):
-    """(seconds, last loss) of one epoch in a fresh process."""
-    out = subprocess.run([sys.executable, __file__, "--samples", str(samples), "--run-one", library, workload],
-                         check=True, capture_output=True, text=True).stdout.split()
-    return float(out[-2]), float(out[-1])
+def interleaved_epoch(workload, samples, block, pause):
+    """One epoch per side, the two worker processes taking turns block by block (ABBA order).
+    Returns {library: (seconds, last loss)} and the per-block ratios Lamina / PyTorch."""
+    libraries = ("torch", "lamina")
+    workers = {lib: subprocess.Popen([sys.executable, __file__, "--samples", str(samples), "--worker", lib, workload],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for lib in libraries}
+    try:
+        for worker in workers.values():
+            if worker.stdout.readline().strip() != "ready":
+                raise RuntimeError("a benchmark worker failed to start")
+        steps = -(-samples // BATCH[workload])
+        times, losses = {lib: [] for lib in libraries}, {}
+        for turn in range(-(-steps // block)):
+            for lib in (libraries if turn % 2 == 0 else libraries[::-1]):
+                time.sleep(pause)  # the other side's idle BLAS/OpenMP threads stop spinning
+                workers[lib].stdin.write(f"{block}\n")
+                workers[lib].stdin.flush()
+                seconds, loss = workers[lib].stdout.readline().split()
+                times[lib].append(float(seconds))
+                losses[lib] = float(loss)
+    finally:
+        for worker in workers.values():
+            worker.stdin.close()
+            worker.wait()
+    ratios = [a / b for a, b in zip(times["lamina"], times["torch"])]
+    return {lib: (sum(times[lib]), losses[lib]) for lib in libraries}, ratios
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--only", choices=["mlp", "lenet"])
-    parser.add_argument("--repeat", type=int, default=3, help="alternating runs per side; medians are printed")
-    parser.add_argument("--run-one", nargs=2, metavar=("LIBRARY", "WORKLOAD"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help="epochs per side; medians are printed")
+    parser.add_argument("--block", type=int, default=100, help="training steps per turn")
+    parser.add_argument("--pause", type=float, default=0.2, help="seconds between turns")
+    parser.add_argument("--worker", nargs=2, metavar=("LIBRARY", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.run_one:
-        return run_one(*args.run_one, args.samples)
-    # each side runs in a fresh process: PyTorch's OpenMP threads keep spinning after its ops and
-    # would slow NumPy's BLAS threads down if both lived in one process
+    if args.worker:
+        return serve_blocks(*args.worker, args.samples)
     names = {"mlp": "MLP 784-256-128-10, batch 128", "lenet": "LeNet-5, batch 64"}
     print(f"{'workload':34s} {'lamina s':>9s} {'pytorch s':>9s} {'ratio':>6s}")
     for workload in ([args.only] if args.only else ["mlp", "lenet"]):
-        runs = {"torch": [], "lamina": []}
+        epochs, block_ratios = [], []
         for _ in range(args.repeat):
-            for library in runs:
-                runs[library].append(time_epoch(library, workload, args.samples))
-        t_lm = statistics.median(seconds for seconds, _ in runs["lamina"])
-        t_torch = statistics.median(seconds for seconds, _ in runs["torch"])
-        loss_lm, loss_torch = runs["lamina"][-1][1], runs["torch"][-1][1]
-        spread = ""
-        if args.repeat > 1:
-            ratios = sorted(a / b for (a, _), (b, _) in zip(runs["lamina"], runs["torch"]))
-            spread = f"  run ratios {ratios[0]:.2f}-{ratios[-1]:.2f}"
+            result, ratios = interleaved_epoch(workload, args.samples, args.block, args.pause)
+            epochs.append(result)
+            block_ratios += ratios
+        t_lm = statistics.median(e["lamina"][0] for e in epochs)
+        t_torch = statistics.median(e["torch"][0] for e in epochs)
+        epoch_ratios = sorted(e["lamina"][0] / e["torch"][0] for e in epochs)
+        block_ratios.sort()
+        tenth = max(0, len(block_ratios) // 10)
         print(f"{names[workload]:34s} {t_lm:9.2f} {t_torch:9.2f} {t_lm / t_torch:6.2f}   "
-              f"(last loss {loss_lm:.3f} vs {loss_torch:.3f}){spread}")
+              f"(last loss {epochs[-1]['lamina'][1]:.3f} vs {epochs[-1]['torch'][1]:.3f}; "
+              f"epoch ratios {epoch_ratios[0]:.2f}-{epoch_ratios[-1]:.2f}, "
+              f"blocks of {args.block} steps {block_ratios[tenth]:.2f}-{block_ratios[-1 - tenth]:.2f} (10th-90th pct))")
 
 
 if __name__ == "__main__":
