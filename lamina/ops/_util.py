@@ -22,6 +22,22 @@ def _order_of_strides(strides: tuple) -> tuple:
     return tuple(sorted(range(len(strides)), key=lambda axis: -abs(strides[axis])))
 
 
+def memoised(fn):
+    """``fn``, a pure function of its arguments, computed once per arguments (argument checks that
+    every training step repeats). The key includes the arguments' repr, which tells 2 from 2.0 and
+    True from 1 (equal as dict keys); calls with unhashable arguments (lists) are not cached."""
+    cached = functools.lru_cache(maxsize=256)(lambda text, *args: fn(*args))
+
+    @functools.wraps(fn)
+    def call(*args):
+        try:
+            return cached(repr(args), *args)
+        except TypeError:  # unhashable arguments (or fn's own TypeError, which fn raises again)
+            return fn(*args)
+
+    return call
+
+
 def constant(array) -> Tensor:
     """Wrap an array saved by a forward pass as a Tensor outside the graph."""
     return Tensor._wrap(array)

@@ -29,7 +29,7 @@ from typing import NamedTuple
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant, recording
+from ._util import as_tensor, constant, memoised, recording
 
 _CHUNK = 4096  # GEMM columns per call: skinny products over long patch matrices run 2-4x faster in pieces
 
@@ -339,9 +339,9 @@ def _operands(op, x, weight, bias, ndim):
     return x, weight, bias
 
 
-def _check_bias(op, bias, channels):
-    if bias is not None and tuple(bias.shape) != (channels,):
-        raise ValueError(f"{op}: bias must have shape ({channels},), got {tuple(bias.shape)}")
+def _check_bias(op, shape, channels):
+    if shape is not None and tuple(shape) != (channels,):
+        raise ValueError(f"{op}: bias must have shape ({channels},), got {tuple(shape)}")
 
 
 def _line(value, name: str, op: str, height_value: int) -> tuple:
@@ -398,30 +398,16 @@ def _check_fits(op, geo, x_shape, w_shape):
             f"(input shape {tuple(x_shape)})")
 
 
+@memoised
 def _conv_geometry(op, channels, w_shape, b_shape, shapes, stride, padding, dilation, groups) -> Geometry:
-    """The checked Geometry of a convolution, worked out once per shapes and arguments (every
-    training step asks again)."""
-    args = (stride, padding, dilation, groups)
-    try:  # the repr tells 2 from 2.0 and True from 1, which compare equal
-        return _cached_conv_geometry(op, channels, w_shape, b_shape, shapes, repr(args), *args)
-    except TypeError:  # lists as arguments: valid, but not a cache key
-        return _checked_conv_geometry(op, channels, w_shape, b_shape, shapes, *args)
-
-
-def _checked_conv_geometry(op, channels, w_shape, b_shape, shapes, stride, padding, dilation, groups) -> Geometry:
+    """The checked Geometry of a convolution of ``channels`` input channels with weight ``w_shape``."""
     stride = _tuple(stride, 2, "stride", op, 1)
     dilation = _tuple(dilation, 2, "dilation", op, 1)
     _check_groups(op, channels, shapes[1], groups, transposed=False)
     geo = Geometry(w_shape[2:], stride, dilation, _padding(op, padding, w_shape[2:], stride, dilation), groups)
     _check_fits(op, geo, *shapes)
-    if b_shape is not None and b_shape != (w_shape[0],):
-        raise ValueError(f"{op}: bias must have shape ({w_shape[0]},), got {b_shape}")
+    _check_bias(op, b_shape, w_shape[0])
     return geo
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_conv_geometry(op, channels, w_shape, b_shape, shapes, text, *args) -> Geometry:
-    return _checked_conv_geometry(op, channels, w_shape, b_shape, shapes, *args)
 
 
 # ---- public functions ----------------------------------------------------------------------------
@@ -462,7 +448,7 @@ def _conv_transpose2d(op, x, weight, bias, stride, padding, output_padding, grou
     ph, pw = _tuple(padding, 2, "padding", op, 0)
     extra = _tuple(output_padding, 2, "output_padding", op, 0)
     _check_groups(op, x.shape[1], shapes[1], groups, transposed=True)
-    _check_bias(op, bias, weight.shape[1] * groups)
+    _check_bias(op, None if bias is None else bias.shape, weight.shape[1] * groups)
     for e, s, d in zip(extra, stride, dilation):
         if e >= max(s, d):
             raise ValueError(f"{op}: output_padding {output_padding!r} must be smaller than the stride "

@@ -17,12 +17,10 @@ Outputs and gradients keep the memory layout of the input (e.g. the batch-innerm
 """
 from __future__ import annotations
 
-import functools
-
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant, memory_order
+from ._util import as_tensor, constant, memoised, memory_order
 from .conv import Geometry
 
 
@@ -190,17 +188,10 @@ def _output_length(op, n, k, s, p, d, ceil_mode):
     return out
 
 
-def _window_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """The Geometry (with the extra bottom/right padding ceil_mode needs) and the output size,
-    worked out once per input shape and arguments (every training step asks again)."""
-    args = (kernel_size, stride, padding, dilation, ceil_mode)
-    try:  # the repr tells 2 from 2.0 and True from 1, which compare equal
-        return _cached_geometry_of(op, tuple(x.shape), repr(args), *args)
-    except TypeError:  # lists as arguments: valid, but not a cache key
-        return _geometry_of(op, x.shape, *args)
-
-
-def _geometry_of(op, shape, kernel_size, stride, padding, dilation, ceil_mode):
+@memoised
+def _window_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mode):
+    """The Geometry (with the extra bottom/right padding ceil_mode needs) and the output size for an
+    input of ``shape``."""
     kernel = _pair(kernel_size, "kernel_size", op, 1)
     no_stride = stride is None or (not isinstance(stride, int) and len(stride) == 0)
     stride = kernel if no_stride else _pair(stride, "stride", op, 1)
@@ -218,11 +209,6 @@ def _geometry_of(op, shape, kernel_size, stride, padding, dilation, ceil_mode):
              for o, n, k, s, p, d in zip(size, shape[2:], kernel, stride, pad, dilation)]
     geo = Geometry(kernel, stride, dilation, (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1]))
     return geo, size
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_geometry_of(op, shape, text, *args):
-    return _geometry_of(op, shape, *args)
 
 
 def _input(op, x, spatial):
@@ -277,7 +263,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     With return_indices, also the flat index h * W + w of each maximum in its (unpadded) input plane.
     """
     def run(x):
-        geo, size = _window_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+        geo, size = _window_geometry("max_pool2d", tuple(x.shape), kernel_size, stride, padding, dilation, ceil_mode)
         y = MaxPool2d.apply(x, geo=geo, size=size)
         if not return_indices:
             return y
@@ -292,7 +278,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """The mean of each window. The divisor is the window size (padding included when
     count_include_pad, as PyTorch; a window that ceil_mode lets run past the padding is clipped)."""
     def run(x):
-        geo, size = _window_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+        geo, size = _window_geometry("avg_pool2d", tuple(x.shape), kernel_size, stride, padding, 1, ceil_mode)
         scale = 1.0 / divisor_override if divisor_override else _inverse_divisor(x, geo, size, padding,
                                                                                  count_include_pad)
         return GatherWindows.apply(x, geo=geo, size=size, scale=scale)
