@@ -13,6 +13,7 @@ with a pause between blocks for idle threads to stop spinning. A shared machine'
 seconds, so taking turns gives both sides the same share of them; an epoch is the sum of its blocks.
 """
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -107,7 +108,7 @@ def serve_blocks(library, workload, samples):
     print("ready", flush=True)
     for line in sys.stdin:
         loss, begin = None, time.perf_counter()
-        for i in [i for _, i in zip(range(int(line)), starts)]:
+        for i in itertools.islice(starts, int(line)):
             index = order[i:i + batch]
             loss = step(x[index], y[index])
         seconds = time.perf_counter() - begin
