@@ -4,21 +4,34 @@
     x = lm.tensor([[1.0, 2.0]], requires_grad=True)
     y = (x * x).sum()
     y.backward()          # x.grad == 2 x
+
+The package is built in layers, each importing only from the layers below it (``tests/test_layers.py``
+checks every import):
+
+    core      backend, random, kernels, autograd, tensor
+    ops       ops, functional, creation, gradcheck, io
+    nn        nn
+    training  optim, data, datasets
+    models    train, models
+    tools     explain, viz                      (this file, the public API, sits above them)
+    apps      course, cli                       (user programs of the library: they import lamina)
 """
-from .tensor import Tensor  # first: the ops need the class, and the class binds the ops
-from . import functional, ops
-from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import backend
 from .backend import xp
+from .random import Generator, get_rng_state, manual_seed, seed, set_rng_state
+from . import autograd
+from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import Tensor
+from . import functional, ops
+from .ops import *  # noqa: F401,F403  (lm.exp, lm.matmul, lm.cat, ... as in torch)
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal, ones,
                        ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, uniform,
                        zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .ops import *  # noqa: F401,F403  (lm.exp, lm.matmul, lm.cat, ... as in torch)
-from .random import Generator, get_rng_state, manual_seed, seed, set_rng_state
-from . import autograd, data, datasets, nn, optim, train  # noqa: E402
-from .train import Model  # noqa: E402
-from . import explain, viz  # noqa: E402
-from .io import load, save  # noqa: E402
+from .io import load, save
+from . import nn, optim, data, datasets, train, models
+from .train import Model
+from . import explain, viz
 
 float32, float64, float16 = xp.float32, xp.float64, xp.float16
 int8, int16, int32, int64, uint8 = xp.int8, xp.int16, xp.int32, xp.int64, xp.uint8
@@ -26,3 +39,5 @@ bool_ = xp.bool_
 long, float, double = int64, float32, float64
 
 __version__ = "0.1.0"
+
+backend.retain_freed_memory()  # a training step reuses its freed arrays instead of page-faulting on new ones

@@ -8,42 +8,50 @@ not, it runs under ``no_grad`` and costs no more than array arithmetic plus a th
 
 The engine orders the graph iteratively (no recursion limit) and walks it in reverse
 topological order, summing the gradients of tensors used more than once.
+
+This module sits below ``tensor.py`` and never imports it: it works on any object with the
+Tensor's graph slots (``data``, ``grad``, ``_ctx``, ``_requires_grad``, ``_retains_grad``), its array
+library ``_xp`` and a ``_wrap(array)`` method that makes a new tensor around an array.
 """
 from __future__ import annotations
 
 import functools
 import threading
 
-_state = threading.local()
-Tensor = None  # set by lamina.tensor once the class exists (the engine and the class need each other)
+
+class _GradState(threading.local):
+    enabled = True  # every thread starts with gradients recorded
+
+
+_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    return getattr(_state, "enabled", True)
-
-
-def _set_grad_enabled(mode: bool) -> None:
-    _state.enabled = mode
+    """True when ops record the graph (outside ``no_grad``; inside a backward only with create_graph)."""
+    return _state.enabled
 
 
 class _GradMode:
-    """Base of ``no_grad`` / ``enable_grad``: a context manager that is also a decorator."""
+    """Base of ``no_grad`` / ``enable_grad`` / ``set_grad_enabled``: a context manager that is also a
+    decorator."""
 
     mode = True
 
     def __enter__(self):
-        self._previous = is_grad_enabled()
-        _set_grad_enabled(self.mode)
+        self._previous = _state.enabled
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        _set_grad_enabled(self._previous)
+        _state.enabled = self._previous
         return False
 
     def __call__(self, func):
+        mode = self.mode
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with set_grad_enabled(mode):
                 return func(*args, **kwargs)
 
         return wrapper
@@ -62,35 +70,36 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
+    """Record the graph or not, as ``mode`` says (``with set_grad_enabled(training): ...``)."""
+
     def __init__(self, mode: bool = True):
         self.mode = bool(mode)
 
-    def __call__(self, func):  # pragma: no cover - same as the base, with the mode kept
-        mode = self.mode
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return func(*args, **kwargs)
-
-        return wrapper
-
 
 class Function:
-    """One differentiable operation.
+    """One differentiable operation: a node of the graph.
 
-    Subclasses define ``forward(self, *arrays, **params) -> array`` and
+    Subclasses set ``name`` (the op as users call it, e.g. ``"relu"``: shown by ``repr``, ``trace``
+    and ``draw_graph``) and define ``forward(self, *arrays, **params) -> array`` and
     ``backward(self, grad: Tensor) -> tuple of Tensor | None`` (one entry per input).
     Call them with ``MyOp.apply(*tensors, **params)``.
     """
 
     __slots__ = ("inputs", "freed", "__dict__")
+    name = "function"
+    activation = False   # an activation function (``trace`` labels its factor "activation")
+    commutative = False  # the inputs can be swapped (``draw_graph`` then leaves its edges unnumbered)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:  # a Function without a name of its own goes by its class name
+            cls.name = cls.__name__
 
     @classmethod
     def apply(cls, *inputs, **params):
         fn = object.__new__(cls)
-        result = Tensor._wrap(fn.forward(*[t.data for t in inputs], **params))
-        if getattr(_state, "enabled", True):
+        result = inputs[0]._wrap(fn.forward(*[t.data for t in inputs], **params))
+        if _state.enabled:
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
@@ -102,10 +111,6 @@ class Function:
 
     def backward(self, grad):  # pragma: no cover - every op overrides it
         raise NotImplementedError(f"{type(self).__name__} has no backward")
-
-    @property
-    def name(self) -> str:
-        return type(self).__name__
 
     def release(self) -> None:
         """Drop what forward saved; a second backward through this node is then an error."""
@@ -136,14 +141,17 @@ def _topological_order(roots):
     return order
 
 
-def _check_grad(tensor, grad):
+def _initial_grad(tensor, grad):
+    """The gradient a backward starts from: ones for a one-element output, else the given one."""
+    xp = tensor._xp
     if grad is None:
         if tensor.data.size != 1:
             raise ValueError(
                 f"backward: grad can be implicitly created only for a scalar output, "
                 f"but the output has shape {tensor.shape}; pass grad= of that shape")
-        return Tensor._wrap(tensor._xp.ones_like(tensor.data))
-    grad = grad if isinstance(grad, Tensor) else Tensor._wrap(tensor._xp.asarray(grad, dtype=tensor.dtype))
+        return tensor._wrap(xp.ones_like(tensor.data))
+    if not hasattr(grad, "_ctx"):  # an array or a number
+        grad = tensor._wrap(xp.asarray(grad, dtype=tensor.data.dtype))
     if grad.shape != tensor.shape:
         raise ValueError(f"backward: grad has shape {grad.shape}, expected the output's shape {tensor.shape}")
     return grad
@@ -156,23 +164,21 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
     tensors that called ``retain_grad()``); otherwise they are returned for ``inputs`` only.
     """
     for out in outputs:
-        if not out.requires_grad:
+        if not out._requires_grad:
             raise RuntimeError(
                 "backward: the tensor does not require grad and has no grad_fn; "
                 "did you create it under no_grad or from tensors without requires_grad=True?")
-    grads = [_check_grad(o, g) for o, g in zip(outputs, grads)]
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     results = [None] * (len(inputs) if inputs is not None else 0)
     pending, leaves, delivered = {}, {}, set()
     for out, g in zip(outputs, grads):
-        _accumulate(pending, out, g, create_graph)
+        _accumulate(pending, out, _initial_grad(out, g), create_graph)
+        if out._ctx is None:
+            leaves[id(out)] = out
 
-    previous = is_grad_enabled()
-    _set_grad_enabled(create_graph)
+    previous = _state.enabled
+    _state.enabled = create_graph
     try:
-        for out in outputs:
-            if out._ctx is None:
-                leaves[id(out)] = out
         for tensor in _topological_order(outputs):
             grad = pending.pop(id(tensor), None)
             if grad is None:
@@ -199,7 +205,7 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
         for key, leaf in leaves.items():
             _deliver(leaf, pending.pop(key, None), wanted, results, delivered)
     finally:
-        _set_grad_enabled(previous)
+        _state.enabled = previous
     return results
 
 
@@ -211,7 +217,7 @@ def _accumulate(pending, tensor, grad, create_graph):
     elif create_graph:
         pending[key] = pending[key] + grad
     else:
-        pending[key] = type(grad)._wrap(pending[key].data + grad.data)
+        pending[key] = grad._wrap(pending[key].data + grad.data)
 
 
 def _deliver(tensor, grad, wanted, results, delivered):
@@ -227,12 +233,17 @@ def _deliver(tensor, grad, wanted, results, delivered):
         tensor.grad = tensor.grad + grad
         return
     array = grad.data
-    if not grad.requires_grad and (array.dtype != tensor.data.dtype or array.base is not None
-                                   or not array.flags.writeable or id(array) in delivered):
+    if not grad._requires_grad and (array.dtype != tensor.data.dtype or array.base is not None
+                                    or not array.flags.writeable or id(array) in delivered):
         # own a private, writable buffer: the same array may reach several leaves (a + b) or be a view
-        grad = type(grad)._wrap(array.astype(tensor.data.dtype, copy=True))
+        grad = grad._wrap(array.astype(tensor.data.dtype, copy=True))
     delivered.add(id(grad.data))
     tensor.grad = grad
+
+
+def _as_list(tensors) -> list:
+    """One tensor or a sequence of them, as a list."""
+    return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -241,13 +252,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Like ``torch.autograd.grad``: with ``create_graph=True`` the results are themselves
     differentiable, which gives second derivatives and Hessian-vector products.
     """
-    single_input = isinstance(inputs, Tensor)
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if single_input else list(inputs)
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs]
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     results = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs)

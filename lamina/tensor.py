@@ -1,16 +1,20 @@
 """``Tensor``: an n-dimensional array that remembers how it was made.
 
 A Tensor holds ``data`` (an array of the backend, NumPy by default), an optional ``grad`` and, when
-it was computed from tensors that require gradients, ``_ctx``: the ``Function`` that made it. The
-arithmetic operators and methods below are thin: the maths of every op, with its derivative, lives
-in ``lamina/ops/``.
+it was computed from tensors that require gradients, ``_ctx``: the ``Function`` that made it.
+
+This file holds what a tensor is (its array, its gradient, its place in the graph, conversions to
+Python and NumPy, in-place updates outside the graph); it knows no op. The operators and op methods
+(``x + y``, ``x @ w``, ``x.sum()``, ``x.relu()``) are bound to the class by ``lamina.ops``: each op
+declares its method names beside its maths (see ``lamina/ops/__init__.py``). Array work goes
+through the backend's ``xp``; NumPy itself is used only to print.
 """
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # host-side only: printing
 
 from . import autograd
-from .backend import DEFAULT_FLOAT, is_floating, xp
+from .backend import DEFAULT_FLOAT, as_dtype, is_floating, to_numpy, xp
 
 
 class Tensor:
@@ -31,7 +35,7 @@ class Tensor:
     def _wrap(cls, array):
         """A Tensor around ``array`` as it is: no copy, no dtype conversion (used by the ops)."""
         t = object.__new__(Tensor)
-        t.data = array if isinstance(array, np.ndarray) else xp.asarray(array)
+        t.data = array if isinstance(array, xp.ndarray) else xp.asarray(array)
         t.grad = None
         t._requires_grad = False
         t._ctx = None
@@ -105,10 +109,6 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size_(self) -> int:  # pragma: no cover - alias kept for NumPy users
-        return self.data.size
-
     def size(self, dim=None):
         """Shape (PyTorch's ``size()``), or the length of one dimension."""
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -119,59 +119,19 @@ class Tensor:
     def dim(self) -> int:
         return self.data.ndim
 
-    @property
-    def T(self) -> Tensor:
-        return _ops.permute(self, tuple(reversed(range(self.ndim))))
-
-    @property
-    def mT(self) -> Tensor:
-        return _ops.transpose(self, -2, -1)
-
-    def t(self) -> Tensor:
-        return self.T
-
     def item(self):
         if self.data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted, this one has shape {self.shape}")
         return self.data.reshape(()).item()
 
-    def numpy(self) -> np.ndarray:
+    def numpy(self):
+        """The data as a NumPy array (shared memory on the CPU)."""
         if self.requires_grad:
             raise RuntimeError("numpy(): the tensor requires grad; call .detach().numpy() to leave the graph")
-        return np.asarray(self.data)
+        return to_numpy(self.data)
 
     def tolist(self):
         return self.data.tolist()
-
-    def astype(self, dtype) -> Tensor:
-        dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
-            return self
-        return _ops.cast(self, dtype)
-
-    def to(self, dtype) -> Tensor:
-        return self.astype(dtype)
-
-    def float(self) -> Tensor:
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        return self.astype(np.float64)
-
-    def long(self) -> Tensor:
-        return self.astype(np.int64)
-
-    def int(self) -> Tensor:
-        return self.astype(np.int32)
-
-    def bool(self) -> Tensor:
-        return self.astype(np.bool_)
-
-    def clone(self) -> Tensor:
-        return _ops.clone(self)
-
-    def contiguous(self) -> Tensor:
-        return self
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -183,7 +143,8 @@ class Tensor:
             yield self[i]
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.data, dtype=dtype)
+        array = to_numpy(self.data)
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def __bool__(self) -> bool:
         return bool(self.item())
@@ -202,9 +163,9 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(np.asarray(self.data), separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(to_numpy(self.data), separator=", ", precision=4, prefix="tensor(")
         extras = []
-        if self.data.dtype != DEFAULT_FLOAT and self.data.dtype != np.int64:
+        if self.data.dtype != DEFAULT_FLOAT and self.data.dtype != xp.int64:
             extras.append(f"dtype={self.data.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.name}>")
@@ -266,95 +227,18 @@ class Tensor:
         self.data /= other.data if isinstance(other, Tensor) else other
         return self
 
-    # ---- arithmetic --------------------------------------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
-
-    def __radd__(self, other):
-        return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other):
-        return _ops.sub(other, self)
-
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other):
-        return _ops.mul(other, self)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
-
-    def __pow__(self, other):
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other):
-        return _ops.pow(other, self)
-
-    def __neg__(self):
-        return _ops.neg(self)
-
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
-
-    def __getitem__(self, index):
-        return _ops.getitem(self, index)
-
-    # comparisons give boolean tensors and no gradient
-    def __lt__(self, other):
-        return _ops.lt(self, other)
-
-    def __le__(self, other):
-        return _ops.le(self, other)
-
-    def __gt__(self, other):
-        return _ops.gt(self, other)
-
-    def __ge__(self, other):
-        return _ops.ge(self, other)
-
-    def __eq__(self, other):
-        return _ops.eq(self, other)
-
-    def __ne__(self, other):
-        return _ops.ne(self, other)
-
-    def __invert__(self):
-        return _ops.logical_not(self)
-
-    def __and__(self, other):
-        return _ops.logical_and(self, other)
-
-    def __or__(self, other):
-        return _ops.logical_or(self, other)
-
-
-autograd.Tensor = Tensor
 
 
 def _as_array(data, dtype=None):
     """Convert user data to an array: Python floats and float64 input become float32 unless asked."""
     if isinstance(data, Tensor):  # a tensor keeps its dtype (Parameter(lm.zeros(2, dtype=float64)))
-        return data.data if dtype is None else data.data.astype(np.dtype(dtype), copy=False)
+        return data.data if dtype is None else data.data.astype(as_dtype(dtype), copy=False)
     if dtype is not None:
-        return xp.asarray(data, dtype=np.dtype(dtype))
+        return xp.asarray(data, dtype=as_dtype(dtype))
     array = xp.asarray(data)
-    if array.dtype == np.float64:
+    if array.dtype == xp.float64:
         array = array.astype(DEFAULT_FLOAT)
     elif array.dtype.kind not in "fiub":
         raise TypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype}")
@@ -367,14 +251,3 @@ def _unwrap_index(index):
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return index
-
-
-from . import ops as _ops  # noqa: E402  (the ops need the Tensor class defined above)
-
-_METHODS = """sum mean max min var std prod logsumexp argmax argmin amax amin norm
-reshape view flatten permute transpose swapaxes squeeze unsqueeze expand expand_as broadcast_to split chunk
-flip roll exp log log1p sqrt abs sin cos clamp clip sigmoid tanh relu softmax log_softmax matmul
-index_select gather masked_fill maximum minimum pow add sub mul div neg sign isnan isfinite""".split()
-for _name in _METHODS:
-    setattr(Tensor, _name, getattr(_ops, _name))
-Tensor.where = lambda self, condition, other: _ops.where(condition, self, other)

@@ -184,16 +184,17 @@ ROW_PATCH_CASES = [
 @pytest.mark.parametrize("case", ROW_PATCH_CASES, ids=str)
 def test_row_patches_agree_with_the_full_patch_matrix(case):
     """Both forms of the patch matrix give the same convolution and the same weight gradient."""
+    from lamina.kernels import patches as K
     from lamina.ops import conv as C
 
     case = dict(case)
     x, w = rng.standard_normal(case.pop("x")), rng.standard_normal(case.pop("w"))
     stride, dilation = case.get("stride", (1, 1)), case.get("dilation", (1, 1))
     padding = C._padding("conv2d", case.get("padding", 0), w.shape[2:], stride, dilation)
-    geo = C.Geometry(w.shape[2:], stride, dilation, padding)
+    geo = K.Geometry(w.shape[2:], stride, dilation, padding)
     size = geo.output_size(*x.shape[2:])
-    rows, full = C.patch_matrix(x, geo, size), C.FullPatches(x, geo, size)
-    assert isinstance(rows, C.RowPatches)
+    rows, full = K.patch_matrix(x, geo, size), K.FullPatches(x, geo, size)
+    assert isinstance(rows, K.RowPatches)
     np.testing.assert_allclose(rows.project(w), full.project(w), rtol=1e-12, atol=1e-12)
     g = rng.standard_normal((x.shape[0], w.shape[0]) + size)
     np.testing.assert_allclose(rows.correlate(g, x.shape[1]), full.correlate(g, x.shape[1]), rtol=1e-12, atol=1e-10)

@@ -93,7 +93,7 @@ def test_python_scalars_keep_the_tensor_dtype():
 def test_repr_shows_values_and_grad_state():
     t = lm.tensor([1.0, 2.0], requires_grad=True)
     assert "requires_grad=True" in repr(t)
-    assert "grad_fn=<Mul>" in repr(t * 2)
+    assert "grad_fn=<mul>" in repr(t * 2)
 
 
 def test_inplace_change_of_a_tensor_that_requires_grad_is_refused_outside_no_grad():

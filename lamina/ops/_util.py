@@ -1,9 +1,7 @@
-"""Small helpers shared by the ops: turning operands into tensors, undoing broadcasting, axes."""
+"""Small helpers shared by the ops: declaring Tensor methods, turning operands into tensors, axes."""
 from __future__ import annotations
 
 import functools
-
-import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..backend import xp
@@ -12,14 +10,20 @@ from ..tensor import Tensor
 recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph
 
 
-def memory_order(a) -> tuple:
-    """Axes of array ``a`` from outermost to innermost in memory."""
-    return _order_of_strides(a.strides)
+def tensor_method(*names, reflected=(), is_property=False):
+    """Declare the decorated op a method of Tensor under ``names`` (default: its own name).
 
+    ``reflected`` names get the two operands swapped (``Tensor.__radd__(self, other)`` is
+    ``add(other, self)``); ``is_property`` binds it as a property (``x.T``). ``lamina.ops`` does the
+    binding when it loads the family, so each op's method names are written once, beside its maths.
+    """
+    def declare(fn):
+        fn.tensor_methods = names or (fn.__name__,)
+        fn.reflected_methods = tuple(reflected)
+        fn.is_property = is_property
+        return fn
 
-@functools.lru_cache(maxsize=256)
-def _order_of_strides(strides: tuple) -> tuple:
-    return tuple(sorted(range(len(strides)), key=lambda axis: -abs(strides[axis])))
+    return declare
 
 
 def memoised(fn):
@@ -71,18 +75,9 @@ def promote(a, b):
 
 def broadcast_shapes(op: str, *shapes) -> tuple:
     try:
-        return np.broadcast_shapes(*shapes)
+        return xp.broadcast_shapes(*shapes)
     except ValueError:
         raise ValueError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast") from None
-
-
-def sum_to(grad: Tensor, shape: tuple) -> Tensor:
-    """Undo broadcasting: sum ``grad`` down to ``shape`` (the adjoint of ``broadcast_to``)."""
-    if grad.shape == shape:
-        return grad
-    from .shape import SumTo
-
-    return SumTo.apply(grad, shape=shape)
 
 
 def normalize_axis(axis, ndim: int, op: str = "op"):

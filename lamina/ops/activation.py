@@ -10,11 +10,15 @@ import math
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant, memory_order, normalize_axis, recording
+from ..kernels.elementwise import positive_part, times_mask
+from ._util import as_tensor, constant, normalize_axis, recording, tensor_method
 
 
-class Step(Function):
+class StepOp(Function):
     """Heaviside step: 1 if x > 0 else 0 (``value`` at 0). Its derivative is 0 everywhere it exists."""
+
+    name = "step"
+    activation = True
 
     def forward(self, x, value):
         return (x > 0).astype(x.dtype) + (x == 0) * x.dtype.type(value)
@@ -31,8 +35,11 @@ def _stable_sigmoid(x):
     return y
 
 
-class Sigmoid(Function):
+class SigmoidOp(Function):
     """s(x) = 1 / (1 + e^-x);  s'(x) = s(x) (1 - s(x))."""
+
+    name = "sigmoid"
+    activation = True
 
     def forward(self, x):
         self.y = _stable_sigmoid(x)
@@ -43,8 +50,11 @@ class Sigmoid(Function):
         return (g * y * (1 - y),)
 
 
-class Tanh(Function):
+class TanhOp(Function):
     """tanh'(x) = 1 - tanh(x)^2."""
+
+    name = "tanh"
+    activation = True
 
     def forward(self, x):
         self.y = xp.tanh(x)
@@ -55,34 +65,11 @@ class Tanh(Function):
         return (g * (1 - y * y),)
 
 
-_ZERO_ROW = 8192  # length of the zero row ``positive_part`` broadcasts
-
-
-def _dense_flat(a):
-    """``a`` as a 1-D view in its own memory order, or None when its memory has gaps."""
-    t = a.transpose(memory_order(a))
-    return t.reshape(-1) if t.flags.c_contiguous else None
-
-
-def positive_part(x):
-    """max(x, 0), NaN kept, in the memory layout of x.
-
-    NumPy's maximum against a scalar is not vectorised (measured 4x slower than against an array of
-    the same size), so x is viewed as rows of a few thousand numbers and the 0 is one broadcast row.
-    """
-    out = xp.empty_like(x)
-    flat_x, flat_out = _dense_flat(x), _dense_flat(out)
-    if flat_x is None or flat_out is None or x.size < _ZERO_ROW:
-        return xp.maximum(x, 0, out=out)
-    zeros = xp.zeros(_ZERO_ROW, dtype=x.dtype)
-    whole = x.size - x.size % _ZERO_ROW
-    xp.maximum(flat_x[:whole].reshape(-1, _ZERO_ROW), zeros, out=flat_out[:whole].reshape(-1, _ZERO_ROW))
-    xp.maximum(flat_x[whole:], zeros[:x.size - whole], out=flat_out[whole:])
-    return out
-
-
-class ReLU(Function):
+class ReLUOp(Function):
     """max(0, x); derivative 1 for x > 0, else 0."""
+
+    name = "relu"
+    activation = True
 
     def forward(self, x):
         return positive_part(x)
@@ -91,18 +78,14 @@ class ReLU(Function):
         x = self.inputs[0].data
         if recording():
             return (g * constant(x > 0),)
-        return (constant(_times_mask(g.data, x > 0)),)
+        return (constant(times_mask(g.data, x > 0)),)
 
 
-def _times_mask(g, mask):
-    """g * mask in the memory layout of ``mask`` (a gradient may arrive in another layout than
-    the activation it belongs to; walking both in one order keeps the pass cache-friendly)."""
-    out = xp.empty_like(mask, dtype=g.dtype)
-    return xp.multiply(g, mask, out=out)
-
-
-class LeakyReLU(Function):
+class LeakyReLUOp(Function):
     """x if x > 0 else slope x;  derivative 1 or slope (mask products: np.where is far slower here)."""
+
+    name = "leaky_relu"
+    activation = True
 
     def forward(self, x, slope):
         positive = x > 0
@@ -114,8 +97,11 @@ class LeakyReLU(Function):
         return (g * constant(self.slope_mask),)
 
 
-class ELU(Function):
+class ELUOp(Function):
     """x if x > 0 else alpha (e^x - 1);  derivative 1 or alpha e^x."""
+
+    name = "elu"
+    activation = True
 
     def forward(self, x, alpha, scale):
         self.alpha, self.scale = alpha, scale
@@ -131,8 +117,11 @@ class ELU(Function):
         return (g * (constant(self.positive * self.scale) + negative_part),)
 
 
-class Softplus(Function):
+class SoftplusOp(Function):
     """ln(1 + e^(beta x)) / beta, linear past ``threshold`` (as PyTorch); derivative sigmoid(beta x)."""
+
+    name = "softplus"
+    activation = True
 
     def forward(self, x, beta, threshold):
         self.beta, self.threshold = beta, threshold
@@ -146,8 +135,11 @@ class Softplus(Function):
         return (g * (linear + (1 - linear) * sigmoid(x * self.beta)),)
 
 
-class Softmax(Function):
+class SoftmaxOp(Function):
     """softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m);  backward y (g - sum(g y))."""
+
+    name = "softmax"
+    activation = True
 
     def forward(self, x, axis):
         self.axis = axis
@@ -160,8 +152,11 @@ class Softmax(Function):
         return (y * (g - (g * y).sum(self.axis, keepdim=True)),)
 
 
-class LogSoftmax(Function):
+class LogSoftmaxOp(Function):
     """log_softmax(x) = x - logsumexp(x);  backward g - softmax(x) sum(g)."""
+
+    name = "log_softmax"
+    activation = True
 
     def forward(self, x, axis):
         self.axis = axis
@@ -174,8 +169,11 @@ class LogSoftmax(Function):
         return (g - y.exp() * g.sum(self.axis, keepdim=True),)
 
 
-class GELU(Function):
+class GELUOp(Function):
     """x Phi(x) with Phi the standard normal CDF (or PyTorch's tanh approximation)."""
+
+    name = "gelu"
+    activation = True
 
     def forward(self, x, approximate):
         self.approximate = approximate
@@ -196,6 +194,8 @@ class GELU(Function):
 
 class NormalCDF(Function):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2;  Phi'(x) = e^(-x^2/2) / sqrt(2 pi)."""
+
+    name = "normal_cdf"
 
     def forward(self, x):
         return _normal_cdf(x)
@@ -225,31 +225,34 @@ def _normal_cdf(x):
 
 # ---- public functions ------------------------------------------------------------------------
 def step(x, value: float = 0.0) -> Tensor:
-    return Step.apply(as_tensor(x), value=value)
+    return StepOp.apply(as_tensor(x), value=value)
 
 
 def heaviside(x, values=0.0) -> Tensor:
     return step(x, float(values.item() if isinstance(values, Tensor) else values))
 
 
+@tensor_method()
 def sigmoid(x) -> Tensor:
-    return Sigmoid.apply(as_tensor(x))
+    return SigmoidOp.apply(as_tensor(x))
 
 
+@tensor_method()
 def tanh(x) -> Tensor:
-    return Tanh.apply(as_tensor(x))
+    return TanhOp.apply(as_tensor(x))
 
 
+@tensor_method()
 def relu(x) -> Tensor:
-    return ReLU.apply(as_tensor(x))
+    return ReLUOp.apply(as_tensor(x))
 
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(as_tensor(x), slope=negative_slope)
+    return LeakyReLUOp.apply(as_tensor(x), slope=negative_slope)
 
 
 def elu(x, alpha: float = 1.0) -> Tensor:
-    return ELU.apply(as_tensor(x), alpha=alpha, scale=1.0)
+    return ELUOp.apply(as_tensor(x), alpha=alpha, scale=1.0)
 
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
@@ -257,17 +260,17 @@ _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 def selu(x) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
-    return ELU.apply(as_tensor(x), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    return ELUOp.apply(as_tensor(x), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
 def gelu(x, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(as_tensor(x), approximate=approximate)
+    return GELUOp.apply(as_tensor(x), approximate=approximate)
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return Softplus.apply(as_tensor(x), beta=beta, threshold=threshold)
+    return SoftplusOp.apply(as_tensor(x), beta=beta, threshold=threshold)
 
 
 def softsign(x) -> Tensor:
@@ -291,11 +294,13 @@ def _softmax_axis(x, dim, op):
     return normalize_axis(dim, x.ndim, op)[0] if x.ndim else 0
 
 
+@tensor_method()
 def softmax(x, dim: int | None = -1, axis=None) -> Tensor:
     x = as_tensor(x)
-    return Softmax.apply(x, axis=_softmax_axis(x, dim if axis is None else axis, "softmax"))
+    return SoftmaxOp.apply(x, axis=_softmax_axis(x, dim if axis is None else axis, "softmax"))
 
 
+@tensor_method()
 def log_softmax(x, dim: int | None = -1, axis=None) -> Tensor:
     x = as_tensor(x)
-    return LogSoftmax.apply(x, axis=_softmax_axis(x, dim if axis is None else axis, "log_softmax"))
+    return LogSoftmaxOp.apply(x, axis=_softmax_axis(x, dim if axis is None else axis, "log_softmax"))

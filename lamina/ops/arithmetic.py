@@ -7,10 +7,14 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, broadcast_shapes, constant, promote, recording, sum_to
+from ._util import as_tensor, broadcast_shapes, constant, promote, recording, tensor_method
+from .shape import sum_to
 
 
 class Add(Function):
+    name = "add"
+    commutative = True
+
     def forward(self, a, b):
         if a.shape != b.shape:
             broadcast_shapes("add", a.shape, b.shape)
@@ -24,6 +28,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    name = "sub"
+
     def forward(self, a, b):
         if a.shape != b.shape:
             broadcast_shapes("sub", a.shape, b.shape)
@@ -35,6 +41,9 @@ class Sub(Function):
 
 
 class Mul(Function):
+    name = "mul"
+    commutative = True
+
     def forward(self, a, b):
         if a.shape != b.shape:
             broadcast_shapes("mul", a.shape, b.shape)
@@ -47,6 +56,8 @@ class Mul(Function):
 
 class Div(Function):
     """d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2."""
+
+    name = "div"
 
     def forward(self, a, b):
         if a.shape != b.shape:
@@ -61,6 +72,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    name = "neg"
+
     def forward(self, x):
         return -x
 
@@ -70,6 +83,8 @@ class Neg(Function):
 
 class PowScalar(Function):
     """d(x^c)/dx = c x^(c-1)."""
+
+    name = "pow"
 
     def forward(self, x, exponent):
         self.exponent = exponent
@@ -86,6 +101,8 @@ class PowScalar(Function):
 class Pow(Function):
     """d(a^b)/da = b a^(b-1),  d(a^b)/db = a^b ln a."""
 
+    name = "pow"
+
     def forward(self, a, b):
         broadcast_shapes("pow", a.shape, b.shape)
         return a**b
@@ -98,7 +115,8 @@ class Pow(Function):
 
 
 def _unary(name, forward, derivative, doc):
-    """Build a one-input Function from its forward array function and its derivative in tensors."""
+    """Build a one-input Function (class ``name``, op ``name.lower()``) from its forward array function
+    and its derivative written in tensors."""
 
     def fwd(self, x):
         return forward(x)
@@ -107,11 +125,14 @@ def _unary(name, forward, derivative, doc):
         (x,) = self.inputs
         return (g * derivative(x),)
 
-    return type(name, (Function,), {"forward": fwd, "backward": bwd, "__doc__": doc, "__slots__": ()})
+    return type(name, (Function,), {"forward": fwd, "backward": bwd, "__doc__": doc, "__slots__": (),
+                                    "name": name.lower()})
 
 
 class Exp(Function):
     """d e^x / dx = e^x (the saved output, or recomputed when the backward is recorded)."""
+
+    name = "exp"
 
     def forward(self, x):
         self.y = xp.exp(x)
@@ -124,6 +145,8 @@ class Exp(Function):
 
 class Sqrt(Function):
     """d sqrt(x)/dx = 1 / (2 sqrt(x))."""
+
+    name = "sqrt"
 
     def forward(self, x):
         self.y = xp.sqrt(x)
@@ -144,6 +167,8 @@ Abs = _unary("Abs", xp.abs, lambda x: constant(xp.sign(x.data)), "d|x|/dx = sign
 class Clamp(Function):
     """Gradient passes where min <= x <= max (as PyTorch), zero elsewhere."""
 
+    name = "clamp"
+
     def forward(self, x, lo, hi):
         self.lo, self.hi = lo, hi
         return xp.clip(x, lo, hi)
@@ -161,6 +186,9 @@ class Clamp(Function):
 class Maximum(Function):
     """Gradient to the larger input; split in half on ties (as PyTorch)."""
 
+    name = "maximum"
+    commutative = True
+
     def forward(self, a, b):
         broadcast_shapes("maximum", a.shape, b.shape)
         return xp.maximum(a, b)
@@ -173,6 +201,8 @@ class Maximum(Function):
 
 
 class Where(Function):
+    name = "where"
+
     def forward(self, a, b, cond):
         broadcast_shapes("where", cond.shape, a.shape, b.shape)
         self.cond = cond
@@ -184,23 +214,8 @@ class Where(Function):
         return sum_to(g * mask, a.shape), sum_to(g * (1 - mask), b.shape)
 
 
-class Cast(Function):
-    def forward(self, x, dtype):
-        return x.astype(dtype)
-
-    def backward(self, g):
-        return (g.astype(self.inputs[0].dtype),)
-
-
-class Clone(Function):
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, g):
-        return (g,)
-
-
 # ---- public functions ------------------------------------------------------------------------
+@tensor_method("add", "__add__", reflected=("__radd__",))
 def add(a, b, alpha=None) -> Tensor:
     if alpha is None and type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
         return Add.apply(a, b)  # the common case, kept short: this is the hottest op of all
@@ -210,6 +225,7 @@ def add(a, b, alpha=None) -> Tensor:
     return Add.apply(a, b)
 
 
+@tensor_method("sub", "__sub__", reflected=("__rsub__",))
 def sub(a, b, alpha=None) -> Tensor:
     a, b = promote(a, b)
     if alpha is not None:
@@ -217,10 +233,12 @@ def sub(a, b, alpha=None) -> Tensor:
     return Sub.apply(a, b)
 
 
+@tensor_method("mul", "__mul__", reflected=("__rmul__",))
 def mul(a, b) -> Tensor:
     return Mul.apply(*promote(a, b))
 
 
+@tensor_method("div", "__truediv__", reflected=("__rtruediv__",))
 def div(a, b) -> Tensor:
     a, b = promote(a, b)
     if a.data.dtype.kind != "f":  # true division of integers gives floats, as in PyTorch
@@ -229,10 +247,12 @@ def div(a, b) -> Tensor:
     return Div.apply(a, b)
 
 
+@tensor_method("neg", "__neg__")
 def neg(x) -> Tensor:
     return Neg.apply(as_tensor(x))
 
 
+@tensor_method("pow", "__pow__", reflected=("__rpow__",))
 def pow(a, b) -> Tensor:
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and xp.ndim(b) == 0:
         if b == 1:
@@ -241,34 +261,42 @@ def pow(a, b) -> Tensor:
     return Pow.apply(*promote(a, b))
 
 
+@tensor_method()
 def exp(x) -> Tensor:
     return Exp.apply(as_tensor(x))
 
 
+@tensor_method()
 def log(x) -> Tensor:
     return Log.apply(as_tensor(x))
 
 
+@tensor_method()
 def log1p(x) -> Tensor:
     return Log1p.apply(as_tensor(x))
 
 
+@tensor_method()
 def sqrt(x) -> Tensor:
     return Sqrt.apply(as_tensor(x))
 
 
+@tensor_method("abs", "__abs__")
 def abs(x) -> Tensor:  # noqa: A001 - PyTorch's name
     return Abs.apply(as_tensor(x))
 
 
+@tensor_method()
 def sin(x) -> Tensor:
     return Sin.apply(as_tensor(x))
 
 
+@tensor_method()
 def cos(x) -> Tensor:
     return Cos.apply(as_tensor(x))
 
 
+@tensor_method("clamp", "clip")
 def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
@@ -278,10 +306,12 @@ def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
 clip = clamp
 
 
+@tensor_method()
 def maximum(a, b) -> Tensor:
     return Maximum.apply(*promote(a, b))
 
 
+@tensor_method()
 def minimum(a, b) -> Tensor:
     a, b = promote(a, b)
     return -Maximum.apply(-a, -b)
@@ -294,43 +324,49 @@ def where(condition, a, b) -> Tensor:
     return Where.apply(a, b, cond=cond.astype(bool, copy=False))
 
 
-def cast(x: Tensor, dtype) -> Tensor:
-    if x.requires_grad and dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(dtype))  # integers are never differentiated
-    return Cast.apply(x, dtype=dtype)
-
-
-def clone(x: Tensor) -> Tensor:
-    return Clone.apply(x)
+@tensor_method("where")
+def _where_method(x, condition, other) -> Tensor:
+    """``x.where(condition, other)``: x where condition holds, else other (as PyTorch)."""
+    return where(condition, x, other)
 
 
 # ---- comparisons and logic: no gradient ------------------------------------------------------
-def _compare(np_op):
+def _compare(np_op, *methods):
     def compare(a, b) -> Tensor:
         a, b = promote(a, b)
         return Tensor._wrap(np_op(a.data, b.data))
 
     compare.__name__ = np_op.__name__
-    return compare
+    compare.__qualname__ = np_op.__name__
+    return tensor_method(*methods)(compare)
 
 
-lt, le, gt, ge = _compare(xp.less), _compare(xp.less_equal), _compare(xp.greater), _compare(xp.greater_equal)
-eq, ne = _compare(xp.equal), _compare(xp.not_equal)
-logical_and, logical_or = _compare(xp.logical_and), _compare(xp.logical_or)
+lt = _compare(xp.less, "lt", "__lt__")
+le = _compare(xp.less_equal, "le", "__le__")
+gt = _compare(xp.greater, "gt", "__gt__")
+ge = _compare(xp.greater_equal, "ge", "__ge__")
+eq = _compare(xp.equal, "eq", "__eq__")
+ne = _compare(xp.not_equal, "ne", "__ne__")
+logical_and = _compare(xp.logical_and, "logical_and", "__and__")
+logical_or = _compare(xp.logical_or, "logical_or", "__or__")
 
 
+@tensor_method("logical_not", "__invert__")
 def logical_not(x) -> Tensor:
     return Tensor._wrap(xp.logical_not(as_tensor(x).data))
 
 
+@tensor_method()
 def sign(x) -> Tensor:
     return Tensor._wrap(xp.sign(as_tensor(x).data))
 
 
+@tensor_method()
 def isnan(x) -> Tensor:
     return Tensor._wrap(xp.isnan(as_tensor(x).data))
 
 
+@tensor_method()
 def isfinite(x) -> Tensor:
     return Tensor._wrap(xp.isfinite(as_tensor(x).data))
 

@@ -2,18 +2,21 @@
 
 embedding(i, W)[...] = W[i[...]]. The gradient of W adds up the output gradients of every position
 that picked a row; repeated indices are accumulated by sorting the indices and summing each run
-with ``add.reduceat`` (no ``add.at``). The ``padding_idx`` row gets no gradient.
+with ``add.reduceat`` (``kernels.scatter``, no ``add.at``). The ``padding_idx`` row gets no gradient.
 """
 from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
+from ..kernels.scatter import row_sums_by_index
 from ._util import as_tensor, constant
 
 
-class Embedding(Function):
+class EmbeddingOp(Function):
     """out = W[indices];  dW[r] = sum of g over the positions whose index is r (0 for padding_idx)."""
+
+    name = "embedding"
 
     def forward(self, weight, indices, padding_idx):
         self.indices, self.padding_idx = indices, padding_idx
@@ -28,17 +31,11 @@ class Embedding(Function):
 class EmbeddingBackward(Function):
     """Row sums of g by index (the adjoint of the lookup); its own adjoint is the lookup again."""
 
+    name = "embedding_backward"
+
     def forward(self, g, indices, num_embeddings, padding_idx):
         self.indices, self.padding_idx = indices, padding_idx
-        dim = g.shape[-1]
-        flat = indices.reshape(-1)
-        rows = g.reshape(-1, dim)
-        order = xp.argsort(flat, kind="stable")
-        ordered = flat[order]
-        starts = xp.flatnonzero(xp.concatenate(([True], ordered[1:] != ordered[:-1]))) if flat.size else flat
-        grad = xp.zeros((num_embeddings, dim), dtype=g.dtype)
-        if flat.size:
-            grad[ordered[starts]] = xp.add.reduceat(rows[order], starts, axis=0)
+        grad = row_sums_by_index(g, indices, num_embeddings)
         if padding_idx is not None:
             grad[padding_idx] = 0
         return grad
@@ -48,7 +45,7 @@ class EmbeddingBackward(Function):
             keep = xp.ones((gg.shape[0], 1), dtype=gg.dtype)
             keep[self.padding_idx] = 0
             gg = gg * constant(keep)
-        return (Embedding.apply(gg, indices=self.indices, padding_idx=self.padding_idx),)
+        return (EmbeddingOp.apply(gg, indices=self.indices, padding_idx=self.padding_idx),)
 
 
 def _indices(op, indices, limit, what):
@@ -76,7 +73,7 @@ def embedding(input, weight, padding_idx=None) -> Tensor:
         if not -num <= padding_idx < num:
             raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
         padding_idx %= num
-    return Embedding.apply(weight, indices=indices, padding_idx=padding_idx)
+    return EmbeddingOp.apply(weight, indices=indices, padding_idx=padding_idx)
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:

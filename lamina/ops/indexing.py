@@ -1,14 +1,16 @@
 """Indexing: ``x[index]``, ``index_select``, ``gather``, ``masked_fill``.
 
 Their backward scatters the gradient back. Repeated indices must add up, so the advanced-index
-paths accumulate with ``bincount`` on flat positions (one vectorised pass), never ``np.add.at``.
+paths accumulate with ``bincount`` on flat positions (``kernels.scatter``), never ``np.add.at``.
 """
 from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant, normalize_axis
+from ..kernels.scatter import scatter_add
+from ._util import as_tensor, constant, normalize_axis, tensor_method
+from .arithmetic import where
 
 
 def _array_index(index):
@@ -26,13 +28,9 @@ def _array_index(index):
     return (tuple(out) if isinstance(index, tuple) else out[0]), advanced
 
 
-def scatter_add(shape, flat_positions, values):
-    """A zero array of ``shape`` plus ``values`` added at ``flat_positions`` (repeats accumulate)."""
-    total = xp.bincount(flat_positions.ravel(), weights=values.ravel(), minlength=int(xp.prod(shape)))
-    return total.astype(values.dtype, copy=False).reshape(shape)
-
-
 class GetItem(Function):
+    name = "getitem"
+
     def forward(self, x, index, advanced):
         self.index, self.advanced = index, advanced
         try:
@@ -48,6 +46,8 @@ class GetItem(Function):
 class IndexBackward(Function):
     """The adjoint of ``x[index]``: put ``g`` at ``index`` inside zeros of x's shape."""
 
+    name = "index_backward"
+
     def forward(self, g, shape, index, advanced):
         self.index, self.advanced = index, advanced
         if not advanced:
@@ -61,11 +61,13 @@ class IndexBackward(Function):
         return (GetItem.apply(gg, index=self.index, advanced=self.advanced),)
 
 
+@tensor_method("__getitem__")
 def getitem(x: Tensor, index) -> Tensor:
     index, advanced = _array_index(index)
     return GetItem.apply(x, index=index, advanced=advanced)
 
 
+@tensor_method()
 def index_select(x: Tensor, dim: int, index) -> Tensor:
     """Rows (along ``dim``) of x picked by a 1-D integer ``index``."""
     index = as_tensor(index).data
@@ -78,6 +80,8 @@ def index_select(x: Tensor, dim: int, index) -> Tensor:
 class Gather(Function):
     """out[i][j] = x[i][index[i][j]] for dim=1 (``torch.gather``)."""
 
+    name = "gather"
+
     def forward(self, x, index, axis):
         self.index, self.axis = index, axis
         return xp.take_along_axis(x, index, axis=axis)
@@ -88,6 +92,8 @@ class Gather(Function):
 
 
 class GatherBackward(Function):
+    name = "gather_backward"
+
     def forward(self, g, shape, index, axis):
         self.index, self.axis = index, axis
         positions = xp.take_along_axis(xp.arange(int(xp.prod(shape))).reshape(shape), index, axis=axis)
@@ -97,6 +103,7 @@ class GatherBackward(Function):
         return (Gather.apply(gg, index=self.index, axis=self.axis),)
 
 
+@tensor_method()
 def gather(x: Tensor, dim: int, index) -> Tensor:
     index = as_tensor(index).data
     if index.ndim != x.ndim:
@@ -105,9 +112,8 @@ def gather(x: Tensor, dim: int, index) -> Tensor:
     return Gather.apply(x, index=index.astype(xp.intp, copy=False), axis=dim)
 
 
+@tensor_method()
 def masked_fill(x: Tensor, mask, value) -> Tensor:
     """x with ``value`` where ``mask`` is true (no gradient flows there)."""
-    from .arithmetic import where
-
     mask = as_tensor(mask)
     return where(mask, constant(xp.asarray(value, dtype=x.dtype)), x)

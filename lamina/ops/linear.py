@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import constant, promote, recording, sum_to
+from ._util import constant, promote, recording, tensor_method
+from .shape import sum_to
 
 
 class MatMul(Function):
     """Both operands have >= 2 dimensions; leading (batch) dimensions broadcast."""
+
+    name = "matmul"
 
     def forward(self, a, b):
         if a.shape[-1] != b.shape[-2]:
@@ -28,8 +31,10 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class LinearOp(Function):
     """y = x W^T + b for 2-D x (N, in), W (out, in), b (out,): one GEMM forward, two backward."""
+
+    name = "linear"
 
     def forward(self, x, w, b=None):
         if x.shape[-1] != w.shape[1]:
@@ -53,6 +58,7 @@ class Linear(Function):
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
 
+@tensor_method("matmul", "__matmul__", reflected=("__rmatmul__",))
 def matmul(a, b) -> Tensor:
     a, b = promote(a, b)
     if a.ndim == 0 or b.ndim == 0:
@@ -77,8 +83,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b (PyTorch's layout: W has shape (out_features, in_features))."""
     if x.ndim == 2 and weight.ndim == 2 and x.dtype == weight.dtype:
         if bias is None:
-            return Linear.apply(x, weight)
-        return Linear.apply(x, weight, bias)
+            return LinearOp.apply(x, weight)
+        return LinearOp.apply(x, weight, bias)
     if x.ndim >= 1 and x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), "
                          f"weight expects {weight.shape[-1]} (weight shape {weight.shape})")

@@ -22,9 +22,10 @@ import warnings
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, broadcast_shapes, constant, recording, sum_to
+from ._util import as_tensor, broadcast_shapes, constant, recording
 from .activation import log_softmax, sigmoid, softmax, softplus
 from .arithmetic import log, where
+from .shape import sum_to
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -63,8 +64,10 @@ def _pair(op, input, target):
 
 
 # ---- regression losses -----------------------------------------------------------------------
-class MSELoss(Function):
+class MSELossOp(Function):
     """reduce((a - b)^2);  d/da = 2 (a - b) g * scale,  d/db = -d/da (scale = 1/n for the mean)."""
+
+    name = "mse_loss"
 
     def forward(self, a, b, reduction):
         self.diff = a - b
@@ -83,7 +86,7 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
     """Mean squared error: reduce((input - target)^2)."""
     _check_reduction("mse_loss", reduction)
     input, target = _pair("mse_loss", input, target)
-    return MSELoss.apply(input, target, reduction=reduction)
+    return MSELossOp.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input, target, reduction: str = "mean") -> Tensor:
@@ -123,6 +126,8 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) ->
 class BinaryCrossEntropy(Function):
     """-[y max(ln x, -100) + (1 - y) max(ln(1 - x), -100)];
     d/dx = (x - y) / max(x (1 - x), 1e-12)  (PyTorch's form),  d/dy = ln(1 - x) - ln x (clamped)."""
+
+    name = "binary_cross_entropy"
 
     def forward(self, x, y, reduction):
         with xp.errstate(divide="ignore"):  # ln 0 = -inf, clamped to -100 as PyTorch
@@ -172,6 +177,8 @@ class BCEWithLogits(Function):
     """l = (1 - y) x + L (ln(1 + e^-|x|) + max(-x, 0)),  L = 1 + (p - 1) y  (p = pos_weight, L = 1 without);
     dl/dx = (1 - y) - L sigmoid(-x)  (= sigmoid(x) - y when p = 1),  dl/dy = -x + (p - 1) softplus(-x),
     dl/dp = y softplus(-x)."""
+
+    name = "binary_cross_entropy_with_logits"
 
     def forward(self, x, y, *pos_weight, reduction):
         self.softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)  # ln(1 + e^-x), stable
@@ -277,6 +284,8 @@ class CrossEntropy(Function):
     The mean divides by sum_i w_{y_i} over the rows not ignored (PyTorch's weighted mean).
     """
 
+    name = "cross_entropy"
+
     def forward(self, x, targets, smoothing, reduction):
         self.targets, self.smoothing, self.reduction = targets, smoothing, reduction
         t = targets
@@ -345,8 +354,10 @@ def _column(values):
     return values[:, None] if xp.ndim(values) else values
 
 
-class NLLLoss(Function):
+class NLLLossOp(Function):
     """loss_i = -w_y x_{i,y} on (M, C) log-probabilities;  dloss_i/dx_ic = -w_y [c = y_i]."""
+
+    name = "nll_loss"
 
     def forward(self, x, targets, reduction):
         self.targets, self.reduction = targets, reduction
@@ -447,7 +458,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     _check_reduction("nll_loss", reduction)
     input, target = as_tensor(input), as_tensor(target)
     rows, targets, shape = _class_scores("nll_loss", input, target, weight, ignore_index)
-    return _unflatten(NLLLoss.apply(rows, targets=targets, reduction=reduction), reduction, shape)
+    return _unflatten(NLLLossOp.apply(rows, targets=targets, reduction=reduction), reduction, shape)
 
 
 # ---- distributions ---------------------------------------------------------------------------

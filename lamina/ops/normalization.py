@@ -69,11 +69,13 @@ def _plus_channel(a3, values):
     return a3.reshape(n, c * length) + _per_channel(values, length)
 
 
-class BatchNorm(Function):
+class BatchNormOp(Function):
     """Per-channel normalisation of (N, C, *) input; statistics over N and the spatial axes.
 
     Training: batch mean and biased variance; the running estimates become
     (1 - momentum) running + momentum batch (unbiased variance, as PyTorch). Eval: running stats."""
+
+    name = "batch_norm"
 
     def forward(self, x, *affine, running_mean, running_var, training, momentum, eps, has_weight, has_bias):
         self.training, self.eps, self.has_weight, self.has_bias = training, eps, has_weight, has_bias
@@ -131,9 +133,11 @@ class BatchNorm(Function):
         return tuple(grads)
 
 
-class LayerNorm(Function):
+class LayerNormOp(Function):
     """Normalisation of each sample over its trailing ``normalized_shape`` (K elements):
     statistics per row of the (M, K) view; w and b have the trailing shape."""
+
+    name = "layer_norm"
 
     def forward(self, x, *affine, normalized_ndim, eps, has_weight, has_bias):
         self.eps, self.has_weight, self.has_bias = eps, has_weight, has_bias
@@ -209,7 +213,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: running_mean and running_var are required when training=False")
     affine, flags = _affine("batch_norm", weight, bias, (channels,), x.dtype)
-    return BatchNorm.apply(x, *affine, running_mean=running[0], running_var=running[1], training=bool(training),
+    return BatchNormOp.apply(x, *affine, running_mean=running[0], running_var=running[1], training=bool(training),
                            momentum=momentum, eps=eps, **flags)
 
 
@@ -221,4 +225,4 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         raise ValueError(f"layer_norm: normalized_shape {shape} must match the trailing dimensions of the "
                          f"input, got input of shape {x.shape}")
     affine, flags = _affine("layer_norm", weight, bias, shape, x.dtype)
-    return LayerNorm.apply(x, *affine, normalized_ndim=len(shape), eps=eps, **flags)
+    return LayerNormOp.apply(x, *affine, normalized_ndim=len(shape), eps=eps, **flags)

@@ -10,7 +10,8 @@ from collections import namedtuple
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import constant, normalize_axis, pick_axis, recording
+from ._util import constant, normalize_axis, pick_axis, recording, tensor_method
+from .arithmetic import maximum, minimum
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -20,6 +21,8 @@ def _kept_shape(shape, axes):
 
 
 class Sum(Function):
+    name = "sum"
+
     def forward(self, x, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim)
@@ -34,14 +37,17 @@ class Sum(Function):
         return (g.reshape(kept).expand(shape),)
 
 
-class Extreme(Function):
-    """max (``np.max``) or min (``np.min``); the gradient goes to the elements equal to the result."""
+class Max(Function):
+    """The maximum; the gradient goes to the elements equal to it (shared equally among ties)."""
 
-    def forward(self, x, axes, keepdim, reduce):
+    name = "max"
+    reduce = staticmethod(xp.max)
+
+    def forward(self, x, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
         if x.size == 0:
-            raise ValueError(f"{reduce.__name__}: cannot reduce an empty tensor of shape {x.shape}")
-        self.y = reduce(x, axis=axes, keepdims=True)
+            raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {x.shape}")
+        self.y = self.reduce(x, axis=axes, keepdims=True)
         if keepdim:
             return self.y
         return self.y.reshape(tuple(n for i, n in enumerate(x.shape) if not (axes is None or i in axes)))
@@ -55,8 +61,17 @@ class Extreme(Function):
         return (g * constant(share.astype(x.dtype)),)
 
 
+class Min(Max):
+    """The minimum; the gradient goes to the elements equal to it (shared equally among ties)."""
+
+    name = "min"
+    reduce = staticmethod(xp.min)
+
+
 class Prod(Function):
     """d prod(x) / dx_i = product of the other elements (exclusive cumulative products, safe at 0)."""
+
+    name = "prod"
 
     def forward(self, x, axis, keepdim):
         self.axis, self.keepdim = axis, keepdim
@@ -65,23 +80,25 @@ class Prod(Function):
     def backward(self, g):
         x = self.inputs[0]
         if recording() and bool((x.data != 0).all()):
-            return (g_kept(g, x.shape, self.axis, self.keepdim) * x.prod(self.axis, keepdim=True) / x,)
+            return (_g_kept(g, x.shape, self.axis, self.keepdim) * x.prod(self.axis, keepdim=True) / x,)
         data = x.data.reshape(-1) if self.axis is None else xp.moveaxis(x.data, self.axis, -1)
         ones = xp.ones(data.shape[:-1] + (1,), dtype=data.dtype)
         left = xp.cumprod(xp.concatenate([ones, data[..., :-1]], -1), -1)
         right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(data, -1)[..., :-1]], -1), -1), -1)
         others = left * right
         others = others.reshape(x.shape) if self.axis is None else xp.moveaxis(others, -1, self.axis)
-        return (g_kept(g, x.shape, self.axis, self.keepdim) * constant(others),)
+        return (_g_kept(g, x.shape, self.axis, self.keepdim) * constant(others),)
 
 
-def g_kept(g, shape, axis, keepdim):
+def _g_kept(g, shape, axis, keepdim):
     axes = None if axis is None else (axis,)
     return g if keepdim else g.reshape(_kept_shape(shape, axes))
 
 
 class LogSumExp(Function):
     """logsumexp(x) = m + ln sum exp(x - m), m = max x;  derivative softmax(x)."""
+
+    name = "logsumexp"
 
     def forward(self, x, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
@@ -101,6 +118,7 @@ class LogSumExp(Function):
 
 
 # ---- public functions ------------------------------------------------------------------------
+@tensor_method()
 def sum(x: Tensor, dim=None, keepdim: bool = False, axis=None, dtype=None) -> Tensor:  # noqa: A001
     axes = normalize_axis(pick_axis(dim, axis), x.ndim, "sum")
     if x.data.dtype.kind in "bi" and dtype is None:
@@ -108,6 +126,7 @@ def sum(x: Tensor, dim=None, keepdim: bool = False, axis=None, dtype=None) -> Te
     return Sum.apply(x if dtype is None else x.astype(dtype), axes=axes, keepdim=keepdim)
 
 
+@tensor_method()
 def mean(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     axes = normalize_axis(pick_axis(dim, axis), x.ndim, "mean")
     if x.data.dtype.kind != "f":
@@ -116,39 +135,40 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / count if count else float("nan"))
 
 
-def _extreme(x, dim, keepdim, axis, reduce, arg_reduce, other, binary):
+def _extreme(x, dim, keepdim, axis, op, arg_reduce, other, binary):
     if other is not None or (isinstance(dim, Tensor)):
         return binary(x, other if other is not None else dim)
     dim = pick_axis(dim, axis)
     if dim is None:
-        return Extreme.apply(x, axes=None, keepdim=False, reduce=reduce)
-    (axis,) = normalize_axis(dim, x.ndim, reduce.__name__)
-    values = Extreme.apply(x, axes=(axis,), keepdim=keepdim, reduce=reduce)
+        return op.apply(x, axes=None, keepdim=False)
+    (axis,) = normalize_axis(dim, x.ndim, op.name)
+    values = op.apply(x, axes=(axis,), keepdim=keepdim)
     indices = Tensor._wrap(arg_reduce(x.data, axis=axis, keepdims=keepdim))
     return ValuesIndices(values, indices)
 
 
+@tensor_method()
 def max(x: Tensor, dim=None, keepdim: bool = False, axis=None, other=None):  # noqa: A001
     """Like PyTorch: ``max(x)`` a tensor; ``max(x, dim)`` (values, indices); ``max(x, y)`` elementwise."""
-    from .arithmetic import maximum
-
-    return _extreme(x, dim, keepdim, axis, xp.max, xp.argmax, other, maximum)
+    return _extreme(x, dim, keepdim, axis, Max, xp.argmax, other, maximum)
 
 
+@tensor_method()
 def min(x: Tensor, dim=None, keepdim: bool = False, axis=None, other=None):  # noqa: A001
-    from .arithmetic import minimum
-
-    return _extreme(x, dim, keepdim, axis, xp.min, xp.argmin, other, minimum)
+    return _extreme(x, dim, keepdim, axis, Min, xp.argmin, other, minimum)
 
 
+@tensor_method()
 def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return Extreme.apply(x, axes=normalize_axis(dim, x.ndim, "amax"), keepdim=keepdim, reduce=xp.max)
+    return Max.apply(x, axes=normalize_axis(dim, x.ndim, "amax"), keepdim=keepdim)
 
 
+@tensor_method()
 def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return Extreme.apply(x, axes=normalize_axis(dim, x.ndim, "amin"), keepdim=keepdim, reduce=xp.min)
+    return Min.apply(x, axes=normalize_axis(dim, x.ndim, "amin"), keepdim=keepdim)
 
 
+@tensor_method()
 def var(x: Tensor, dim=None, keepdim: bool = False, unbiased=None, correction=None, axis=None) -> Tensor:
     """sum (x - mean)^2 / (n - correction); correction 1 (unbiased, PyTorch's default) or 0."""
     if correction is None:
@@ -160,31 +180,37 @@ def var(x: Tensor, dim=None, keepdim: bool = False, unbiased=None, correction=No
     return sum(centered * centered, axes, keepdim=keepdim) * scale
 
 
+@tensor_method()
 def std(x: Tensor, dim=None, keepdim: bool = False, unbiased=None, correction=None, axis=None) -> Tensor:
     return var(x, dim, keepdim, unbiased, correction, axis).sqrt()
 
 
+@tensor_method()
 def prod(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     dim = pick_axis(dim, axis)
     axis_ = None if dim is None else normalize_axis(dim, x.ndim, "prod")[0]
     return Prod.apply(x, axis=axis_, keepdim=keepdim)
 
 
+@tensor_method()
 def logsumexp(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     axes = normalize_axis(pick_axis(dim, axis), x.ndim, "logsumexp")
     return LogSumExp.apply(x, axes=axes if axes is not None else tuple(range(x.ndim)), keepdim=keepdim)
 
 
+@tensor_method()
 def argmax(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     dim = pick_axis(dim, axis)
     return Tensor._wrap(xp.asarray(xp.argmax(x.data, axis=dim, keepdims=keepdim if dim is not None else False)))
 
 
+@tensor_method()
 def argmin(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     dim = pick_axis(dim, axis)
     return Tensor._wrap(xp.asarray(xp.argmin(x.data, axis=dim, keepdims=keepdim if dim is not None else False)))
 
 
+@tensor_method()
 def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
     """The p-norm (2 by default) over all elements or ``dim``."""
     if p == 2:

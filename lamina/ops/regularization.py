@@ -9,11 +9,14 @@ from ..autograd import Function
 from ..backend import xp
 from ..random import numpy_generator
 from ..tensor import Tensor
-from ._util import as_tensor, constant, sum_to
+from ._util import as_tensor, constant
+from .shape import sum_to
 
 
-class Dropout(Function):
+class DropoutOp(Function):
     """y = x * mask, mask = keep / (1 - p) (broadcast over the kept axes for channel dropout)."""
+
+    name = "dropout"
 
     def forward(self, x, mask):
         self.mask = mask
@@ -45,7 +48,7 @@ def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Ten
         return x
     if p == 1.0:
         return x * 0.0
-    return Dropout.apply(x, mask=_mask(x.shape, p, x.dtype, generator))
+    return DropoutOp.apply(x, mask=_mask(x.shape, p, x.dtype, generator))
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
@@ -60,4 +63,4 @@ def dropout2d(input, p: float = 0.5, training: bool = True, generator=None) -> T
     if p == 1.0:
         return x * 0.0
     shape = x.shape[:2] + (1,) * (x.ndim - 2)
-    return Dropout.apply(x, mask=_mask(shape, p, x.dtype, generator))
+    return DropoutOp.apply(x, mask=_mask(shape, p, x.dtype, generator))

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
@@ -32,6 +30,8 @@ def _along(weight, axis, ndim):
 
 class Resample(Function):
     """y = sum_t w_t take(x, i_t, axis); dL/dx = ResampleAdjoint(dL/dy)."""
+
+    name = "interpolate"
 
     def forward(self, x, *, axis, terms):
         self.axis, self.terms = axis, terms
@@ -49,6 +49,8 @@ class Resample(Function):
 
 class ResampleAdjoint(Function):
     """dx[.., s, ..] = sum over the outputs a with i_t[a] = s of w_t[a] g[.., a, ..]; its backward is Resample."""
+
+    name = "interpolate_backward"
 
     def forward(self, g, *, axis, terms, length):
         self.axis, self.terms = axis, terms
@@ -68,26 +70,26 @@ class ResampleAdjoint(Function):
 def _nearest_terms(n, m, scale_factor, exact):
     """PyTorch's nearest (and nearest-exact) source index, in float32 as its kernels compute it."""
     if not exact and m == n:
-        return [(np.arange(m), None)]
+        return [(xp.arange(m), None)]
     if not exact and m == 2 * n:
-        return [(np.arange(m) // 2, None)]
-    scale = np.float32(1.0 / scale_factor) if scale_factor else np.float32(n) / np.float32(m)
-    position = np.arange(m, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
-    return [(np.minimum(np.floor(position * scale).astype(np.int64), n - 1), None)]
+        return [(xp.arange(m) // 2, None)]
+    scale = xp.float32(1.0 / scale_factor) if scale_factor else xp.float32(n) / xp.float32(m)
+    position = xp.arange(m, dtype=xp.float32) + (xp.float32(0.5) if exact else xp.float32(0))
+    return [(xp.minimum(xp.floor(position * scale).astype(xp.int64), n - 1), None)]
 
 
 def _linear_terms(n, m, scale_factor, align_corners, dtype):
     """Two (index, weight) terms of linear interpolation, computed in ``dtype`` as PyTorch does."""
     one, half = dtype.type(1), dtype.type(0.5)
-    position = np.arange(m, dtype=dtype)
+    position = xp.arange(m, dtype=dtype)
     if align_corners:
         scale = dtype.type(n - 1) / dtype.type(m - 1) if m > 1 else dtype.type(0)
         source = position * scale
     else:
         scale = dtype.type(1.0 / scale_factor) if scale_factor else dtype.type(n) / dtype.type(m)
-        source = np.maximum(scale * (position + half) - half, dtype.type(0))
-    low = np.minimum(np.floor(source).astype(np.int64), n - 1)
-    lam = np.clip(source - low, 0, 1).astype(dtype)
+        source = xp.maximum(scale * (position + half) - half, dtype.type(0))
+    low = xp.minimum(xp.floor(source).astype(xp.int64), n - 1)
+    lam = xp.clip(source - low, 0, 1).astype(dtype)
     high = low + (low < n - 1)
     return [(low, (one - lam).astype(dtype)), (high, lam)]
 
@@ -144,8 +146,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if mode.startswith("nearest"):
             terms = _nearest_terms(n, m, factor, exact=mode == "nearest-exact")
         else:
-            terms = _linear_terms(n, m, factor, bool(align_corners), np.dtype(x.dtype))
-        if n != m or len(terms) > 1 or not (terms[0][0] == np.arange(m)).all():
+            terms = _linear_terms(n, m, factor, bool(align_corners), x.dtype)
+        if n != m or len(terms) > 1 or not (terms[0][0] == xp.arange(m)).all():
             y = Resample.apply(y, axis=axis, terms=terms)
     return x.clone() if y is x else y
 

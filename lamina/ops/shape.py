@@ -1,5 +1,6 @@
 """Shape ops: reshape, permute, broadcast, concatenate, pad, flip, roll. Each backward is the
-inverse rearrangement of the gradient (and ``sum_to`` is ``broadcast_to``'s adjoint)."""
+inverse rearrangement of the gradient (and ``sum_to``, which undoes broadcasting in the gradients
+of every broadcasting op, is ``broadcast_to``'s adjoint)."""
 from __future__ import annotations
 
 import math
@@ -7,10 +8,12 @@ import math
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, broadcast_shapes, normalize_axis
+from ._util import as_tensor, broadcast_shapes, normalize_axis, tensor_method
 
 
 class Reshape(Function):
+    name = "reshape"
+
     def forward(self, x, shape):
         try:
             return x.reshape(shape)
@@ -23,6 +26,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    name = "permute"
+
     def forward(self, x, axes):
         self.axes = axes
         return x.transpose(axes)
@@ -33,6 +38,8 @@ class Permute(Function):
 
 
 class BroadcastTo(Function):
+    name = "broadcast_to"
+
     def forward(self, x, shape):
         try:
             return xp.broadcast_to(x, shape)
@@ -40,13 +47,13 @@ class BroadcastTo(Function):
             raise ValueError(f"expand: a tensor of shape {x.shape} cannot be broadcast to {tuple(shape)}") from None
 
     def backward(self, g):
-        from ._util import sum_to
-
         return (sum_to(g, self.inputs[0].shape),)
 
 
 class SumTo(Function):
     """Sum leading and size-1 axes so that the result has ``shape`` (undoes a broadcast)."""
+
+    name = "sum_to"
 
     def forward(self, x, shape):
         lead = x.ndim - len(shape)
@@ -59,6 +66,8 @@ class SumTo(Function):
 
 
 class Cat(Function):
+    name = "cat"
+
     def forward(self, *arrays, axis):
         self.axis = axis
         self.sizes = [a.shape[axis] for a in arrays]
@@ -75,6 +84,8 @@ class Cat(Function):
 
 
 class Pad(Function):
+    name = "pad"
+
     def forward(self, x, widths, value):
         self.widths = widths
         return xp.pad(x, widths, mode="constant", constant_values=value)
@@ -85,6 +96,8 @@ class Pad(Function):
 
 
 class Flip(Function):
+    name = "flip"
+
     def forward(self, x, axes):
         self.axes = axes
         return xp.flip(x, axes)
@@ -94,6 +107,8 @@ class Flip(Function):
 
 
 class Roll(Function):
+    name = "roll"
+
     def forward(self, x, shifts, axes):
         self.shifts, self.axes = shifts, axes
         return xp.roll(x, shifts, axes)
@@ -103,6 +118,13 @@ class Roll(Function):
         return (roll(g, back, self.axes),)
 
 
+def sum_to(grad: Tensor, shape: tuple) -> Tensor:
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the adjoint of ``broadcast_to``)."""
+    if grad.shape == shape:
+        return grad
+    return SumTo.apply(grad, shape=shape)
+
+
 # ---- public functions ------------------------------------------------------------------------
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -110,6 +132,7 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+@tensor_method("reshape", "view")
 def reshape(x: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape)
     if shape == x.shape:
@@ -120,6 +143,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
 view = reshape
 
 
+@tensor_method()
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
         return reshape(x, 1)
@@ -128,6 +152,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shape)
 
 
+@tensor_method()
 def permute(x: Tensor, *axes) -> Tensor:
     axes = _shape_arg(axes)
     if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
@@ -138,6 +163,7 @@ def permute(x: Tensor, *axes) -> Tensor:
     return Permute.apply(x, axes=axes)
 
 
+@tensor_method("transpose", "swapaxes")
 def transpose(x: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     axes = list(range(x.ndim))
     dim0, dim1 = normalize_axis((dim0, dim1), x.ndim, "transpose")
@@ -148,6 +174,24 @@ def transpose(x: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
 swapaxes = transpose
 
 
+@tensor_method("T", is_property=True)
+def _reversed_axes(x: Tensor) -> Tensor:
+    """x.T: all axes reversed."""
+    return permute(x, tuple(reversed(range(x.ndim))))
+
+
+@tensor_method("mT", is_property=True)
+def _matrix_transpose(x: Tensor) -> Tensor:
+    """x.mT: the last two axes swapped (a batch of matrices transposed)."""
+    return transpose(x, -2, -1)
+
+
+@tensor_method("t")
+def _t(x: Tensor) -> Tensor:
+    return _reversed_axes(x)
+
+
+@tensor_method()
 def squeeze(x: Tensor, dim=None) -> Tensor:
     if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
@@ -155,6 +199,7 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
 
 
+@tensor_method()
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise ValueError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} dimensions")
@@ -162,6 +207,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
+@tensor_method()
 def broadcast_to(x: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape)
     if shape == x.shape:
@@ -169,6 +215,7 @@ def broadcast_to(x: Tensor, *shape) -> Tensor:
     return BroadcastTo.apply(x, shape=shape)
 
 
+@tensor_method()
 def expand(x: Tensor, *shape) -> Tensor:
     """Like PyTorch: -1 keeps that dimension's size."""
     shape = _shape_arg(shape)
@@ -177,6 +224,7 @@ def expand(x: Tensor, *shape) -> Tensor:
     return broadcast_to(x, shape)
 
 
+@tensor_method()
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
     return broadcast_to(x, other.shape)
 
@@ -206,6 +254,7 @@ def stack(tensors, dim: int = 0, axis=None) -> Tensor:
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
+@tensor_method()
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Like PyTorch: an int gives pieces of that size (the last may be smaller); a list gives sizes."""
     (dim,) = normalize_axis(dim, x.ndim, "split")
@@ -225,6 +274,7 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     return tuple(out)
 
 
+@tensor_method()
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     n = x.shape[dim]
     return split(x, max(1, -(-n // chunks)), dim)
@@ -244,10 +294,12 @@ def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     return Pad.apply(x, widths=tuple(widths), value=value)
 
 
+@tensor_method()
 def flip(x: Tensor, dims) -> Tensor:
     return Flip.apply(x, axes=normalize_axis(dims, x.ndim, "flip"))
 
 
+@tensor_method()
 def roll(x: Tensor, shifts, dims=None) -> Tensor:
     if dims is None:
         return reshape(Roll.apply(flatten(x), shifts=shifts, axes=0), x.shape)

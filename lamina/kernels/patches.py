@@ -1,0 +1,242 @@
+"""Convolution kernels: window geometry, patch matrices (im2col and row patches), col2im, chunked GEMMs.
+
+A convolution is one matrix product Y = W cols, where ``cols`` holds the patches of the input that
+the output pixels see. Built from activations held as (C, H, W, N), batch innermost, every shifted
+window is copied as long contiguous runs. Two forms of the patch matrix, measured on LeNet-5's
+training step (2 cores, float32, batch 64):
+
+- ``FullPatches`` (im2col): every patch copied, kh * kw copies of the input; one GEMM per product.
+- ``RowPatches``: only the kw horizontal shifts of each input row, kh times less memory traffic.
+  Output row ``a`` reads input rows ``a*sh .. a*sh + kh - 1``, which are consecutive in that copy,
+  so the forward and the weight gradient become batched GEMMs over output rows. LeNet's first layer
+  went from 0.66-0.73 ms to 0.36-0.41 ms (forward + weight gradient); its second layer's saved
+  matrix from 3.8 MB to 1.1 MB and the step 4-9 % faster. Used when an output row holds >= 512
+  numbers, with no groups and no vertical dilation.
+
+``col2im`` (the adjoint, for the input gradient) adds whole kernel rows, then kernel columns: 11
+NumPy calls instead of 35 for 5x5, and never ``np.add.at``. Skinny GEMMs over very long patch
+matrices run 2-4x faster in column pieces of 4,096 (``matmul_chunked``).
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+from ..backend import xp
+from .layout import chwn
+
+_CHUNK = 4096  # GEMM columns per call: skinny products over long patch matrices run 2-4x faster in pieces
+
+
+class Geometry(NamedTuple):
+    """Where a kernel of size ``kernel`` reads: (rows, columns) pairs, padding (top, bottom, left, right)."""
+
+    kernel: tuple
+    stride: tuple = (1, 1)
+    dilation: tuple = (1, 1)
+    padding: tuple = (0, 0, 0, 0)
+    groups: int = 1
+
+    def output_size(self, h: int, w: int) -> tuple:
+        """floor((H + padding - d (k - 1) - 1) / s) + 1 along each axis."""
+        (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right) = (
+            self.kernel, self.stride, self.dilation, self.padding)
+        return ((h + top + bottom - dh * (kh - 1) - 1) // sh + 1,
+                (w + left + right - dw * (kw - 1) - 1) // sw + 1)
+
+    def windows(self, size: tuple) -> tuple:
+        """(i, j, rows, cols): for each kernel offset, the slices of the padded image it reads."""
+        return _windows(self, tuple(size))
+
+
+@functools.lru_cache(maxsize=256)
+def _windows(geo: Geometry, size: tuple) -> tuple:
+    """Geometry.windows, computed once per geometry and output size (every step asks again)."""
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    ho, wo = size
+    return tuple((i, j, slice(i * dh, i * dh + sh * (ho - 1) + 1, sh), slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+                 for i in range(kh) for j in range(kw))
+
+
+def padded_chwn(x, geo: Geometry):
+    """NCHW ``x`` as a (C, H_pad, W_pad, N) array with the geometry's zero padding."""
+    top, bottom, left, right = geo.padding
+    if not (top or bottom or left or right):
+        return chwn(x)
+    n, c, h, w = x.shape
+    out = xp.zeros((c, h + top + bottom, w + left + right, n), dtype=x.dtype)
+    out[:, top:top + h, left:left + w] = x.transpose(1, 2, 3, 0)
+    return out
+
+
+def _im2col(x, geo: Geometry, size: tuple):
+    """The patch matrix of NCHW ``x`` as (groups, C/groups * kh * kw, Ho * Wo * N), one strided copy."""
+    xpad = padded_chwn(x, geo)
+    c, _, _, n = xpad.shape
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    sc, sy, sx, sn = xpad.strides
+    patches = xp.lib.stride_tricks.as_strided(
+        xpad, (c, kh, kw, size[0], size[1], n), (sc, dh * sy, dw * sx, sh * sy, sw * sx, sn), writeable=False)
+    return xp.ascontiguousarray(patches).reshape(geo.groups, c // geo.groups * kh * kw, -1)
+
+
+class FullPatches:
+    """The whole patch matrix (im2col): Y = W cols and dW = g cols^T are one matrix product each."""
+
+    def __init__(self, x, geo: Geometry, size: tuple):
+        self.geo, self.cols = geo, _im2col(x, geo, size)
+
+    def project(self, w):
+        """W cols: (O, Ho * Wo * N)."""
+        o, groups = w.shape[0], self.geo.groups
+        return matmul_chunked(w.reshape(groups, o // groups, -1), self.cols).reshape(o, -1)
+
+    def correlate(self, g, c_per_group: int):
+        """g cols^T as a weight gradient (O, C/groups, kh, kw); g is NCHW."""
+        o, groups = g.shape[1], self.geo.groups
+        gw_t = matmul_nt_chunked(self.cols, grad_matrix(g, groups))      # (G, C/G kh kw, O/G)
+        return xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(o, c_per_group, *self.geo.kernel)
+
+
+class RowPatches:
+    """Patches shared between output rows, a kh-times smaller copy than im2col.
+
+    P[r, c, j, b, n] = x_pad[c, r, b sw + j dw, n] holds the kw shifted copies of each padded input row
+    once. Output row a reads input rows a sh .. a sh + kh - 1, which are consecutive in P: the view
+    V[a] = P[a sh : a sh + kh] is a plain (kh C kw, Wo N) matrix, and
+
+        Y[:, a] = W' V[a]          dW' = sum_a g[:, a] V[a]^T      (W' = W with axes (O, kh, C, kw))
+
+    are batched matrix products over the Ho output rows (no groups, no vertical dilation).
+    """
+
+    def __init__(self, x, geo: Geometry, size: tuple):
+        xpad = padded_chwn(x, geo)
+        c, _, _, n = xpad.shape
+        (kh, kw), (sh, sw), dw = geo.kernel, geo.stride, geo.dilation[1]
+        ho, wo = size
+        sc, sy, sx, sn = xpad.strides
+        rows = xp.lib.stride_tricks.as_strided(
+            xpad, ((ho - 1) * sh + kh, c, kw, wo, n), (sy, sc, dw * sx, sw * sx, sn), writeable=False)
+        self.geo, self.rows = geo, xp.ascontiguousarray(rows)
+        length, item = wo * n, self.rows.itemsize
+        self.views = xp.lib.stride_tricks.as_strided(
+            self.rows, (ho, kh * c * kw, length), (sh * self.rows.strides[0], length * item, item), writeable=False)
+
+    @staticmethod
+    def suits(geo: Geometry, size: tuple, batch: int) -> bool:
+        """Row patches pay off when each output row is a long matrix (measured in LeNet-5's training
+        step: Wo N >= 512; alone, a layer gains from about 1024, but the smaller copy also leaves more
+        of the cache to the layers around it)."""
+        return geo.groups == 1 and geo.dilation[0] == 1 and size[1] * batch >= 512
+
+    def project(self, w):
+        o, c, kh, kw = w.shape
+        ho, _, length = self.views.shape
+        w_rows = xp.ascontiguousarray(w.transpose(0, 2, 1, 3)).reshape(o, kh * c * kw)
+        y = xp.empty((o, ho, length), dtype=xp.result_type(w, self.views))
+        xp.matmul(w_rows, self.views, out=y.transpose(1, 0, 2))
+        return y.reshape(o, -1)
+
+    def correlate(self, g, c_per_group: int):
+        o = g.shape[1]
+        ho, _, length = self.views.shape
+        kh, kw = self.geo.kernel
+        g_rows = chwn(g).reshape(o, ho, length).transpose(1, 2, 0)         # (Ho, Wo N, O)
+        gw = xp.matmul(self.views, g_rows).sum(0)                           # (kh C kw, O)
+        return xp.ascontiguousarray(gw.reshape(kh, c_per_group, kw, o).transpose(3, 1, 0, 2))
+
+
+def patch_matrix(x, geo: Geometry, size: tuple):
+    """The patch matrix of NCHW ``x`` for an output of ``size``, in the cheaper form for this geometry."""
+    cls = RowPatches if RowPatches.suits(geo, size, x.shape[0]) else FullPatches
+    return cls(x, geo, size)
+
+
+def col2im(dcols, geo: Geometry, shape: tuple):
+    """The adjoint of the patch matrix: add every patch (C, kh, kw, Ho, Wo, N) back onto a (C, H, W, N)
+    image of spatial ``shape``.
+
+    First the kh kernel rows are added at their row offsets for all kernel columns at once (kh large
+    contiguous adds), then each kernel column at its column offset (kw strided adds).
+    """
+    c, kh, kw, ho, wo, n = dcols.shape
+    h, w = shape
+    top, bottom, left, right = geo.padding
+    windows = geo.windows((ho, wo))
+    columns = _shifted_sum([dcols[:, i] for i in range(kh)], [windows[i * kw][2] for i in range(kh)],
+                           h + top + bottom, axis=2)                          # (C, kw, H_pad, Wo, N)
+    image = _shifted_sum([columns[:, j] for j in range(kw)], [windows[j][3] for j in range(kw)],
+                         w + left + right, axis=2)                            # (C, H_pad, W_pad, N)
+    return image[:, top:top + h, left:left + w]
+
+
+def _shifted_sum(parts, slices, length: int, axis: int):
+    """sum_k parts[k] placed at ``slices[k]`` along ``axis`` of a new array ``length`` long there.
+
+    With a step-1 first slice the first part is copied in and only the rest zeroed (no add onto zeros).
+    """
+    shape = list(parts[0].shape)
+    shape[axis] = length
+    at = [slice(None)] * len(shape)
+    first = slices[0]
+    if first.step not in (None, 1):
+        out = xp.zeros(shape, dtype=parts[0].dtype)
+        rest = range(len(parts))
+    else:
+        out = xp.empty(shape, dtype=parts[0].dtype)
+        for uncovered in (slice(0, first.start), slice(first.stop, None)):
+            at[axis] = uncovered
+            out[tuple(at)] = 0
+        at[axis] = first
+        out[tuple(at)] = parts[0]
+        rest = range(1, len(parts))
+    for k in rest:
+        at[axis] = slices[k]
+        out[tuple(at)] += parts[k]
+    return out
+
+
+def transposed_patches(g, w, geo: Geometry, size: tuple):
+    """W^T g scattered back onto the image: the adjoint of ``W cols`` in the input, as NCHW of ``size``
+    (a view of (C, H, W, N) memory). ``g`` is NCHW (N, O, Ho, Wo), ``w`` is (O, C/groups, kh, kw)."""
+    o, c_per_group = w.shape[0], w.shape[1]
+    kh, kw = geo.kernel
+    wt = w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1)
+    dcols = matmul_chunked(wt, grad_matrix(g, geo.groups))
+    dcols = dcols.reshape(c_per_group * geo.groups, kh, kw, g.shape[2], g.shape[3], g.shape[0])
+    return col2im(dcols, geo, size)
+
+
+def matmul_chunked(a, b):
+    """(G, M, K) @ (G, K, L) -> (G, M, L); long L in column pieces."""
+    groups, m, _ = a.shape
+    length = b.shape[2]
+    if groups > 1 or length <= 2 * _CHUNK:
+        return xp.matmul(a, b)
+    out = xp.empty((1, m, length), dtype=xp.result_type(a, b))
+    for s in range(0, length, _CHUNK):
+        xp.matmul(a[0], b[0, :, s:s + _CHUNK], out=out[0, :, s:s + _CHUNK])
+    return out
+
+
+def matmul_nt_chunked(a, b):
+    """(G, M, L) @ (G, P, L)^T -> (G, M, P): a sum over the long axis L, in pieces."""
+    length = a.shape[2]
+    if a.shape[0] > 1 or length <= 2 * _CHUNK:
+        return xp.matmul(a, b.transpose(0, 2, 1))
+    out = a[0, :, :_CHUNK] @ b[0, :, :_CHUNK].T
+    for s in range(_CHUNK, length, _CHUNK):
+        out += a[0, :, s:s + _CHUNK] @ b[0, :, s:s + _CHUNK].T
+    return out[None]
+
+
+def grad_matrix(g, groups: int):
+    """dY (N, O, Ho, Wo) as (groups, O/groups, Ho * Wo * N)."""
+    return chwn(g).reshape(groups, g.shape[1] // groups, -1)
+
+
+def channel_sums(g):
+    """sum of NCHW ``g`` over N, H and W: a matrix-vector product over its (C, H W N) rows."""
+    rows = grad_matrix(g, 1)[0]
+    return rows @ xp.ones(rows.shape[1], dtype=rows.dtype)
