@@ -325,7 +325,8 @@ def test_compile_errors_are_clear():
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         model.compile("adam", "mse", metrics=["f1"])
     model.compile("sgd", "cross_entropy")
-    assert isinstance(model.optimizer, SGD) and model.optimizer.param_groups[0]["lr"] == 0.01
+    assert isinstance(model.optimizer, SGD) and model.optimizer.param_groups[0]["lr"] == SGD(
+        model.parameters()).defaults["lr"]  # the class's own default, as PyTorch
     with pytest.raises(ValueError, match="x has 15 samples, y has 14"):
         model.fit(*blobs(5)[:1], blobs(5)[1][:14], verbose=0)
     with pytest.raises(ValueError, match="validation_split"):

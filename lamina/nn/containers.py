@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from .. import functional as F
 from .activation import ReLU
 from .module import Module
 from .pooling import MaxPool2d
@@ -11,15 +12,15 @@ from .pooling import MaxPool2d
 class Sequential(Module):
     """``Sequential(layer1, layer2, ...)`` or ``Sequential(OrderedDict(name=layer, ...))``: x -> ... -> y.
 
-    One exact shortcut: a ``ReLU`` followed by a ``MaxPool2d`` runs as the pooling followed by the
-    ReLU. Max commutes with the nondecreasing ReLU, max_w relu(x) = relu(max_w x), and the gradients
-    agree too (a positive maximum is routed to the same first maximum and passes ReLU; a window with
-    no positive number gets 0 either way), while ReLU touches 4x fewer numbers after 2x2 pooling.
-    The layers run in their written order when either has a forward hook, or with
-    ``reorder_relu_pool = False``.
+    One exact shortcut: a ``ReLU`` followed by a ``MaxPool2d`` runs as one op, ``F.relu_max_pool2d``,
+    which computes the pair as the pooling followed by the ReLU. Max commutes with the nondecreasing
+    ReLU, so the values and gradients are those of the written order (ties included), while ReLU
+    touches 4x fewer numbers after 2x2 pooling. The pair is one node of the graph (``trace`` shows
+    ``relu_max_pool2d``). It runs as two layers when either has a forward hook (the hooks see what
+    the layers compute as written), or with ``fuse_relu_max_pool = False``.
     """
 
-    reorder_relu_pool = True
+    fuse_relu_max_pool = True
 
     def __init__(self, *layers):
         super().__init__()
@@ -34,13 +35,21 @@ class Sequential(Module):
         layers = list(self._modules.values())
         i = 0
         while i < len(layers):
-            if i + 1 < len(layers) and self.reorder_relu_pool and _relu_then_max_pool(layers[i], layers[i + 1]):
-                x = layers[i](layers[i + 1](x))
+            if i + 1 < len(layers) and self.fuse_relu_max_pool and _relu_then_max_pool(layers[i], layers[i + 1]):
+                pool = layers[i + 1]
+                x = F.relu_max_pool2d(x, pool.kernel_size, pool.stride, pool.padding, pool.dilation, pool.ceil_mode)
                 i += 2
             else:
                 x = layers[i](x)
                 i += 1
         return x
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        """Each layer's output shape from the previous one's, without running anything."""
+        shape = tuple(input_shape)
+        for layer in self._modules.values():
+            shape = layer.compute_output_shape(shape)
+        return shape
 
     def append(self, layer: Module) -> Sequential:
         self.add_module(str(len(self._modules)), layer)
@@ -60,7 +69,7 @@ class Sequential(Module):
 
 
 def _relu_then_max_pool(first: Module, second: Module) -> bool:
-    """True for ReLU then MaxPool2d (exactly those classes, no hooks): they may run in either order."""
+    """True for ReLU then MaxPool2d (exactly those classes, no hooks): they may run as one op."""
     return (type(first) is ReLU and type(second) is MaxPool2d
             and not first._forward_hooks and not second._forward_hooks)
 

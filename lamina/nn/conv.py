@@ -6,11 +6,16 @@ import math
 from .. import functional as F
 from ..creation import empty
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, count
 
 
 def _pair(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def _per_axis(value, n: int) -> tuple:
+    """An int or a tuple argument as one value per spatial axis."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
 class _ConvNd(Module):
@@ -35,6 +40,21 @@ class _ConvNd(Module):
         if x.ndim != ndim or x.shape[1] != self.in_channels:
             raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, ...) with "
                              f"{ndim} dimensions, got {tuple(x.shape)}")
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        """out = floor((n + 2 padding - dilation (k - 1) - 1) / stride) + 1 per axis ('same': n)."""
+        spatial = tuple(input_shape[2:])
+        kernel, axes = self.weight.shape[2:], len(spatial)
+        if self.padding == "same":
+            return (input_shape[0], self.out_channels) + spatial
+        padding = (0,) * axes if self.padding == "valid" else _per_axis(self.padding, axes)
+        sizes = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, p, d, s in
+                      zip(spatial, kernel, padding, _per_axis(self.dilation, axes), _per_axis(self.stride, axes)))
+        return (input_shape[0], self.out_channels) + sizes
+
+    def flops(self, input_shape, output_shape) -> int:
+        """2 (C/groups) kh kw per output element: one multiply-add per weight that feeds it."""
+        return 2 * math.prod(self.weight.shape[1:]) * count(output_shape)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -89,3 +109,14 @@ class ConvTranspose2d(_ConvNd):
         self._check_input(x, 4)
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                   self.groups, self.dilation)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        """out = (n - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1 per axis."""
+        sizes = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, k, s, p, d, e in
+                      zip(input_shape[2:], self.weight.shape[2:], _pair(self.stride), _pair(self.padding),
+                          _pair(self.dilation), _pair(self.output_padding)))
+        return (input_shape[0], self.out_channels) + sizes
+
+    def flops(self, input_shape, output_shape) -> int:
+        """Each input element spreads over (out/groups) kh kw outputs: a multiply-add each."""
+        return 2 * math.prod(self.weight.shape[1:]) * count(input_shape)

@@ -16,5 +16,12 @@ class Dropout(Module):
     def forward(self, x):
         return F.dropout(x, self.p, self.training, generator=self.generator)
 
+    def compute_output_shape(self, input_shape) -> tuple:
+        return tuple(input_shape)
+
+    def flops(self, input_shape, output_shape) -> int:
+        """0: an identity at inference, when models are counted."""
+        return 0
+
     def extra_repr(self) -> str:
         return f"p={self.p}"

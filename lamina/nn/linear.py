@@ -1,10 +1,12 @@
 """Dense layers and shape helpers: ``Linear``, ``Identity``, ``Flatten``, ``Unflatten``."""
 from __future__ import annotations
 
+import math
+
 from .. import functional as F
 from ..creation import empty
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, count
 
 
 def _check_features(layer: Module, x, expected: int, what: str = "features") -> None:
@@ -30,6 +32,13 @@ class Linear(Module):
         _check_features(self, x, self.in_features)
         return F.linear(x, self.weight, self.bias)
 
+    def compute_output_shape(self, input_shape) -> tuple:
+        return (*input_shape[:-1], self.out_features)
+
+    def flops(self, input_shape, output_shape) -> int:
+        """2 in_features per output element (a multiply-add each)."""
+        return 2 * self.in_features * count(output_shape)
+
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
@@ -37,6 +46,12 @@ class Linear(Module):
 class Identity(Module):
     def forward(self, x):
         return x
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return tuple(input_shape)
+
+    def flops(self, input_shape, output_shape) -> int:
+        return 0
 
 
 class Flatten(Module):
@@ -49,6 +64,16 @@ class Flatten(Module):
     def forward(self, x):
         return x.flatten(self.start_dim, self.end_dim)
 
+    def compute_output_shape(self, input_shape) -> tuple:
+        shape = tuple(input_shape)
+        if not shape:
+            return (1,)
+        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
+        return shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:]
+
+    def flops(self, input_shape, output_shape) -> int:
+        return 0
+
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
@@ -59,8 +84,14 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x):
-        dim = self.dim % x.ndim
-        return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1:])
+        return x.reshape(self.compute_output_shape(x.shape))
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        shape, dim = tuple(input_shape), self.dim % len(input_shape)
+        return shape[:dim] + self.unflattened_size + shape[dim + 1:]
+
+    def flops(self, input_shape, output_shape) -> int:
+        return 0
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -2,16 +2,22 @@
 
 As in PyTorch: assigning a Parameter, a Module or a buffer to an attribute registers it, so
 ``parameters()`` yields them in definition order, ``state_dict()`` names them, and
-``train()`` / ``eval()`` switch every sub-module.
+``train()`` / ``eval()`` switch every sub-module. A registered name keeps its kind: assigning a plain
+Tensor where a Parameter is registered is a ``TypeError`` (it would silently stop being learned).
+
+Every layer also knows its output shape (``compute_output_shape``, as Keras) and its cost
+(``flops``), which ``summary()`` asks of each layer.
 """
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-
-import numpy as np
+from contextlib import contextmanager
 
 from ..autograd import no_grad
+from ..backend import DEFAULT_FLOAT, as_dtype, xp
 from ..tensor import Tensor
+from .summary import summary as _summary
 
 
 class Parameter(Tensor):
@@ -20,7 +26,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data=None, requires_grad: bool = True):
-        super().__init__(np.zeros(0, dtype=np.float32) if data is None else data, requires_grad=requires_grad)
+        super().__init__(xp.zeros(0, dtype=DEFAULT_FLOAT) if data is None else data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -39,20 +45,39 @@ class Module:
 
     # ---- registration --------------------------------------------------------------------------
     def __setattr__(self, name, value):
+        """Register Parameters, Modules and buffers by assignment; a registered name keeps its kind
+        (PyTorch's rules and messages)."""
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for table in (self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
+        parameters, modules, buffers = self._parameters, self._modules, self._buffers
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            self._forget(name, self.__dict__, buffers, modules)
+            parameters[name] = value
+        elif name in parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_type_name(value)}' as parameter '{name}' "
+                                "(nn.Parameter or None expected)")
+            parameters[name] = None
         elif isinstance(value, Module):
-            self._modules[name] = value
-        elif name in self.__dict__.get("_buffer_names", ()):
-            self._buffers[name] = value
+            self._forget(name, self.__dict__, parameters, buffers)
+            modules[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_type_name(value)}' as child module '{name}' "
+                                "(nn.Module or None expected)")
+            modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{_type_name(value)}' as buffer '{name}' "
+                                "(Tensor or None expected)")
+            buffers[name] = value
         else:
             object.__setattr__(self, name, value)
-            return
-        self.__dict__.pop(name, None)
+
+    def _forget(self, name, *tables) -> None:
+        for table in tables:
+            table.pop(name, None)
+        self._non_persistent.discard(name)
 
     def __getattr__(self, name):
         for table in ("_parameters", "_buffers", "_modules"):
@@ -65,24 +90,32 @@ class Module:
         for table in (self._parameters, self._buffers, self._modules):
             if name in table:
                 del table[name]
+                self._non_persistent.discard(name)
                 return
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        if param is None:
-            self._parameters[name] = None
-        else:
-            setattr(self, name, param)
+        """Register ``param`` (or None, a declared but absent parameter such as a disabled bias)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter '{name}' "
+                            "(nn.Parameter or None required)")
+        self._forget(name, self.__dict__, self._buffers, self._modules)
+        self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """A tensor that is state but not learned (e.g. BatchNorm's running mean); saved in state_dict."""
-        self.__dict__.setdefault("_buffer_names", set()).add(name)
-        self.__dict__.pop(name, None)
+        """A tensor that is state but not learned (e.g. BatchNorm's running mean); saved in state_dict
+        unless ``persistent=False``."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' (Tensor or None required)")
+        self._forget(name, self.__dict__, self._parameters, self._modules)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{_type_name(module)} is not a Module subclass")
+        self._forget(name, self.__dict__, self._parameters, self._buffers)
         self._modules[name] = module
 
     register_module = add_module
@@ -148,6 +181,19 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
+    @contextmanager
+    def evaluating(self):
+        """Eval mode and no graph inside (``with model.evaluating(): y = model(x)``), for inference,
+        shapes and summaries; every sub-module's own training flag is restored after."""
+        modes = [(m, m.training) for m in self.modules()]
+        self.eval()
+        try:
+            with no_grad():
+                yield self
+        finally:
+            for m, mode in modes:
+                object.__setattr__(m, "training", mode)
+
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
@@ -169,7 +215,7 @@ class Module:
 
     def to(self, dtype) -> Module:
         """Cast floating-point parameters and buffers to ``dtype`` (in place)."""
-        dtype = np.dtype(dtype)
+        dtype = as_dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f":
                 t.data = t.data.astype(dtype)
@@ -178,10 +224,10 @@ class Module:
         return self
 
     def float(self) -> Module:
-        return self.to(np.float32)
+        return self.to(xp.float32)
 
     def double(self) -> Module:
-        return self.to(np.float64)
+        return self.to(xp.float64)
 
     # ---- calling -------------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -229,7 +275,7 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            array = value.data if isinstance(value, Tensor) else xp.asarray(value)
             if array.shape != target.shape:
                 raise ValueError(f"load_state_dict for {type(self).__name__}: '{name}' has shape {array.shape} "
                                  f"in the checkpoint, the model expects {target.shape}")
@@ -238,10 +284,31 @@ class Module:
         return missing, unexpected
 
     def summary(self, input_shape, **kwargs):
-        """Keras-style table of layers, output shapes and parameter counts (see ``lamina.train.summary``)."""
-        from ..train.summary import summary
+        """Keras-style table of layers, output shapes and parameter counts (see ``lamina.nn.summary``)."""
+        return _summary(self, input_shape, **kwargs)
 
-        return summary(self, input_shape, **kwargs)
+    # ---- shapes and cost -----------------------------------------------------------------------
+    def compute_output_shape(self, input_shape) -> tuple:
+        """The shape of the output for an input of ``input_shape`` (batch included), as Keras'
+        ``compute_output_shape``. This default runs the module once on zeros (eval mode, no graph);
+        layers whose output shape follows a formula override it, and ``Sequential`` chains them."""
+        with self.evaluating():
+            output = self(Tensor._wrap(xp.zeros(tuple(input_shape), dtype=self._float_dtype())))
+        return tuple(output.shape)
+
+    def flops(self, input_shape, output_shape) -> int:
+        """Floating-point operations of one call on an input of ``input_shape`` giving ``output_shape``
+        (a multiply-add counts 2). This default counts one per output element, which is right for
+        elementwise layers; layers that do more (Linear, convolutions, pooling) or nothing (reshapes,
+        dropout in eval mode) override it."""
+        return count(output_shape)
+
+    def _float_dtype(self):
+        """The dtype of the first floating-point parameter (float32 when there is none)."""
+        for p in self.parameters():
+            if p.dtype.kind == "f":
+                return p.dtype
+        return DEFAULT_FLOAT
 
     # ---- printing ------------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -268,3 +335,16 @@ class _HookHandle:
 
     def remove(self) -> None:
         self.table.pop(self.key, None)
+
+
+def _type_name(value) -> str:
+    return "Tensor" if isinstance(value, Tensor) else type(value).__name__
+
+
+def count(shape) -> int:
+    """Elements in a tensor of ``shape``, or in all of a list of shapes (0 for None)."""
+    if shape is None:
+        return 0
+    if isinstance(shape, list):
+        return sum(count(s) for s in shape)
+    return math.prod(shape)

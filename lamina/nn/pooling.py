@@ -1,8 +1,14 @@
 """Pooling and resizing layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``, ``Upsample``."""
 from __future__ import annotations
 
+import math
+
 from .. import functional as F
-from .module import Module
+from .module import Module, count
+
+
+def _kernel_elements(kernel_size) -> int:
+    return math.prod(kernel_size) if isinstance(kernel_size, (tuple, list)) else kernel_size ** 2
 
 
 class MaxPool2d(Module):
@@ -15,6 +21,10 @@ class MaxPool2d(Module):
 
     def forward(self, x):
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+
+    def flops(self, input_shape, output_shape) -> int:
+        """One comparison per window element per output."""
+        return _kernel_elements(self.kernel_size) * count(output_shape)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -31,6 +41,10 @@ class AvgPool2d(Module):
     def forward(self, x):
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
+    def flops(self, input_shape, output_shape) -> int:
+        """One addition per window element per output."""
+        return _kernel_elements(self.kernel_size) * count(output_shape)
+
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
@@ -42,6 +56,10 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x):
         return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def flops(self, input_shape, output_shape) -> int:
+        """Every input element is added once."""
+        return count(input_shape)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

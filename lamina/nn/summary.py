@@ -6,25 +6,15 @@ order. Parameters are counted from ``module.parameters()`` (a shared parameter o
 as BatchNorm's running statistics are state, not parameters; non-trainable parameters are those
 with ``requires_grad=False``.
 
-FLOPs (``flops=True``), per sample: a multiply-add counts 2, so Linear and Conv layers cost
-``2 * (weight elements feeding one output) * output elements``; pooling costs one per window
-element per output; reshaping and dropout (an identity in eval mode) cost nothing; every other
-layer counts one per output element (elementwise).
+FLOPs (``flops=True``), per sample: each layer counts its own with ``layer.flops(input_shape,
+output_shape)`` (a multiply-add counts 2; see ``Module.flops``), so a new layer needs no edit here.
 """
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from ..autograd import no_grad
-from ..nn.conv import ConvTranspose2d, _ConvNd
-from ..nn.dropout import Dropout
-from ..nn.linear import Flatten, Identity, Linear, Unflatten
-from ..nn.module import Module
-from ..nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from ..backend import DEFAULT_FLOAT, xp
 from ..tensor import Tensor
 
 
@@ -50,7 +40,7 @@ class ModelSummary:
         return self.text
 
 
-def summary(module: Module, input_shape, dtype=np.float32, print_fn=print, flops: bool = False) -> ModelSummary:
+def summary(module, input_shape, dtype=DEFAULT_FLOAT, print_fn=print, flops: bool = False) -> ModelSummary:
     """Print a Keras-style table of ``module``'s layers and return the counts.
 
     ``input_shape``: one input's shape WITHOUT the batch dimension, e.g. ``(1, 28, 28)``, or a list
@@ -59,7 +49,7 @@ def summary(module: Module, input_shape, dtype=np.float32, print_fn=print, flops
     if isinstance(input_shape, numbers.Integral):
         input_shape = (input_shape,)
     shapes = [tuple(input_shape)] if all(isinstance(d, numbers.Integral) for d in input_shape) else [tuple(s) for s in input_shape]
-    layers = _trace(module, [Tensor._wrap(np.zeros((1,) + s, dtype=dtype)) for s in shapes], flops)
+    layers = _trace(module, [Tensor._wrap(xp.zeros((1,) + s, dtype=dtype)) for s in shapes], flops)
     params = list(module.parameters())
     total = sum(p.numel() for p in params)
     trainable = sum(p.numel() for p in params if p.requires_grad)
@@ -72,7 +62,7 @@ def summary(module: Module, input_shape, dtype=np.float32, print_fn=print, flops
     return result
 
 
-def _trace(module: Module, inputs: list, flops: bool) -> list:
+def _trace(module, inputs: list, flops: bool) -> list:
     """Run the module once and return one LayerInfo per hooked call, in call order."""
     layers, counted, handles = [], set(), []
 
@@ -82,7 +72,7 @@ def _trace(module: Module, inputs: list, flops: bool) -> list:
             counted.add(id(layer))
             recurse = not any(True for _ in layer.children())
             params = sum(p.numel() for p in layer.parameters(recurse=recurse)) if own else 0
-            cost = _flops(layer, args, output) if flops else None
+            cost = layer.flops(_shape_of(args[0]) if args else (), _shape_of(output)) if flops else None
             layers.append(LayerInfo(name or type(layer).__name__, type(layer).__name__, _shape(output), params, cost))
         return hook
 
@@ -90,16 +80,12 @@ def _trace(module: Module, inputs: list, flops: bool) -> list:
         is_leaf = not any(True for _ in layer.children())
         if is_leaf or any(p is not None for p in layer._parameters.values()):
             handles.append(layer.register_forward_hook(record(name)))
-    modes = [(m, m.training) for m in module.modules()]
-    module.eval()
     try:
-        with no_grad():
+        with module.evaluating():
             module(*inputs)
     finally:
         for handle in handles:
             handle.remove()
-        for m, mode in modes:
-            object.__setattr__(m, "training", mode)
     return layers
 
 
@@ -111,28 +97,13 @@ def _shape(output):
     return None
 
 
-def _numel(output) -> int:
-    if isinstance(output, Tensor):
-        return output.numel()
-    if isinstance(output, (tuple, list)):
-        return sum(_numel(o) for o in output)
-    return 0
-
-
-def _flops(layer: Module, args, output) -> int:
-    """Floating-point operations of one call for one sample (the traced batch has one sample)."""
-    if isinstance(layer, ConvTranspose2d):  # each input element spreads over (out / groups) * k * k outputs
-        return 2 * math.prod(layer.weight.shape[1:]) * args[0].numel()
-    if isinstance(layer, (Linear, _ConvNd)):
-        return 2 * math.prod(layer.weight.shape[1:]) * _numel(output)
-    if isinstance(layer, (MaxPool2d, AvgPool2d)):
-        kernel = layer.kernel_size if isinstance(layer.kernel_size, (tuple, list)) else (layer.kernel_size,) * 2
-        return math.prod(kernel) * _numel(output)
-    if isinstance(layer, AdaptiveAvgPool2d):
-        return args[0].numel()
-    if isinstance(layer, (Flatten, Unflatten, Identity, Dropout)):
-        return 0
-    return _numel(output)
+def _shape_of(value):
+    """The shape of a tensor, or the list of shapes of a tuple of them (None for anything else)."""
+    if isinstance(value, Tensor):
+        return tuple(value.shape)
+    if isinstance(value, (tuple, list)):
+        return [_shape_of(v) for v in value]
+    return None
 
 
 def _format_shape(shape) -> str:

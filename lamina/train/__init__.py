@@ -4,7 +4,9 @@
     callbacks.py  Callback, EarlyStopping, ModelCheckpoint, CSVLogger, LearningRateScheduler, TerminateOnNaN, History
     metrics.py    accuracy, top_k_accuracy, mse, mae, confusion_matrix, format_confusion_matrix
     progress.py   the per-epoch progress bar (tqdm when installed)
-    summary.py    summary(module, input_shape): Keras' layer table, parameter and FLOP counts
+
+``summary`` (Keras' layer table, parameter and FLOP counts) lives in ``lamina.nn.summary`` beside the
+layers it asks; it is re-exported here for Keras users (``lm.train.summary``).
 """
 from . import callbacks, metrics
 from .callbacks import (Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler,
@@ -12,7 +14,7 @@ from .callbacks import (Callback, CSVLogger, EarlyStopping, History, LearningRat
 from .metrics import accuracy, confusion_matrix, format_confusion_matrix, mae, mse, top_k_accuracy
 from .model import Model
 from .progress import ProgressBar
-from .summary import ModelSummary, summary
+from ..nn.summary import ModelSummary, summary
 
 __all__ = ["Model", "Callback", "CSVLogger", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
            "TerminateOnNaN", "ProgressBar", "summary", "ModelSummary", "accuracy", "top_k_accuracy", "mse", "mae",

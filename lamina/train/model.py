@@ -17,17 +17,17 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 
-from ..autograd import no_grad
+from .. import optim
+from ..data import DataLoader, TensorDataset
 from ..nn import loss as nn_loss
 from ..nn.containers import Sequential
 from ..nn.module import Module
 from ..nn.regularization import activity_penalty
+from ..nn.summary import summary
 from ..ops import loss as loss_ops
-from ..data import DataLoader, TensorDataset
 from ..tensor import Tensor
 from . import metrics as metrics_module
 from .callbacks import CallbackList, History
@@ -46,9 +46,13 @@ LOSSES = {
 }
 _FLOAT_TARGET_MODULES = (nn_loss.MSELoss, nn_loss.L1Loss, nn_loss.HuberLoss, nn_loss.BCELoss, nn_loss.BCEWithLogitsLoss)
 
-# name -> (optimiser class name in lamina.optim, Keras' default learning rate)
-OPTIMIZERS = {"sgd": ("SGD", 0.01), "adam": ("Adam", 0.001), "adamw": ("AdamW", 0.001),
-              "rmsprop": ("RMSprop", 0.001), "adagrad": ("Adagrad", 0.001), "adadelta": ("Adadelta", 1.0)}
+
+
+def optimizer_classes() -> dict:
+    """The optimisers ``compile`` knows by name: every Optimizer class of ``lamina.optim``, lower-cased
+    (``"sgd"``, ``"adam"``, ``"rmsprop"``, ...); a new optimiser is known by adding it to optim."""
+    return {name.lower(): cls for name, cls in vars(optim).items()
+            if isinstance(cls, type) and issubclass(cls, optim.Optimizer) and cls is not optim.Optimizer}
 
 
 class Model(Module):
@@ -90,8 +94,7 @@ class Model(Module):
             super().load_state_dict(state_dict, strict)
 
     def summary(self, input_shape, **kwargs):
-        """Keras' layer table; see ``lamina.train.summary.summary``."""
-        from .summary import summary
+        """Keras' layer table; see ``lamina.nn.summary.summary``."""
         wrapped = self._wrapped()
         return summary(self if wrapped is None else wrapped, input_shape, **kwargs)
 
@@ -99,7 +102,8 @@ class Model(Module):
     def compile(self, optimizer="adam", loss=None, metrics=None, on_nan: str = "raise", gradient_hook=None):
         """Choose the optimiser, the loss and the metrics.
 
-        ``optimizer``: an optimiser instance or a name in ``OPTIMIZERS`` (Keras' default lr).
+        ``optimizer``: an optimiser instance, or the name of one of ``lamina.optim`` ('sgd', 'adam',
+        'adamw', 'rmsprop', ...), made with the class's own default learning rate (as PyTorch).
         ``loss``: a name in ``LOSSES``, an ``nn`` loss module or a function ``loss(output, target)``.
         ``metrics``: names ('accuracy', 'top_k_accuracy', 'mse', 'mae'), functions ``f(y_true, y_pred)``
         on NumPy arrays, or a dict name -> function. ``on_nan``: 'raise', 'warn' or 'ignore'.
@@ -118,11 +122,10 @@ class Model(Module):
             if not (hasattr(optimizer, "step") and hasattr(optimizer, "param_groups")):
                 raise TypeError(f"compile: optimizer must be a name or an optimiser, got {type(optimizer).__name__}")
             return optimizer
-        if optimizer.lower() not in OPTIMIZERS:
-            raise ValueError(f"compile: unknown optimizer {optimizer!r}; choose from {sorted(OPTIMIZERS)}")
-        from .. import optim  # imported here: optim is not needed to build or run a model
-        name, lr = OPTIMIZERS[optimizer.lower()]
-        return getattr(optim, name)(self.parameters(), lr=lr)
+        known = optimizer_classes()
+        if optimizer.lower() not in known:
+            raise ValueError(f"compile: unknown optimizer {optimizer!r}; choose from {sorted(known)}")
+        return known[optimizer.lower()](self.parameters())
 
     def _make_loss(self, loss):
         if loss is None or callable(loss):
@@ -275,7 +278,7 @@ class Model(Module):
 
     def _evaluate_batches(self, batches, dtype) -> dict:
         means = _Means()
-        with _inference(self):
+        with self.evaluating():
             for data in batches:
                 x, y = _unpack(data, dtype, "evaluate")
                 output = self(x)
@@ -289,7 +292,7 @@ class Model(Module):
         dtype = self._input_dtype()
         data = (_as_array(x, "x", dtype),) if _is_array_like(x) else x
         outputs = []
-        with _inference(self):
+        with self.evaluating():
             for batch in _batches(data, batch_size, False, None):
                 inputs, _ = _unpack(batch, dtype, "predict", need_target=False)
                 outputs.append(np.asarray(self(inputs).data))
@@ -320,19 +323,6 @@ class _Means:
 
     def result(self) -> dict:
         return {key: total / self.count for key, total in self.sums.items()}
-
-
-@contextmanager
-def _inference(model: Module):
-    """Eval mode and no graph inside; every sub-module's own mode restored after."""
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        with no_grad():
-            yield
-    finally:
-        for module, mode in modes:
-            object.__setattr__(module, "training", mode)
 
 
 def _is_array_like(value) -> bool:
