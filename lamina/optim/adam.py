@@ -24,46 +24,39 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _step_group(self, group):
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(param),
-                                         "exp_avg_sq": xp.zeros_like(param)}
-            step = state["step"] = state["step"] + 1
-            if decoupled:
-                if weight_decay:
-                    param *= 1.0 - lr * weight_decay
-                g = effective_grad(p.grad.data, param, 0.0, maximize)
-            else:
-                g = effective_grad(p.grad.data, param, weight_decay, maximize)
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            scratch = xp.empty_like(param)
-            lerp_(exp_avg, g, 1.0 - beta1, scratch)
-            xp.multiply(g, g, out=scratch)
-            scratch *= 1.0 - beta2
-            exp_avg_sq *= beta2
-            exp_avg_sq += scratch
-            if amsgrad:
-                second = state.get("max_exp_avg_sq")
-                if second is None:  # amsgrad switched on after the first step
-                    second = state["max_exp_avg_sq"] = xp.zeros_like(param)
-                xp.maximum(second, exp_avg_sq, out=second)
-            else:
-                second = exp_avg_sq
-            step_size = lr / (1.0 - beta1 ** step)
-            denom = xp.sqrt(second, out=scratch)
-            denom /= (1.0 - beta2 ** step) ** 0.5
-            denom += eps
-            xp.divide(exp_avg, denom, out=scratch)
-            scratch *= step_size
-            param -= scratch
+    def init_state(self, param, group):
+        return {"step": 0, "exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
+
+    def update(self, param, grad, state, group):
+        lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        step = state["step"] = state["step"] + 1
+        if group["decoupled_weight_decay"]:
+            if weight_decay:
+                param *= 1.0 - lr * weight_decay
+            g = effective_grad(grad, param, 0.0, group["maximize"])
+        else:
+            g = effective_grad(grad, param, weight_decay, group["maximize"])
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        scratch = xp.empty_like(param)
+        lerp_(exp_avg, g, 1.0 - beta1, scratch)
+        xp.multiply(g, g, out=scratch)
+        scratch *= 1.0 - beta2
+        exp_avg_sq *= beta2
+        exp_avg_sq += scratch
+        if group["amsgrad"]:
+            second = state.get("max_exp_avg_sq")
+            if second is None:  # amsgrad switched on after the first step
+                second = state["max_exp_avg_sq"] = xp.zeros_like(param)
+            xp.maximum(second, exp_avg_sq, out=second)
+        else:
+            second = exp_avg_sq
+        step_size = lr / (1.0 - beta1 ** step)
+        denom = xp.sqrt(second, out=scratch)
+        denom /= (1.0 - beta2 ** step) ** 0.5
+        denom += eps
+        xp.divide(exp_avg, denom, out=scratch)
+        scratch *= step_size
+        param -= scratch
 
 
 class AdamW(Adam):

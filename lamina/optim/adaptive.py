@@ -5,13 +5,6 @@ from ..backend import xp
 from .optimizer import Optimizer, check_options, effective_grad, lerp_
 
 
-def _state(optimizer, p, make):
-    state = optimizer.state.get(p)
-    if state is None:
-        state = optimizer.state[p] = make(p.data)
-    return state
-
-
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011), step t = 1, 2, ...
 
@@ -27,25 +20,21 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps,
                                       initial_accumulator_value=initial_accumulator_value, maximize=maximize))
 
-    def _step_group(self, group):
-        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-        weight_decay, maximize, initial = group["weight_decay"], group["maximize"], group["initial_accumulator_value"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            state = _state(self, p, lambda a: {"step": 0, "sum": xp.full_like(a, initial)})
-            step = state["step"] = state["step"] + 1
-            g = effective_grad(p.grad.data, param, weight_decay, maximize)
-            clr = lr / (1 + (step - 1) * lr_decay)
-            total = state["sum"]
-            scratch = xp.multiply(g, g, out=xp.empty_like(param))
-            total += scratch
-            xp.sqrt(total, out=scratch)
-            scratch += eps
-            xp.divide(g, scratch, out=scratch)
-            scratch *= clr
-            param -= scratch
+    def init_state(self, param, group):
+        return {"step": 0, "sum": xp.full_like(param, group["initial_accumulator_value"])}
+
+    def update(self, param, grad, state, group):
+        step = state["step"] = state["step"] + 1
+        g = effective_grad(grad, param, group["weight_decay"], group["maximize"])
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        total = state["sum"]
+        scratch = xp.multiply(g, g, out=xp.empty_like(param))
+        total += scratch
+        xp.sqrt(total, out=scratch)
+        scratch += group["eps"]
+        xp.divide(g, scratch, out=scratch)
+        scratch *= clr
+        param -= scratch
 
 
 class Adadelta(Optimizer):
@@ -64,34 +53,30 @@ class Adadelta(Optimizer):
             raise ValueError(f"Adadelta: invalid rho {rho!r} (must be in [0, 1])")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
-    def _step_group(self, group):
-        lr, rho, eps = group["lr"], group["rho"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            state = _state(self, p, lambda a: {"step": 0, "square_avg": xp.zeros_like(a),
-                                               "acc_delta": xp.zeros_like(a)})
-            state["step"] += 1
-            g = effective_grad(p.grad.data, param, weight_decay, maximize)
-            square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-            scratch = xp.multiply(g, g, out=xp.empty_like(param))
-            scratch *= 1.0 - rho
-            square_avg *= rho
-            square_avg += scratch
-            delta = xp.add(acc_delta, eps, out=xp.empty_like(param))
-            xp.sqrt(delta, out=delta)
-            xp.add(square_avg, eps, out=scratch)
-            xp.sqrt(scratch, out=scratch)
-            delta /= scratch
-            delta *= g
-            xp.multiply(delta, delta, out=scratch)
-            scratch *= 1.0 - rho
-            acc_delta *= rho
-            acc_delta += scratch
-            delta *= lr
-            param -= delta
+    def init_state(self, param, group):
+        return {"step": 0, "square_avg": xp.zeros_like(param), "acc_delta": xp.zeros_like(param)}
+
+    def update(self, param, grad, state, group):
+        rho, eps = group["rho"], group["eps"]
+        state["step"] += 1
+        g = effective_grad(grad, param, group["weight_decay"], group["maximize"])
+        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        scratch = xp.multiply(g, g, out=xp.empty_like(param))
+        scratch *= 1.0 - rho
+        square_avg *= rho
+        square_avg += scratch
+        delta = xp.add(acc_delta, eps, out=xp.empty_like(param))
+        xp.sqrt(delta, out=delta)
+        xp.add(square_avg, eps, out=scratch)
+        xp.sqrt(scratch, out=scratch)
+        delta /= scratch
+        delta *= g
+        xp.multiply(delta, delta, out=scratch)
+        scratch *= 1.0 - rho
+        acc_delta *= rho
+        acc_delta += scratch
+        delta *= group["lr"]
+        param -= delta
 
 
 class RMSprop(Optimizer):
@@ -112,39 +97,36 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 
-    def _step_group(self, group):
-        lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
-        weight_decay, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            state = _state(self, p, lambda a: {"step": 0, "square_avg": xp.zeros_like(a)})
-            state["step"] += 1
-            g = effective_grad(p.grad.data, param, weight_decay, maximize)
-            square_avg = state["square_avg"]
-            scratch = xp.multiply(g, g, out=xp.empty_like(param))
-            scratch *= 1.0 - alpha
-            square_avg *= alpha
-            square_avg += scratch
-            if centered:
-                grad_avg = _buffer(state, "grad_avg", param)
-                lerp_(grad_avg, g, 1.0 - alpha, scratch)
-                xp.multiply(grad_avg, grad_avg, out=scratch)
-                xp.subtract(square_avg, scratch, out=scratch)
-                xp.sqrt(scratch, out=scratch)
-            else:
-                xp.sqrt(square_avg, out=scratch)
-            scratch += eps
-            xp.divide(g, scratch, out=scratch)
-            if momentum > 0:
-                buf = _buffer(state, "momentum_buffer", param)
-                buf *= momentum
-                buf += scratch
-                xp.multiply(buf, lr, out=scratch)
-            else:
-                scratch *= lr
-            param -= scratch
+    def init_state(self, param, group):
+        return {"step": 0, "square_avg": xp.zeros_like(param)}
+
+    def update(self, param, grad, state, group):
+        alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+        state["step"] += 1
+        g = effective_grad(grad, param, group["weight_decay"], group["maximize"])
+        square_avg = state["square_avg"]
+        scratch = xp.multiply(g, g, out=xp.empty_like(param))
+        scratch *= 1.0 - alpha
+        square_avg *= alpha
+        square_avg += scratch
+        if group["centered"]:
+            grad_avg = _buffer(state, "grad_avg", param)
+            lerp_(grad_avg, g, 1.0 - alpha, scratch)
+            xp.multiply(grad_avg, grad_avg, out=scratch)
+            xp.subtract(square_avg, scratch, out=scratch)
+            xp.sqrt(scratch, out=scratch)
+        else:
+            xp.sqrt(square_avg, out=scratch)
+        scratch += eps
+        xp.divide(g, scratch, out=scratch)
+        if momentum > 0:
+            buf = _buffer(state, "momentum_buffer", param)
+            buf *= momentum
+            buf += scratch
+            xp.multiply(buf, group["lr"], out=scratch)
+        else:
+            scratch *= group["lr"]
+        param -= scratch
 
 
 def _buffer(state, name, like):

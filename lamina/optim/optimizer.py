@@ -5,7 +5,9 @@ from ``defaults``) and ``state`` (per-parameter buffers such as momentum). ``ste
 parameter's ``.grad`` and nothing else, and updates ``p.data`` in place with NumPy arithmetic, so a
 distributed all-reduce of the gradients can run between ``backward()`` and ``step()``.
 
-Subclasses write ``_step_group(group)``: one update of every parameter of one group.
+The base class owns the loop over groups and parameters and the per-parameter state; an optimiser
+writes only its rule: ``init_state(param, group)`` (the buffers before the first update) and
+``update(param, grad, state, group)`` (one in-place update of one parameter array).
 
 ``state_dict()`` holds only numbers, strings, lists, dicts and arrays (no Tensors, no pickling), with
 parameters replaced by their index in group order, as in PyTorch:
@@ -100,11 +102,27 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            self._step_group(group)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = self.init_state(p.data, group)
+                self.update(p.data, p.grad.data, state, group)
         return loss
 
-    def _step_group(self, group: dict) -> None:  # pragma: no cover - every optimiser overrides it
-        raise NotImplementedError(f"{type(self).__name__} does not define _step_group")
+    def init_state(self, param, group: dict) -> dict:
+        """The state of one parameter before its first update (momentum buffers, running averages)."""
+        return {}
+
+    def update(self, param, grad, state: dict, group: dict) -> None:  # pragma: no cover - every optimiser has one
+        """Update the array ``param`` in place from its gradient ``grad``, with its ``state`` and its
+        group's options."""
+        raise NotImplementedError(f"{type(self).__name__} does not define update()")
+
+    def is_plain_gradient_step(self, group: dict) -> bool:
+        """True when this group's update is exactly ``p -= lr * grad`` (``explain.step`` checks it)."""
+        return False
 
     # ---- saving and loading ----------------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -21,29 +21,25 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
 
-    def _step_group(self, group):
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            param = p.data
-            g = effective_grad(p.grad.data, param, weight_decay, maximize)
-            if momentum != 0:
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {}
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = g.copy()
-                else:
-                    buf *= momentum
-                    buf += g if dampening == 0 else (1.0 - dampening) * g
-                if nesterov:
-                    step = buf * momentum
-                    step += g
-                    step *= lr
-                    param -= step
-                    continue
-                g = buf
-            param -= lr * g
+    def update(self, param, grad, state, group):
+        lr, momentum = group["lr"], group["momentum"]
+        g = effective_grad(grad, param, group["weight_decay"], group["maximize"])
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                dampening = group["dampening"]
+                buf += g if dampening == 0 else (1.0 - dampening) * g
+            if group["nesterov"]:
+                step = buf * momentum
+                step += g
+                step *= lr
+                param -= step
+                return
+            g = buf
+        param -= lr * g
+
+    def is_plain_gradient_step(self, group):
+        return not (group["momentum"] or group["weight_decay"] or group["maximize"])
