@@ -23,7 +23,7 @@ import html
 from itertools import pairwise
 from typing import NamedTuple
 
-from .trace import ACTIVATIONS, fmt_array, fmt_number, scalar
+from .numbers import fmt_array, fmt_number, scalar
 
 
 class Factor(NamedTuple):
@@ -86,20 +86,21 @@ class Chain:
             value, ops = 1.0, []
             for top, pos in path[a:b]:
                 value *= scalar(nodes[top].local[pos])
-                ops.append(nodes[top].op)
-            factors.append(Factor(chain[a].name, chain[b].name,
-                                  self._label(ops, s, len(cuts) - 1, by_name), value, tuple(ops)))
+                ops.append(nodes[top])
+            factors.append(Factor(chain[a].name, chain[b].name, self._label(ops, s, len(cuts) - 1, by_name),
+                                  value, tuple(op.op for op in ops)))
         return factors
 
     def _label(self, ops, position, segments, by_name) -> str:
+        """What a factor is: the error, the weight, an activation, or the names of the ops it spans."""
         if by_name and segments > 1:
             if position == 0:
                 return "error"
             if position == segments - 1 and self.target.is_leaf and self.target.tensor.requires_grad:
                 return "weight"
-        if by_name and len(ops) == 1 and ops[0] in ACTIVATIONS:
+        if by_name and len(ops) == 1 and ops[0].activation:
             return "activation"
-        return ", ".join(ops)
+        return ", ".join(op.op for op in ops)
 
     # ---- values ---------------------------------------------------------------------------------
     @property

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import to_numpy
-from ..optim import SGD
 from ..tensor import Tensor
-from .trace import fmt_array, fmt_number, host_copy
+from .numbers import fmt_array, fmt_number, host_copy
 
 
 @dataclass
@@ -160,11 +159,11 @@ def _recorder(report: StepReport, name: str, limit: int):
 
 
 def _sgd_rules(optimizer) -> dict:
-    """id(param) -> (lr, whether the update is exactly -lr * grad: plain SGD)."""
+    """id(param) -> (lr, whether the update is exactly -lr * grad: the optimiser says, e.g. plain SGD)."""
     rules = {}
+    plain_step = getattr(optimizer, "is_plain_gradient_step", lambda group: False)
     for group in optimizer.param_groups:
-        plain = (isinstance(optimizer, SGD) and not group.get("momentum") and not group.get("weight_decay")
-                 and not group.get("maximize"))
+        plain = plain_step(group)
         for p in group["params"]:
             rules[id(p)] = (group.get("lr"), plain)
     return rules

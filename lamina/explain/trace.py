@@ -22,87 +22,13 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import NamedTuple
-
-import numpy as np
 
 from .. import autograd
 from ..autograd import no_grad
-from ..backend import to_numpy, xp
+from ..backend import xp
 from ..tensor import Tensor
-
-ACTIVATIONS = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "softmax", "log_softmax", "step"}
-OP_NAMES = {"PowScalar": "pow", "MSELoss": "mse_loss", "BCEWithLogits": "bce_with_logits",
-            "BinaryCrossEntropy": "binary_cross_entropy", "CrossEntropy": "cross_entropy", "NLLLoss": "nll_loss",
-            "GetItem": "getitem", "MatMul": "matmul", "LogSoftmax": "log_softmax", "LeakyReLU": "leaky_relu"}
-SHOW_ELEMENTS = 6  # arrays with more elements are shown as shape, mean, std, min, max
-
-
-# ---- numbers and arrays as text -----------------------------------------------------------------
-class Stats(NamedTuple):
-    """What is kept of an array too large to keep whole."""
-
-    shape: tuple
-    mean: float
-    std: float
-    min: float
-    max: float
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-
-def stats(array) -> Stats:
-    a = to_numpy(array).astype(np.float64, copy=False)
-    if a.size == 0:
-        return Stats(a.shape, float("nan"), float("nan"), float("nan"), float("nan"))
-    return Stats(a.shape, float(a.mean()), float(a.std()), float(a.min()), float(a.max()))
-
-
-def host_copy(array, limit: int):
-    """A private host copy of ``array`` if it has at most ``limit`` elements, else its Stats."""
-    if array is None:
-        return None
-    if isinstance(array, Tensor):
-        array = array.data
-    return np.array(to_numpy(array)) if array.size <= limit else stats(array)
-
-
-def fmt_number(v) -> str:
-    """4 decimals as in the courses (0.4942); scientific notation when that would hide the value."""
-    v = float(v) + 0.0  # + 0.0 turns -0.0 (ReLU of a negative number) into 0.0
-    if not np.isfinite(v):
-        return str(v)
-    fixed = f"{v:.4f}"
-    return fixed if v == 0 or 1e-3 <= abs(float(fixed)) < 1e5 else f"{v:.3e}"
-
-
-def fmt_array(a) -> str:
-    """A scalar as a number, a small array as nested lists, a large one as shape and statistics."""
-    if a is None:
-        return "-"
-    if not isinstance(a, Stats) and a.size <= SHOW_ELEMENTS:
-        if a.ndim == 0 or a.size == 1:
-            return fmt_number(a.reshape(-1)[0]) if a.size else "[]"
-        return _nested(a.tolist())
-    s = a if isinstance(a, Stats) else stats(a)
-    return (f"shape {tuple(s.shape)} mean {fmt_number(s.mean)} std {fmt_number(s.std)} "
-            f"min {fmt_number(s.min)} max {fmt_number(s.max)}")
-
-
-def _nested(values) -> str:
-    if isinstance(values, list):
-        return "[" + ", ".join(_nested(v) for v in values) + "]"
-    return fmt_number(values)
-
-
-def scalar(a):
-    """The float in a one-element kept array, else None."""
-    if a is None or isinstance(a, Stats) or a.size != 1:
-        return None
-    return float(a.reshape(-1)[0])
-
+from .chain import Chain
+from .numbers import fmt_array, fmt_number, host_copy
 
 # ---- the graph ----------------------------------------------------------------------------------
 def graph_tensors(output: Tensor) -> list:
@@ -130,11 +56,6 @@ def graph_tensors(output: Tensor) -> list:
                 order.append(parent)
         order.append(op)
     return order or [output]
-
-
-def op_name(fn) -> str:
-    """The op as the user wrote it: ``PowScalar`` -> ``pow``, ``Sigmoid`` -> ``sigmoid``."""
-    return OP_NAMES.get(fn.name, fn.name.lower())
 
 
 def user_names(names) -> dict:
@@ -170,7 +91,7 @@ def auto_names(tensors, given: dict, output: Tensor) -> list:
             names.append("L")
             continue
         if t._ctx is not None:
-            base = op_name(t._ctx)
+            base = t._ctx.name
         elif t.requires_grad:
             base = "param"
         elif t.data.size == 1:
@@ -191,6 +112,7 @@ class Node:
     name: str
     tensor: Tensor
     op: str | None          # the Function's name; None for a leaf
+    activation: bool        # the op is an activation function (the chain labels its factor so)
     inputs: tuple           # indices into Trace.nodes
     value: object           # y
     grad: object = None     # dL/dy (total)
@@ -238,7 +160,7 @@ class Trace:
         given = user_names(names)
         position = {id(t): i for i, t in enumerate(tensors)}
         self.nodes = [
-            Node(i, name, t, None if t._ctx is None else op_name(t._ctx),
+            Node(i, name, t, None if t._ctx is None else t._ctx.name, t._ctx is not None and t._ctx.activation,
                  () if t._ctx is None else tuple(position[id(p)] for p in t._ctx.inputs),
                  host_copy(t.data, keep), named=id(t) in given)
             for i, (t, name) in enumerate(zip(tensors, auto_names(tensors, given, output)))]
@@ -296,8 +218,6 @@ class Trace:
 
     def chain(self, key, every_op: bool = False, max_paths: int = 10):
         """The chain rule for dL/d(key), path by path (see ``lamina.explain.chain``)."""
-        from .chain import Chain
-
         return Chain(self, self.node(key), every_op=every_op, max_paths=max_paths)
 
     # ---- showing it -------------------------------------------------------------------------------

@@ -11,18 +11,8 @@ or the ``viz`` extra) and the Graphviz ``dot`` program.
 """
 from __future__ import annotations
 
-from ..explain.trace import (
-    Stats,
-    Trace,
-    auto_names,
-    fmt_number,
-    graph_tensors,
-    host_copy,
-    op_name,
-    scalar,
-    stats,
-    user_names,
-)
+from ..explain.numbers import Stats, fmt_number, host_copy, scalar, stats
+from ..explain.trace import Trace, auto_names, graph_tensors, user_names
 from ..tensor import Tensor
 
 FORMATS = ("dot", "svg", "png")
@@ -84,7 +74,7 @@ def _attributes(t: Tensor, name: str, grad, named: bool, is_output: bool) -> str
         parts = [name] if constant else [name, value]
         style = ', style=filled, fillcolor="#dbeafe"' if t.requires_grad else ""
         return f'shape=box, label="{_escape(_label(parts, grad))}"{style}'
-    parts = [op_name(t._ctx)] + ([name] if named or is_output else []) + [value]
+    parts = [t._ctx.name] + ([name] if named or is_output else []) + [value]
     style = ", peripheries=2" if is_output else ""
     return f'shape=ellipse, label="{_escape(_label(parts, grad))}"{style}'
 
@@ -101,7 +91,7 @@ def _label(parts, grad) -> str:
 
 
 def _order_matters(t: Tensor) -> bool:
-    return op_name(t._ctx) not in ("add", "mul", "maximum")
+    return not t._ctx.commutative
 
 
 def _escape(text: str) -> str:
