@@ -1,9 +1,15 @@
-"""Making tensors: from data, filled, ranges and random draws (float32 unless ``dtype`` says)."""
+"""Making tensors: from data, filled, ranges and random draws (float32 unless ``dtype`` says).
+
+Random draws are made on the host by NumPy's generators (``lamina.random``: one seeded stream for
+every backend) and become backend arrays when wrapped in a Tensor.
+"""
 from __future__ import annotations
 
-import numpy as np
+import numbers
 
-from .backend import DEFAULT_FLOAT, xp
+import numpy as np  # host-side: from_numpy's argument type, the random draws
+
+from .backend import DEFAULT_FLOAT, as_dtype, xp
 from .random import numpy_generator
 from .tensor import Tensor
 
@@ -22,7 +28,7 @@ def _made(array, requires_grad):
 
 
 def _float(dtype):
-    return DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
+    return DEFAULT_FLOAT if dtype is None else as_dtype(dtype)
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -39,7 +45,7 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def as_tensor(data, dtype=None) -> Tensor:
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == as_dtype(dtype)):
         return data
     return Tensor(data, dtype=dtype)
 
@@ -65,9 +71,9 @@ def empty(*size, dtype=None, requires_grad=False) -> Tensor:
 
 def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
     if dtype is None and isinstance(fill_value, bool):
-        dtype = np.bool_
+        dtype = xp.bool_
     elif dtype is None and isinstance(fill_value, int):
-        dtype = np.int64
+        dtype = xp.int64
     return _made(xp.full(tuple(size), fill_value, dtype=_float(dtype)), requires_grad)
 
 
@@ -80,8 +86,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
     if dtype is None:
-        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if is_int else DEFAULT_FLOAT
+        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = xp.int64 if is_int else DEFAULT_FLOAT
     return _made(xp.arange(start, end, step, dtype=dtype), requires_grad)
 
 

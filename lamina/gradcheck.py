@@ -4,12 +4,16 @@
 fixed random ``v`` with the autograd engine, and compares every partial derivative with the central
 difference (f(x + eps) - f(x - eps)) / (2 eps). A mismatch raises ``GradcheckError`` naming the
 input, the worst element and both values.
+
+The inputs are float64 copies on the backend; the comparison runs on host copies of the gradients
+(NumPy), element by element, as a test does.
 """
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # host-side: the comparison of gradients
 
 from .autograd import grad as autograd_grad
+from .backend import to_numpy, xp
 from .tensor import Tensor
 
 
@@ -21,7 +25,7 @@ def _as_float64(inputs):
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            t = Tensor._wrap(np.array(x.data, dtype=np.float64, order="K"))  # keeps a strided layout
+            t = Tensor._wrap(xp.array(x.data, dtype=xp.float64, order="K"))  # keeps a strided layout
             t.requires_grad = x.requires_grad
             out.append(t)
         else:
@@ -51,11 +55,11 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     v_t = Tensor._wrap(v.astype(out.dtype))
 
     def scalar_of_output() -> float:
-        return float((np.asarray(_output_tensor(fn(*inputs)).data, dtype=np.float64) * v).sum())
+        return float((to_numpy(_output_tensor(fn(*inputs)).data).astype(np.float64) * v).sum())
 
     analytic = autograd_grad(out, wrt, grad_outputs=v_t, allow_unused=True)
     for k, (x, a) in enumerate(zip(wrt, analytic)):
-        a = np.zeros(x.shape) if a is None else np.asarray(a.data, dtype=np.float64)
+        a = np.zeros(x.shape) if a is None else to_numpy(a.data).astype(np.float64)
         numeric = np.zeros(x.shape)
         for i in np.ndindex(x.shape):
             original = x.data[i]

@@ -4,6 +4,9 @@
     dataloader.py  DataLoader (one gather per batch for array-backed sets), default_collate
     transforms.py  Compose, ToTensor, Normalize, Standardize, Lambda
     augment.py     RandomHorizontalFlip, RandomRotation, RandomTranslation, RandomCrop, Grayscale, ...
+
+Host-side: the pipeline reads, shuffles, augments and batches NumPy arrays in host memory (as
+PyTorch's DataLoader does); a batch becomes a backend array when it is wrapped in a Tensor.
 """
 from . import augment, transforms
 from .augment import (EdgeEnhance, GaussianNoise, Grayscale, RandomCrop, RandomHorizontalFlip, RandomRotation,

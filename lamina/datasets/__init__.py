@@ -4,6 +4,8 @@
     download.py  where data lives (root=, $LAMINA_DATA, ~/.cache/lamina), sha256 checks, atomic downloads
     mnist.py     mnist(), fashion_mnist() -> ImageDataset
     toy.py       digits(), regression_table(), truth_table(), circle(), xor(), gaussians(), spiral()
+
+Host-side: files are read and data sets generated with NumPy in host memory.
 """
 from .download import ChecksumError, ensure_files, resolve_root, sha256sum, verify
 from .idx import IDXError, read_idx, read_idx_images, read_idx_labels, write_idx

@@ -20,13 +20,12 @@ the paper's 60,000 trainable parameters.
 """
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-
-import numpy as np
 
 from .. import functional as F
 from ..autograd import no_grad
-from ..backend import xp
+from ..backend import DEFAULT_FLOAT, xp
 from ..creation import ones, zeros
 from ..nn import AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, Module, Parameter, ReLU, Sequential, Tanh
 from ..tensor import Tensor
@@ -42,7 +41,7 @@ LECUN_C3_TABLE = (
 PAPER_PARAMETERS = OrderedDict(C1=156, S2=12, C3=1516, S4=32, C5=48120, F6=10164)
 
 
-def c3_connection_mask(connections: str = "lecun", dtype=np.float32):
+def c3_connection_mask(connections: str = "lecun", dtype=DEFAULT_FLOAT):
     """The (16, 6) 0/1 matrix ``mask[out_map, in_map]`` of C3: Table I ('lecun') or all ones ('full')."""
     if connections == "full":
         return xp.ones((16, 6), dtype=dtype)
@@ -80,7 +79,7 @@ class MaskedConv2d(Conv2d):
 
     def num_free_parameters(self) -> int:
         """Weights inside the mask plus biases: what the layer can learn (1,516 for LeNet's C3)."""
-        kernel = int(np.prod(self.weight.shape[2:]))
+        kernel = math.prod(self.weight.shape[2:])
         return int(self.mask.data.sum()) * kernel + (self.bias.numel() if self.bias is not None else 0)
 
     def extra_repr(self) -> str:

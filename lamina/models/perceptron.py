@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..backend import xp
 from ..tensor import Tensor
 
 
-def _array(x, dtype=np.float64):
+def _array(x, dtype=xp.float64):
     return xp.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype)
 
 
@@ -91,7 +89,7 @@ class Perceptron:
 
     def predict(self, x):
         """step(net): 1.0 where net > 0, else 0.0."""
-        return (self.net(x) > 0).astype(np.float64)
+        return (self.net(x) > 0).astype(xp.float64)
 
     __call__ = predict
 

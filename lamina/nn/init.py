@@ -1,14 +1,18 @@
 """Weight initialisation (in place, like ``torch.nn.init``), each with an optional ``generator``.
 
 Glorot/Xavier: Var(w) = gain^2 * 2 / (fan_in + fan_out).  He/Kaiming: Var(w) = gain^2 / fan.
+
+The values are drawn on the host by NumPy's generators (``lamina.random``, one seeded stream for
+every backend; the orthogonal init's QR too) and copied into the parameter's array.
 """
 from __future__ import annotations
 
 import math
 
-import numpy as np
+import numpy as np  # host-side: the QR factorisation of the orthogonal init
 
 from ..autograd import no_grad
+from ..backend import xp
 from ..random import numpy_generator
 
 
@@ -27,13 +31,13 @@ def fan_in_and_fan_out(tensor) -> tuple[int, int]:
     """fan_in = in_features * receptive field, fan_out = out_features * receptive field."""
     if tensor.ndim < 2:
         raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
-    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
 def _fill(tensor, values):
     with no_grad():
-        tensor.data[...] = values
+        tensor.data[...] = xp.asarray(values)
     return tensor
 
 
@@ -91,7 +95,7 @@ he_uniform_, he_normal_ = kaiming_uniform_, kaiming_normal_
 
 def orthogonal_(tensor, gain: float = 1.0, generator=None):
     rows = tensor.shape[0]
-    cols = int(np.prod(tensor.shape[1:]))
+    cols = math.prod(tensor.shape[1:])
     flat = numpy_generator(generator).standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diag(r))

@@ -5,9 +5,8 @@ batch and update the running estimates, in eval the running estimates are used.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import functional as F
+from ..backend import xp
 from ..creation import ones, zeros
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -26,7 +25,7 @@ class _BatchNorm(Module):
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
         else:
             self.running_mean = self.running_var = None
 

@@ -15,7 +15,7 @@ parameters replaced by their index in group order, as in PyTorch:
 """
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # host-side: NumPy arrays and scalars read back from a saved state
 
 from ..autograd import enable_grad
 from ..backend import xp
@@ -176,7 +176,7 @@ def _plain(value):
     """A copy of an option or buffer made of numbers, strings, lists, dicts and arrays only."""
     if isinstance(value, Tensor):
         return value.data.copy()
-    if isinstance(value, np.ndarray):
+    if isinstance(value, xp.ndarray):
         return value.copy()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
@@ -190,7 +190,7 @@ def _restore(value, dtype, like=None):
     lists tuples again where the current option is a tuple (``betas``)."""
     if isinstance(value, Tensor):
         value = value.data
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (xp.ndarray, np.ndarray)):  # a backend array, or a host one read from a file
         keep = dtype is None or value.dtype.kind != "f"
         return xp.array(value, dtype=value.dtype if keep else dtype, copy=True)
     if isinstance(value, np.generic):

@@ -5,6 +5,9 @@
     metrics.py    accuracy, top_k_accuracy, mse, mae, confusion_matrix, format_confusion_matrix
     progress.py   the per-epoch progress bar (tqdm when installed)
 
+Metrics, logs and ``predict``'s result are host-side NumPy: batches' outputs are copied to the host
+to be measured and returned.
+
 ``summary`` (Keras' layer table, parameter and FLOP counts) lives in ``lamina.nn.summary`` beside the
 layers it asks; it is re-exported here for Keras users (``lm.train.summary``).
 """

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from ...backend import xp
+from ...backend import DEFAULT_FLOAT, xp
 from ...tensor import Tensor
 
 
@@ -46,7 +44,7 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     norm_type = float(norm_type)
     if not arrays:
         return Tensor(0.0)
-    dtype = np.result_type(*arrays)
+    dtype = xp.result_type(*arrays)
     norms = xp.asarray([_vector_norm(a, norm_type) for a in arrays], dtype=dtype)
     total = xp.asarray(_vector_norm(norms, norm_type), dtype=dtype)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
@@ -61,7 +59,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm) -> None:
     if not grads:
         return
     total = total_norm.data if isinstance(total_norm, Tensor) else xp.asarray(total_norm)
-    kind = total.dtype if total.dtype.kind == "f" else np.dtype(np.float32)
+    kind = total.dtype if total.dtype.kind == "f" else DEFAULT_FLOAT
     coef = kind.type(float(max_norm)) / (total.astype(kind) + kind.type(1e-6))
     coef = min(coef, kind.type(1.0))
     for g in grads:
