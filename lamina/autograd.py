@@ -16,6 +16,7 @@ library ``_xp`` and a ``_wrap(array)`` method that makes a new tensor around an 
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 
 
@@ -24,6 +25,7 @@ class _GradState(threading.local):
 
 
 _state = _GradState()
+_ADD_IN_PLACE_FROM = 1024  # elements: below this a new array is cheaper than NumPy's in-place add
 
 
 def is_grad_enabled() -> bool:
@@ -122,36 +124,37 @@ def _topological_order(roots):
     """Non-leaf tensors reachable from ``roots``, each after every tensor that uses it."""
     order, visited = [], set()
     for root in roots:
-        if root._ctx is None or id(root) in visited:
+        if root._ctx is None or root in visited:
             continue
-        stack = [(root, False)]
-        while stack:
-            tensor, expanded = stack.pop()
-            if expanded:
+        visited.add(root)
+        stack = [(root, iter(root._ctx.inputs))]
+        while stack:  # depth-first; a tensor is placed once all its inputs are
+            tensor, parents = stack[-1]
+            for parent in parents:
+                if parent._ctx is not None and parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, iter(parent._ctx.inputs)))
+                    break
+            else:
+                stack.pop()
                 order.append(tensor)
-                continue
-            if id(tensor) in visited:
-                continue
-            visited.add(id(tensor))
-            stack.append((tensor, True))
-            for parent in tensor._ctx.inputs:
-                if parent._ctx is not None and id(parent) not in visited:
-                    stack.append((parent, False))
     order.reverse()
     return order
 
 
 def _initial_grad(tensor, grad):
     """The gradient a backward starts from: ones for a one-element output, else the given one."""
-    xp = tensor._xp
+    data = tensor.data
     if grad is None:
-        if tensor.data.size != 1:
+        if data.size != 1:
             raise ValueError(
                 f"backward: grad can be implicitly created only for a scalar output, "
                 f"but the output has shape {tensor.shape}; pass grad= of that shape")
-        return tensor._wrap(xp.ones_like(tensor.data))
+        ones = tensor._xp.empty(data.shape, dtype=data.dtype)
+        ones.fill(1)
+        return tensor._wrap(ones)
     if not hasattr(grad, "_ctx"):  # an array or a number
-        grad = tensor._wrap(xp.asarray(grad, dtype=tensor.data.dtype))
+        grad = tensor._wrap(tensor._xp.asarray(grad, dtype=data.dtype))
     if grad.shape != tensor.shape:
         raise ValueError(f"backward: grad has shape {grad.shape}, expected the output's shape {tensor.shape}")
     return grad
@@ -162,29 +165,30 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
 
     With ``inputs=None`` the gradients are accumulated into the ``.grad`` of leaf tensors (and of
     tensors that called ``retain_grad()``); otherwise they are returned for ``inputs`` only.
+    Tensors are the keys of the bookkeeping dicts: they hash by identity.
     """
     for out in outputs:
         if not out._requires_grad:
             raise RuntimeError(
                 "backward: the tensor does not require grad and has no grad_fn; "
                 "did you create it under no_grad or from tensors without requires_grad=True?")
-    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    wanted = None if inputs is None else {t: i for i, t in enumerate(inputs)}
     results = [None] * (len(inputs) if inputs is not None else 0)
-    pending, leaves, delivered = {}, {}, set()
+    pending, leaves, delivered = {}, [], set()
     for out, g in zip(outputs, grads):
         _accumulate(pending, out, _initial_grad(out, g), create_graph)
         if out._ctx is None:
-            leaves[id(out)] = out
+            leaves.append(out)
 
     previous = _state.enabled
     _state.enabled = create_graph
     try:
         for tensor in _topological_order(outputs):
-            grad = pending.pop(id(tensor), None)
+            grad = pending.pop(tensor, None)
             if grad is None:
                 continue
-            if tensor._retains_grad or (wanted is not None and id(tensor) in wanted):
-                _deliver(tensor, grad, wanted, results, delivered)
+            if tensor._retains_grad or (wanted is not None and tensor in wanted):
+                _deliver(tensor, grad, wanted, results, delivered, create_graph)
             fn = tensor._ctx
             if fn.freed:
                 raise RuntimeError(
@@ -193,17 +197,16 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             for parent, g in zip(fn.inputs, fn.backward(grad)):
                 if g is None or not parent._requires_grad:
                     continue
-                key = id(parent)
-                if key not in pending:
-                    pending[key] = g
+                if parent not in pending:
+                    pending[parent] = g
                     if parent._ctx is None:
-                        leaves[key] = parent
+                        leaves.append(parent)
                 else:
                     _accumulate(pending, parent, g, create_graph)
             if not retain_graph:
                 fn.release()
-        for key, leaf in leaves.items():
-            _deliver(leaf, pending.pop(key, None), wanted, results, delivered)
+        for leaf in leaves:
+            _deliver(leaf, pending.pop(leaf, None), wanted, results, delivered, create_graph)
     finally:
         _state.enabled = previous
     return results
@@ -211,26 +214,36 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
 
 def _accumulate(pending, tensor, grad, create_graph):
     """Sum the gradients reaching one tensor (a tensor used twice gets both contributions)."""
-    key = id(tensor)
-    if key not in pending:
-        pending[key] = grad
+    if tensor not in pending:
+        pending[tensor] = grad
     elif create_graph:
-        pending[key] = pending[key] + grad
+        pending[tensor] = pending[tensor] + grad
     else:
-        pending[key] = grad._wrap(pending[key].data + grad.data)
+        pending[tensor] = grad._wrap(pending[tensor].data + grad.data)
 
 
-def _deliver(tensor, grad, wanted, results, delivered):
-    """Hand a finished gradient to ``tensor.grad`` (default) or to the requested result slot."""
+def _deliver(tensor, grad, wanted, results, delivered, create_graph):
+    """Hand a finished gradient to ``tensor.grad`` (default) or to the requested result slot.
+
+    A ``.grad`` that already holds a gradient is added to in place, as PyTorch's AccumulateGrad does
+    (a user holding ``g = p.grad`` sees it grow), unless either side is part of a graph. One exception
+    nobody can see: a small gradient that nobody else holds is replaced by the sum, because NumPy's
+    in-place add costs 1 us on a tiny array, 3x a new one. A new ``.grad`` gets a private, writable array."""
     if grad is None:
         return
     if wanted is not None:
-        index = wanted.get(id(tensor))
+        index = wanted.get(tensor)
         if index is not None:
             results[index] = grad if results[index] is None else results[index] + grad
         return
-    if tensor.grad is not None:
-        tensor.grad = tensor.grad + grad
+    old = tensor.grad
+    if old is not None:
+        if create_graph or old._requires_grad or grad._requires_grad:
+            tensor.grad = old + grad
+        elif (old.data.size >= _ADD_IN_PLACE_FROM or sys.getrefcount(old) > 3) and old.data.flags.writeable:
+            old.data += grad.data  # (3 references are tensor.grad, old and getrefcount's argument)
+        else:
+            tensor.grad = grad._wrap(old.data + grad.data)
         return
     array = grad.data
     if not grad._requires_grad and (array.dtype != tensor.data.dtype or array.base is not None

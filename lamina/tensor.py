@@ -17,6 +17,9 @@ from . import autograd
 from .backend import DEFAULT_FLOAT, as_dtype, is_floating, to_numpy, xp
 
 
+_ndarray = xp.ndarray  # the backend's array type
+
+
 class Tensor:
     __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # so that ndarray @ Tensor calls Tensor.__rmatmul__
@@ -31,11 +34,11 @@ class Tensor:
         if requires_grad:
             self.requires_grad = True
 
-    @classmethod
-    def _wrap(cls, array):
+    @staticmethod
+    def _wrap(array):
         """A Tensor around ``array`` as it is: no copy, no dtype conversion (used by the ops)."""
         t = object.__new__(Tensor)
-        t.data = array if isinstance(array, xp.ndarray) else xp.asarray(array)
+        t.data = array if isinstance(array, _ndarray) else xp.asarray(array)
         t.grad = None
         t._requires_grad = False
         t._ctx = None

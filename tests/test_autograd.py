@@ -178,3 +178,21 @@ def test_backward_accepts_pytorchs_gradient_keyword():
     x = lm.ones(2, requires_grad=True)
     (x * 3).backward(gradient=lm.tensor([1.0, 2.0]))
     assert x.grad.tolist() == [3.0, 6.0]
+
+
+@pytest.mark.parametrize("size", [3, 5000])
+def test_a_second_backward_adds_into_the_gradient_a_user_holds_as_pytorch(size):
+    x = lm.ones(size, requires_grad=True)
+    (x * 2).sum().backward()
+    held = x.grad
+    (x * 3).sum().backward()
+    assert x.grad is held and np.all(held.numpy() == 5)  # PyTorch's AccumulateGrad adds in place too
+
+
+def test_accumulation_into_a_gradient_that_is_part_of_a_graph_builds_a_new_one():
+    x = lm.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    (x * x).sum().backward(create_graph=True)   # x.grad = 2x, differentiable
+    first = x.grad
+    (x * x).sum().backward(create_graph=True)
+    assert x.grad is not first and np.allclose(x.grad.detach().numpy(), [4.0, 8.0])
+    assert np.allclose(first.detach().numpy(), [2.0, 4.0])

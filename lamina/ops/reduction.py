@@ -29,12 +29,12 @@ class Sum(Function):
 
     def backward(self, g):
         shape = self.inputs[0].shape
-        kept = g.shape if self.keepdim else _kept_shape(shape, self.axes)
+        kept = g.shape if self.keepdim or self.axes is None else _kept_shape(shape, self.axes)
         if not recording():  # a fresh, writable array (NumPy's broadcast_to costs more on small tensors)
             out = xp.empty(shape, dtype=g.data.dtype)
-            out[...] = g.data.reshape(kept)
+            out[...] = g.data if self.axes is None else g.data.reshape(kept)
             return (constant(out),)
-        return (g.reshape(kept).expand(shape),)
+        return (g.reshape(_kept_shape(shape, self.axes)).expand(shape),)
 
 
 class Max(Function):
