@@ -16,7 +16,6 @@ import numpy as np  # host-side only: printing
 from . import autograd
 from .backend import DEFAULT_FLOAT, as_dtype, is_floating, to_numpy, xp
 
-
 _ndarray = xp.ndarray  # the backend's array type
 
 

@@ -30,6 +30,7 @@ from ..tensor import Tensor
 from .chain import Chain
 from .numbers import fmt_array, fmt_number, host_copy
 
+
 # ---- the graph ----------------------------------------------------------------------------------
 def graph_tensors(output: Tensor) -> list:
     """Every tensor that ``output`` was computed from, each after its inputs: the ops in the order a

@@ -9,8 +9,8 @@ import math
 
 from ..autograd import Function
 from ..backend import xp
-from ..tensor import Tensor
 from ..kernels.elementwise import positive_part, times_mask
+from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, recording, tensor_method
 
 

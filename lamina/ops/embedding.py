@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import xp
-from ..tensor import Tensor
 from ..kernels.scatter import row_sums_by_index
+from ..tensor import Tensor
 from ._util import as_tensor, constant
 
 

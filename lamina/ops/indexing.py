@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import xp
-from ..tensor import Tensor
 from ..kernels.scatter import scatter_add
+from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, tensor_method
 from .arithmetic import where
 
