@@ -1,6 +1,7 @@
 """The backend: the array library behind ``xp``, and how freed memory is handled."""
 import platform
-import resource
+import subprocess
+import sys
 
 import numpy as np
 
@@ -8,14 +9,26 @@ import lamina as lm
 from lamina import backend
 
 
-def page_faults_of_a_fresh_array(megabytes: int = 3) -> int:
-    """Minor page faults taken by allocating and filling an array after an equal one was freed (3 MB:
-    below the 4 MB from which NumPy asks for huge pages, so a fresh mapping faults once per 4 KiB page)."""
-    size = megabytes * 2**20 // 4
-    np.ones(size, dtype=np.float32)                 # allocated, touched and freed
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    np.ones(size, dtype=np.float32)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+FAULTS_OF_A_FRESH_ARRAY = """
+import resource, sys
+import numpy as np
+import lamina
+if sys.argv[1] == "defaults":
+    lamina.backend.retain_freed_memory(False)   # glibc's defaults: big blocks go back to the OS
+size = 3 * 2**20 // 4          # 3 MB: below the 4 MB from which NumPy asks for huge pages
+np.ones(size, dtype=np.float32)                  # allocated, touched and freed
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+np.ones(size, dtype=np.float32)                  # the same size again
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def page_faults_of_a_fresh_array(setting: str) -> int:
+    """Minor page faults taken by allocating and filling a 3 MB array after an equal one was freed, in a
+    new process (whose heap has no free blocks yet from earlier work)."""
+    result = subprocess.run([sys.executable, "-c", FAULTS_OF_A_FRESH_ARRAY, setting], capture_output=True,
+                            text=True, check=True)
+    return int(result.stdout)
 
 
 def test_freed_arrays_are_reused_instead_of_faulting_in_fresh_pages():
@@ -23,14 +36,9 @@ def test_freed_arrays_are_reused_instead_of_faulting_in_fresh_pages():
         assert backend.retain_freed_memory() is False  # other C libraries keep their own policy
         return
     pages = 3 * 2**20 // 4096
-    assert backend.retain_freed_memory() is True       # what importing lamina did
-    assert page_faults_of_a_fresh_array() < pages // 10
-    try:
-        backend.retain_freed_memory(False)             # glibc's defaults: big blocks go back to the OS
-        assert page_faults_of_a_fresh_array() > pages // 2
-    finally:
-        backend.retain_freed_memory(True)
-    assert page_faults_of_a_fresh_array() < pages // 10
+    assert backend.retain_freed_memory() is True       # what importing lamina does
+    assert page_faults_of_a_fresh_array("lamina") < pages // 10
+    assert page_faults_of_a_fresh_array("defaults") > pages // 2
 
 
 def test_arrays_come_from_the_backend_and_host_arrays_are_wrapped_without_a_copy():
