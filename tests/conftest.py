@@ -1,3 +1,6 @@
+"""Fixtures shared by the test files. tests/ mirrors lamina/ (tests/ops/test_conv.py tests lamina/ops/conv.py);
+pytest runs with --import-mode=importlib, so test files never import each other or this file: what several
+files need is a fixture here."""
 import os
 from pathlib import Path
 
@@ -5,8 +8,9 @@ import numpy as np
 import pytest
 
 import lamina as lm
+from lamina.datasets.mnist import MNIST_FILES
 
-SHARED_DATA = Path(os.environ.get("LAMINA_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -14,6 +18,42 @@ def rng():
     return np.random.default_rng(0)
 
 
-def leaf(array, requires_grad=True):
-    """A float64 leaf tensor, the precision gradient checks run in."""
+@pytest.fixture(scope="session")
+def shared_data():
+    """The data root: $LAMINA_DATA, else ``<repo>/../shared/data``."""
+    return Path(os.environ.get("LAMINA_DATA", REPO.parent / "shared" / "data"))
+
+
+# ---- float64 leaves for gradient checks -------------------------------------------------------------
+def _leaf(array, requires_grad=True):
     return lm.tensor(np.asarray(array, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)
+
+
+@pytest.fixture(scope="session")
+def leaf():
+    """``leaf(array, requires_grad=True)``: a float64 leaf tensor, the precision gradient checks run in."""
+    return _leaf
+
+
+@pytest.fixture(scope="module")
+def r(leaf):
+    """``r(*shape, positive=False, apart=False)``: a random float64 leaf, standard normal; ``positive`` for
+    log/sqrt/pow, ``apart`` keeps values distinct (max, abs). One generator per test module, seeded 1."""
+    rng = np.random.default_rng(1)
+
+    def r(*shape, positive=False, apart=False):
+        if apart:
+            x = rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.37 - 1.1 + rng.uniform(0, 0.1, shape)
+        else:
+            x = rng.standard_normal(shape)
+        return leaf(np.abs(x) + 0.5 if positive else x)
+
+    return r
+
+
+@pytest.fixture(scope="session")
+def needs_mnist(shared_data):
+    """For ``@pytest.mark.usefixtures("needs_mnist")``: the four MNIST files under the data root."""
+    missing = [name for name in MNIST_FILES if not (shared_data / "mnist" / name).is_file()]
+    if missing:
+        pytest.skip(f"no MNIST under {shared_data}")

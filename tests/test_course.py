@@ -389,12 +389,9 @@ def test_seed001_degrades_without_data_or_matplotlib(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
-def test_seed001_uses_an_mnist_digit_when_present(monkeypatch):
-    from conftest import SHARED_DATA
-
-    if not (SHARED_DATA / "mnist" / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.skip("no local MNIST")
-    monkeypatch.setenv("LAMINA_DATA", str(SHARED_DATA))
+@pytest.mark.usefixtures("needs_mnist")
+def test_seed001_uses_an_mnist_digit_when_present(monkeypatch, shared_data):
+    monkeypatch.setenv("LAMINA_DATA", str(shared_data))
     name, image, source = seed001_backprop.load_images(print_fn=quiet)[0]
     assert name == "mnist_digit" and image.shape == (28, 28) and "label 7" in source
     assert 0 <= image.min() and image.max() <= 1

@@ -15,8 +15,6 @@ from lamina.course.lessons import _plot
 
 LESSONS = ("optimizers", "learning_rate", "vanishing_gradients", "fitting", "separability")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-DATA_ROOT = os.environ.get("LAMINA_DATA", "/work/shared/data")
-HAVE_MNIST = os.path.isfile(os.path.join(DATA_ROOT, "mnist", "t10k-labels-idx1-ubyte.gz"))
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -36,17 +34,20 @@ def lesson(name):
     return importlib.import_module(f"lamina.course.lessons.{name}")
 
 
-_cache = {}
+@pytest.fixture(scope="module")
+def run_quick(tmp_path_factory, shared_data):
+    """``run_quick(name)``: each lesson runs once (quick mode) for the whole module, into its own temporary folder."""
+    cache = {}
 
+    def run_quick(name):
+        if name not in cache:
+            folder = tmp_path_factory.mktemp(name)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("LAMINA_DATA", str(shared_data))
+                cache[name] = (lesson(name).run(output_dir=str(folder), quick=True), folder)
+        return cache[name]
 
-def run_quick(name, tmp_path_factory):
-    """Each lesson runs once (quick mode) for the whole module, into its own temporary folder."""
-    if name not in _cache:
-        folder = tmp_path_factory.mktemp(name)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("LAMINA_DATA", DATA_ROOT)
-            _cache[name] = (lesson(name).run(output_dir=str(folder), quick=True), folder)
-    return _cache[name]
+    return run_quick
 
 
 def assert_pngs(figures, folder, expected):
@@ -87,8 +88,8 @@ def test_table_aligns_columns():
 
 
 # ---- optimizers ----------------------------------------------------------------------------------
-def test_optimizers_race(tmp_path_factory):
-    result, folder = run_quick("optimizers", tmp_path_factory)
+def test_optimizers_race(run_quick):
+    result, folder = run_quick("optimizers")
     module = lesson("optimizers")
     assert_pngs(result["figures"], folder, expected=3)
     for name, function in module.FUNCTIONS.items():
@@ -126,8 +127,8 @@ def test_tune_prefers_the_rate_that_reaches_the_goal():
 
 
 # ---- learning rate -------------------------------------------------------------------------------
-def test_learning_rate_too_small_good_too_large(tmp_path_factory):
-    result, folder = run_quick("learning_rate", tmp_path_factory)
+def test_learning_rate_too_small_good_too_large(run_quick):
+    result, folder = run_quick("learning_rate")
     assert_pngs(result["figures"], folder, expected=1)
     from lamina.datasets.toy import REGRESSION_TABLE
     table = np.asarray(REGRESSION_TABLE, dtype=np.float64)
@@ -151,8 +152,8 @@ def test_learning_rate_too_small_good_too_large(tmp_path_factory):
 
 
 # ---- vanishing gradients -------------------------------------------------------------------------
-def test_sigmoid_gradients_vanish_relu_gradients_do_not(tmp_path_factory):
-    result, folder = run_quick("vanishing_gradients", tmp_path_factory)
+def test_sigmoid_gradients_vanish_relu_gradients_do_not(run_quick):
+    result, folder = run_quick("vanishing_gradients")
     assert_pngs(result["figures"], folder, expected=1)
     norms, ratio = result["norms"], result["ratio"]
     assert all(len(values) == 10 for values in norms.values())
@@ -175,9 +176,9 @@ def test_gradient_norms_are_those_of_backward():
 
 
 # ---- under- and over-fitting ---------------------------------------------------------------------
-@pytest.mark.skipif(not HAVE_MNIST, reason=f"MNIST not found in {DATA_ROOT}/mnist")
-def test_fitting_overfits_and_regularisation_helps(tmp_path_factory):
-    result, folder = run_quick("fitting", tmp_path_factory)
+@pytest.mark.usefixtures("needs_mnist")
+def test_fitting_overfits_and_regularisation_helps(run_quick):
+    result, folder = run_quick("fitting")
     assert_pngs(result["figures"], folder, expected=2)
     models = result["models"]
     under, over = models["under-fitting (784-2-10)"], models["over-fitting (no regularisation)"]
@@ -200,8 +201,8 @@ def test_fitting_overfits_and_regularisation_helps(tmp_path_factory):
 
 
 # ---- separability --------------------------------------------------------------------------------
-def test_perceptron_fails_on_xor_mlp_does_not(tmp_path_factory):
-    result, folder = run_quick("separability", tmp_path_factory)
+def test_perceptron_fails_on_xor_mlp_does_not(run_quick):
+    result, folder = run_quick("separability")
     assert_pngs(result["figures"], folder, expected=2)
     perceptron = result["perceptron"]
     for gate in ("and", "or"):

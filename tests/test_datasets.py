@@ -1,7 +1,6 @@
 """lamina.datasets: IDX files, checksums and atomic downloads, MNIST, toy sets."""
 import gzip
 import hashlib
-import os
 import re
 import sys
 from pathlib import Path
@@ -18,8 +17,6 @@ from lamina.datasets import (ChecksumError, IDXError, ImageDataset, circle, digi
 from lamina.datasets.mnist import MNIST_FILES
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("LAMINA_DATA", REPO.parent / "shared" / "data"))
-needs_mnist = pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(), reason=f"no MNIST under {SHARED_DATA}")
 
 
 # ---- IDX -------------------------------------------------------------------------------------------
@@ -177,11 +174,11 @@ def test_resolve_root_order(tmp_path, monkeypatch):
 
 
 # ---- MNIST --------------------------------------------------------------------------------------------
-@needs_mnist
-def test_real_mnist_has_verified_files_and_the_published_sizes(monkeypatch):
-    monkeypatch.setenv("LAMINA_DATA", str(SHARED_DATA))
+@pytest.mark.usefixtures("needs_mnist")
+def test_real_mnist_has_verified_files_and_the_published_sizes(monkeypatch, shared_data):
+    monkeypatch.setenv("LAMINA_DATA", str(shared_data))
     for name, (digest, size) in MNIST_FILES.items():
-        verify(SHARED_DATA / "mnist" / name, digest, size)
+        verify(shared_data / "mnist" / name, digest, size)
     train, test = mnist(download=False), mnist(train=False, download=False)
     assert (len(train), len(test)) == (60000, 10000)
     assert train.data.shape == (60000, 28, 28) and train.data.dtype == np.uint8
@@ -198,9 +195,9 @@ def test_real_mnist_has_verified_files_and_the_published_sizes(monkeypatch):
     assert np.array_equal(labels.numpy(), test.targets)
 
 
-@needs_mnist
-def test_fashion_mnist_test_set():
-    test = fashion_mnist(root=SHARED_DATA, train=False, download=False)
+@pytest.mark.usefixtures("needs_mnist")
+def test_fashion_mnist_test_set(shared_data):
+    test = fashion_mnist(root=shared_data, train=False, download=False)
     assert len(test) == 10000 and len(test.classes) == 10
     assert np.array_equal(np.bincount(test.targets), np.full(10, 1000))
 

@@ -2,7 +2,6 @@
 PyTorch as the oracle for values and gradients, and the error messages."""
 import numpy as np
 import pytest
-from conftest import leaf
 
 import lamina as lm
 from lamina.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
@@ -16,10 +15,6 @@ needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle of
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on its own padding
 
 rng = np.random.default_rng(7)
-
-
-def r(*shape):
-    return leaf(rng.standard_normal(shape))
 
 
 # ---- a convolution by hand -------------------------------------------------------------------------
@@ -41,7 +36,7 @@ def test_bias_padding_and_stride_by_hand():
     assert corner.item() == 0.0
 
 
-def test_adjoint_identity():
+def test_adjoint_identity(r):
     """<conv2d(x, W), g> = <x, conv_transpose2d(g, W)>: the transpose is the adjoint in x."""
     x, w = r(2, 4, 9, 8), r(6, 2, 3, 3)
     kwargs = dict(stride=2, padding=1, dilation=(1, 2), groups=2)
@@ -52,7 +47,7 @@ def test_adjoint_identity():
     np.testing.assert_allclose((y.data * g.data).sum(), (x.data * back.data).sum(), rtol=1e-12)
 
 
-def test_unbatched_input_and_skipped_gradients():
+def test_unbatched_input_and_skipped_gradients(r, leaf):
     x, w = leaf(rng.standard_normal((3, 6, 6)), requires_grad=False), r(4, 3, 3, 3)
     y = conv2d(x, w, padding=1)
     assert y.shape == (4, 6, 6)
@@ -85,21 +80,21 @@ CONV2D_CASES = [
 
 
 @pytest.mark.parametrize("case", CONV2D_CASES, ids=str)
-def test_conv2d_gradcheck(case):
+def test_conv2d_gradcheck(case, r):
     case = dict(case)
     x, w = r(*case.pop("x")), r(*case.pop("w"))
     b = r(w.shape[0])
     assert lm.gradcheck(lambda x, w, b: conv2d(x, w, b, **case), x, w, b)
 
 
-def test_conv2d_gradcheck_non_contiguous_inputs():
+def test_conv2d_gradcheck_non_contiguous_inputs(r):
     x, w = r(2, 3, 5, 7), r(4, 3, 3, 2)
     # a transposed input (W and H swapped) and a sliced one (every other column)
     assert lm.gradcheck(lambda x, w: conv2d(x.transpose(2, 3), w, padding=1), x, w)
     assert lm.gradcheck(lambda x, w: conv2d(x[:, :, :, ::2], w.transpose(2, 3), stride=(1, 2)), x, w)
 
 
-def test_conv1d_and_transposed_gradcheck():
+def test_conv1d_and_transposed_gradcheck(r):
     x, w, b = r(2, 4, 9), r(6, 2, 3), r(6)
     assert lm.gradcheck(lambda x, w, b: conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2), x, w, b)
     assert lm.gradcheck(lambda x, w: conv1d(x, w, padding="same", groups=2), x, w)
@@ -111,20 +106,20 @@ def test_conv1d_and_transposed_gradcheck():
     assert lm.gradcheck(lambda x, w: conv_transpose1d(x, w, stride=3, padding=1), r(1, 2, 4), r(2, 3, 3))
 
 
-def test_conv2d_second_derivatives():
+def test_conv2d_second_derivatives(r):
     x, w, b = r(2, 4, 5, 6), r(4, 2, 3, 2), r(4)
     assert lm.gradgradcheck(lambda x, w, b: conv2d(x, w, b, stride=2, padding=1, groups=2), x, w, b)
     assert lm.gradgradcheck(lambda x, w: conv2d(x, w, padding="same", dilation=2, groups=2), x, w)
 
 
-def test_conv_transpose2d_and_conv1d_second_derivatives():
+def test_conv_transpose2d_and_conv1d_second_derivatives(r):
     x, w, b = r(2, 4, 3, 4), r(4, 3, 3, 3), r(6)
     assert lm.gradgradcheck(lambda x, w, b: conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1,
                                                              groups=2), x, w, b)
     assert lm.gradgradcheck(lambda x, w: conv1d(x, w, stride=2, padding=1), r(2, 3, 7), r(2, 3, 3))
 
 
-def test_hessian_vector_product_through_a_two_layer_network():
+def test_hessian_vector_product_through_a_two_layer_network(r):
     """d/dW1 of |grad_x loss|^2 runs conv -> conv_transpose -> weight correlation and back."""
     x, w1, w2 = r(1, 2, 6, 6), r(3, 2, 3, 3), r(2, 3, 3, 3)
 

@@ -7,18 +7,6 @@ from hypothesis import strategies as st
 
 import lamina as lm
 import lamina.functional as F
-from conftest import leaf
-
-rng = np.random.default_rng(1)
-
-
-def r(*shape, positive=False, apart=False):
-    """Random float64 leaf; ``positive`` for log/sqrt/pow, ``apart`` keeps values distinct (max, abs)."""
-    if apart:
-        x = rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.37 - 1.1 + rng.uniform(0, 0.1, shape)
-    else:
-        x = rng.standard_normal(shape)
-    return leaf(np.abs(x) + 0.5 if positive else x)
 
 
 UNARY = {
@@ -37,7 +25,7 @@ KINKED = {"abs", "relu", "leaky_relu", "clamp", "hardtanh", "elu", "selu", "soft
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 @pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 2)])
-def test_unary_ops(name, shape):
+def test_unary_ops(name, shape, r):
     fn = UNARY[name]
     if name == "log_softmax" and len(shape) < 2:
         shape = (2, 5)
@@ -54,7 +42,7 @@ BINARY = {
 
 @pytest.mark.parametrize("name", sorted(BINARY))
 @pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((1,), (2, 3))])
-def test_binary_ops_with_broadcasting(name, shapes):
+def test_binary_ops_with_broadcasting(name, shapes, r, leaf):
     positive = name in ("pow", "div")
     a = r(*shapes[0], positive=positive, apart=True)
     b = r(*shapes[1], positive=positive, apart=True)
@@ -65,13 +53,13 @@ def test_binary_ops_with_broadcasting(name, shapes):
 
 @pytest.mark.parametrize("shapes", [((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)),
                                     ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((3, 4), (2, 4, 2))])
-def test_matmul_batched_and_1d(shapes):
+def test_matmul_batched_and_1d(shapes, r):
     assert lm.gradcheck(lm.matmul, r(*shapes[0]), r(*shapes[1]))
 
 
 @pytest.mark.parametrize("with_bias", [True, False])
 @pytest.mark.parametrize("x_shape", [(5, 3), (2, 4, 3)])
-def test_linear(with_bias, x_shape):
+def test_linear(with_bias, x_shape, r):
     args = [r(*x_shape), r(4, 3)] + ([r(4)] if with_bias else [])
     assert lm.gradcheck(F.linear, *args)
 
@@ -88,11 +76,11 @@ REDUCTIONS = {
 
 
 @pytest.mark.parametrize("name", sorted(REDUCTIONS))
-def test_reductions(name):
+def test_reductions(name, r):
     assert lm.gradcheck(REDUCTIONS[name], r(2, 3, 4, apart=True))
 
 
-def test_prod_gradient_is_right_at_a_zero():
+def test_prod_gradient_is_right_at_a_zero(leaf):
     x = leaf([[2.0, 0.0, 3.0], [1.0, 2.0, 4.0]])
     x.prod(dim=1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [[0.0, 6.0, 0.0], [8.0, 4.0, 2.0]])
@@ -115,12 +103,12 @@ SHAPE_OPS = {
 
 
 @pytest.mark.parametrize("name", sorted(SHAPE_OPS))
-def test_shape_and_indexing_ops(name):
+def test_shape_and_indexing_ops(name, r):
     assert lm.gradcheck(SHAPE_OPS[name], r(2, 3, 4))
 
 
 @pytest.mark.parametrize("name", ["add", "mul", "div"])
-def test_non_contiguous_inputs(name):
+def test_non_contiguous_inputs(name, r):
     a = r(4, 3).T              # a transposed view
     b = r(3, 8)[:, ::2]        # a strided slice
     assert not a.data.flags.c_contiguous and not b.data.flags.c_contiguous
@@ -128,13 +116,13 @@ def test_non_contiguous_inputs(name):
     assert lm.gradcheck(lambda u, v: u @ v.T, a, b)
 
 
-def test_repeated_indices_accumulate():
+def test_repeated_indices_accumulate(leaf):
     x = leaf([1.0, 2.0, 3.0])
     x[[0, 0, 2, 0]].sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 0.0, 1.0])
 
 
-def test_step_has_zero_gradient():
+def test_step_has_zero_gradient(leaf):
     x = leaf([-1.0, 0.0, 2.0])
     y = F.step(x)
     assert y.tolist() == [0.0, 0.0, 1.0]
@@ -151,7 +139,7 @@ SECOND_ORDER = {
 
 
 @pytest.mark.parametrize("name", sorted(SECOND_ORDER))
-def test_second_derivatives(name):
+def test_second_derivatives(name, r):
     x = r(3, 4, positive=name in ("log", "sqrt", "div"))
     assert lm.gradgradcheck(SECOND_ORDER[name], x)
 
@@ -159,7 +147,7 @@ def test_second_derivatives(name):
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.lists(st.integers(1, 4), min_size=1, max_size=3),
        st.data())
-def test_broadcasting_gradients_for_generated_shapes(shape_a, shape_b, data):
+def test_broadcasting_gradients_for_generated_shapes(r, shape_a, shape_b, data):  # positional @given: fixtures first
     # make the two shapes broadcastable: where they differ, one side gets a 1
     n = min(len(shape_a), len(shape_b))
     for i in range(1, n + 1):
@@ -173,7 +161,7 @@ def test_broadcasting_gradients_for_generated_shapes(shape_a, shape_b, data):
 
 @settings(max_examples=20, deadline=None)
 @given(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.data())
-def test_reduction_gradients_for_generated_shapes_and_dims(shape, data):
+def test_reduction_gradients_for_generated_shapes_and_dims(r, shape, data):
     x = r(*shape)
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     keepdim = data.draw(st.booleans())

@@ -3,7 +3,6 @@ values and gradients (weights, ignore_index, label smoothing, probability target
 huge logits, and the error messages."""
 import numpy as np
 import pytest
-from conftest import leaf
 
 import lamina as lm
 import lamina.ops.loss as L
@@ -21,8 +20,12 @@ def labels(n, classes, shape=None, ignore=()):
     return y
 
 
-def probabilities(*shape):
-    return leaf(rng.uniform(0.05, 0.95, shape))
+@pytest.fixture
+def probabilities(leaf):
+    def probabilities(*shape):
+        return leaf(rng.uniform(0.05, 0.95, shape))
+
+    return probabilities
 
 
 # ---- gradcheck -------------------------------------------------------------------------------
@@ -39,7 +42,7 @@ PAIRWISE = {
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 2)])
 @pytest.mark.parametrize("name", sorted(PAIRWISE))
-def test_pairwise_losses_gradcheck(name, shape, reduction):
+def test_pairwise_losses_gradcheck(name, shape, reduction, leaf):
     target = leaf(rng.uniform(0, 1, shape)) if name == "bce_with_logits" else leaf(rng.standard_normal(shape))
     assert lm.gradcheck(lambda a, b: PAIRWISE[name](a, b, reduction=reduction), leaf(rng.standard_normal(shape)),
                         target)
@@ -47,7 +50,7 @@ def test_pairwise_losses_gradcheck(name, shape, reduction):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(4,), (3, 4)])
-def test_binary_cross_entropy_gradcheck(shape, reduction):
+def test_binary_cross_entropy_gradcheck(shape, reduction, leaf, probabilities):
     weight = leaf(rng.uniform(0.5, 2, shape[-1:]), requires_grad=False)
     assert lm.gradcheck(lambda x, t: L.binary_cross_entropy(x, t, reduction=reduction), probabilities(*shape),
                         probabilities(*shape))
@@ -56,7 +59,7 @@ def test_binary_cross_entropy_gradcheck(shape, reduction):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_bce_with_logits_weights_gradcheck(reduction):
+def test_bce_with_logits_weights_gradcheck(reduction, leaf, probabilities):
     x, t = leaf(rng.standard_normal((3, 4))), probabilities(3, 4)
     pos_weight, weight = leaf(rng.uniform(0.5, 3, 4)), leaf(rng.uniform(0.5, 2, (3, 1)))
     assert lm.gradcheck(lambda x, t, p, w: L.binary_cross_entropy_with_logits(x, t, w, reduction, pos_weight=p),
@@ -82,14 +85,14 @@ def _ce_call(case, shape):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(6, 5), (2, 5, 3), (2, 5, 2, 2)])
 @pytest.mark.parametrize("case", sorted(CROSS_ENTROPY_CASES))
-def test_cross_entropy_gradcheck(case, shape, reduction):
+def test_cross_entropy_gradcheck(case, shape, reduction, leaf):
     y, weight, options = _ce_call(case, shape)
     assert lm.gradcheck(lambda x: L.cross_entropy(x, y, weight, reduction=reduction, **options),
                         leaf(rng.standard_normal(shape)))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_nll_and_soft_cross_entropy_gradcheck(reduction):
+def test_nll_and_soft_cross_entropy_gradcheck(reduction, leaf, probabilities):
     y = lm.tensor(labels(6, 4, ignore=(2,)))
     weight = lm.tensor(rng.uniform(0.5, 2, 4))
     assert lm.gradcheck(lambda x: L.nll_loss(x, y, weight, reduction=reduction), leaf(rng.standard_normal((6, 4))))
@@ -100,7 +103,7 @@ def test_nll_and_soft_cross_entropy_gradcheck(reduction):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
 @pytest.mark.parametrize("log_target", [False, True])
-def test_kl_div_gradcheck(reduction, log_target):
+def test_kl_div_gradcheck(reduction, log_target, leaf, probabilities):
     target = leaf(rng.standard_normal((3, 4))) if log_target else probabilities(3, 4)
     assert lm.gradcheck(lambda x, t: L.kl_div(x, t, reduction=reduction, log_target=log_target),
                         leaf(rng.standard_normal((3, 4))), target)
@@ -109,14 +112,14 @@ def test_kl_div_gradcheck(reduction, log_target):
 # ---- second derivatives ----------------------------------------------------------------------
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("case", ["plain", "everything"])
-def test_cross_entropy_gradgradcheck(case, reduction):
+def test_cross_entropy_gradgradcheck(case, reduction, leaf):
     y, weight, options = _ce_call(case, (4, 5))
     assert lm.gradgradcheck(lambda x: L.cross_entropy(x, y, weight, reduction=reduction, **options),
                             leaf(rng.standard_normal((4, 5))))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_regression_and_binary_losses_gradgradcheck(reduction):
+def test_regression_and_binary_losses_gradgradcheck(reduction, leaf, probabilities):
     shape = (3, 4)
     assert lm.gradgradcheck(lambda a, b: L.mse_loss(a, b, reduction), leaf(rng.standard_normal(shape)),
                             leaf(rng.standard_normal(shape)))
@@ -129,7 +132,7 @@ def test_regression_and_binary_losses_gradgradcheck(reduction):
                             leaf(rng.standard_normal(shape)))
 
 
-def test_nll_and_kl_gradgradcheck():
+def test_nll_and_kl_gradgradcheck(leaf, probabilities):
     y = lm.tensor(labels(4, 3))
     assert lm.gradgradcheck(lambda x: L.nll_loss(x, y) * L.nll_loss(x, y), leaf(rng.standard_normal((4, 3))))
     assert lm.gradgradcheck(lambda x, t: L.kl_div(x, t, reduction="batchmean"), leaf(rng.standard_normal((3, 4))),

@@ -2,7 +2,6 @@
 the oracle (values, gradients, running statistics), dropout's statistics and reproducibility."""
 import numpy as np
 import pytest
-from conftest import leaf
 
 import lamina as lm
 from lamina.ops.embedding import embedding, one_hot
@@ -15,17 +14,13 @@ TF = torch.nn.functional
 rng = np.random.default_rng(3)
 
 
-def r(*shape):
-    return leaf(rng.standard_normal(shape))
-
-
 # ---- batch_norm ------------------------------------------------------------------------------
 BN_SHAPES = [(5, 3), (4, 3, 5), (3, 2, 3, 2)]
 
 
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("shape", BN_SHAPES)
-def test_batch_norm_gradcheck(shape, training):
+def test_batch_norm_gradcheck(shape, training, r):
     c = shape[1]
     running_mean, running_var = lm.tensor(rng.standard_normal(c)), lm.tensor(rng.uniform(0.5, 2, c))
     assert lm.gradcheck(lambda x, w, b: batch_norm(x, running_mean, running_var, w, b, training=training),
@@ -34,7 +29,7 @@ def test_batch_norm_gradcheck(shape, training):
 
 
 @pytest.mark.parametrize("training", [True, False])
-def test_batch_norm_gradgradcheck(training):
+def test_batch_norm_gradgradcheck(training, r):
     running_mean, running_var = lm.tensor(rng.standard_normal(2)), lm.tensor(rng.uniform(0.5, 2, 2))
     assert lm.gradgradcheck(lambda x, w, b: batch_norm(x, running_mean, running_var, w, b, training=training),
                             r(3, 2, 2), r(2), r(2))
@@ -90,14 +85,14 @@ LN_CASES = [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((3, 2, 4), 4), ((6,), (6,))]
 
 
 @pytest.mark.parametrize("shape, normalized", LN_CASES)
-def test_layer_norm_gradcheck(shape, normalized):
+def test_layer_norm_gradcheck(shape, normalized, r):
     ns = (normalized,) if isinstance(normalized, int) else normalized
     assert lm.gradcheck(lambda x, w, b: layer_norm(x, normalized, w, b), r(*shape), r(*ns), r(*ns))
     assert lm.gradcheck(lambda x: layer_norm(x, normalized, eps=1e-3), r(*shape))
 
 
 @pytest.mark.parametrize("shape, normalized", LN_CASES[:2])
-def test_layer_norm_gradgradcheck(shape, normalized):
+def test_layer_norm_gradgradcheck(shape, normalized, r):
     ns = (normalized,) if isinstance(normalized, int) else normalized
     assert lm.gradgradcheck(lambda x, w, b: layer_norm(x, normalized, w, b), r(*shape), r(*ns), r(*ns))
 
@@ -137,7 +132,7 @@ def test_dropout_zeroes_a_fraction_p_and_scales_the_rest():
     assert abs(y.mean() - 1) < 0.02
 
 
-def test_dropout_gradient_uses_the_same_mask():
+def test_dropout_gradient_uses_the_same_mask(r):
     x = lm.randn(30, 40, requires_grad=True)
     y = dropout(x, p=0.5, generator=lm.Generator(1))
     y.sum().backward()
@@ -185,7 +180,7 @@ def test_dropout2d_drops_whole_channels():
 
 # ---- embedding and one_hot -------------------------------------------------------------------
 @pytest.mark.parametrize("index_shape", [(5,), (3, 4), (2, 2, 3)])
-def test_embedding_gradcheck_with_repeated_indices(index_shape):
+def test_embedding_gradcheck_with_repeated_indices(index_shape, r):
     indices = lm.tensor(rng.integers(0, 4, index_shape))  # only 4 rows of 6: repeats are certain
     assert lm.gradcheck(lambda w: embedding(indices, w), r(6, 3))
     assert lm.gradgradcheck(lambda w: embedding(indices, w) ** 2, r(6, 3))

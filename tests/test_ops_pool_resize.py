@@ -2,7 +2,6 @@
 order), PyTorch as the oracle for values, indices and gradients, and the error messages."""
 import numpy as np
 import pytest
-from conftest import leaf
 
 import lamina as lm
 from lamina.ops.pool import (
@@ -27,13 +26,13 @@ needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle of
 rng = np.random.default_rng(11)
 
 
-def r(*shape):
-    return leaf(rng.standard_normal(shape))
+@pytest.fixture
+def distinct(leaf):
+    def distinct(*shape):
+        """Values at least 0.1 apart: no ties and no kink of max within a finite-difference step."""
+        return leaf(rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1 - 1.0)
 
-
-def distinct(*shape):
-    """Values at least 0.1 apart: no ties and no kink of max within a finite-difference step."""
-    return leaf(rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1 - 1.0)
+    return distinct
 
 
 # ---- by hand ----------------------------------------------------------------------------------------
@@ -78,7 +77,7 @@ def test_nearest_and_bilinear_by_hand():
     np.testing.assert_allclose(interpolate(x, size=(1, 4), mode="bilinear").data[0, 0, 0], [2, 2.25, 2.75, 3])
 
 
-def test_unbatched_and_layout_preserving():
+def test_unbatched_and_layout_preserving(r, leaf):
     x = r(3, 6, 6)
     np.testing.assert_array_equal(max_pool2d(x, 2).data, max_pool2d(x.unsqueeze(0), 2).data[0])
     # a channel-last view in, values still as for the plain array
@@ -96,14 +95,14 @@ POOL_CASES = [
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=str)
-def test_pool_gradcheck(case):
+def test_pool_gradcheck(case, distinct):
     x = distinct(2, 2, 5, 7)
     assert lm.gradcheck(lambda x: max_pool2d(x, **case), x)
     assert lm.gradcheck(lambda x: avg_pool2d(x, **case), x)
     assert lm.gradcheck(lambda x: avg_pool2d(x, **case, count_include_pad=False), x)
 
 
-def test_pool_gradcheck_dilation_and_non_contiguous():
+def test_pool_gradcheck_dilation_and_non_contiguous(distinct):
     x = distinct(2, 3, 7, 6)
     assert lm.gradcheck(lambda x: max_pool2d(x, 2, 1, dilation=2), x)
     assert lm.gradcheck(lambda x: max_pool2d(x.transpose(2, 3), 2), x)
@@ -113,13 +112,13 @@ def test_pool_gradcheck_dilation_and_non_contiguous():
 
 
 @pytest.mark.parametrize("size", [(3, 4), (2, 2), 1, (5, None)])
-def test_adaptive_pool_gradcheck(size):
+def test_adaptive_pool_gradcheck(size, distinct):
     x = distinct(2, 2, 6, 7)
     assert lm.gradcheck(lambda x: adaptive_avg_pool2d(x, size), x)
     assert lm.gradcheck(lambda x: adaptive_max_pool2d(x, size), x)
 
 
-def test_pool_second_derivatives():
+def test_pool_second_derivatives(distinct):
     x = distinct(2, 2, 5, 6)
     assert lm.gradgradcheck(lambda x: max_pool2d(x, 2) ** 2, x)
     assert lm.gradgradcheck(lambda x: max_pool2d(x, 3, 1, 1) ** 2, x)
@@ -130,7 +129,7 @@ def test_pool_second_derivatives():
 
 @pytest.mark.parametrize("mode, align", [("nearest", None), ("nearest-exact", None), ("bilinear", False),
                                          ("bilinear", True)])
-def test_interpolate_gradcheck(mode, align):
+def test_interpolate_gradcheck(mode, align, r):
     x = r(2, 2, 3, 4)
     assert lm.gradcheck(lambda x: interpolate(x, size=(5, 3), mode=mode, align_corners=align), x)
     assert lm.gradcheck(lambda x: interpolate(x.transpose(2, 3), scale_factor=1.5, mode=mode, align_corners=align), x)
