@@ -53,7 +53,46 @@ def r(leaf):
 
 @pytest.fixture(scope="session")
 def needs_mnist(shared_data):
-    """For ``@pytest.mark.usefixtures("needs_mnist")``: the four MNIST files under the data root."""
+    """For ``@pytest.mark.usefixtures("needs_mnist")``: the four MNIST files under the data root, or the test
+    fails (a missing data set is something not tested, not something to skip)."""
     missing = [name for name in MNIST_FILES if not (shared_data / "mnist" / name).is_file()]
     if missing:
-        pytest.skip(f"no MNIST under {shared_data}")
+        pytest.fail(f"MNIST is missing under the data root {shared_data} ({', '.join(missing)} not found in "
+                    f"{shared_data / 'mnist'}): set LAMINA_DATA to the folder that holds mnist/", pytrace=False)
+
+
+# ---- a run that skipped something has not tested it: it fails ----------------------------------------
+# PyTorch is the oracle of the comparison tests and, like every other test dependency, is required; a skip
+# (pytest.skip, importorskip, a skipif mark, an xfail) anywhere means something went untested.
+_skipped = []
+
+
+def _reason(report):
+    if hasattr(report, "wasxfail"):
+        return f"xfail: {report.wasxfail}" if report.wasxfail else "xfail"
+    longrepr = report.longrepr
+    return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append((report.nodeid, _reason(report)))
+
+
+def pytest_collectreport(report):
+    if report.skipped:
+        _skipped.append((report.nodeid or "(collection)", _reason(report)))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _skipped:
+        terminalreporter.section("skipped tests fail the run", sep="=", red=True, bold=True)
+        terminalreporter.line(f"{len(_skipped)} test(s) were skipped; every test must run (install the test "
+                              "extras, pip install -e '.[test]', and set LAMINA_DATA to the data root):", red=True)
+        for nodeid, reason in _skipped:
+            terminalreporter.line(f"  SKIPPED {nodeid}: {reason}", red=True)

@@ -117,7 +117,8 @@ def test_restore_best_weights_also_when_training_ends_without_stopping():
 
 # ---- ModelCheckpoint -------------------------------------------------------------------------------
 def test_model_checkpoint_saves_every_epoch_with_the_epoch_in_the_name(tmp_path):
-    io = pytest.importorskip("lamina.io")
+    from lamina import io
+
     snapshots = Snapshots()
     model = compiled()
     fit(model, [snapshots, ModelCheckpoint(tmp_path / "ckpt-{epoch:02d}-{loss:.2f}.npz", monitor="loss")], epochs=3)
@@ -130,14 +131,14 @@ def test_model_checkpoint_saves_every_epoch_with_the_epoch_in_the_name(tmp_path)
 
 
 def test_model_checkpoint_save_best_only(tmp_path):
-    pytest.importorskip("lamina.io")
     checkpoint = ModelCheckpoint(str(tmp_path / "best-{epoch}.npz"), save_best_only=True)
     fit(compiled(), [Scripted("val_loss", [1.0, 0.5, 0.7, 0.4, 0.9]), checkpoint], epochs=5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best-1.npz", "best-2.npz", "best-4.npz"]
 
 
 def test_model_checkpoint_with_the_optimizer_state(tmp_path):
-    io = pytest.importorskip("lamina.io")
+    from lamina import io
+
     model = compiled()
     fit(model, [ModelCheckpoint(tmp_path / "full.npz", monitor="loss", save_weights_only=False)], epochs=2)
     saved = io.load(tmp_path / "full.npz")

@@ -3,11 +3,10 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import lamina as lm
 from lamina.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
-
-torch = pytest.importorskip("torch")
 
 SHAPES = [(4, 3), (7,), ()]
 

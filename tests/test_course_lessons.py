@@ -6,10 +6,9 @@ import os
 import struct
 import sys
 
+import matplotlib  # noqa: F401  (every lesson draws its figures with it)
 import numpy as np
 import pytest
-
-pytest.importorskip("matplotlib")
 
 from lamina.course.lessons import _plot
 

@@ -228,9 +228,10 @@ def test_mnist_rejects_a_corrupted_copy(tmp_path):
 
 # ---- toy sets -------------------------------------------------------------------------------------------
 def seed_000_table():
-    files = sorted((REPO.parent / "shared" / "seeds").glob("000_*.txt"))
+    folder = REPO.parent / "shared" / "seeds"
+    files = sorted(folder.glob("000_*.txt"))
     if not files:
-        pytest.skip("course seed 000 not found")
+        pytest.fail(f"course seed 000 not found: no 000_*.txt in {folder}", pytrace=False)
     rows = {}
     for line in files[0].read_text().splitlines():
         m = re.fullmatch(r"(\d+)\t(-?\d+)\t(-?\d+)\t(-?\d+\.\d+)", line.strip())
@@ -285,7 +286,8 @@ def test_playground_sets_are_seeded_and_noise_moves_labels():
 
 
 def test_digits_from_scikit_learn():
-    pytest.importorskip("sklearn")
+    import sklearn  # noqa: F401  (digits() loads its data set)
+
     x, y = digits()
     assert x.shape == (1797, 64) and x.dtype == np.float32 and 0 <= x.numpy().min() and x.numpy().max() == 1
     assert set(np.unique(y.numpy()).tolist()) == set(range(10))

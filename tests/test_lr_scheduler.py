@@ -3,12 +3,11 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import lamina as lm
 from lamina import optim
 from lamina.optim import lr_scheduler
-
-torch = pytest.importorskip("torch")
 
 EPOCHS = 30
 

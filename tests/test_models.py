@@ -1,6 +1,7 @@
 """lamina.models: Rosenblatt's perceptron (with cycle detection) and LeNet-5 with Table I's C3 connections."""
 import numpy as np
 import pytest
+import torch
 
 import lamina as lm
 import lamina.functional as F
@@ -190,7 +191,6 @@ def test_masked_conv_equals_conv_with_masked_weight(rng):
 
 
 def test_masked_conv_matches_torch(rng):
-    torch = pytest.importorskip("torch")
     mask = c3_connection_mask("lecun")
     layer = MaskedConv2d(6, 16, 5, mask).double()
     x = rng.standard_normal((2, 6, 14, 14))

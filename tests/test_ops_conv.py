@@ -2,16 +2,12 @@
 PyTorch as the oracle for values and gradients, and the error messages."""
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as TF
 
 import lamina as lm
 from lamina.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 
-try:
-    import torch
-    import torch.nn.functional as TF
-except ImportError:  # the finite-difference tests still run
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle of these tests")
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on its own padding
 
 rng = np.random.default_rng(7)
@@ -195,7 +191,6 @@ def test_row_patches_agree_with_the_full_patch_matrix(case):
 
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("case", CONV2D_CASES + [dict(x=(8, 1, 28, 28), w=(6, 1, 5, 5), padding=2),
                                                  dict(x=(8, 6, 14, 14), w=(16, 6, 5, 5))] + ROW_PATCH_CASES, ids=str)
@@ -215,7 +210,6 @@ TRANSPOSED_CASES = [
 ]
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("case", TRANSPOSED_CASES, ids=str)
 def test_conv_transpose2d_matches_torch(case, dtype, rtol, atol):
@@ -226,7 +220,6 @@ def test_conv_transpose2d_matches_torch(case, dtype, rtol, atol):
              lambda x, w, b: TF.conv_transpose2d(x, w, b, **case), [x, w, b], dtype, rtol, atol)
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 def test_1d_convolutions_match_torch(dtype, rtol, atol):
     x, w, b = rng.standard_normal((3, 4, 12)), rng.standard_normal((6, 2, 3)), rng.standard_normal(6)
@@ -238,7 +231,6 @@ def test_1d_convolutions_match_torch(dtype, rtol, atol):
              lambda x, w: TF.conv_transpose1d(x, w, stride=2, padding=1, output_padding=1), [x, wt], dtype, rtol, atol)
 
 
-@needs_torch
 def test_lenet_block_matches_torch():
     """conv -> relu -> max pool -> conv -> relu -> max pool, float32, values and every gradient."""
     from lamina.ops.pool import max_pool2d

@@ -3,11 +3,11 @@ values and gradients (weights, ignore_index, label smoothing, probability target
 huge logits, and the error messages."""
 import numpy as np
 import pytest
+import torch
 
 import lamina as lm
 import lamina.ops.loss as L
 
-torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 rng = np.random.default_rng(7)

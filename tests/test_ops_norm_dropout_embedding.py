@@ -2,13 +2,13 @@
 the oracle (values, gradients, running statistics), dropout's statistics and reproducibility."""
 import numpy as np
 import pytest
+import torch
 
 import lamina as lm
 from lamina.ops.embedding import embedding, one_hot
 from lamina.ops.normalization import batch_norm, layer_norm
 from lamina.ops.regularization import dropout, dropout2d
 
-torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 rng = np.random.default_rng(3)

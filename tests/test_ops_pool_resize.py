@@ -2,6 +2,8 @@
 order), PyTorch as the oracle for values, indices and gradients, and the error messages."""
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as TF
 
 import lamina as lm
 from lamina.ops.pool import (
@@ -16,12 +18,6 @@ from lamina.ops.pool import (
 )
 from lamina.ops.resize import interpolate, upsample
 
-try:
-    import torch
-    import torch.nn.functional as TF
-except ImportError:  # the finite-difference tests still run
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle of these tests")
 
 rng = np.random.default_rng(11)
 
@@ -157,7 +153,6 @@ MAX_CASES = POOL_CASES + [dict(kernel_size=3, stride=1, padding=1, dilation=2),
                           dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)]
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("case", MAX_CASES, ids=str)
 def test_max_pool_matches_torch(case, dtype, rtol, atol):
@@ -166,7 +161,6 @@ def test_max_pool_matches_torch(case, dtype, rtol, atol):
              lambda x: TF.max_pool2d(x, **case, return_indices=True), x, dtype, rtol, atol)
 
 
-@needs_torch
 def test_max_pool_ties_match_torch():
     """After a ReLU many windows hold several zeros: the gradient goes where PyTorch sends it."""
     x = np.maximum(np.round(rng.standard_normal((2, 3, 8, 8))), 0)
@@ -177,7 +171,6 @@ def test_max_pool_ties_match_torch():
                  lambda x, c=case: TF.max_pool2d(x, **c, return_indices=True), x, np.float64, 0, 1e-12)
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("case", POOL_CASES + [dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
                                                     count_include_pad=False),
@@ -187,7 +180,6 @@ def test_avg_pool_matches_torch(case, dtype, rtol, atol):
              rng.standard_normal((2, 3, 7, 9)), dtype, rtol, atol)
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("size", [(3, 4), (7, 3), 1, (2, None), (5, 6)])
 def test_adaptive_pools_match_torch(size, dtype, rtol, atol):
@@ -197,7 +189,6 @@ def test_adaptive_pools_match_torch(size, dtype, rtol, atol):
              lambda x: TF.adaptive_max_pool2d(x, size, return_indices=True), x, dtype, rtol, atol)
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 def test_1d_pools_match_torch(dtype, rtol, atol):
     x = rng.standard_normal((2, 3, 11))
@@ -214,7 +205,6 @@ RESIZES = [dict(size=(8, 3)), dict(size=13), dict(scale_factor=2), dict(scale_fa
            dict(scale_factor=(3, 0.5)), dict(scale_factor=2.3, recompute_scale_factor=True)]
 
 
-@needs_torch
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("mode, align", [("nearest", None), ("nearest-exact", None), ("bilinear", False),
                                          ("bilinear", True)])
@@ -225,7 +215,6 @@ def test_interpolate_matches_torch(resize, mode, align, dtype, rtol, atol):
              rng.standard_normal((2, 3, 5, 7)), dtype, rtol, atol)
 
 
-@needs_torch
 def test_1d_interpolate_and_upsample_match_torch():
     x = rng.standard_normal((2, 3, 5))
     for mode, align in [("nearest", None), ("linear", False), ("linear", True)]:

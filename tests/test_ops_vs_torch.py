@@ -4,11 +4,11 @@ import zlib
 
 import numpy as np
 import pytest
+import torch
 
 import lamina as lm
 import lamina.functional as F
 
-torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 OPS = {  # name: (lamina fn, torch fn, input shapes, positive inputs)

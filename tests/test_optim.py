@@ -1,11 +1,10 @@
 """Optimisers against torch.optim: same initial weights, same gradient rule, 50 steps, same trajectory."""
 import numpy as np
 import pytest
+import torch
 
 import lamina as lm
 from lamina import optim
-
-torch = pytest.importorskip("torch")
 
 SHAPES = [(3, 4), (5,), ()]
 STEPS = 50
