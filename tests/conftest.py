@@ -2,6 +2,7 @@
 pytest runs with --import-mode=importlib, so test files never import each other or this file: what several
 files need is a fixture here."""
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,60 @@ def needs_mnist(shared_data):
         pytest.fail(f"MNIST is missing under the data root {shared_data} ({', '.join(missing)} not found in "
                     f"{shared_data / 'mnist'}): set LAMINA_DATA to the folder that holds mnist/", pytrace=False)
 
+
+
+# ---- PyTorch as the oracle ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def matches_pytorch():
+    """``matches_pytorch(name, dtype, ours, theirs, shapes, positive)``: forward values and gradients of the
+    Lamina function ``ours`` and the PyTorch function ``theirs`` on random inputs of ``shapes`` (|x| + 0.5 if
+    ``positive``), drawn from a generator seeded by ``name`` (float64: atol 1e-6; float32: rtol 1e-4)."""
+    import torch
+
+    def matches_pytorch(name, dtype, ours, theirs, shapes, positive):
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        if positive:
+            arrays = [np.abs(a) + 0.5 for a in arrays]
+        lm_in = [lm.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+        torch_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+        lm_out, torch_out = ours(*lm_in), theirs(*torch_in)
+        upstream = rng.standard_normal(tuple(torch_out.shape)).astype(dtype)
+        lm_out.backward(lm.tensor(upstream, dtype=dtype))
+        torch_out.backward(torch.tensor(upstream))
+        tol = dict(atol=1e-6, rtol=1e-7) if dtype == "float64" else dict(rtol=1e-4, atol=1e-5)
+        assert lm_out.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(lm_out.detach().numpy(), torch_out.detach().numpy(), **tol)
+        for a, b in zip(lm_in, torch_in):
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+
+    return matches_pytorch
+
+
+@pytest.fixture(scope="module")
+def vs_torch():
+    """``vs_torch(fn, torch_fn, array, dtype, rtol, atol)``: values, indices (when ``torch_fn`` returns a
+    pair) and gradients of a one-input op (pooling, resizing) against PyTorch, for a random upstream
+    gradient. One generator per test module, seeded 11."""
+    import torch
+
+    rng = np.random.default_rng(11)
+
+    def vs_torch(fn, torch_fn, array, dtype, rtol, atol):
+        x = lm.tensor(array.astype(dtype), dtype=dtype, requires_grad=True)
+        xt = torch.tensor(array.astype(dtype), requires_grad=True)
+        y, yt = fn(x), torch_fn(xt)
+        if isinstance(yt, tuple):
+            np.testing.assert_array_equal(y[1].data, yt[1].numpy())
+            y, yt = y[0], yt[0]
+        assert y.shape == tuple(yt.shape)
+        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=rtol, atol=atol)
+        g = rng.standard_normal(y.shape).astype(dtype)
+        y.backward(lm.tensor(g, dtype=dtype))
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
+
+    return vs_torch
 
 # ---- a run that skipped something has not tested it: it fails ----------------------------------------
 # PyTorch is the oracle of the comparison tests and, like every other test dependency, is required; a skip

@@ -1,8 +1,7 @@
-"""Pooling and resizing: hand-checkable numbers, finite-difference gradients (first and second
-order), PyTorch as the oracle for values, indices and gradients, and the error messages."""
+"""Pooling: hand-checkable numbers, finite-difference gradients (first and second order), PyTorch as
+the oracle for values, indices and gradients, and the error messages."""
 import numpy as np
 import pytest
-import torch
 import torch.nn.functional as TF
 
 import lamina as lm
@@ -16,8 +15,6 @@ from lamina.ops.pool import (
     max_pool1d,
     max_pool2d,
 )
-from lamina.ops.resize import interpolate, upsample
-
 
 rng = np.random.default_rng(11)
 
@@ -61,16 +58,6 @@ def test_average_pool_divisors_by_hand():
     # padding 1, windows 3x3 stride 2: each corner window holds 4 ones of 9 cells
     np.testing.assert_allclose(avg_pool2d(x, 3, 2, 1).data[0, 0], np.full((2, 2), 4 / 9))
     np.testing.assert_allclose(avg_pool2d(x, 3, 2, 1, count_include_pad=False).data[0, 0], np.ones((2, 2)))
-
-
-def test_nearest_and_bilinear_by_hand():
-    x = lm.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
-    np.testing.assert_array_equal(interpolate(x, scale_factor=2).data[0, 0],
-                                  [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]])
-    corners = interpolate(x, size=3, mode="bilinear", align_corners=True).data[0, 0]
-    np.testing.assert_allclose(corners, [[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]])
-    # align_corners=False: output pixel 1 of 4 sits at input 0.25 -> 1 + 0.25
-    np.testing.assert_allclose(interpolate(x, size=(1, 4), mode="bilinear").data[0, 0, 0], [2, 2.25, 2.75, 3])
 
 
 def test_unbatched_and_layout_preserving(r, leaf):
@@ -123,31 +110,7 @@ def test_pool_second_derivatives(distinct):
     assert lm.gradgradcheck(lambda x: adaptive_max_pool2d(x, (3, 4)) ** 2, x)
 
 
-@pytest.mark.parametrize("mode, align", [("nearest", None), ("nearest-exact", None), ("bilinear", False),
-                                         ("bilinear", True)])
-def test_interpolate_gradcheck(mode, align, r):
-    x = r(2, 2, 3, 4)
-    assert lm.gradcheck(lambda x: interpolate(x, size=(5, 3), mode=mode, align_corners=align), x)
-    assert lm.gradcheck(lambda x: interpolate(x.transpose(2, 3), scale_factor=1.5, mode=mode, align_corners=align), x)
-    assert lm.gradgradcheck(lambda x: interpolate(x, scale_factor=2, mode=mode, align_corners=align) ** 2, x)
-
-
 # ---- PyTorch as the oracle ------------------------------------------------------------------------------------
-def _compare(fn, torch_fn, array, dtype, rtol, atol):
-    x = lm.tensor(array.astype(dtype), dtype=dtype, requires_grad=True)
-    xt = torch.tensor(array.astype(dtype), requires_grad=True)
-    y, yt = fn(x), torch_fn(xt)
-    if isinstance(yt, tuple):
-        np.testing.assert_array_equal(y[1].data, yt[1].numpy())
-        y, yt = y[0], yt[0]
-    assert y.shape == tuple(yt.shape)
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=rtol, atol=atol)
-    g = rng.standard_normal(y.shape).astype(dtype)
-    y.backward(lm.tensor(g, dtype=dtype))
-    yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
-
-
 PRECISIONS = [(np.float64, 0, 1e-6), (np.float32, 1e-4, 1e-4)]
 MAX_CASES = POOL_CASES + [dict(kernel_size=3, stride=1, padding=1, dilation=2),
                           dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)]
@@ -155,19 +118,19 @@ MAX_CASES = POOL_CASES + [dict(kernel_size=3, stride=1, padding=1, dilation=2),
 
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("case", MAX_CASES, ids=str)
-def test_max_pool_matches_torch(case, dtype, rtol, atol):
+def test_max_pool_matches_torch(case, dtype, rtol, atol, vs_torch):
     x = rng.standard_normal((2, 3, 7, 9))
-    _compare(lambda x: max_pool2d(x, **case, return_indices=True),
+    vs_torch(lambda x: max_pool2d(x, **case, return_indices=True),
              lambda x: TF.max_pool2d(x, **case, return_indices=True), x, dtype, rtol, atol)
 
 
-def test_max_pool_ties_match_torch():
+def test_max_pool_ties_match_torch(vs_torch):
     """After a ReLU many windows hold several zeros: the gradient goes where PyTorch sends it."""
     x = np.maximum(np.round(rng.standard_normal((2, 3, 8, 8))), 0)
     for case in [dict(kernel_size=2), dict(kernel_size=2, stride=1), dict(kernel_size=2, padding=1, dilation=2),
                  dict(kernel_size=(1, 4)), dict(kernel_size=(4, 1), stride=(2, 1)),
                  dict(kernel_size=3, stride=1, padding=1)]:
-        _compare(lambda x, c=case: max_pool2d(x, **c, return_indices=True),
+        vs_torch(lambda x, c=case: max_pool2d(x, **c, return_indices=True),
                  lambda x, c=case: TF.max_pool2d(x, **c, return_indices=True), x, np.float64, 0, 1e-12)
 
 
@@ -175,55 +138,30 @@ def test_max_pool_ties_match_torch():
 @pytest.mark.parametrize("case", POOL_CASES + [dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
                                                     count_include_pad=False),
                                                dict(kernel_size=2, stride=1, divisor_override=3)], ids=str)
-def test_avg_pool_matches_torch(case, dtype, rtol, atol):
-    _compare(lambda x: avg_pool2d(x, **case), lambda x: TF.avg_pool2d(x, **case),
+def test_avg_pool_matches_torch(case, dtype, rtol, atol, vs_torch):
+    vs_torch(lambda x: avg_pool2d(x, **case), lambda x: TF.avg_pool2d(x, **case),
              rng.standard_normal((2, 3, 7, 9)), dtype, rtol, atol)
 
 
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 @pytest.mark.parametrize("size", [(3, 4), (7, 3), 1, (2, None), (5, 6)])
-def test_adaptive_pools_match_torch(size, dtype, rtol, atol):
+def test_adaptive_pools_match_torch(size, dtype, rtol, atol, vs_torch):
     x = rng.standard_normal((2, 3, 7, 9))
-    _compare(lambda x: adaptive_avg_pool2d(x, size), lambda x: TF.adaptive_avg_pool2d(x, size), x, dtype, rtol, atol)
-    _compare(lambda x: adaptive_max_pool2d(x, size, return_indices=True),
+    vs_torch(lambda x: adaptive_avg_pool2d(x, size), lambda x: TF.adaptive_avg_pool2d(x, size), x, dtype, rtol, atol)
+    vs_torch(lambda x: adaptive_max_pool2d(x, size, return_indices=True),
              lambda x: TF.adaptive_max_pool2d(x, size, return_indices=True), x, dtype, rtol, atol)
 
 
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
-def test_1d_pools_match_torch(dtype, rtol, atol):
+def test_1d_pools_match_torch(dtype, rtol, atol, vs_torch):
     x = rng.standard_normal((2, 3, 11))
-    _compare(lambda x: max_pool1d(x, 3, 2, 1, return_indices=True),
+    vs_torch(lambda x: max_pool1d(x, 3, 2, 1, return_indices=True),
              lambda x: TF.max_pool1d(x, 3, 2, 1, return_indices=True), x, dtype, rtol, atol)
-    _compare(lambda x: avg_pool1d(x, 3, 2, 1, ceil_mode=True), lambda x: TF.avg_pool1d(x, 3, 2, 1, ceil_mode=True),
+    vs_torch(lambda x: avg_pool1d(x, 3, 2, 1, ceil_mode=True), lambda x: TF.avg_pool1d(x, 3, 2, 1, ceil_mode=True),
              x, dtype, rtol, atol)
-    _compare(lambda x: adaptive_avg_pool1d(x, 4), lambda x: TF.adaptive_avg_pool1d(x, 4), x, dtype, rtol, atol)
-    _compare(lambda x: adaptive_max_pool1d(x, 4, True), lambda x: TF.adaptive_max_pool1d(x, 4, True), x,
+    vs_torch(lambda x: adaptive_avg_pool1d(x, 4), lambda x: TF.adaptive_avg_pool1d(x, 4), x, dtype, rtol, atol)
+    vs_torch(lambda x: adaptive_max_pool1d(x, 4, True), lambda x: TF.adaptive_max_pool1d(x, 4, True), x,
              dtype, rtol, atol)
-
-
-RESIZES = [dict(size=(8, 3)), dict(size=13), dict(scale_factor=2), dict(scale_factor=1.7), dict(scale_factor=0.6),
-           dict(scale_factor=(3, 0.5)), dict(scale_factor=2.3, recompute_scale_factor=True)]
-
-
-@pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
-@pytest.mark.parametrize("mode, align", [("nearest", None), ("nearest-exact", None), ("bilinear", False),
-                                         ("bilinear", True)])
-@pytest.mark.parametrize("resize", RESIZES, ids=str)
-def test_interpolate_matches_torch(resize, mode, align, dtype, rtol, atol):
-    _compare(lambda x: interpolate(x, mode=mode, align_corners=align, **resize),
-             lambda x: TF.interpolate(x, mode=mode, align_corners=align, **resize),
-             rng.standard_normal((2, 3, 5, 7)), dtype, rtol, atol)
-
-
-def test_1d_interpolate_and_upsample_match_torch():
-    x = rng.standard_normal((2, 3, 5))
-    for mode, align in [("nearest", None), ("linear", False), ("linear", True)]:
-        kwargs = {"size": 12, "mode": mode, "align_corners": align}
-        _compare(lambda x, kw=kwargs: interpolate(x, **kw), lambda x, kw=kwargs: TF.interpolate(x, **kw), x,
-                 np.float64, 0, 1e-6)
-    x = rng.standard_normal((1, 2, 3, 4))
-    _compare(lambda x: upsample(x, scale_factor=3, mode="bilinear", align_corners=False),
-             lambda x: TF.interpolate(x, scale_factor=3, mode="bilinear", align_corners=False), x, np.float64, 0, 1e-6)
 
 
 # ---- errors -------------------------------------------------------------------------------------------------------
@@ -238,10 +176,6 @@ def test_1d_interpolate_and_upsample_match_torch():
     (lambda: max_pool2d(lm.zeros(1, 1, 4, 4), [2, 2.0]), ["max_pool2d", "kernel_size", "[2, 2.0]"]),
     (lambda: avg_pool1d(lm.zeros(1, 1, 2, 2, 2), 2), ["avg_pool1d", "3-D", "(1, 1, 2, 2, 2)"]),
     (lambda: adaptive_avg_pool2d(lm.zeros(1, 1, 4, 4), 0), ["adaptive_avg_pool2d", "positive"]),
-    (lambda: interpolate(lm.zeros(1, 1, 4), size=8, mode="bilinear"), ["interpolate", "'bilinear'", "4-D"]),
-    (lambda: interpolate(lm.zeros(1, 1, 4, 4), size=8, scale_factor=2), ["interpolate", "exactly one"]),
-    (lambda: interpolate(lm.zeros(1, 1, 4, 4), size=8, mode="bicubic"), ["interpolate", "mode"]),
-    (lambda: interpolate(lm.zeros(1, 1, 4, 4), size=8, align_corners=True), ["align_corners"]),
 ])
 def test_errors_name_the_op_and_the_shapes(call, words):
     with pytest.raises(ValueError) as err:
