@@ -154,6 +154,22 @@ def test_loss_module():
     assert "loss_fn" not in dict(model.named_children())  # a loss module is not a layer of the model
 
 
+def test_model_fit_adds_activity_penalties_and_makes_codes_sparser():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((256, 8)).astype(np.float32)
+
+    def train(l1):
+        lm.manual_seed(0)
+        encoder = nn.Sequential(nn.Linear(8, 16), nn.ReLU())
+        autoencoder = lm.Model(nn.Sequential(encoder, nn.ActivityRegularization(l1=l1), nn.Linear(16, 8)))
+        autoencoder.compile(optimizer=lm.optim.Adam(autoencoder.parameters(), lr=0.01), loss="mse")
+        autoencoder.fit(x, x, epochs=30, batch_size=32, verbose=0, generator=lm.Generator(0))
+        with lm.no_grad():
+            return float(encoder(lm.tensor(x)).abs().mean().item())
+
+    assert train(l1=0.05) < 0.5 * train(l1=0.0)
+
+
 def test_fit_accepts_a_dataloader():
     from lamina.data import dataloader as loaders
     from lamina.data import dataset as datasets
