@@ -16,7 +16,7 @@ from lamina.datasets import (ChecksumError, IDXError, ImageDataset, circle, digi
                              regression_table, resolve_root, spiral, truth_table, verify, write_idx, xor)
 from lamina.datasets.mnist import MNIST_FILES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ---- IDX -------------------------------------------------------------------------------------------
