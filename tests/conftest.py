@@ -25,6 +25,22 @@ def shared_data():
     return Path(os.environ.get("LAMINA_DATA", REPO.parent / "shared" / "data"))
 
 
+
+# ---- small data sets -------------------------------------------------------------------------------
+def _make_set(n=10):
+    from lamina.data import TensorDataset
+
+    x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+    y = np.arange(n, dtype=np.int64)
+    return x, y, TensorDataset(x, y)
+
+
+@pytest.fixture(scope="session")
+def make_set():
+    """``make_set(n=10)``: ``(x, y, TensorDataset(x, y))``, x the numbers 0 .. 3n-1 in rows of 3 (float32),
+    y the row numbers 0 .. n-1 (int64)."""
+    return _make_set
+
 # ---- float64 leaves for gradient checks -------------------------------------------------------------
 def _leaf(array, requires_grad=True):
     return lm.tensor(np.asarray(array, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)

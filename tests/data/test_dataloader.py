@@ -1,17 +1,9 @@
-"""lamina.data: datasets, the DataLoader, collation and transforms."""
+"""lamina.data.DataLoader: batches, shuffling with seeds, the fast path for tensor datasets, collation."""
 import numpy as np
 import pytest
 
 import lamina as lm
-from lamina.data import (Compose, DataLoader, Dataset, Lambda, Normalize, Standardize, Subset, TensorDataset,
-                         ToTensor, default_collate, random_split)
-from lamina.datasets import regression_table
-
-
-def make_set(n=10):
-    x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
-    y = np.arange(n, dtype=np.int64)
-    return x, y, TensorDataset(x, y)
+from lamina.data import DataLoader, Dataset, default_collate, random_split
 
 
 class ListDataset(Dataset):
@@ -27,63 +19,12 @@ class ListDataset(Dataset):
         return self.samples[i]
 
 
-# ---- datasets ------------------------------------------------------------------------------------
-def test_tensor_dataset_items_and_length():
-    x, _, ds = make_set(5)
-    assert len(ds) == 5
-    xi, yi = ds[3]
-    assert isinstance(xi, lm.Tensor) and np.array_equal(xi.numpy(), x[3]) and yi.item() == 3
-    assert np.shares_memory(ds.tensors[0].data, x)  # kept as is, no copy
-
-
-def test_tensor_dataset_rejects_different_lengths():
-    with pytest.raises(ValueError, match=r"same first dimension.*\(4, 2\).*\(3,\)"):
-        TensorDataset(np.zeros((4, 2)), np.zeros(3))
-
-
-def test_subset_picks_the_indices_in_order():
-    _, _, ds = make_set(10)
-    sub = Subset(ds, [7, 2, 5])
-    assert len(sub) == 3
-    assert [sub[k][1].item() for k in range(3)] == [7, 2, 5]
-    with pytest.raises(IndexError, match="Subset"):
-        Subset(ds, [10])
-
-
-def test_random_split_with_integer_lengths_is_a_seeded_partition():
-    _, _, ds = make_set(10)
-    a, b = random_split(ds, [7, 3], generator=lm.Generator(0))
-    assert (len(a), len(b)) == (7, 3)
-    assert sorted(np.concatenate([a.indices, b.indices]).tolist()) == list(range(10))
-    a2, _ = random_split(ds, [7, 3], generator=lm.Generator(0))
-    assert np.array_equal(a.indices, a2.indices)
-    a3, _ = random_split(ds, [7, 3], generator=lm.Generator(1))
-    assert not np.array_equal(a.indices, a3.indices)
-
-
-def test_random_split_with_fractions_floors_then_spreads_the_remainder():
-    _, _, ds = make_set(10)
-    parts = random_split(ds, [0.5, 0.3, 0.2], generator=lm.Generator(0))
-    assert [len(p) for p in parts] == [5, 3, 2]
-    parts = random_split(make_set(11)[2], [0.5, 0.5], generator=lm.Generator(0))
-    assert [len(p) for p in parts] == [6, 5]
-
-
-def test_random_split_rejects_bad_lengths():
-    _, _, ds = make_set(10)
-    with pytest.raises(ValueError, match="sum to the dataset size 10"):
-        random_split(ds, [5, 4])
-    with pytest.raises(ValueError, match="fractions"):
-        random_split(ds, [0.5, 0.6])
-
-
-# ---- DataLoader ----------------------------------------------------------------------------------
 def epoch_labels(loader):
     return np.concatenate([yb.numpy() for _, yb in loader])
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_each_epoch_covers_the_set_exactly_once(shuffle):
+def test_each_epoch_covers_the_set_exactly_once(shuffle, make_set):
     x, _, ds = make_set(10)
     loader = DataLoader(ds, batch_size=4, shuffle=shuffle, generator=lm.Generator(0))
     batches = list(loader)
@@ -97,7 +38,7 @@ def test_each_epoch_covers_the_set_exactly_once(shuffle):
         assert labels.tolist() == list(range(10))
 
 
-def test_shuffle_is_reproducible_with_a_seed_and_differs_between_epochs():
+def test_shuffle_is_reproducible_with_a_seed_and_differs_between_epochs(make_set):
     _, _, ds = make_set(50)
     first = DataLoader(ds, batch_size=8, shuffle=True, generator=lm.Generator(123))
     again = DataLoader(ds, batch_size=8, shuffle=True, generator=lm.Generator(123))
@@ -107,7 +48,7 @@ def test_shuffle_is_reproducible_with_a_seed_and_differs_between_epochs():
     assert not np.array_equal(e1, np.arange(50))
 
 
-def test_shuffle_without_generator_follows_manual_seed():
+def test_shuffle_without_generator_follows_manual_seed(make_set):
     _, _, ds = make_set(30)
     lm.manual_seed(7)
     a = epoch_labels(DataLoader(ds, batch_size=5, shuffle=True))
@@ -116,7 +57,7 @@ def test_shuffle_without_generator_follows_manual_seed():
     assert np.array_equal(a, b)
 
 
-def test_drop_last_skips_the_short_batch():
+def test_drop_last_skips_the_short_batch(make_set):
     _, _, ds = make_set(10)
     loader = DataLoader(ds, batch_size=4, drop_last=True, shuffle=True, generator=lm.Generator(0))
     sizes = [len(yb) for _, yb in loader]
@@ -124,20 +65,20 @@ def test_drop_last_skips_the_short_batch():
     assert len(DataLoader(ds, batch_size=5, drop_last=True)) == 2
 
 
-def test_unshuffled_batches_are_views_of_the_data():
+def test_unshuffled_batches_are_views_of_the_data(make_set):
     x, y, ds = make_set(10)
     xb, yb = next(iter(DataLoader(ds, batch_size=4)))
     assert np.shares_memory(xb.data, x) and np.shares_memory(yb.data, y)
 
 
-def test_shuffled_batches_are_one_gather_of_the_batch_only():
+def test_shuffled_batches_are_one_gather_of_the_batch_only(make_set):
     x, _, ds = make_set(1000)
     xb, yb = next(iter(DataLoader(ds, batch_size=16, shuffle=True, generator=lm.Generator(0))))
     assert not np.shares_memory(xb.data, x) and xb.data.nbytes == 16 * 3 * 4
     assert np.array_equal(xb.numpy(), x[yb.numpy()])
 
 
-def test_subset_of_a_tensor_dataset_uses_the_fast_path():
+def test_subset_of_a_tensor_dataset_uses_the_fast_path(make_set):
     _, _, ds = make_set(20)
     train, _ = random_split(ds, [15, 5], generator=lm.Generator(0))
     loader = DataLoader(train, batch_size=4, shuffle=True, generator=lm.Generator(1))
@@ -166,7 +107,7 @@ def test_generic_path_collates_dicts_and_shuffles_reproducibly():
     assert again["label"].tolist() == batch["label"].tolist()
 
 
-def test_custom_collate_fn_receives_the_list_of_samples():
+def test_custom_collate_fn_receives_the_list_of_samples(make_set):
     _, _, ds = make_set(6)
     loader = DataLoader(ds, batch_size=4, collate_fn=lambda samples: len(samples))
     assert list(loader) == [4, 2]
@@ -177,66 +118,6 @@ def test_default_collate_rejects_unknown_types():
         default_collate([object(), object()])
 
 
-def test_batch_size_must_be_positive():
+def test_batch_size_must_be_positive(make_set):
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(make_set()[2], batch_size=0)
-
-
-# ---- transforms -----------------------------------------------------------------------------------
-def test_to_tensor_scales_uint8_and_moves_channels_first():
-    gray = np.array([[0, 255], [51, 102]], dtype=np.uint8)
-    t = ToTensor()(gray)
-    assert t.shape == (1, 2, 2) and t.dtype == np.float32
-    assert np.allclose(t.numpy()[0], [[0, 1], [0.2, 0.4]])
-    rgb = np.zeros((2, 3, 3), dtype=np.uint8)
-    rgb[..., 1] = 255
-    t = ToTensor()(rgb)
-    assert t.shape == (3, 2, 3) and np.all(t.numpy()[1] == 1) and np.all(t.numpy()[0] == 0)
-
-
-def test_normalize_per_channel():
-    x = np.ones((2, 2, 1, 1), dtype=np.float32) * np.array([3.0, 5.0], dtype=np.float32).reshape(1, 2, 1, 1)
-    out = Normalize([1.0, 2.0], [2.0, 3.0])(lm.tensor(x))
-    assert isinstance(out, lm.Tensor)
-    assert np.allclose(out.numpy()[:, :, 0, 0], [[1.0, 1.0], [1.0, 1.0]])
-    with pytest.raises(ValueError, match="3 values, the image has 2 channels"):
-        Normalize([0, 0, 0], [1, 1, 1])(x)
-
-
-def test_standardize_gives_mean_0_std_1_on_the_training_data_and_inverts():
-    rng = np.random.default_rng(0)
-    x_train = rng.normal([3.0, -2.0, 100.0], [0.5, 4.0, 20.0], size=(200, 3))
-    scaler = Standardize().fit(x_train)
-    z = scaler.transform(x_train)
-    assert np.allclose(z.mean(axis=0), 0, atol=1e-12) and np.allclose(z.std(axis=0), 1)
-    assert np.allclose(scaler.mean, x_train.mean(axis=0)) and np.allclose(scaler.std, x_train.std(axis=0))
-    assert np.allclose(scaler.inverse(z), x_train)
-    x_test = rng.normal(size=(5, 3))
-    assert np.allclose(scaler(x_test), (x_test - x_train.mean(0)) / x_train.std(0))
-
-
-def test_standardize_on_the_course_table_and_a_constant_feature():
-    x, _ = regression_table()
-    z = Standardize().fit_transform(x)
-    assert isinstance(z, lm.Tensor) and z.dtype == np.float32
-    assert np.allclose(z.numpy().mean(0), 0, atol=1e-6) and np.allclose(z.numpy().std(0), 1, atol=1e-6)
-    const = np.column_stack([np.full(4, 7.0), np.arange(4.0)])
-    assert np.allclose(Standardize().fit_transform(const)[:, 0], 0)
-
-
-def test_standardize_per_channel_and_errors():
-    x = np.random.default_rng(1).normal(5, 3, size=(8, 2, 4, 4)).astype(np.float32)
-    z = Standardize(axis=(0, 2, 3)).fit_transform(x)
-    assert np.allclose(z.mean(axis=(0, 2, 3)), 0, atol=1e-5) and np.allclose(z.std(axis=(0, 2, 3)), 1, atol=1e-5)
-    with pytest.raises(RuntimeError, match="fit"):
-        Standardize().transform(x)
-    with pytest.raises(ValueError, match="does not match"):
-        Standardize().fit(np.zeros((4, 3))).transform(np.zeros((4, 5)))
-
-
-def test_compose_and_lambda():
-    pipeline = Compose([ToTensor(), Lambda(lambda t: t * 2), Normalize([1.0], [1.0])])
-    out = pipeline(np.array([[255, 0]], dtype=np.uint8))
-    assert np.allclose(out.numpy(), [[[1.0, -1.0]]])
-    with pytest.raises(TypeError, match="callable"):
-        Lambda(3)
