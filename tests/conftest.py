@@ -20,6 +20,12 @@ def rng():
 
 
 @pytest.fixture(scope="session")
+def repo_root():
+    """The repository's root folder (the one that holds lamina/ and tests/)."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
 def shared_data():
     """The data root: $LAMINA_DATA, else ``<repo>/../shared/data``."""
     return Path(os.environ.get("LAMINA_DATA", REPO.parent / "shared" / "data"))
