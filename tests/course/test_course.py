@@ -19,7 +19,7 @@ from lamina.course import (
 )
 from lamina.course.report import Comparison, fmt
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TABLE = np.array([(4, 7, -2.669), (-4, 0, -0.600), (7, -5, 7.230), (5, 7, -2.389), (2, -1, 2.410),
                   (-2, 5, -3.490), (-5, -1, -0.249), (-6, 2, -2.820), (-1, 1, -0.189), (-4, -9, 5.970)])
 
