@@ -85,6 +85,32 @@ def needs_mnist(shared_data):
 
 
 
+
+# ---- the course ------------------------------------------------------------------------------------
+def _quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture(scope="session")
+def quiet():
+    """A ``print_fn`` that prints nothing."""
+    return _quiet
+
+
+def _correlate(image, kernel, stride=(1, 1)):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    kh, kw = kernel.shape
+    rows = range(0, image.shape[0] - kh + 1, stride[0])
+    cols = range(0, image.shape[1] - kw + 1, stride[1])
+    return np.array([[np.sum(image[r:r + kh, c:c + kw] * kernel) for c in cols] for r in rows])
+
+
+@pytest.fixture(scope="session")
+def correlate():
+    """``correlate(image, kernel, stride=(1, 1))``: plain NumPy cross-correlation (no padding), the oracle of
+    the course's convolutions."""
+    return _correlate
+
 # ---- PyTorch as the oracle ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def matches_pytorch():
