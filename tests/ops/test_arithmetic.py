@@ -1,6 +1,7 @@
 """Elementwise arithmetic (lamina/ops/arithmetic.py): finite-difference gradients on several shapes,
 with broadcasting and non-contiguous inputs, second derivatives, PyTorch as the oracle (float64: atol
-1e-6; float32: rtol 1e-4), and the error for shapes that do not broadcast."""
+1e-6; float32: rtol 1e-4), the dtype of mixed operands, and the error for shapes that do not broadcast."""
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -106,6 +107,15 @@ def test_forward_and_gradients_match_pytorch(name, dtype, matches_pytorch):
 
 
 # ---- dtypes and errors -------------------------------------------------------------------------------
+def test_python_scalars_keep_the_tensor_dtype():
+    x = lm.ones(2)
+    assert (x * 2.5).dtype == np.float32 and (2 - x).dtype == np.float32
+    assert (lm.arange(3) * 2).dtype == np.int64
+    assert (lm.arange(3) * 0.5).dtype == np.float32
+    assert (lm.arange(3) + x.reshape(1, 2)[:, :1]).dtype == np.float32
+    assert (lm.ones(2, dtype=np.float64) + x).dtype == np.float64
+
+
 def test_shapes_that_do_not_broadcast():
     with pytest.raises(ValueError, match=r"add: shapes \(2, 3\) and \(4,\) do not broadcast"):
         lm.ones(2, 3) + lm.ones(4)
