@@ -14,8 +14,10 @@ from lamina.datasets.mnist import MNIST_FILES
 REPO = Path(__file__).resolve().parents[1]
 
 
+# ---- paths and data ----------------------------------------------------------------------------------
 @pytest.fixture
 def rng():
+    """A NumPy generator seeded 0, fresh for each test."""
     return np.random.default_rng(0)
 
 
@@ -31,21 +33,15 @@ def shared_data():
     return Path(os.environ.get("LAMINA_DATA", REPO.parent / "shared" / "data"))
 
 
-
-# ---- small data sets -------------------------------------------------------------------------------
-def _make_set(n=10):
-    from lamina.data import TensorDataset
-
-    x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
-    y = np.arange(n, dtype=np.int64)
-    return x, y, TensorDataset(x, y)
-
-
 @pytest.fixture(scope="session")
-def make_set():
-    """``make_set(n=10)``: ``(x, y, TensorDataset(x, y))``, x the numbers 0 .. 3n-1 in rows of 3 (float32),
-    y the row numbers 0 .. n-1 (int64)."""
-    return _make_set
+def needs_mnist(shared_data):
+    """For ``@pytest.mark.usefixtures("needs_mnist")``: the four MNIST files under the data root, or the test
+    fails (a missing data set is something not tested, not something to skip)."""
+    missing = [name for name in MNIST_FILES if not (shared_data / "mnist" / name).is_file()]
+    if missing:
+        pytest.fail(f"MNIST is missing under the data root {shared_data} ({', '.join(missing)} not found in "
+                    f"{shared_data / 'mnist'}): set LAMINA_DATA to the folder that holds mnist/", pytrace=False)
+
 
 # ---- float64 leaves for gradient checks -------------------------------------------------------------
 def _leaf(array, requires_grad=True):
@@ -73,43 +69,6 @@ def r(leaf):
 
     return r
 
-
-@pytest.fixture(scope="session")
-def needs_mnist(shared_data):
-    """For ``@pytest.mark.usefixtures("needs_mnist")``: the four MNIST files under the data root, or the test
-    fails (a missing data set is something not tested, not something to skip)."""
-    missing = [name for name in MNIST_FILES if not (shared_data / "mnist" / name).is_file()]
-    if missing:
-        pytest.fail(f"MNIST is missing under the data root {shared_data} ({', '.join(missing)} not found in "
-                    f"{shared_data / 'mnist'}): set LAMINA_DATA to the folder that holds mnist/", pytrace=False)
-
-
-
-
-# ---- the course ------------------------------------------------------------------------------------
-def _quiet(*args, **kwargs):
-    pass
-
-
-@pytest.fixture(scope="session")
-def quiet():
-    """A ``print_fn`` that prints nothing."""
-    return _quiet
-
-
-def _correlate(image, kernel, stride=(1, 1)):
-    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
-    kh, kw = kernel.shape
-    rows = range(0, image.shape[0] - kh + 1, stride[0])
-    cols = range(0, image.shape[1] - kw + 1, stride[1])
-    return np.array([[np.sum(image[r:r + kh, c:c + kw] * kernel) for c in cols] for r in rows])
-
-
-@pytest.fixture(scope="session")
-def correlate():
-    """``correlate(image, kernel, stride=(1, 1))``: plain NumPy cross-correlation (no padding), the oracle of
-    the course's convolutions."""
-    return _correlate
 
 # ---- PyTorch as the oracle ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")
@@ -163,6 +122,49 @@ def vs_torch():
         np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
 
     return vs_torch
+
+
+# ---- small data sets -------------------------------------------------------------------------------
+def _make_set(n=10):
+    from lamina.data import TensorDataset
+
+    x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+    y = np.arange(n, dtype=np.int64)
+    return x, y, TensorDataset(x, y)
+
+
+@pytest.fixture(scope="session")
+def make_set():
+    """``make_set(n=10)``: ``(x, y, TensorDataset(x, y))``, x the numbers 0 .. 3n-1 in rows of 3 (float32),
+    y the row numbers 0 .. n-1 (int64)."""
+    return _make_set
+
+
+# ---- the course ------------------------------------------------------------------------------------
+def _quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture(scope="session")
+def quiet():
+    """A ``print_fn`` that prints nothing."""
+    return _quiet
+
+
+def _correlate(image, kernel, stride=(1, 1)):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    kh, kw = kernel.shape
+    rows = range(0, image.shape[0] - kh + 1, stride[0])
+    cols = range(0, image.shape[1] - kw + 1, stride[1])
+    return np.array([[np.sum(image[r:r + kh, c:c + kw] * kernel) for c in cols] for r in rows])
+
+
+@pytest.fixture(scope="session")
+def correlate():
+    """``correlate(image, kernel, stride=(1, 1))``: plain NumPy cross-correlation (no padding), the oracle of
+    the course's convolutions."""
+    return _correlate
+
 
 # ---- a run that skipped something has not tested it: it fails ----------------------------------------
 # PyTorch is the oracle of the comparison tests and, like every other test dependency, is required; a skip
