@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from conftest import leaf
 
 
-def test_chain_rule_on_a_small_expression():
+def test_chain_rule_on_a_small_expression(leaf):
     x = leaf([2.0])
     y = leaf([3.0])
     z = (x * y + x.exp()) * y          # dz/dx = y (y + e^x), dz/dy = 2xy + e^x
@@ -24,7 +23,7 @@ def test_a_chain_of_100000_ops_backpropagates_without_recursion_error():
     assert x.grad.item() == 1.0
 
 
-def test_gradients_accumulate_over_uses_and_over_backward_calls():
+def test_gradients_accumulate_over_uses_and_over_backward_calls(leaf):
     x = leaf([1.0, 2.0])
     (x * x + x).sum().backward()       # 2x + 1
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 5.0])
@@ -32,7 +31,7 @@ def test_gradients_accumulate_over_uses_and_over_backward_calls():
     np.testing.assert_allclose(x.grad.numpy(), [6.0, 8.0])
 
 
-def test_diamond_graph_sums_both_paths():
+def test_diamond_graph_sums_both_paths(leaf):
     x = leaf(1.5)
     a = x * 2
     b = a.exp() + a.sin()              # d/dx = 2 e^(2x) + 2 cos(2x)
@@ -40,7 +39,7 @@ def test_diamond_graph_sums_both_paths():
     assert np.isclose(x.grad.item(), 2 * np.exp(3) + 2 * np.cos(3))
 
 
-def test_broadcasting_is_undone_in_the_gradient():
+def test_broadcasting_is_undone_in_the_gradient(leaf):
     a = leaf(np.ones((2, 3)))
     b = leaf(np.ones((3,)))
     c = leaf(np.ones((2, 1)))
@@ -49,7 +48,7 @@ def test_broadcasting_is_undone_in_the_gradient():
     assert c.grad.shape == (2, 1) and np.allclose(c.grad.numpy(), 3)
 
 
-def test_second_backward_through_a_freed_graph_is_a_clear_error():
+def test_second_backward_through_a_freed_graph_is_a_clear_error(leaf):
     x = leaf([1.0, 2.0])
     y = (x * x).sum()
     y.backward()
@@ -57,7 +56,7 @@ def test_second_backward_through_a_freed_graph_is_a_clear_error():
         y.backward()
 
 
-def test_retain_graph_allows_a_second_backward():
+def test_retain_graph_allows_a_second_backward(leaf):
     x = leaf([1.0, 2.0])
     y = (x * x).sum()
     y.backward(retain_graph=True)
@@ -65,7 +64,7 @@ def test_retain_graph_allows_a_second_backward():
     np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
 
 
-def test_second_derivative_of_tanh():
+def test_second_derivative_of_tanh(leaf):
     x = leaf([-1.0, 0.3, 2.0])
     (g,) = lm.grad(x.tanh().sum(), x, create_graph=True)
     (gg,) = lm.grad(g.sum(), x)
@@ -74,7 +73,7 @@ def test_second_derivative_of_tanh():
     np.testing.assert_allclose(gg.numpy(), -2 * t * (1 - t**2))
 
 
-def test_third_derivative_of_x_cubed_through_backward_create_graph():
+def test_third_derivative_of_x_cubed_through_backward_create_graph(leaf):
     x = leaf(2.0)
     y = x**3
     y.backward(create_graph=True)      # x.grad = 3x^2, itself differentiable
@@ -83,7 +82,7 @@ def test_third_derivative_of_x_cubed_through_backward_create_graph():
     assert np.isclose(g2.item(), 12.0) and np.isclose(g3.item(), 6.0)
 
 
-def test_hessian_vector_product_of_a_small_mlp_matches_finite_differences(rng):
+def test_hessian_vector_product_of_a_small_mlp_matches_finite_differences(rng, leaf):
     x = leaf(rng.standard_normal((5, 3)), requires_grad=False)
     target = lm.tensor(rng.integers(0, 2, 5), dtype=np.float64)
     w1 = leaf(rng.standard_normal((3, 4)) * 0.5)

@@ -1,0 +1,98 @@
+"""Activations, softmax and log_softmax (lamina/ops/activation.py): finite-difference gradients on
+several shapes, second derivatives, PyTorch as the oracle (float64: atol 1e-6; float32: rtol 1e-4), and
+numerical stability at |x| = 1e4 in float32."""
+import numpy as np
+import pytest
+import torch
+
+import lamina as lm
+import lamina.functional as F
+
+TF = torch.nn.functional
+
+# ---- finite differences ----------------------------------------------------------------------------
+UNARY = {
+    "sigmoid": F.sigmoid, "tanh": F.tanh, "relu": F.relu, "leaky_relu": lambda x: F.leaky_relu(x, 0.1),
+    "elu": F.elu, "selu": F.selu, "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "softplus": F.softplus, "softplus_beta": lambda x: F.softplus(x, beta=2.0, threshold=1.0),
+    "softsign": F.softsign, "hardtanh": F.hardtanh, "softmax": lambda x: F.softmax(x, -1),
+    "softmax0": lambda x: F.softmax(x, dim=0), "log_softmax": lambda x: F.log_softmax(x, 1),
+}
+KINKED = {"relu", "leaky_relu", "hardtanh", "elu", "selu", "softplus_beta"}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 2)])
+def test_unary_ops(name, shape, r):
+    fn = UNARY[name]
+    if name == "log_softmax" and len(shape) < 2:
+        shape = (2, 5)
+    x = r(*shape, apart=name in KINKED)
+    assert lm.gradcheck(fn, x)
+
+
+def test_step_has_zero_gradient(leaf):
+    x = leaf([-1.0, 0.0, 2.0])
+    y = F.step(x)
+    assert y.tolist() == [0.0, 0.0, 1.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+SECOND_ORDER = {
+    "tanh": F.tanh, "sigmoid": F.sigmoid, "softmax": lambda x: F.softmax(x, -1),
+    "log_softmax": lambda x: F.log_softmax(x, -1), "gelu": F.gelu, "softplus": F.softplus,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_derivatives(name, r):
+    x = r(3, 4)
+    assert lm.gradgradcheck(SECOND_ORDER[name], x)
+
+
+# ---- PyTorch as the oracle ---------------------------------------------------------------------------
+OPS = {  # name: (lamina fn, torch fn, input shapes, positive inputs)
+    "sigmoid": (F.sigmoid, torch.sigmoid, [(3, 4)], False),
+    "tanh": (F.tanh, torch.tanh, [(3, 4)], False),
+    "relu": (F.relu, torch.relu, [(3, 4)], False),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2), [(3, 4)], False),
+    "elu": (F.elu, TF.elu, [(3, 4)], False),
+    "selu": (F.selu, TF.selu, [(3, 4)], False),
+    "gelu": (F.gelu, TF.gelu, [(3, 4)], False),
+    "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh"), [(3, 4)], False),
+    "softplus": (lambda x: F.softplus(x, 2.0, 1.0), lambda x: TF.softplus(x, 2.0, 1.0), [(3, 4)], False),
+    "softsign": (F.softsign, TF.softsign, [(3, 4)], False),
+    "hardtanh": (F.hardtanh, TF.hardtanh, [(3, 4)], False),
+    "softmax": (lambda x: F.softmax(x, 1), lambda x: TF.softmax(x, 1), [(3, 4)], False),
+    "log_softmax": (lambda x: F.log_softmax(x, 0), lambda x: TF.log_softmax(x, 0), [(3, 4)], False),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_forward_and_gradients_match_pytorch(name, dtype, matches_pytorch):
+    matches_pytorch(name, dtype, *OPS[name])
+
+
+# ---- stability -----------------------------------------------------------------------------------------
+EXTREME = np.array([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4]], dtype=np.float32)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.log_softmax(x, 1), lambda x: F.softmax(x, 1), F.sigmoid, F.softplus, F.tanh,
+    lambda x: F.softplus(x, beta=3.0),
+], ids=["log_softmax", "softmax", "sigmoid", "softplus", "tanh", "softplus_beta"])
+def test_finite_values_and_gradients_for_huge_inputs(fn):
+    x = lm.tensor(EXTREME, requires_grad=True)
+    y = fn(x)
+    assert np.isfinite(y.detach().numpy()).all()
+    y.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_log_softmax_and_logsumexp_values_at_extremes():
+    x = lm.tensor(EXTREME)
+    np.testing.assert_allclose(x.logsumexp(1).numpy(), [1e4, 1e4 + np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(F.log_softmax(x, 1).numpy()[0], [-2e4, -1e4, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(F.sigmoid(x).numpy()[0], [0.0, 0.5, 1.0])

@@ -1,0 +1,60 @@
+"""embedding and one_hot: finite-difference gradients (first and second order) with repeated indices,
+PyTorch as the oracle, and the error messages."""
+import numpy as np
+import pytest
+import torch
+
+import lamina as lm
+from lamina.ops.embedding import embedding, one_hot
+
+TF = torch.nn.functional
+
+rng = np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("index_shape", [(5,), (3, 4), (2, 2, 3)])
+def test_embedding_gradcheck_with_repeated_indices(index_shape, r):
+    indices = lm.tensor(rng.integers(0, 4, index_shape))  # only 4 rows of 6: repeats are certain
+    assert lm.gradcheck(lambda w: embedding(indices, w), r(6, 3))
+    assert lm.gradgradcheck(lambda w: embedding(indices, w) ** 2, r(6, 3))
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding_matches_torch(padding_idx):
+    weight, indices = rng.standard_normal((7, 4)), rng.integers(0, 7, (5, 6))
+    ours, theirs = lm.tensor(weight, dtype=np.float64, requires_grad=True), torch.tensor(weight, requires_grad=True)
+    out = embedding(lm.tensor(indices), ours, padding_idx=padding_idx)
+    expected = TF.embedding(torch.tensor(indices), theirs, padding_idx=padding_idx)
+    v = rng.standard_normal(expected.shape)
+    (out * lm.tensor(v, dtype=np.float64)).sum().backward()
+    (expected * torch.tensor(v)).sum().backward()
+    assert out.shape == (5, 6, 4)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-12)
+    if padding_idx is not None:
+        assert (ours.grad.data[padding_idx] == 0).all()
+
+
+def test_embedding_sums_gradients_of_a_repeated_index():
+    weight = lm.zeros(3, 2, requires_grad=True)
+    embedding(lm.tensor([1, 1, 1, 0]), weight).sum().backward()
+    np.testing.assert_array_equal(weight.grad.data, [[1, 1], [3, 3], [0, 0]])
+
+
+def test_embedding_errors():
+    with pytest.raises(ValueError, match=r"embedding: index 10 is out of range for 10 embeddings \(weight shape"):
+        embedding(lm.tensor([0, 10]), lm.randn(10, 3))
+    with pytest.raises(ValueError, match="embedding: index -1 is out of range"):
+        embedding(lm.tensor([-1]), lm.randn(10, 3))
+    with pytest.raises(ValueError, match="embedding: indices must be integers"):
+        embedding(lm.tensor([0.0]), lm.randn(10, 3))
+
+
+def test_one_hot_matches_torch():
+    y = rng.integers(0, 5, (3, 4))
+    np.testing.assert_array_equal(one_hot(lm.tensor(y)).data, TF.one_hot(torch.tensor(y)).numpy())
+    out = one_hot(lm.tensor([0, 2]), num_classes=4)
+    assert out.dtype == np.int64 and not out.requires_grad
+    np.testing.assert_array_equal(out.data, [[1, 0, 0, 0], [0, 0, 1, 0]])
+    with pytest.raises(ValueError, match="one_hot: index 4 is out of range for 3 classes"):
+        one_hot(lm.tensor([0, 4]), 3)

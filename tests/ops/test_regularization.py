@@ -1,0 +1,62 @@
+"""dropout and dropout2d: the fraction dropped and the scaling, the gradient's mask, reproducibility
+with a seeded generator, and the error messages."""
+import numpy as np
+import pytest
+
+import lamina as lm
+from lamina.ops.regularization import dropout, dropout2d
+
+
+def test_dropout_zeroes_a_fraction_p_and_scales_the_rest():
+    x = lm.ones(200, 500)
+    y = dropout(x, p=0.3, generator=lm.Generator(0)).data
+    zeros = (y == 0).mean()
+    assert abs(zeros - 0.3) < 0.01  # 100,000 draws: the standard error is 0.0015
+    np.testing.assert_allclose(y[y != 0], 1 / 0.7, rtol=1e-6)
+    assert abs(y.mean() - 1) < 0.02
+
+
+def test_dropout_gradient_uses_the_same_mask(r):
+    x = lm.randn(30, 40, requires_grad=True)
+    y = dropout(x, p=0.5, generator=lm.Generator(1))
+    y.sum().backward()
+    mask = y.data / x.data
+    np.testing.assert_allclose(x.grad.data, mask, rtol=1e-5)
+    assert set(np.unique(np.round(x.grad.data, 5))) == {0.0, 2.0}
+    assert lm.gradcheck(lambda x: dropout(x, 0.4, generator=lm.Generator(5)), r(4, 5))
+
+
+def test_dropout_is_reproducible_with_a_seeded_generator():
+    x = lm.randn(8, 9)
+    a = dropout(x, 0.5, generator=lm.Generator(42)).data
+    b = dropout(x, 0.5, generator=lm.Generator(42)).data
+    c = dropout(x, 0.5, generator=lm.Generator(43)).data
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    lm.manual_seed(3)
+    d = dropout(x, 0.5).data
+    lm.manual_seed(3)
+    np.testing.assert_array_equal(d, dropout(x, 0.5).data)
+
+
+def test_dropout_identity_when_not_training_or_p_zero():
+    x = lm.randn(4, 5, requires_grad=True)
+    assert dropout(x, 0.5, training=False) is x
+    assert dropout(x, 0.0) is x
+    assert dropout2d(lm.randn(2, 3, 4, 4), 0.5, training=False).shape == (2, 3, 4, 4)
+    np.testing.assert_array_equal(dropout(x, 1.0).data, 0)
+    with pytest.raises(ValueError, match=r"dropout: dropout probability p must be in \[0, 1\], got 1.5"):
+        dropout(x, 1.5)
+
+
+def test_dropout2d_drops_whole_channels():
+    x = lm.ones(40, 50, 3, 3, requires_grad=True)
+    y = dropout2d(x, 0.25, generator=lm.Generator(0))
+    per_channel = y.data.reshape(40, 50, 9)
+    assert (per_channel.min(axis=2) == per_channel.max(axis=2)).all()
+    assert abs((per_channel[..., 0] == 0).mean() - 0.25) < 0.04
+    np.testing.assert_allclose(per_channel[per_channel != 0], 1 / 0.75, rtol=1e-6)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, y.data)
+    with pytest.raises(ValueError, match=r"dropout2d: input must have shape"):
+        dropout2d(lm.ones(3, 3), 0.5)
