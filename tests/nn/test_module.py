@@ -91,3 +91,56 @@ def test_forward_hooks_see_outputs_and_can_be_removed():
     handle.remove()
     m(lm.ones(4, 2))
     assert seen == [(4, 3)]
+
+
+def test_a_registered_name_keeps_its_kind_as_in_pytorch():
+    lin = nn.Linear(2, 3)
+    with pytest.raises(TypeError, match=r"cannot assign 'Tensor' as parameter 'weight' \(nn.Parameter or None expected\)"):
+        lin.weight = lm.zeros(3, 2)
+    assert [name for name, _ in lin.named_parameters()] == ["weight", "bias"]  # nothing was unregistered
+    lin.weight = nn.Parameter(lm.zeros(3, 2))                               # a Parameter replaces it
+    assert lin.weight.shape == (3, 2) and float(lin.weight.sum()) == 0.0
+    lin.bias = None                                                         # None declares it absent
+    assert [name for name, _ in lin.named_parameters()] == ["weight"] and lin.bias is None
+    assert "bias" not in lin.state_dict()
+
+    block = nn.Sequential(nn.Linear(2, 2))
+    with pytest.raises(TypeError, match=r"cannot assign 'int' as child module '0' \(nn.Module or None expected\)"):
+        setattr(block, "0", 5)
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(TypeError, match=r"cannot assign 'list' as buffer 'running_mean' \(Tensor or None expected\)"):
+        bn.running_mean = [0.0, 0.0, 0.0]
+    bn.running_mean = lm.ones(3)                                            # a tensor replaces the buffer
+    assert np.array_equal(bn.state_dict()["running_mean"].numpy(), [1.0, 1.0, 1.0])
+
+
+def test_assigning_a_parameter_or_module_moves_the_name_to_its_kind():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = 2.0                        # a plain attribute
+            self.register_buffer("offset", lm.zeros(1))
+
+    net = Net()
+    net.scale = nn.Parameter(lm.ones(1))           # becomes a parameter
+    net.offset = nn.Parameter(lm.ones(1))          # a buffer name taken by a parameter: no longer a buffer
+    assert [name for name, _ in net.named_parameters()] == ["scale", "offset"]
+    assert list(net.named_buffers()) == []
+    with pytest.raises(TypeError, match="Tensor or None required"):
+        net.register_buffer("table", [1, 2])
+    with pytest.raises(TypeError, match="is not a Module subclass"):
+        net.add_module("layer", "not a module")
+
+
+def test_compute_output_shape_agrees_with_running_the_layers():
+    layers = [nn.Conv2d(3, 4, 3, stride=2, padding=1), nn.Conv2d(3, 4, (3, 5), dilation=(2, 1), padding="same"),
+              nn.Conv1d(3, 5, 4, stride=3), nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1, output_padding=1),
+              nn.MaxPool2d(3, stride=2, ceil_mode=True), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d((2, 3)),
+              nn.Flatten(), nn.Unflatten(1, (3, 1)), nn.Identity(), nn.Dropout(0.3), nn.ReLU(), nn.BatchNorm2d(3)]
+    for layer in layers:
+        shape = (2, 3, 11) if isinstance(layer, nn.Conv1d) else (2, 3) if isinstance(layer, nn.Unflatten) \
+            else (2, 3, 9, 12)
+        assert layer.compute_output_shape(shape) == layer.eval()(lm.randn(*shape)).shape, type(layer).__name__
+    lenet = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120))
+    assert lenet.compute_output_shape((64, 1, 28, 28)) == (64, 120)

@@ -1,5 +1,7 @@
 """summary(): exact parameter counts of known Keras models, the table, FLOPs, and no side effects."""
 
+import math
+
 import lamina as lm
 from lamina import nn
 from lamina.train import Model, summary
@@ -144,3 +146,17 @@ def test_several_inputs_and_model_summary():
     model = Model(dense_autoencoder())
     result = model.summary((784,), print_fn=None)
     assert result.total_params == 50_992 and result.layers[0].name == "0"  # no "module." prefix
+
+
+def test_a_new_layer_reports_its_own_flops_without_any_edit_to_summary():
+    class Squash(nn.Module):
+        """x / (1 + |x|): three operations per element."""
+
+        def forward(self, x):
+            return x / (1 + x.abs())
+
+        def flops(self, input_shape, output_shape):
+            return 3 * math.prod(output_shape)
+
+    result = summary(nn.Sequential(nn.Linear(4, 5), Squash(), nn.Tanh()), (4,), print_fn=None, flops=True)
+    assert [layer.flops for layer in result.layers] == [2 * 4 * 5, 3 * 5, 5]  # Tanh: the elementwise default
