@@ -15,7 +15,7 @@ from .module import Module, Parameter
 class _BatchNorm(Module):
     input_ndims = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, dtype=None):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -34,11 +34,14 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}: expected input with {self.num_features} channels in dim 1 "
                              f"and {' or '.join(map(str, self.input_ndims))} dimensions, got shape {tuple(x.shape)}")
         use_batch_stats = self.training or not self.track_running_stats
+        momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
+            if momentum is None:  # a cumulative average of every batch so far, as PyTorch
+                momentum = 1.0 / float(self.num_batches_tracked.item())
         return F.batch_norm(x, self.running_mean if self.track_running_stats else None,
                             self.running_var if self.track_running_stats else None, self.weight, self.bias,
-                            training=use_batch_stats, momentum=self.momentum, eps=self.eps)
+                            training=use_batch_stats, momentum=0.0 if momentum is None else momentum, eps=self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"

@@ -226,3 +226,11 @@ def test_sgd_steps_reach_the_same_weights_as_torch(momentum, padding_idx, dtype_
         np.testing.assert_array_equal(npy(ours.weight)[padding_idx], 0)
     assert not np.allclose(npy(ours.weight), pair(12, 5, dtype_key, np.random.default_rng(8),
                                                   padding_idx=padding_idx)[0].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("padding_idx", [10, -11])
+def test_a_padding_index_outside_the_table_is_a_clear_error(padding_idx):
+    with pytest.raises(ValueError, match=rf"Embedding: padding_idx {padding_idx} must be within num_embeddings \(10\)"):
+        nn.Embedding(10, 3, padding_idx=padding_idx)
+    with pytest.raises(AssertionError):
+        torch.nn.Embedding(10, 3, padding_idx=padding_idx)  # PyTorch refuses it too (with an assert)
