@@ -6,7 +6,7 @@ lr 0.01, float32, 2 threads each side. PyTorch always runs the tutorial order. L
     tutorial       optimizer.zero_grad(); loss = loss_fn(model(x), y); loss.backward(); optimizer.step()
     forward-first  loss = loss_fn(model(x), y); optimizer.zero_grad(); loss.backward(); optimizer.step()
     fit            lm.Model(module).compile(optimizer=SGD(...), loss="cross_entropy"), then per block
-                   of K batches model.fit(x_block, y_block, epochs=1, batch_size=B, shuffle=False, verbose=0)
+                   of K batches model.fit(DataLoader(Subset(TensorDataset(x, y), block), batch_size=B), verbose=0)
 
 The order matters: freeing the gradients before the forward pass changes how memory is allocated.
 
@@ -18,8 +18,10 @@ Method: for each (workload, order) and each epoch, Lamina and PyTorch train in t
 processes (PyTorch's OpenMP threads would slow NumPy's BLAS threads down in a shared one). The two
 take turns, a block of K steps each (--block), in ABBA order, with a pause (--pause) between blocks
 for idle threads to stop spinning: a shared machine's slow spells last seconds, so taking turns
-gives both sides the same share of them. An epoch is the sum of its blocks; both sides see the same
-shuffled batches (the block's samples are gathered inside the timing, one copy for every side).
+gives both sides the same share of them (blocks of 25 steps by default: an MLP epoch is 19 turns,
+so one slow spell cannot decide it). An epoch is the sum of its blocks; both sides see the same
+shuffled batches, each gathered from the data when it is used, inside the timing, as a DataLoader
+does.
 Printed: the medians over epochs (--repeat) of the seconds per epoch and of the per-epoch ratio
 Lamina / PyTorch (below 1: Lamina is faster), the range of those ratios, the last epoch's losses
 (fit: Keras' mean loss over its last block), and the medians of each worker's peak resident memory
@@ -70,16 +72,23 @@ def build(nn, workload):
                          nn.ReLU(), nn.Linear(84, 10))
 
 
-def lamina_trainer(module, order, batch):
-    """``train(x, y)``: train ``module`` on a block of batches (NumPy arrays) in ``order``; returns the loss."""
+def lamina_trainer(module, order, batch, x, y):
+    """``train(index)``: train ``module`` in ``order`` on the batches of samples ``index`` of the NumPy
+    arrays ``x, y``, each batch gathered when it is used (as a DataLoader does); returns the loss."""
     optimizer = lm.optim.SGD(module.parameters(), lr=0.01, momentum=0.9)
     if order == "fit":
         model = lm.Model(module).compile(optimizer=optimizer, loss="cross_entropy")
-        return lambda x, y: model.fit(x, y, epochs=1, batch_size=batch, shuffle=False, verbose=0).history["loss"][-1]
+        data = lm.data.TensorDataset(x, y)
 
-    def train(x, y):
-        for i in range(0, len(x), batch):
-            xb, yb = lm.from_numpy(x[i:i + batch]), lm.from_numpy(y[i:i + batch])
+        def fit(index):
+            batches = lm.data.DataLoader(lm.data.Subset(data, index), batch_size=batch, shuffle=False)
+            return model.fit(batches, epochs=1, verbose=0).history["loss"][-1]
+
+        return fit
+
+    def train(index):
+        for i in range(0, len(index), batch):
+            xb, yb = lm.from_numpy(x[index[i:i + batch]]), lm.from_numpy(y[index[i:i + batch]])
             if order == "tutorial":
                 optimizer.zero_grad()
                 loss = F.cross_entropy(module(xb), yb)
@@ -93,14 +102,14 @@ def lamina_trainer(module, order, batch):
     return train
 
 
-def torch_trainer(torch, module, batch):
-    """``train(x, y)`` for PyTorch, always in the tutorial order."""
+def torch_trainer(torch, module, batch, x, y):
+    """``train(index)`` for PyTorch, always in the tutorial order."""
     optimizer = torch.optim.SGD(module.parameters(), lr=0.01, momentum=0.9)
     loss_fn = torch.nn.functional.cross_entropy
 
-    def train(x, y):
-        for i in range(0, len(x), batch):
-            xb, yb = torch.from_numpy(x[i:i + batch]), torch.from_numpy(y[i:i + batch])
+    def train(index):
+        for i in range(0, len(index), batch):
+            xb, yb = torch.from_numpy(x[index[i:i + batch]]), torch.from_numpy(y[index[i:i + batch]])
             optimizer.zero_grad()
             loss = loss_fn(module(xb), yb)
             loss.backward()
@@ -139,10 +148,10 @@ def serve_blocks(library, workload, order, samples):
 
         torch.set_num_threads(2)
         torch.manual_seed(0)
-        train = torch_trainer(torch, build(torch.nn, workload), batch)
+        train = torch_trainer(torch, build(torch.nn, workload), batch, x, y)
     else:
         lm.manual_seed(0)
-        train = lamina_trainer(build(nn, workload), order, batch)
+        train = lamina_trainer(build(nn, workload), order, batch, x, y)
     shuffled = np.random.default_rng(0).permutation(len(x))
     start = 0
     rss, method, peak = memory_mark()
@@ -150,7 +159,7 @@ def serve_blocks(library, workload, order, samples):
     for line in sys.stdin:
         begin = time.perf_counter()
         index = shuffled[start:start + int(line) * batch]
-        loss = train(x[index], y[index])
+        loss = train(index)
         print(time.perf_counter() - begin, loss, flush=True)
         start += len(index)
     print(rss, peak(), method, flush=True)
@@ -196,7 +205,7 @@ def main():
     parser.add_argument("--orders", default=",".join(ORDERS), help="Lamina's forms, comma-separated: "
                         + ", ".join(ORDERS))
     parser.add_argument("--repeat", type=int, default=3, help="epochs per side; medians are printed")
-    parser.add_argument("--block", type=int, default=100, help="training steps per turn")
+    parser.add_argument("--block", type=int, default=25, help="training steps per turn")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between turns")
     parser.add_argument("--worker", nargs=3, metavar=("LIBRARY", "WORKLOAD", "ORDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
