@@ -43,6 +43,31 @@ def needs_mnist(shared_data):
                     f"{shared_data / 'mnist'}): set LAMINA_DATA to the folder that holds mnist/", pytrace=False)
 
 
+# ---- numerical stability ---------------------------------------------------------------------------
+EXTREME = np.array([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4]], dtype=np.float32)
+
+
+def _finite_at_extremes(fn):
+    """Assert that ``fn`` gives finite values and gradients on float32 inputs of +-1e4."""
+    x = lm.tensor(EXTREME, requires_grad=True)
+    y = fn(x)
+    assert np.isfinite(y.detach().numpy()).all()
+    y.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+@pytest.fixture(scope="session")
+def extreme():
+    """Inputs of +-1e4 (float32), where a naive exp overflows."""
+    return EXTREME
+
+
+@pytest.fixture(scope="session")
+def finite_at_extremes():
+    """``finite_at_extremes(fn)``: fn's values and gradients on +-1e4 inputs are finite."""
+    return _finite_at_extremes
+
+
 # ---- float64 leaves for gradient checks -------------------------------------------------------------
 def _leaf(array, requires_grad=True):
     return lm.tensor(np.asarray(array, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)

@@ -12,6 +12,7 @@
     embedding.py     Embedding
     loss.py          MSELoss, CrossEntropyLoss, ...
     init.py          weight initialisation
+    summary.py       summary(): Keras' table, each layer asked for its output and FLOPs
 """
 from . import init, utils
 from .activation import (ELU, GELU, SELU, Hardtanh, LeakyReLU, LinearActivation, LogSoftmax, ReLU, Sigmoid,

@@ -50,29 +50,20 @@ def _astype(x: Tensor, dtype) -> Tensor:
     return cast(x, dtype)
 
 
-@tensor_method("float")
-def _to_float32(x: Tensor) -> Tensor:
-    return cast(x, xp.float32)
+def _cast_to(dtype, method: str):
+    """The Tensor method ``x.<method>()``: x cast to ``dtype`` (``x.float()`` is float32, as PyTorch)."""
+    def convert(x: Tensor) -> Tensor:
+        return cast(x, dtype)
+
+    convert.__name__ = convert.__qualname__ = f"_{method}"
+    return tensor_method(method)(convert)
 
 
-@tensor_method("double")
-def _to_float64(x: Tensor) -> Tensor:
-    return cast(x, xp.float64)
-
-
-@tensor_method("long")
-def _to_int64(x: Tensor) -> Tensor:
-    return cast(x, xp.int64)
-
-
-@tensor_method("int")
-def _to_int32(x: Tensor) -> Tensor:
-    return cast(x, xp.int32)
-
-
-@tensor_method("bool")
-def _to_bool(x: Tensor) -> Tensor:
-    return cast(x, xp.bool_)
+_float = _cast_to(xp.float32, "float")
+_double = _cast_to(xp.float64, "double")
+_long = _cast_to(xp.int64, "long")
+_int = _cast_to(xp.int32, "int")
+_bool = _cast_to(xp.bool_, "bool")
 
 
 @tensor_method()

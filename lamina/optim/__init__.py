@@ -1,6 +1,7 @@
 """Optimisers, learning-rate schedules and regularisation penalties, with PyTorch's names and formulas.
 
-    optimizer.py       Optimizer base: param_groups, state, zero_grad, step, state_dict
+    optimizer.py       Optimizer base: param_groups, state, the update loop, zero_grad, state_dict;
+                       an optimiser writes only init_state() and update() for one parameter
     sgd.py             SGD (momentum, dampening, Nesterov, weight decay)
     adaptive.py        Adagrad, Adadelta, RMSprop (momentum, centered)
     adam.py            Adam (amsgrad), AdamW
