@@ -42,9 +42,11 @@ class ActivityRegularization(Module):
 def activity_penalty(model: Module):
     """The sum of the penalties recorded by the model's ActivityRegularization layers in the last
     forward pass (each is consumed: a second call returns 0 until the next forward). 0 if none."""
-    total = 0.0
-    for module in model.modules():
+    total, stack = 0.0, [model]
+    while stack:  # every sub-module (a plain walk: this runs at every training step)
+        module = stack.pop()
         if isinstance(module, ActivityRegularization) and module.penalty is not None:
             total = total + module.penalty
             module.penalty = None
+        stack.extend(child for child in module._modules.values() if child is not None)
     return total

@@ -176,7 +176,9 @@ class Model(Module):
             if array.dtype != output.dtype:
                 array = array.astype(output.dtype)
             target = Tensor._wrap(array)
-        return self.loss_fn(output, target) + activity_penalty(self)
+        loss = self.loss_fn(output, target)
+        penalty = activity_penalty(self)
+        return loss + penalty if isinstance(penalty, Tensor) else loss  # no graph node for a penalty of 0
 
     def train_step(self, x, y):
         """One optimisation step on one batch; returns ``(loss value, output)``."""
