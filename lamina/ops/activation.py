@@ -192,6 +192,25 @@ class GELUOp(Function):
         return (g * (cdf + x * _normal_pdf(x)),)
 
 
+class HardswishOp(Function):
+    """x * relu6(x + 3) / 6;  derivative 0 up to -3, 1 from 3 on, x/3 + 1/2 strictly between (PyTorch's
+    values at the kinks: 0 at -3 and 1 at 3, where the function meets its flat and linear pieces)."""
+
+    name = "hardswish"
+    activation = True
+
+    def forward(self, x):
+        return x * xp.clip(x + 3, 0, 6) / 6
+
+    def backward(self, g):
+        x = self.inputs[0]  # masks multiply: np.where is 15-35x slower (kernels/elementwise.py)
+        above, between = x.data >= 3, (x.data > -3) & (x.data < 3)
+        if recording():  # the slope as a Tensor of x, so the gradient can be differentiated again
+            return (g * (constant(above.astype(x.dtype)) + constant(between.astype(x.dtype)) * (x / 3 + 0.5)),)
+        slope = above + between * (x.data / 3 + 0.5)
+        return (g * constant(slope.astype(x.dtype, copy=False)),)
+
+
 class NormalCDF(Function):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2;  Phi'(x) = e^(-x^2/2) / sqrt(2 pi)."""
 
@@ -281,6 +300,16 @@ def softsign(x) -> Tensor:
 
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     return as_tensor(x).clamp(min_val, max_val)
+
+
+@tensor_method()
+def hardswish(input, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6 (Howard et al., MobileNetV3). ``inplace`` is PyTorch's argument, accepted so
+    PyTorch code runs; as for the activation layers, the result is a new array and ``input`` is unchanged."""
+    x = as_tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"hardswish: input dtype must be floating point, got {x.dtype}")
+    return HardswishOp.apply(x)
 
 
 def linear_activation(x) -> Tensor:

@@ -17,6 +17,7 @@ UNARY = {
     "softplus": F.softplus, "softplus_beta": lambda x: F.softplus(x, beta=2.0, threshold=1.0),
     "softsign": F.softsign, "hardtanh": F.hardtanh, "softmax": lambda x: F.softmax(x, -1),
     "softmax0": lambda x: F.softmax(x, dim=0), "log_softmax": lambda x: F.log_softmax(x, 1),
+    "hardswish": F.hardswish,
 }
 KINKED = {"relu", "leaky_relu", "hardtanh", "elu", "selu", "softplus_beta"}
 
@@ -42,6 +43,7 @@ def test_step_has_zero_gradient(leaf):
 SECOND_ORDER = {
     "tanh": F.tanh, "sigmoid": F.sigmoid, "softmax": lambda x: F.softmax(x, -1),
     "log_softmax": lambda x: F.log_softmax(x, -1), "gelu": F.gelu, "softplus": F.softplus,
+    "hardswish": F.hardswish,
 }
 
 
@@ -49,6 +51,16 @@ SECOND_ORDER = {
 def test_second_derivatives(name, r):
     x = r(3, 4)
     assert lm.gradgradcheck(SECOND_ORDER[name], x)
+
+
+# hardswish has three pieces: flat (x <= -3), quadratic (-3 < x < 3), linear (x >= 3); random normal inputs
+# rarely leave the middle one, so these points visit each piece (away from the kinks, for finite differences)
+HARDSWISH_PIECES = [[-5.0, -3.5, -2.9, -1.0], [0.3, 2.5, 3.2, 6.0]]
+
+
+def test_hardswish_gradients_on_every_piece(leaf):
+    assert lm.gradcheck(F.hardswish, leaf(HARDSWISH_PIECES))
+    assert lm.gradgradcheck(F.hardswish, leaf(HARDSWISH_PIECES))
 
 
 # ---- PyTorch as the oracle ---------------------------------------------------------------------------
@@ -64,6 +76,7 @@ OPS = {  # name: (lamina fn, torch fn, input shapes, positive inputs)
     "softplus": (lambda x: F.softplus(x, 2.0, 1.0), lambda x: TF.softplus(x, 2.0, 1.0), [(3, 4)], False),
     "softsign": (F.softsign, TF.softsign, [(3, 4)], False),
     "hardtanh": (F.hardtanh, TF.hardtanh, [(3, 4)], False),
+    "hardswish": (F.hardswish, TF.hardswish, [(3, 4)], False),
     "softmax": (lambda x: F.softmax(x, 1), lambda x: TF.softmax(x, 1), [(3, 4)], False),
     "log_softmax": (lambda x: F.log_softmax(x, 0), lambda x: TF.log_softmax(x, 0), [(3, 4)], False),
 }
@@ -75,13 +88,48 @@ def test_forward_and_gradients_match_pytorch(name, dtype, matches_pytorch):
     matches_pytorch(name, dtype, *OPS[name])
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_hardswish_matches_pytorch_on_each_piece_and_at_the_kinks(dtype):
+    """Values, first and second derivatives at -3 and 3 exactly (PyTorch: slope 0 at -3, 1 at 3) and beyond."""
+    points = [-5.0, -3.0, -2.5, -1.0, 0.0, 1.5, 3.0, 4.0]
+    upstream = np.arange(1, len(points) + 1, dtype=dtype)
+    x, xt = lm.tensor(points, dtype=dtype, requires_grad=True), torch.tensor(points, dtype=getattr(torch, dtype),
+                                                                              requires_grad=True)
+    y, yt = F.hardswish(x), TF.hardswish(xt)
+    (gx,) = lm.grad(y, [x], grad_outputs=lm.tensor(upstream, dtype=dtype), create_graph=True)
+    (gxt,) = torch.autograd.grad(yt, xt, grad_outputs=torch.tensor(upstream), create_graph=True)
+    (ggx,) = lm.grad(gx.sum(), [x])
+    (ggxt,) = torch.autograd.grad(gxt.sum(), xt)
+    tol = dict(atol=1e-12, rtol=1e-12) if dtype == "float64" else dict(atol=1e-6, rtol=1e-6)
+    for ours, theirs in [(y, yt), (gx, gxt), (ggx, ggxt)]:
+        assert ours.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **tol)
+    np.testing.assert_allclose(gx.detach().numpy() / upstream, [0, 0, -1 / 3, 1 / 6, 0.5, 1, 1, 1], **tol)  # by hand
+
+
+def test_hardswish_is_an_op_a_method_and_takes_pytorchs_inplace():
+    x = lm.tensor([-4.0, -3.0, 0.0, 1.0, 3.0, 6.0])
+    expected = [0.0, 0.0, 0.0, 4 / 6, 3.0, 6.0]
+    np.testing.assert_allclose(x.hardswish().numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(lm.hardswish(x).numpy(), expected, rtol=1e-6)
+    y = F.hardswish(x, inplace=True)  # accepted as PyTorch code writes it; the result is a new tensor
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+    assert x.tolist() == [-4.0, -3.0, 0.0, 1.0, 3.0, 6.0]
+    assert x.hardswish().grad_fn is None and lm.Tensor.hardswish is F.hardswish
+
+
+def test_hardswish_refuses_integer_input():
+    with pytest.raises(TypeError, match="hardswish: input dtype must be floating point, got int64"):
+        F.hardswish(lm.tensor([1, 2]))
+
+
 # ---- stability -----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fn", [
     lambda x: F.log_softmax(x, 1), lambda x: F.softmax(x, 1), F.sigmoid, F.softplus, F.tanh,
-    lambda x: F.softplus(x, beta=3.0),
-], ids=["log_softmax", "softmax", "sigmoid", "softplus", "tanh", "softplus_beta"])
+    lambda x: F.softplus(x, beta=3.0), F.hardswish,
+], ids=["log_softmax", "softmax", "sigmoid", "softplus", "tanh", "softplus_beta", "hardswish"])
 def test_finite_values_and_gradients_for_huge_inputs(fn, finite_at_extremes):
     finite_at_extremes(fn)
 
