@@ -1,6 +1,6 @@
 """Activation layers, one per function of ``lamina.ops.activation`` (formulas there).
 
-``inplace=True`` (ReLU, SELU, LeakyReLU, ELU, Hardtanh, as in PyTorch) is accepted so that PyTorch
+``inplace=True`` (ReLU, SELU, LeakyReLU, ELU, Hardtanh, Hardswish, as in PyTorch) is accepted so that PyTorch
 model code runs unchanged; Lamina still returns a new array, with the same values and gradients.
 """
 from __future__ import annotations
@@ -49,6 +49,12 @@ class ReLU(_InplaceActivation):
 
 class SELU(_InplaceActivation):
     fn = staticmethod(F.selu)
+
+
+class Hardswish(_InplaceActivation):
+    """x * relu6(x + 3) / 6 (MobileNetV3); one FLOP per element, the elementwise default of ``Module.flops``."""
+
+    fn = staticmethod(F.hardswish)
 
 
 class Softsign(_Activation):
