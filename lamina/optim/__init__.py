@@ -4,7 +4,7 @@
                        an optimiser writes only init_state() and update() for one parameter
     sgd.py             SGD (momentum, dampening, Nesterov, weight decay)
     adaptive.py        Adagrad, Adadelta, RMSprop (momentum, centered)
-    adam.py            Adam (amsgrad), AdamW
+    adam.py            Adam (amsgrad), AdamW, Adamax
     lr_scheduler.py    StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, OneCycleLR, LambdaLR
     regularization.py  l1_penalty, l2_penalty
 
@@ -12,11 +12,11 @@
     loss.backward(); opt.step(); opt.zero_grad()
 """
 from . import lr_scheduler
-from .adam import Adam, AdamW
+from .adam import Adam, Adamax, AdamW
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .optimizer import Optimizer, required
 from .regularization import l1_penalty, l2_penalty
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "lr_scheduler",
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "lr_scheduler",
            "l1_penalty", "l2_penalty", "required"]

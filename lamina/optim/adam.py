@@ -1,4 +1,4 @@
-"""Adam and AdamW (as ``torch.optim.Adam`` / ``torch.optim.AdamW``)."""
+"""Adam, AdamW and Adamax (as ``torch.optim.Adam`` / ``torch.optim.AdamW`` / ``torch.optim.Adamax``)."""
 from __future__ import annotations
 
 from ..backend import xp
@@ -67,3 +67,39 @@ class AdamW(Adam):
                  maximize=False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm (Kingma & Ba, 2015, section 7), step t = 1, 2, ...
+
+        g = grad + weight_decay * p          (-grad + weight_decay * p when maximize)
+        m = beta1 * m + (1 - beta1) * g      u = max(beta2 * u, |g| + eps)
+        p = p - lr / (1 - beta1^t) * m / u
+
+    As PyTorch, eps is added to |g| inside the maximum (so u > 0 from the first step), not to the denominator.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *, maximize=False):
+        check_options("Adamax", lr=(lr, 0.0), eps=(eps, 0.0), weight_decay=(weight_decay, 0.0))
+        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
+            raise ValueError(f"Adamax: invalid betas {betas!r} (each must be in [0, 1))")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def init_state(self, param, group):
+        return {"step": 0, "exp_avg": xp.zeros_like(param), "exp_inf": xp.zeros_like(param)}
+
+    def update(self, param, grad, state, group):
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        step = state["step"] = state["step"] + 1
+        g = effective_grad(grad, param, group["weight_decay"], group["maximize"])
+        exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+        scratch = xp.empty_like(param)
+        lerp_(exp_avg, g, 1.0 - beta1, scratch)
+        exp_inf *= beta2
+        xp.abs(g, out=scratch)
+        scratch += eps
+        xp.maximum(exp_inf, scratch, out=exp_inf)
+        xp.divide(exp_avg, exp_inf, out=scratch)
+        scratch *= lr / (1.0 - beta1 ** step)
+        param -= scratch
