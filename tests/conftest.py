@@ -68,6 +68,70 @@ def finite_at_extremes():
     return _finite_at_extremes
 
 
+# ---- optimisers: the same trajectory as torch.optim -------------------------------------------------
+class Trajectories:
+    """A small problem whose gradient at step t is c * w + r_t (curvatures c, a fixed noise sequence r_t),
+    run by a Lamina and a PyTorch optimiser from the same weights; ``run_*`` return the weights after
+    each step."""
+
+    shapes = [(3, 4), (5,), ()]
+    tol = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-6)}
+
+    def problem(self, dtype, steps=50, seed=0):
+        rng = np.random.default_rng(seed)
+        weights = [rng.standard_normal(s).astype(dtype) for s in self.shapes]
+        curvature = [rng.uniform(0.5, 2.0, s).astype(dtype) for s in self.shapes]
+        noise = [[(0.3 * rng.standard_normal(s)).astype(dtype) for s in self.shapes] for _ in range(steps)]
+        return weights, curvature, noise
+
+    @staticmethod
+    def lamina_params(weights):
+        return [lm.tensor(w, dtype=w.dtype, requires_grad=True) for w in weights]
+
+    @staticmethod
+    def torch_params(weights):
+        import torch
+
+        return [torch.tensor(w, requires_grad=True) for w in weights]
+
+    @staticmethod
+    def run_lamina(opt, params, curvature, noise, start=0, stop=None):
+        trajectory = []
+        for t in range(start, len(noise) if stop is None else stop):
+            for p, c, r in zip(params, curvature, noise[t]):
+                p.grad = lm.tensor(c * p.data + r, dtype=p.dtype)
+            opt.step()
+            opt.zero_grad()
+            trajectory.append([p.data.copy() for p in params])
+        return trajectory
+
+    @staticmethod
+    def run_torch(opt, params, curvature, noise, start=0, stop=None):
+        import torch
+
+        trajectory = []
+        for t in range(start, len(noise) if stop is None else stop):
+            for p, c, r in zip(params, curvature, noise[t]):
+                p.grad = torch.from_numpy(np.asarray(c * p.detach().numpy() + r))
+            opt.step()
+            opt.zero_grad()
+            trajectory.append([p.detach().numpy().copy() for p in params])
+        return trajectory
+
+    def assert_same(self, mine, theirs, dtype):
+        assert len(mine) == len(theirs)
+        for t, (a, b) in enumerate(zip(mine, theirs)):
+            for x, y in zip(a, b):
+                assert x.dtype == y.dtype
+                np.testing.assert_allclose(x, y, **self.tol[dtype], err_msg=f"step {t + 1}")
+
+
+@pytest.fixture(scope="session")
+def trajectories():
+    """Run optimisers on one problem and compare their trajectories (see ``Trajectories``)."""
+    return Trajectories()
+
+
 # ---- float64 leaves for gradient checks -------------------------------------------------------------
 def _leaf(array, requires_grad=True):
     return lm.tensor(np.asarray(array, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)

@@ -7,49 +7,7 @@ import torch
 import lamina as lm
 from lamina import nn, optim
 
-SHAPES = [(3, 4), (5,), ()]
 STEPS = 30
-TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-6)}
-
-
-def gradients(dtype, seed=0):
-    """Initial weights, curvatures c and a fixed noise sequence r_t: the gradient at step t is c * w + r_t."""
-    rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    curvature = [rng.uniform(0.5, 2.0, s).astype(dtype) for s in SHAPES]
-    noise = [[(0.3 * rng.standard_normal(s)).astype(dtype) for s in SHAPES] for _ in range(STEPS)]
-    return weights, curvature, noise
-
-
-def run(step, params, weights_of, set_grad, curvature, noise, start, stop):
-    """Steps start .. stop-1 of either library; returns the weights after each step."""
-    trajectory = []
-    for t in range(start, stop):
-        for p, c, r in zip(params, curvature, noise[t]):
-            set_grad(p, c * weights_of(p) + r)
-        step()
-        trajectory.append([weights_of(p).copy() for p in params])
-    return trajectory
-
-
-def lamina_run(opt, params, curvature, noise, start=0, stop=STEPS):
-    def set_grad(p, g):
-        p.grad = lm.tensor(g, dtype=p.dtype)
-    return run(opt.step, params, lambda p: p.data, set_grad, curvature, noise, start, stop)
-
-
-def torch_run(opt, params, curvature, noise, start=0, stop=STEPS):
-    def set_grad(p, g):
-        p.grad = torch.from_numpy(np.asarray(g))
-    return run(opt.step, params, lambda p: p.detach().numpy(), set_grad, curvature, noise, start, stop)
-
-
-def assert_same(mine, theirs, dtype):
-    assert len(mine) == len(theirs)
-    for t, (a, b) in enumerate(zip(mine, theirs)):
-        for x, y in zip(a, b):
-            assert x.dtype == y.dtype
-            np.testing.assert_allclose(x, y, **TOL[dtype], err_msg=f"step {t + 1}")
 
 
 CASES = [
@@ -65,23 +23,23 @@ CASES = [
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("kwargs", CASES, ids=[",".join(c) or "defaults" for c in CASES])
-def test_adamax_trajectory_matches_torch(kwargs, dtype):
-    weights, curvature, noise = gradients(dtype)
-    mine = [lm.tensor(w, dtype=w.dtype, requires_grad=True) for w in weights]
-    theirs = [torch.tensor(w, requires_grad=True) for w in weights]
-    assert_same(lamina_run(optim.Adamax(mine, **kwargs), mine, curvature, noise),
-                torch_run(torch.optim.Adamax(theirs, **kwargs, foreach=False), theirs, curvature, noise), dtype)
+def test_adamax_trajectory_matches_torch(kwargs, dtype, trajectories):
+    weights, curvature, noise = trajectories.problem(dtype, STEPS)
+    mine = trajectories.lamina_params(weights)
+    theirs = trajectories.torch_params(weights)
+    trajectories.assert_same(trajectories.run_lamina(optim.Adamax(mine, **kwargs), mine, curvature, noise),
+                trajectories.run_torch(torch.optim.Adamax(theirs, **kwargs, foreach=False), theirs, curvature, noise), dtype)
 
 
-def test_adamax_defaults_and_state_are_pytorchs():
-    weights, curvature, noise = gradients(np.float64)
-    mine = [lm.tensor(w, dtype=w.dtype, requires_grad=True) for w in weights]
-    theirs = [torch.tensor(w, requires_grad=True) for w in weights]
+def test_adamax_defaults_and_state_are_pytorchs(trajectories):
+    weights, curvature, noise = trajectories.problem(np.float64, STEPS)
+    mine = trajectories.lamina_params(weights)
+    theirs = trajectories.torch_params(weights)
     ours, reference = optim.Adamax(mine), torch.optim.Adamax(theirs, foreach=False)
     for key in ("lr", "betas", "eps", "weight_decay", "maximize"):
         assert ours.defaults[key] == reference.defaults[key], key
-    lamina_run(ours, mine, curvature, noise, stop=5)
-    torch_run(reference, theirs, curvature, noise, stop=5)
+    trajectories.run_lamina(ours, mine, curvature, noise, stop=5)
+    trajectories.run_torch(reference, theirs, curvature, noise, stop=5)
     saved, expected = ours.state_dict(), reference.state_dict()
     assert saved["state"].keys() == expected["state"].keys()
     for index, buffers in expected["state"].items():
@@ -100,15 +58,15 @@ def test_adamax_first_step_by_hand():
     np.testing.assert_allclose(opt.state[p]["exp_inf"], [4.0, 0.25, 1e-3], rtol=1e-15)
 
 
-def test_adamax_state_dict_round_trip_continues_the_same_trajectory():
+def test_adamax_state_dict_round_trip_continues_the_same_trajectory(trajectories):
     kwargs = dict(lr=0.05, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.01, maximize=True)
-    weights, curvature, noise = gradients(np.float32)
-    reference_params = [lm.tensor(w, dtype=w.dtype, requires_grad=True) for w in weights]
-    expected = lamina_run(optim.Adamax(reference_params, **kwargs), reference_params, curvature, noise)
+    weights, curvature, noise = trajectories.problem(np.float32, STEPS)
+    reference_params = trajectories.lamina_params(weights)
+    expected = trajectories.run_lamina(optim.Adamax(reference_params, **kwargs), reference_params, curvature, noise)
 
-    params = [lm.tensor(w, dtype=w.dtype, requires_grad=True) for w in weights]
+    params = trajectories.lamina_params(weights)
     first = optim.Adamax(params, **kwargs)
-    lamina_run(first, params, curvature, noise, stop=10)
+    trajectories.run_lamina(first, params, curvature, noise, stop=10)
     saved = first.state_dict()
     resumed_params = [lm.tensor(p.data, dtype=p.dtype, requires_grad=True) for p in params]
     resumed = optim.Adamax(resumed_params, lr=123.0)  # the options come back from the state_dict
@@ -116,8 +74,8 @@ def test_adamax_state_dict_round_trip_continues_the_same_trajectory():
     assert {k: v for k, v in resumed.param_groups[0].items() if k != "params"} == \
         {k: v for k, v in first.param_groups[0].items() if k != "params"}
     assert resumed.param_groups[0]["betas"] == (0.8, 0.99)
-    lamina_run(first, params, curvature, noise, start=10, stop=15)  # the original goes on: no shared buffers
-    assert_same(lamina_run(resumed, resumed_params, curvature, noise, start=10), expected[10:], np.float32)
+    trajectories.run_lamina(first, params, curvature, noise, start=10, stop=15)  # the original goes on: no shared buffers
+    trajectories.assert_same(trajectories.run_lamina(resumed, resumed_params, curvature, noise, start=10), expected[10:], np.float32)
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -6,58 +6,6 @@ import torch
 import lamina as lm
 from lamina import optim
 
-SHAPES = [(3, 4), (5,), ()]
-STEPS = 50
-TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-6)}
-
-
-def problem(dtype, seed=0):
-    """Initial weights, curvatures c and a fixed noise sequence r_t: gradient at step t is c * w + r_t."""
-    rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    curvature = [rng.uniform(0.5, 2.0, s).astype(dtype) for s in SHAPES]
-    noise = [[(0.3 * rng.standard_normal(s)).astype(dtype) for s in SHAPES] for _ in range(STEPS)]
-    return weights, curvature, noise
-
-
-def lamina_params(weights):
-    return [lm.tensor(w, dtype=w.dtype, requires_grad=True) for w in weights]
-
-
-def torch_params(weights):
-    return [torch.tensor(w, requires_grad=True) for w in weights]
-
-
-def run_lamina(opt, params, curvature, noise, start=0, stop=STEPS):
-    trajectory = []
-    for t in range(start, stop):
-        for p, c, r in zip(params, curvature, noise[t]):
-            p.grad = lm.tensor(c * p.data + r, dtype=p.dtype)
-        opt.step()
-        opt.zero_grad()
-        trajectory.append([p.data.copy() for p in params])
-    return trajectory
-
-
-def run_torch(opt, params, curvature, noise, start=0, stop=STEPS):
-    trajectory = []
-    for t in range(start, stop):
-        for p, c, r in zip(params, curvature, noise[t]):
-            p.grad = torch.from_numpy(np.asarray(c * p.detach().numpy() + r))
-        opt.step()
-        opt.zero_grad()
-        trajectory.append([p.detach().numpy().copy() for p in params])
-    return trajectory
-
-
-def assert_same_trajectory(mine, theirs, dtype):
-    assert len(mine) == len(theirs)
-    for t, (a, b) in enumerate(zip(mine, theirs)):
-        for x, y in zip(a, b):
-            assert x.dtype == y.dtype
-            np.testing.assert_allclose(x, y, **TOL[dtype], err_msg=f"step {t + 1}")
-
-
 CASES = [
     ("SGD", dict(lr=0.1)),
     ("SGD", dict(lr=0.05, momentum=0.9)),
@@ -92,27 +40,27 @@ def torch_kwargs(name, kwargs):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
-def test_trajectory_matches_torch(name, kwargs, dtype):
-    weights, curvature, noise = problem(dtype)
-    mine = lamina_params(weights)
-    theirs = torch_params(weights)
+def test_trajectory_matches_torch(name, kwargs, dtype, trajectories):
+    weights, curvature, noise = trajectories.problem(dtype)
+    mine = trajectories.lamina_params(weights)
+    theirs = trajectories.torch_params(weights)
     lm_opt = getattr(optim, name)(mine, **kwargs)
     torch_opt = getattr(torch.optim, name)(theirs, **torch_kwargs(name, kwargs))
-    assert_same_trajectory(run_lamina(lm_opt, mine, curvature, noise),
-                           run_torch(torch_opt, theirs, curvature, noise), dtype)
+    trajectories.assert_same(trajectories.run_lamina(lm_opt, mine, curvature, noise),
+                           trajectories.run_torch(torch_opt, theirs, curvature, noise), dtype)
 
 
 @pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.05, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
                                          ("Adagrad", dict(lr=0.1)), ("Adadelta", dict()),
                                          ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True))])
-def test_state_matches_torch_state_dict(name, kwargs):
+def test_state_matches_torch_state_dict(name, kwargs, trajectories):
     """The same buffer names and values as PyTorch's state_dict after a few steps."""
-    weights, curvature, noise = problem(np.float64)
-    mine, theirs = lamina_params(weights), torch_params(weights)
+    weights, curvature, noise = trajectories.problem(np.float64)
+    mine, theirs = trajectories.lamina_params(weights), trajectories.torch_params(weights)
     lm_opt = getattr(optim, name)(mine, **kwargs)
     torch_opt = getattr(torch.optim, name)(theirs, **torch_kwargs(name, kwargs))
-    run_lamina(lm_opt, mine, curvature, noise, stop=5)
-    run_torch(torch_opt, theirs, curvature, noise, stop=5)
+    trajectories.run_lamina(lm_opt, mine, curvature, noise, stop=5)
+    trajectories.run_torch(torch_opt, theirs, curvature, noise, stop=5)
     ours, reference = lm_opt.state_dict(), torch_opt.state_dict()
     assert ours["state"].keys() == reference["state"].keys()
     for index, buffers in reference["state"].items():
@@ -122,9 +70,9 @@ def test_state_matches_torch_state_dict(name, kwargs):
     assert [g["params"] for g in ours["param_groups"]] == [g["params"] for g in reference["param_groups"]]
 
 
-def test_param_groups_with_their_own_options():
-    weights, curvature, noise = problem(np.float64)
-    mine, theirs = lamina_params(weights), torch_params(weights)
+def test_param_groups_with_their_own_options(trajectories):
+    weights, curvature, noise = trajectories.problem(np.float64)
+    mine, theirs = trajectories.lamina_params(weights), trajectories.torch_params(weights)
     lm_opt = optim.SGD([{"params": mine[:1]}, {"params": mine[1:], "lr": 0.01, "momentum": 0.5, "nesterov": True}],
                        lr=0.1, momentum=0.9)
     torch_opt = torch.optim.SGD([{"params": theirs[:1]},
@@ -132,21 +80,21 @@ def test_param_groups_with_their_own_options():
                                 lr=0.1, momentum=0.9, foreach=False)
     assert lm_opt.param_groups[0]["lr"] == 0.1 and lm_opt.param_groups[1]["lr"] == 0.01
     assert lm_opt.param_groups[1]["dampening"] == 0.0  # filled from the defaults
-    assert_same_trajectory(run_lamina(lm_opt, mine, curvature, noise),
-                           run_torch(torch_opt, theirs, curvature, noise), np.float64)
+    trajectories.assert_same(trajectories.run_lamina(lm_opt, mine, curvature, noise),
+                           trajectories.run_torch(torch_opt, theirs, curvature, noise), np.float64)
 
 
-def test_add_param_group_mid_training():
-    weights, curvature, noise = problem(np.float64)
-    mine, theirs = lamina_params(weights), torch_params(weights)
+def test_add_param_group_mid_training(trajectories):
+    weights, curvature, noise = trajectories.problem(np.float64)
+    mine, theirs = trajectories.lamina_params(weights), trajectories.torch_params(weights)
     lm_opt = optim.Adam(mine[:2], lr=0.01)
     torch_opt = torch.optim.Adam(theirs[:2], lr=0.01, foreach=False)
-    first = (run_lamina(lm_opt, mine, curvature, noise, stop=10), run_torch(torch_opt, theirs, curvature, noise, stop=10))
+    first = (trajectories.run_lamina(lm_opt, mine, curvature, noise, stop=10), trajectories.run_torch(torch_opt, theirs, curvature, noise, stop=10))
     lm_opt.add_param_group({"params": mine[2:], "lr": 0.1, "amsgrad": True})
     torch_opt.add_param_group({"params": theirs[2:], "lr": 0.1, "amsgrad": True})
-    second = (run_lamina(lm_opt, mine, curvature, noise, start=10),
-              run_torch(torch_opt, theirs, curvature, noise, start=10))
-    assert_same_trajectory(first[0] + second[0], first[1] + second[1], np.float64)
+    second = (trajectories.run_lamina(lm_opt, mine, curvature, noise, start=10),
+              trajectories.run_torch(torch_opt, theirs, curvature, noise, start=10))
+    trajectories.assert_same(first[0] + second[0], first[1] + second[1], np.float64)
     with pytest.raises(ValueError, match="more than one group"):
         lm_opt.add_param_group({"params": [mine[0]]})
 
@@ -162,29 +110,29 @@ def _plain_only(value):
 @pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.05, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
                                          ("AdamW", dict(lr=0.01)), ("Adagrad", dict(lr=0.1, lr_decay=0.01)),
                                          ("Adadelta", dict()), ("RMSprop", dict(momentum=0.9, centered=True))])
-def test_state_dict_round_trip_continues_the_same_trajectory(name, kwargs):
-    weights, curvature, noise = problem(np.float32)
-    reference_params = lamina_params(weights)
+def test_state_dict_round_trip_continues_the_same_trajectory(name, kwargs, trajectories):
+    weights, curvature, noise = trajectories.problem(np.float32)
+    reference_params = trajectories.lamina_params(weights)
     reference = getattr(optim, name)(reference_params, **kwargs)
-    expected = run_lamina(reference, reference_params, curvature, noise)
+    expected = trajectories.run_lamina(reference, reference_params, curvature, noise)
 
-    params = lamina_params(weights)
+    params = trajectories.lamina_params(weights)
     first = getattr(optim, name)(params, **kwargs)
-    run_lamina(first, params, curvature, noise, stop=20)
+    trajectories.run_lamina(first, params, curvature, noise, stop=20)
     saved = first.state_dict()
     assert _plain_only(saved)
-    resumed_params = lamina_params([p.data for p in params])
+    resumed_params = trajectories.lamina_params([p.data for p in params])
     resumed = getattr(optim, name)(resumed_params, lr=123.0)  # options come back from the state_dict
     resumed.load_state_dict(saved)
-    run_lamina(first, params, curvature, noise, start=20, stop=25)  # the original goes on: no shared buffers
-    rest = run_lamina(resumed, resumed_params, curvature, noise, start=20)
-    assert_same_trajectory(rest, expected[20:], np.float32)
+    trajectories.run_lamina(first, params, curvature, noise, start=20, stop=25)  # the original goes on: no shared buffers
+    rest = trajectories.run_lamina(resumed, resumed_params, curvature, noise, start=20)
+    trajectories.assert_same(rest, expected[20:], np.float32)
     assert resumed.param_groups[0]["lr"] == first.param_groups[0]["lr"]
 
 
-def test_load_state_dict_checks_the_groups():
-    a = optim.SGD(lamina_params(problem(np.float32)[0]), lr=0.1)
-    b = optim.SGD(lamina_params(problem(np.float32)[0][:2]), lr=0.1)
+def test_load_state_dict_checks_the_groups(trajectories):
+    a = optim.SGD(trajectories.lamina_params(trajectories.problem(np.float32)[0]), lr=0.1)
+    b = optim.SGD(trajectories.lamina_params(trajectories.problem(np.float32)[0][:2]), lr=0.1)
     with pytest.raises(ValueError, match="group 0 has 2 parameters"):
         b.load_state_dict(a.state_dict())
 
