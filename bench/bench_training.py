@@ -21,7 +21,9 @@ for idle threads to stop spinning: a shared machine's slow spells last seconds, 
 gives both sides the same share of them (blocks of 25 steps by default: an MLP epoch is 19 turns,
 so one slow spell cannot decide it). An epoch is the sum of its blocks; both sides see the same
 shuffled batches, each gathered from the data when it is used, inside the timing, as a DataLoader
-does.
+does. The data reach the workers as .npy files: the PyTorch worker never imports Lamina, whose import
+sets glibc's malloc (lamina.backend.retain_freed_memory) and made PyTorch itself 20-35 % faster on the
+development machine; PyTorch is measured as its users run it.
 Printed: the medians over epochs (--repeat) of the seconds per epoch and of the per-epoch ratio
 Lamina / PyTorch (below 1: Lamina is faster), the range of those ratios, the last epoch's losses
 (fit: Keras' mean loss over its last block), and the medians of each worker's peak resident memory
@@ -32,9 +34,11 @@ writable, the peak is ru_maxrss, the peak since the process started, and the out
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -43,10 +47,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
-
-import lamina as lm  # noqa: E402
-import lamina.functional as F  # noqa: E402
-from lamina import nn  # noqa: E402
 
 ORDERS = ("tutorial", "forward-first", "fit")
 BATCH = {"mlp": 128, "lenet": 64}
@@ -62,6 +62,15 @@ def mnist_arrays(samples):
     return x.numpy()[:samples], y.numpy()[:samples]
 
 
+def save_mnist(samples, folder):
+    """MNIST as x.npy and y.npy in ``folder``, for the workers: the PyTorch worker reads them with NumPy
+    and never imports Lamina, whose import sets glibc's malloc (``retain_freed_memory``), which on the
+    development machine made PyTorch itself 20-35 % faster; PyTorch is measured as its users run it."""
+    x, y = mnist_arrays(samples)
+    np.save(os.path.join(folder, "x.npy"), x)
+    np.save(os.path.join(folder, "y.npy"), y)
+
+
 def build(nn, workload):
     """The workload's network from ``nn`` (lamina.nn or torch.nn)."""
     if workload == "mlp":
@@ -75,6 +84,9 @@ def build(nn, workload):
 def lamina_trainer(module, order, batch, x, y):
     """``train(index)``: train ``module`` in ``order`` on the batches of samples ``index`` of the NumPy
     arrays ``x, y``, each batch gathered when it is used (as a DataLoader does); returns the loss."""
+    import lamina as lm
+    import lamina.functional as F
+
     optimizer = lm.optim.SGD(module.parameters(), lr=0.01, momentum=0.9)
     if order == "fit":
         model = lm.Model(module).compile(optimizer=optimizer, loss="cross_entropy")
@@ -137,11 +149,11 @@ def memory_mark():
         return status_mb("VmRSS"), "ru_maxrss", lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def serve_blocks(library, workload, order, samples):
+def serve_blocks(library, workload, order, folder):
     """Worker: say "ready", then for each line "K" on stdin train the next K batches of the epoch
     (shuffled with a fixed seed) and print their seconds and the loss; at the end of stdin print
     the RSS at "ready", the peak RSS since and how the peak was measured."""
-    x, y = mnist_arrays(samples)
+    x, y = np.load(os.path.join(folder, "x.npy")), np.load(os.path.join(folder, "y.npy"))
     batch = BATCH[workload]
     if library == "torch":
         import torch
@@ -150,8 +162,10 @@ def serve_blocks(library, workload, order, samples):
         torch.manual_seed(0)
         train = torch_trainer(torch, build(torch.nn, workload), batch, x, y)
     else:
+        import lamina as lm
+
         lm.manual_seed(0)
-        train = lamina_trainer(build(nn, workload), order, batch, x, y)
+        train = lamina_trainer(build(lm.nn, workload), order, batch, x, y)
     shuffled = np.random.default_rng(0).permutation(len(x))
     start = 0
     rss, method, peak = memory_mark()
@@ -165,12 +179,11 @@ def serve_blocks(library, workload, order, samples):
     print(rss, peak(), method, flush=True)
 
 
-def interleaved_epoch(workload, order, samples, block, pause):
+def interleaved_epoch(workload, order, samples, block, pause, folder):
     """One epoch per side, two fresh worker processes taking turns block by block (ABBA order).
     Returns {library: (seconds, last loss, peak RSS MB, peak - RSS at ready MB, method)}."""
     libraries = ("torch", "lamina")
-    workers = {lib: subprocess.Popen([sys.executable, __file__, "--samples", str(samples),
-                                      "--worker", lib, workload, order],
+    workers = {lib: subprocess.Popen([sys.executable, __file__, "--worker", lib, workload, order, folder],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for lib in libraries}
     try:
         for worker in workers.values():
@@ -207,10 +220,10 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="epochs per side; medians are printed")
     parser.add_argument("--block", type=int, default=25, help="training steps per turn")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between turns")
-    parser.add_argument("--worker", nargs=3, metavar=("LIBRARY", "WORKLOAD", "ORDER"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=4, metavar=("LIBRARY", "WORKLOAD", "ORDER", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return serve_blocks(*args.worker, args.samples)
+        return serve_blocks(*args.worker)
     orders = args.orders.split(",")
     if any(order not in ORDERS for order in orders):
         parser.error(f"--orders: choose from {','.join(ORDERS)}")
@@ -219,9 +232,11 @@ def main():
     print(f"{'workload':12s} {'lamina order':14s} {'lamina s':>8s} {'torch s':>8s} {'ratio':>6s} {'range':>10s} "
           f"{'loss lm':>8s} {'loss pt':>8s} {'lamina MB':>14s} {'torch MB':>14s}")
     methods = set()
+    folder = tempfile.mkdtemp(prefix="lamina-bench-")
+    save_mnist(args.samples, folder)
     for workload in ([args.only] if args.only else ["mlp", "lenet"]):
         for order in orders:
-            epochs = [interleaved_epoch(workload, order, args.samples, args.block, args.pause)
+            epochs = [interleaved_epoch(workload, order, args.samples, args.block, args.pause, folder)
                       for _ in range(args.repeat)]
             ratios = sorted(e["lamina"][0] / e["torch"][0] for e in epochs)
             cells = []
@@ -233,6 +248,7 @@ def main():
             print(f"{NAMES[workload]:12s} {order:14s} {lm_s:8.2f} {pt_s:8.2f} {statistics.median(ratios):6.2f} "
                   f"{ratios[0]:4.2f}-{ratios[-1]:4.2f} {epochs[-1]['lamina'][1]:8.3f} {epochs[-1]['torch'][1]:8.3f} "
                   f"{cells[0]:>14s} {cells[1]:>14s}")
+    shutil.rmtree(folder)
     if "ru_maxrss" in methods:
         print("note: /proc/self/clear_refs was not writable; some peaks are ru_maxrss, the peak since the "
               "process started (data loading included), not the peak during training")
