@@ -160,7 +160,7 @@ def col2im(dcols, geo: Geometry, shape: tuple):
     First the kh kernel rows are added at their row offsets for all kernel columns at once (kh large
     contiguous adds), then each kernel column at its column offset (kw strided adds).
     """
-    c, kh, kw, ho, wo, n = dcols.shape
+    _, kh, kw, ho, wo, _ = dcols.shape  # (C, kh, kw, Ho, Wo, N)
     h, w = shape
     top, bottom, left, right = geo.padding
     windows = geo.windows((ho, wo))

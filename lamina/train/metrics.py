@@ -23,7 +23,7 @@ def _array(value) -> np.ndarray:
     return np.asarray(value.data if isinstance(value, Tensor) else value)
 
 
-def _true_labels(y_true: np.ndarray, num_outputs: int | None = None) -> np.ndarray:
+def _true_labels(y_true: np.ndarray) -> np.ndarray:
     """Class indices from indices, one-hot rows, or a column of 0/1 targets."""
     if y_true.ndim == 2 and y_true.shape[1] > 1:
         return y_true.argmax(axis=1)
