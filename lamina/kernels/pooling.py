@@ -50,19 +50,33 @@ def window_max(xpad, geo: Geometry, size):
 
 def first_max_masks(xpad, y, geo: Geometry, semifinals=None):
     """For each kernel offset, where its view holds the window's maximum ``y`` and no earlier offset
-    did (ties go to the first offset in row-major order, as in PyTorch)."""
+    did (ties go to the first offset in row-major order, as in PyTorch). A window holding NaN has the
+    maximum NaN, and PyTorch routes it to the window's last NaN: so do these masks."""
     if semifinals is not None:
-        return _pairwise_first_max_masks(xpad, *semifinals, geo, y.shape[2:])
-    masks, taken = [], None
-    for view in _views(xpad, geo, y.shape[2:]):
-        mask = view == y
-        if taken is None:
-            taken = mask.copy(order="K")
-        else:
-            xp.greater(mask, taken, out=mask)  # mask and not taken
-            xp.logical_or(taken, mask, out=taken)
-        masks.append(mask)
+        masks = _pairwise_first_max_masks(xpad, *semifinals, geo, y.shape[2:])
+    else:
+        masks, taken = [], None
+        for view in _views(xpad, geo, y.shape[2:]):
+            mask = view == y
+            if taken is None:
+                taken = mask.copy(order="K")
+            else:
+                xp.greater(mask, taken, out=mask)  # mask and not taken
+                xp.logical_or(taken, mask, out=taken)
+            masks.append(mask)
+    if y.size and xp.isnan(y.max()):  # max propagates NaN: one reduction, no mask, when there is none
+        _route_to_last_nan(masks, _views(xpad, geo, y.shape[2:]), xp.isnan(y))
     return masks
+
+
+def _route_to_last_nan(masks, views, nan_windows):
+    """Replace the masks of the windows whose maximum is NaN by the window's last NaN (PyTorch's loop
+    keeps a value when ``v > best or isnan(v)``, so the last NaN seen wins)."""
+    later = xp.zeros(nan_windows.shape, dtype=bool)
+    for k in reversed(range(len(views))):
+        last = xp.isnan(views[k]) & ~later
+        later |= last
+        masks[k] = (masks[k] & ~nan_windows) | last
 
 
 def _pairwise_first_max_masks(xpad, top, bottom, geo: Geometry, size):
@@ -145,7 +159,8 @@ def adaptive_bounds(n, o):
 
 
 def adaptive_argmax(x, ho, wo):
-    """Flat index of the (row-major first) maximum of each adaptive window: along W, then along H."""
+    """Flat index of the (row-major first) maximum of each adaptive window: along W, then along H.
+    A window with several NaNs points at its first NaN (PyTorch's adaptive pooling at its last)."""
     n, c, h, w = x.shape
     col_best = xp.empty((n, c, h, wo), dtype=x.dtype)
     col_index = xp.empty((n, c, h, wo), dtype=xp.int64)

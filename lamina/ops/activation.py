@@ -9,7 +9,7 @@ import math
 
 from ..autograd import Function
 from ..backend import xp
-from ..kernels.elementwise import positive_part, times_mask
+from ..kernels.elementwise import passes_relu, positive_part, times_mask
 from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, recording, tensor_method
 
@@ -66,7 +66,7 @@ class TanhOp(Function):
 
 
 class ReLUOp(Function):
-    """max(0, x); derivative 1 for x > 0, else 0."""
+    """max(0, x); derivative 0 for x <= 0, else 1 (NaN passes its gradient, as in PyTorch)."""
 
     name = "relu"
     activation = True
@@ -77,8 +77,8 @@ class ReLUOp(Function):
     def backward(self, g):
         x = self.inputs[0].data
         if recording():
-            return (g * constant(x > 0),)
-        return (constant(times_mask(g.data, x > 0)),)
+            return (g * constant(passes_relu(x)),)
+        return (constant(times_mask(g.data, passes_relu(x))),)
 
 
 class LeakyReLUOp(Function):

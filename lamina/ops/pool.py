@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import xp
-from ..kernels.elementwise import positive_part, times_mask
+from ..kernels.elementwise import passes_relu, positive_part, times_mask
 from ..kernels.layout import memory_order
 from ..kernels.patches import Geometry
 from ..kernels.pooling import (adaptive_argmax, adaptive_bounds, first_max_masks, gather_windows, max_indices, pad,
@@ -54,7 +54,7 @@ class ReLUMaxPool2d(Function):
     numbers after 2x2 pooling (5-7 % of LeNet-5's training step). ``nn.Sequential`` runs a ReLU
     followed by a MaxPool2d through this op.
 
-        y = relu(m),  m = max_w x;   dL/dm = dY (m > 0);   dL/dx = dL/dm routed to the first maxima
+        y = relu(m),  m = max_w x;   dL/dm = dY (m > 0 or NaN);   dL/dx = dL/dm routed to the first maxima
     """
 
     name = "relu_max_pool2d"
@@ -66,7 +66,7 @@ class ReLUMaxPool2d(Function):
         return positive_part(self.m)
 
     def backward(self, g):
-        positive = self.m > 0
+        positive = passes_relu(self.m)
         gm = g * constant(positive) if recording() else constant(times_mask(g.data, positive))
         masks = first_max_masks(self.xpad, self.m, self.geo, self.semifinals)
         return (ScatterWindows.apply(gm, geo=self.geo, shape=self.inputs[0].shape, order=self.order, masks=masks),)

@@ -139,3 +139,17 @@ def test_log_softmax_and_logsumexp_values_at_extremes(extreme):
     np.testing.assert_allclose(x.logsumexp(1).numpy(), [1e4, 1e4 + np.log(2)], rtol=1e-6)
     np.testing.assert_allclose(F.log_softmax(x, 1).numpy()[0], [-2e4, -1e4, 0.0], rtol=1e-6)
     np.testing.assert_allclose(F.sigmoid(x).numpy()[0], [0.0, 0.5, 1.0])
+
+
+@pytest.mark.parametrize("size", [5, 40_000])  # below and above the zero row of positive_part
+def test_relu_passes_the_gradient_of_a_nan_as_pytorch(size):
+    """Only x <= 0 blocks ReLU's gradient: NaN gives NaN forward and passes its gradient (PyTorch's rule),
+    with the graph recorded (create_graph) or not."""
+    x = np.linspace(-1, 1, size)
+    x[::3] = np.nan
+    for create_graph in (False, True):
+        a, t = lm.from_numpy(x).requires_grad_(), torch.tensor(x, requires_grad=True)
+        (ga,) = lm.grad(F.relu(a).sum(), [a], create_graph=create_graph)
+        (gt,) = torch.autograd.grad(torch.relu(t).sum(), t)
+        np.testing.assert_array_equal(F.relu(a).detach().numpy(), torch.relu(t).detach().numpy())
+        np.testing.assert_array_equal(ga.detach().numpy(), gt.numpy())

@@ -2,6 +2,7 @@
 the oracle for values, indices and gradients, and the error messages."""
 import numpy as np
 import pytest
+import torch
 import torch.nn.functional as TF
 
 import lamina as lm
@@ -182,3 +183,25 @@ def test_errors_name_the_op_and_the_shapes(call, words):
         call()
     for word in words:
         assert word in str(err.value)
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 3), (3, 2), (2, 1)])
+@pytest.mark.parametrize("relu_first", [False, True])
+def test_max_pool_routes_nan_windows_as_pytorch(kernel, stride, relu_first):
+    """A window holding NaN pools to NaN, and PyTorch sends its gradient to the window's last NaN
+    (several NaNs in a window, overlapping windows); the fused relu_max_pool2d does the same as
+    ReLU then max pooling. Each output gets a distinct upstream gradient, so a misrouted one shows."""
+    x = np.random.default_rng(5).standard_normal((2, 3, 8, 8))
+    x[np.random.default_rng(6).random(x.shape) < 0.15] = np.nan
+    a, t = lm.from_numpy(x).requires_grad_(), torch.tensor(x, requires_grad=True)
+    y = lm.relu_max_pool2d(a, kernel, stride) if relu_first else max_pool2d(a, kernel, stride)
+    yt = TF.max_pool2d(t.relu() if relu_first else t, kernel, stride)
+    upstream = np.arange(y.numel(), dtype=np.float64).reshape(y.shape)
+    y.backward(lm.from_numpy(upstream))
+    yt.backward(torch.from_numpy(upstream))
+    assert np.isnan(y.detach().numpy()).any()
+    np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+    if not relu_first:
+        np.testing.assert_array_equal(max_pool2d(lm.from_numpy(x), kernel, stride, return_indices=True)[1].numpy(),
+                                      TF.max_pool2d(torch.tensor(x), kernel, stride, return_indices=True)[1].numpy())
