@@ -15,6 +15,7 @@ import numpy as np  # host-side only: printing
 
 from . import autograd
 from .backend import DEFAULT_FLOAT, as_dtype, is_floating, to_numpy, xp
+from .errors import ArgumentError, DtypeError
 
 _ndarray = xp.ndarray  # the backend's array type
 
@@ -123,7 +124,7 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item(): only one-element tensors can be converted, this one has shape {self.shape}")
+            raise ArgumentError(f"item(): only one-element tensors can be converted, this one has shape {self.shape}")
         return self.data.reshape(()).item()
 
     def numpy(self):
@@ -159,7 +160,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.data.dtype.kind not in "iub":
-            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+            raise DtypeError(f"only integer tensors can be used as an index, not {self.dtype}")
         return int(self.item())
 
     __hash__ = object.__hash__
@@ -243,7 +244,7 @@ def _as_array(data, dtype=None):
     if array.dtype == xp.float64:
         array = array.astype(DEFAULT_FLOAT)
     elif array.dtype.kind not in "fiub":
-        raise TypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype}")
+        raise DtypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype}")
     return array
 
 

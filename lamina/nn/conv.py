@@ -7,6 +7,7 @@ from .. import functional as F
 from ..creation import empty
 from . import init
 from .module import Module, Parameter, count
+from ..errors import ArgumentError
 
 
 def _pair(value):
@@ -23,7 +24,7 @@ class _ConvNd(Module):
                  weight_shape, dtype=None, generator=None):
         super().__init__()
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels "
+            raise ArgumentError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
@@ -38,7 +39,7 @@ class _ConvNd(Module):
 
     def _check_input(self, x, ndim: int):
         if x.ndim != ndim or x.shape[1] != self.in_channels:
-            raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, ...) with "
+            raise ArgumentError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, ...) with "
                              f"{ndim} dimensions, got {tuple(x.shape)}")
 
     def compute_output_shape(self, input_shape) -> tuple:

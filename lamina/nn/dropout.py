@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import functional as F
 from .module import Module
+from ..errors import ArgumentError
 
 
 class Dropout(Module):
@@ -10,7 +11,7 @@ class Dropout(Module):
         """``inplace`` is PyTorch's argument, accepted so PyTorch code runs; the result is a new array."""
         super().__init__()
         if not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+            raise ArgumentError(f"Dropout: p must be in [0, 1), got {p}")
         self.p, self.inplace, self.generator = p, inplace, generator
 
     def forward(self, x):

@@ -5,6 +5,7 @@ from .. import functional as F
 from ..creation import empty
 from . import init
 from .module import Module, Parameter
+from ..errors import ArgumentError
 
 
 class Embedding(Module):
@@ -13,7 +14,7 @@ class Embedding(Module):
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings "
+                raise ArgumentError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings "
                                  f"({num_embeddings}), or negative from the end")
             padding_idx %= num_embeddings  # -1 is the last row, stored as its index (as PyTorch)
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx

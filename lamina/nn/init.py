@@ -14,6 +14,7 @@ import numpy as np  # host-side: the QR factorisation of the orthogonal init
 from ..autograd import no_grad
 from ..backend import xp
 from ..random import numpy_generator
+from ..errors import ArgumentError
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -23,14 +24,14 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         slope = 0.01 if param is None else param
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity not in gains:
-        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+        raise ArgumentError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
     return gains[nonlinearity]
 
 
 def fan_in_and_fan_out(tensor) -> tuple[int, int]:
     """fan_in = in_features * receptive field, fan_out = out_features * receptive field."""
     if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
+        raise ArgumentError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
     receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 

@@ -7,11 +7,12 @@ from .. import functional as F
 from ..creation import empty
 from . import init
 from .module import Module, Parameter, count
+from ..errors import ArgumentError
 
 
 def _check_features(layer: Module, x, expected: int, what: str = "features") -> None:
     if x.ndim == 0 or x.shape[-1] != expected:
-        raise ValueError(f"{type(layer).__name__}: expected input with {expected} {what} in the last "
+        raise ArgumentError(f"{type(layer).__name__}: expected input with {expected} {what} in the last "
                          f"dimension, got shape {tuple(x.shape)}")
 
 

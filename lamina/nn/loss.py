@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from .. import functional as F
 from .module import Module
+from ..errors import ArgumentError
 
 
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
         if reduction not in ("none", "mean", "sum", "batchmean"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+            raise ArgumentError(f"{type(self).__name__}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
         self.reduction = reduction
 
     def extra_repr(self) -> str:

@@ -18,6 +18,7 @@ from ..autograd import no_grad
 from ..backend import DEFAULT_FLOAT, as_dtype, xp
 from ..tensor import Tensor
 from .summary import summary as _summary
+from ..errors import ArgumentError
 
 
 class Parameter(Tensor):
@@ -277,7 +278,7 @@ class Module:
             value = state_dict[name]
             array = value.data if isinstance(value, Tensor) else xp.asarray(value)
             if array.shape != target.shape:
-                raise ValueError(f"load_state_dict for {type(self).__name__}: '{name}' has shape {array.shape} "
+                raise ArgumentError(f"load_state_dict for {type(self).__name__}: '{name}' has shape {array.shape} "
                                  f"in the checkpoint, the model expects {target.shape}")
             with no_grad():
                 target.data[...] = array

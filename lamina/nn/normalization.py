@@ -10,6 +10,7 @@ from ..backend import xp
 from ..creation import ones, zeros
 from ..tensor import Tensor
 from .module import Module, Parameter
+from ..errors import ArgumentError
 
 
 class _BatchNorm(Module):
@@ -31,7 +32,7 @@ class _BatchNorm(Module):
 
     def forward(self, x):
         if x.ndim not in self.input_ndims or x.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}: expected input with {self.num_features} channels in dim 1 "
+            raise ArgumentError(f"{type(self).__name__}: expected input with {self.num_features} channels in dim 1 "
                              f"and {' or '.join(map(str, self.input_ndims))} dimensions, got shape {tuple(x.shape)}")
         use_batch_stats = self.training or not self.track_running_stats
         momentum = self.momentum

@@ -12,6 +12,7 @@ penalties of every such layer to the compiled loss by itself; in a plain loop ad
 from __future__ import annotations
 
 from .module import Module
+from ..errors import ArgumentError
 
 
 class ActivityRegularization(Module):
@@ -20,7 +21,7 @@ class ActivityRegularization(Module):
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
         super().__init__()
         if l1 < 0 or l2 < 0:
-            raise ValueError(f"ActivityRegularization: l1 and l2 must be >= 0, got l1={l1}, l2={l2}")
+            raise ArgumentError(f"ActivityRegularization: l1 and l2 must be >= 0, got l1={l1}, l2={l2}")
         self.l1, self.l2 = l1, l2
         self.penalty = None
 

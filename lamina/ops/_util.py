@@ -6,6 +6,7 @@ import functools
 from ..autograd import is_grad_enabled
 from ..backend import xp
 from ..tensor import Tensor
+from ..errors import ArgumentError, DimensionError
 
 recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph
 
@@ -77,7 +78,7 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
     try:
         return xp.broadcast_shapes(*shapes)
     except ValueError:
-        raise ValueError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast") from None
+        raise ArgumentError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast") from None
 
 
 def normalize_axis(axis, ndim: int, op: str = "op"):
@@ -88,7 +89,7 @@ def normalize_axis(axis, ndim: int, op: str = "op"):
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(f"{op}: dim {a} is out of range for a tensor with {ndim} dimensions")
+            raise DimensionError(f"{op}: dim {a} is out of range for a tensor with {ndim} dimensions")
         out.append(a % max(ndim, 1))
     return tuple(out)
 

@@ -12,6 +12,7 @@ from ..backend import xp
 from ..kernels.elementwise import passes_relu, positive_part, times_mask
 from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, recording, tensor_method
+from ..errors import ArgumentError, DtypeError
 
 
 class StepOp(Function):
@@ -284,7 +285,7 @@ def selu(x) -> Tensor:
 
 def gelu(x, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELUOp.apply(as_tensor(x), approximate=approximate)
 
 
@@ -308,7 +309,7 @@ def hardswish(input, inplace: bool = False) -> Tensor:
     PyTorch code runs; as for the activation layers, the result is a new array and ``input`` is unchanged."""
     x = as_tensor(input)
     if x.dtype.kind != "f":
-        raise TypeError(f"hardswish: input dtype must be floating point, got {x.dtype}")
+        raise DtypeError(f"hardswish: input dtype must be floating point, got {x.dtype}")
     return HardswishOp.apply(x)
 
 

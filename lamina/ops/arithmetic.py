@@ -9,6 +9,7 @@ from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor, broadcast_shapes, constant, promote, recording, tensor_method
 from .shape import sum_to
+from ..errors import ArgumentError
 
 
 class Add(Function):
@@ -299,7 +300,7 @@ def cos(x) -> Tensor:
 @tensor_method("clamp", "clip")
 def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("clamp: at least one of min and max must be given")
     return Clamp.apply(as_tensor(x), lo=min, hi=max)
 
 

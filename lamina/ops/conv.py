@@ -24,6 +24,7 @@ from ..kernels.layout import nchw_view
 from ..kernels.patches import Geometry, channel_sums, patch_matrix, transposed_patches
 from ..tensor import Tensor
 from ._util import as_tensor, constant, memoised, recording
+from ..errors import ArgumentError, DtypeError
 
 
 def _bias_grad(g: Tensor) -> Tensor:
@@ -103,9 +104,9 @@ class Conv2dWeight(Function):
 def _tuple(value, n: int, name: str, op: str, minimum: int) -> tuple:
     values = (value,) * n if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if len(values) != n or not all(isinstance(v, int) for v in values):
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
     if min(values) < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be >= {minimum}, got {value!r}")
     return values
 
 
@@ -114,22 +115,22 @@ def _operands(op, x, weight, bias, ndim):
     x, weight = as_tensor(x), as_tensor(weight)
     if x.ndim not in (ndim - 1, ndim):
         layout = "(N, C, H, W)" if ndim == 4 else "(N, C, L)"
-        raise ValueError(f"{op}: expected a {ndim}-D input {layout} or an unbatched {ndim - 1}-D one, "
+        raise ArgumentError(f"{op}: expected a {ndim}-D input {layout} or an unbatched {ndim - 1}-D one, "
                          f"got shape {x.shape}")
     if weight.ndim != ndim:
-        raise ValueError(f"{op}: expected a {ndim}-D weight, got shape {weight.shape}")
+        raise ArgumentError(f"{op}: expected a {ndim}-D weight, got shape {weight.shape}")
     if x.dtype.kind != "f" or x.dtype != weight.dtype:
-        raise TypeError(f"{op}: input and weight must have the same floating dtype, got {x.dtype} and {weight.dtype}")
+        raise DtypeError(f"{op}: input and weight must have the same floating dtype, got {x.dtype} and {weight.dtype}")
     if bias is not None:
         bias = as_tensor(bias)
         if bias.dtype != x.dtype:
-            raise TypeError(f"{op}: bias dtype {bias.dtype} differs from the input dtype {x.dtype}")
+            raise DtypeError(f"{op}: bias dtype {bias.dtype} differs from the input dtype {x.dtype}")
     return x, weight, bias
 
 
 def _check_bias(op, shape, channels):
     if shape is not None and tuple(shape) != (channels,):
-        raise ValueError(f"{op}: bias must have shape ({channels},), got {tuple(shape)}")
+        raise ArgumentError(f"{op}: bias must have shape ({channels},), got {tuple(shape)}")
 
 
 def _line(value, name: str, op: str, height_value: int) -> tuple:
@@ -139,24 +140,24 @@ def _line(value, name: str, op: str, height_value: int) -> tuple:
 
 def _check_groups(op, channels, weight_shape, groups, transposed):
     if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
     if transposed:
         expected, per_group = weight_shape[0], weight_shape[0]
     else:
         expected, per_group = weight_shape[1] * groups, weight_shape[1]
     if channels % groups or weight_shape[0] % groups:
-        raise ValueError(f"{op}: groups={groups} must divide the input channels ({channels}) and the "
+        raise ArgumentError(f"{op}: groups={groups} must divide the input channels ({channels}) and the "
                          f"{'input' if transposed else 'output'} channels of the weight (weight shape "
                          f"{tuple(weight_shape)})")
     if channels != expected:
         detail = "" if groups == 1 or transposed else f" = {per_group} x groups {groups}"
-        raise ValueError(f"{op}: input has {channels} channels, weight expects {expected}{detail} "
+        raise ArgumentError(f"{op}: input has {channels} channels, weight expects {expected}{detail} "
                          f"(weight shape {tuple(weight_shape)})")
 
 
 def _same_padding(op, kernel, stride, dilation):
     if any(s != 1 for s in stride):
-        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {stride})")
+        raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions (stride {stride})")
     out = []
     for k, d in zip(kernel, dilation):
         total = d * (k - 1)
@@ -171,7 +172,7 @@ def _padding(op, padding, kernel, stride, dilation) -> tuple:
             return (0, 0, 0, 0)
         if padding == "same":
             return _same_padding(op, kernel, stride, dilation)
-        raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+        raise ArgumentError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
     ph, pw = _tuple(padding, 2, "padding", op, 0)
     return (ph, ph, pw, pw)
 
@@ -180,7 +181,7 @@ def _check_fits(op, geo, x_shape, w_shape):
     ho, wo = geo.output_size(x_shape[-2], x_shape[-1])
     if ho < 1 or wo < 1:
         (kh, kw), (dh, dw), (top, bottom, left, right) = geo.kernel, geo.dilation, geo.padding
-        raise ValueError(
+        raise ArgumentError(
             f"{op}: kernel of size {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1} (dilated; weight shape {tuple(w_shape)}) "
             f"is larger than the padded input {x_shape[-2] + top + bottom}x{x_shape[-1] + left + right} "
             f"(input shape {tuple(x_shape)})")
@@ -239,13 +240,13 @@ def _conv_transpose2d(op, x, weight, bias, stride, padding, output_padding, grou
     _check_bias(op, None if bias is None else bias.shape, weight.shape[1] * groups)
     for e, s, d in zip(extra, stride, dilation):
         if e >= max(s, d):
-            raise ValueError(f"{op}: output_padding {output_padding!r} must be smaller than the stride "
+            raise ArgumentError(f"{op}: output_padding {output_padding!r} must be smaller than the stride "
                              f"{stride} or the dilation {dilation}")
     kernel = tuple(weight.shape[2:])
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
                  for n, s, p, d, k, e in zip(x.shape[2:], stride, (ph, pw), dilation, kernel, extra))
     if min(size) < 1:
-        raise ValueError(f"{op}: the output would be empty ({size[0]}x{size[1]}) for input shape {tuple(shapes[0])}, "
+        raise ArgumentError(f"{op}: the output would be empty ({size[0]}x{size[1]}) for input shape {tuple(shapes[0])}, "
                          f"weight shape {tuple(shapes[1])}, stride {stride}, padding {(ph, pw)}")
     geo = Geometry(kernel, stride, dilation, (ph, ph, pw, pw), groups)
     if bias is None:

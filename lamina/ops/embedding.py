@@ -11,6 +11,7 @@ from ..backend import xp
 from ..kernels.scatter import row_sums_by_index
 from ..tensor import Tensor
 from ._util import as_tensor, constant
+from ..errors import ArgumentError
 
 
 class EmbeddingOp(Function):
@@ -52,12 +53,12 @@ def _indices(op, indices, limit, what):
     """Integer indices as an array, checked to lie in [0, limit)."""
     data = as_tensor(indices).data
     if data.dtype.kind not in "iu":
-        raise ValueError(f"{op}: indices must be integers, got dtype {data.dtype}")
+        raise ArgumentError(f"{op}: indices must be integers, got dtype {data.dtype}")
     if data.size:
         low, high = int(data.min()), int(data.max())
         if low < 0 or high >= limit:
             bad = low if low < 0 else high
-            raise ValueError(f"{op}: index {bad} is out of range for {what}")
+            raise ArgumentError(f"{op}: index {bad} is out of range for {what}")
     return data
 
 
@@ -66,12 +67,12 @@ def embedding(input, weight, padding_idx=None) -> Tensor:
     (any shape); the result has shape input.shape + (embedding_dim,)."""
     weight = as_tensor(weight)
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
+        raise ArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
     num = weight.shape[0]
     indices = _indices("embedding", input, num, f"{num} embeddings (weight shape {weight.shape})")
     if padding_idx is not None:
         if not -num <= padding_idx < num:
-            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
+            raise ArgumentError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
         padding_idx %= num
     return EmbeddingOp.apply(weight, indices=indices, padding_idx=padding_idx)
 
@@ -83,7 +84,7 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         num_classes = int(data.max()) + 1 if data.size else 0
     if num_classes < 0:
-        raise ValueError(f"one_hot: num_classes must be -1 or non-negative, got {num_classes}")
+        raise ArgumentError(f"one_hot: num_classes must be -1 or non-negative, got {num_classes}")
     data = _indices("one_hot", data, num_classes, f"{num_classes} classes")
     out = xp.zeros(data.shape + (num_classes,), dtype=xp.int64)
     xp.put_along_axis(out, data[..., None].astype(xp.intp, copy=False), 1, axis=-1)

@@ -11,6 +11,7 @@ from ..kernels.scatter import scatter_add
 from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, tensor_method
 from .arithmetic import where
+from ..errors import ArgumentError
 
 
 def _array_index(index):
@@ -72,7 +73,7 @@ def index_select(x: Tensor, dim: int, index) -> Tensor:
     """Rows (along ``dim``) of x picked by a 1-D integer ``index``."""
     index = as_tensor(index).data
     if index.ndim != 1 or index.dtype.kind not in "iu":
-        raise ValueError(f"index_select: index must be a 1-D integer tensor, got shape {index.shape} dtype {index.dtype}")
+        raise ArgumentError(f"index_select: index must be a 1-D integer tensor, got shape {index.shape} dtype {index.dtype}")
     (dim,) = normalize_axis(dim, x.ndim, "index_select")
     return getitem(x, (slice(None),) * dim + (index,))
 
@@ -107,7 +108,7 @@ class GatherBackward(Function):
 def gather(x: Tensor, dim: int, index) -> Tensor:
     index = as_tensor(index).data
     if index.ndim != x.ndim:
-        raise ValueError(f"gather: index has {index.ndim} dimensions, input has {x.ndim} (shape {x.shape})")
+        raise ArgumentError(f"gather: index has {index.ndim} dimensions, input has {x.ndim} (shape {x.shape})")
     (dim,) = normalize_axis(dim, x.ndim, "gather")
     return Gather.apply(x, index=index.astype(xp.intp, copy=False), axis=dim)
 

@@ -8,6 +8,7 @@ from ..autograd import Function
 from ..tensor import Tensor
 from ._util import constant, promote, recording, tensor_method
 from .shape import sum_to
+from ..errors import ArgumentError
 
 
 class MatMul(Function):
@@ -17,12 +18,12 @@ class MatMul(Function):
 
     def forward(self, a, b):
         if a.shape[-1] != b.shape[-2]:
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+            raise ArgumentError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
                              f"({a.shape[-1]} != {b.shape[-2]})")
         try:
             return a @ b
         except ValueError:
-            raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+            raise ArgumentError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
 
     def backward(self, g):
         a, b = self.inputs
@@ -38,7 +39,7 @@ class LinearOp(Function):
 
     def forward(self, x, w, b=None):
         if x.shape[-1] != w.shape[1]:
-            raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), "
+            raise ArgumentError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), "
                              f"weight expects {w.shape[1]} (weight shape {w.shape})")
         y = x @ w.T
         if b is not None:
@@ -62,14 +63,14 @@ class LinearOp(Function):
 def matmul(a, b) -> Tensor:
     a, b = promote(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ArgumentError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
     if a.ndim >= 2 and b.ndim >= 2:
         return MatMul.apply(a, b)
     # 1-D operands: promote to a matrix, multiply, then drop the added dimension (NumPy's rule)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+        raise ArgumentError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
                          f"({a.shape[-1]} != {b.shape[0] if b.ndim == 1 else b.shape[-2]})")
     out = MatMul.apply(a2, b2)
     if a.ndim == 1:
@@ -86,7 +87,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             return LinearOp.apply(x, weight)
         return LinearOp.apply(x, weight, bias)
     if x.ndim >= 1 and x.shape[-1] != weight.shape[-1]:
-        raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), "
+        raise ArgumentError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), "
                          f"weight expects {weight.shape[-1]} (weight shape {weight.shape})")
     y = matmul(x, weight.mT)
     return y if bias is None else y + bias

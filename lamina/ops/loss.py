@@ -26,6 +26,7 @@ from ._util import as_tensor, broadcast_shapes, constant, recording
 from .activation import log_softmax, sigmoid, softmax, softplus
 from .arithmetic import log, where
 from .shape import sum_to
+from ..errors import ArgumentError
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -33,7 +34,7 @@ _REDUCTIONS = ("none", "mean", "sum")
 def _check_reduction(op, reduction, extra=()):
     if reduction not in _REDUCTIONS + tuple(extra):
         allowed = ", ".join(repr(r) for r in _REDUCTIONS + tuple(extra))
-        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+        raise ArgumentError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -107,7 +108,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
     """Huber loss: 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), with d = input - target."""
     _check_reduction("huber_loss", reduction)
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise ArgumentError(f"huber_loss: delta must be positive, got {delta}")
     input, target = _pair("huber_loss", input, target)
     return _reduce(_huber(input - target, delta), reduction)
 
@@ -116,7 +117,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) ->
     """Smooth L1: 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta (= huber / beta; L1 when beta = 0)."""
     _check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+        raise ArgumentError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     input, target = _pair("smooth_l1_loss", input, target)
     diff = input - target
     return _reduce(diff.abs() if beta == 0 else _huber(diff, beta) * (1.0 / beta), reduction)
@@ -155,9 +156,9 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     input = as_tensor(input)
     target = as_tensor(target).astype(input.dtype)
     if target.shape != input.shape:
-        raise ValueError(f"binary_cross_entropy: target shape {target.shape} must equal input shape {input.shape}")
+        raise ArgumentError(f"binary_cross_entropy: target shape {target.shape} must equal input shape {input.shape}")
     if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
-        raise ValueError("binary_cross_entropy: input values must lie in [0, 1] (probabilities; "
+        raise ArgumentError("binary_cross_entropy: input values must lie in [0, 1] (probabilities; "
                          "use binary_cross_entropy_with_logits for raw scores)")
     if weight is None:
         return BinaryCrossEntropy.apply(input, target, reduction=reduction)
@@ -169,7 +170,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
 def _broadcast_weight(op, weight, input):
     weight = as_tensor(weight).astype(input.dtype)
     if broadcast_shapes(op, weight.shape, input.shape) != input.shape:
-        raise ValueError(f"{op}: weight shape {weight.shape} does not broadcast to input shape {input.shape}")
+        raise ArgumentError(f"{op}: weight shape {weight.shape} does not broadcast to input shape {input.shape}")
     return weight
 
 
@@ -217,7 +218,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     input = as_tensor(input)
     target = as_tensor(target).astype(input.dtype)
     if target.shape != input.shape:
-        raise ValueError(f"{op}: target shape {target.shape} must equal input shape {input.shape}")
+        raise ArgumentError(f"{op}: target shape {target.shape} must equal input shape {input.shape}")
     extra = ()
     if pos_weight is not None:
         extra = (_broadcast_weight(op, pos_weight, input),)
@@ -245,7 +246,7 @@ class _Targets:
             valid = labels != ignore_index
             bad = labels[valid & ((labels < 0) | (labels >= num_classes))]
             if bad.size:
-                raise ValueError(f"{op}: target class {int(bad[0])} is out of range for {num_classes} classes "
+                raise ArgumentError(f"{op}: target class {int(bad[0])} is out of range for {num_classes} classes "
                                  f"(input shape {shape}; ignore_index={ignore_index})")
             labels = labels * valid
         elif low <= ignore_index <= high:
@@ -380,13 +381,13 @@ class NLLLossOp(Function):
 def _class_scores(op, input, target, weight, ignore_index):
     """Scores as (M, C) rows, the prepared targets, and the shape of the unreduced loss."""
     if input.ndim == 0:
-        raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
+        raise ArgumentError(f"{op}: input must have a class dimension, got a 0-d tensor")
     if target.dtype.kind not in "iu":
-        raise ValueError(f"{op}: class targets must be integers, got dtype {target.dtype}")
+        raise ArgumentError(f"{op}: class targets must be integers, got dtype {target.dtype}")
     num_classes = input.shape[0 if input.ndim == 1 else 1]
     expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
     if target.shape != expected:
-        raise ValueError(f"{op}: input of shape {input.shape} needs class targets of shape {expected}, "
+        raise ArgumentError(f"{op}: input of shape {input.shape} needs class targets of shape {expected}, "
                          f"got {target.shape}")
     if input.ndim == 1:
         rows = input.reshape(1, num_classes)
@@ -404,7 +405,7 @@ def _class_weight(op, weight, num_classes, dtype):
         return None
     weight = as_tensor(weight).data
     if weight.shape != (num_classes,):
-        raise ValueError(f"{op}: weight must have shape ({num_classes},) (one per class), got {weight.shape}")
+        raise ArgumentError(f"{op}: weight must have shape ({num_classes},) (one per class), got {weight.shape}")
     return weight.astype(dtype, copy=False)
 
 
@@ -418,10 +419,10 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c."""
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     input, target = as_tensor(input), as_tensor(target)
     if input.dtype.kind != "f":
-        raise ValueError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
+        raise ArgumentError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
     if target.dtype.kind == "f":
         return _cross_entropy_soft(input, target, weight, reduction, label_smoothing)
     rows, targets, shape = _class_scores("cross_entropy", input, target, weight, ignore_index)
@@ -432,7 +433,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
 def _cross_entropy_soft(input, target, weight, reduction, smoothing):
     """Probability targets: -sum_c w_c t_c log_softmax(x)_c; the mean divides by the number of rows."""
     if target.shape != input.shape:
-        raise ValueError(f"cross_entropy: probability targets must have the input's shape {input.shape}, "
+        raise ArgumentError(f"cross_entropy: probability targets must have the input's shape {input.shape}, "
                          f"got {target.shape}")
     class_dim = 0 if input.ndim == 1 else 1
     num_classes = input.shape[class_dim]

@@ -18,6 +18,7 @@ from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor, constant, recording
+from ..errors import ArgumentError
 
 
 def _recorded_backward(fn, g, axes, param_axes, view, batch_stats):
@@ -187,7 +188,7 @@ def _affine(op, weight, bias, shape, dtype):
             continue
         p = as_tensor(p)
         if p.shape != shape:
-            raise ValueError(f"{op}: {name} must have shape {shape}, got {p.shape}")
+            raise ArgumentError(f"{op}: {name} must have shape {shape}, got {p.shape}")
         tensors.append(p if p.dtype == dtype else p.astype(dtype))
     return tensors, {"has_weight": weight is not None, "has_bias": bias is not None}
 
@@ -200,18 +201,18 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     (when given); eval uses the running statistics."""
     x = as_tensor(input)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: input must have shape (N, C) or (N, C, *), got {x.shape}")
+        raise ArgumentError(f"batch_norm: input must have shape (N, C) or (N, C, *), got {x.shape}")
     channels = x.shape[1]
     running = []
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
         if stat is not None and tuple(stat.shape) != (channels,):
-            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for input {x.shape}, "
+            raise ArgumentError(f"batch_norm: {name} must have shape ({channels},) for input {x.shape}, "
                              f"got {tuple(stat.shape)}")
         running.append(stat.data if isinstance(stat, Tensor) else stat)
     if training and x.data.size // max(channels, 1) <= 1:
-        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
+        raise ArgumentError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
     if not training and (running_mean is None or running_var is None):
-        raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+        raise ArgumentError("batch_norm: running_mean and running_var are required when training=False")
     affine, flags = _affine("batch_norm", weight, bias, (channels,), x.dtype)
     return BatchNormOp.apply(x, *affine, running_mean=running[0], running_var=running[1], training=bool(training),
                            momentum=momentum, eps=eps, **flags)
@@ -222,7 +223,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     x = as_tensor(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if len(shape) == 0 or len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
-        raise ValueError(f"layer_norm: normalized_shape {shape} must match the trailing dimensions of the "
+        raise ArgumentError(f"layer_norm: normalized_shape {shape} must match the trailing dimensions of the "
                          f"input, got input of shape {x.shape}")
     affine, flags = _affine("layer_norm", weight, bias, shape, x.dtype)
     return LayerNormOp.apply(x, *affine, normalized_ndim=len(shape), eps=eps, **flags)

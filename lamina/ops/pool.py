@@ -27,6 +27,7 @@ from ..kernels.pooling import (adaptive_argmax, adaptive_bounds, first_max_masks
                                scatter_windows, window_max)
 from ..tensor import Tensor
 from ._util import as_tensor, constant, memoised, recording
+from ..errors import ArgumentError, DtypeError
 
 
 class MaxPool2dOp(Function):
@@ -105,9 +106,9 @@ class ScatterWindows(Function):
 def _pair(value, name, op, minimum):
     values = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if len(values) != 2 or not all(isinstance(v, int) for v in values):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(values) < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be >= {minimum}, got {value!r}")
     return values
 
 
@@ -132,11 +133,11 @@ def _window_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mod
     dilation = _pair(dilation, "dilation", op, 1)
     for k, p in zip(kernel, pad):
         if 2 * p > k:  # PyTorch's rule (on the undilated kernel)
-            raise ValueError(f"{op}: padding {padding!r} must be at most half of the kernel size {kernel_size!r}")
+            raise ArgumentError(f"{op}: padding {padding!r} must be at most half of the kernel size {kernel_size!r}")
     size = tuple(_output_length(op, n, k, s, p, d, ceil_mode)
                  for n, k, s, p, d in zip(shape[2:], kernel, stride, pad, dilation))
     if min(size) < 1:
-        raise ValueError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the padded input "
+        raise ArgumentError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the padded input "
                          f"{shape[2] + 2 * pad[0]}x{shape[3] + 2 * pad[1]} (input shape {tuple(shape)})")
     extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
              for o, n, k, s, p, d in zip(size, shape[2:], kernel, stride, pad, dilation)]
@@ -148,10 +149,10 @@ def _input(op, x, spatial):
     x = as_tensor(x)
     if x.ndim not in (spatial + 1, spatial + 2):
         layout = "(N, C, H, W)" if spatial == 2 else "(N, C, L)"
-        raise ValueError(f"{op}: expected a {spatial + 2}-D input {layout} or an unbatched {spatial + 1}-D one, "
+        raise ArgumentError(f"{op}: expected a {spatial + 2}-D input {layout} or an unbatched {spatial + 1}-D one, "
                          f"got shape {x.shape}")
     if x.dtype.kind != "f":
-        raise TypeError(f"{op}: input dtype must be floating point, got {x.dtype}")
+        raise DtypeError(f"{op}: input dtype must be floating point, got {x.dtype}")
     return x
 
 
@@ -255,10 +256,10 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 def _adaptive_size(op, x, output_size):
     sizes = (output_size, output_size) if output_size is None or isinstance(output_size, int) else tuple(output_size)
     if len(sizes) != 2:
-        raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+        raise ArgumentError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
     sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:]))
     if min(sizes) < 1:
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+        raise ArgumentError(f"{op}: output_size must be positive, got {output_size!r}")
     return sizes
 
 

@@ -12,6 +12,7 @@ from ..backend import xp
 from ..tensor import Tensor
 from ._util import constant, normalize_axis, pick_axis, recording, tensor_method
 from .arithmetic import maximum, minimum
+from ..errors import ArgumentError, DtypeError
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -46,7 +47,7 @@ class Max(Function):
     def forward(self, x, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
         if x.size == 0:
-            raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {x.shape}")
+            raise ArgumentError(f"{self.name}: cannot reduce an empty tensor of shape {x.shape}")
         self.y = self.reduce(x, axis=axes, keepdims=True)
         if keepdim:
             return self.y
@@ -130,7 +131,7 @@ def sum(x: Tensor, dim=None, keepdim: bool = False, axis=None, dtype=None) -> Te
 def mean(x: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     axes = normalize_axis(pick_axis(dim, axis), x.ndim, "mean")
     if x.data.dtype.kind != "f":
-        raise TypeError(f"mean: input dtype must be floating point, got {x.dtype}")
+        raise DtypeError(f"mean: input dtype must be floating point, got {x.dtype}")
     count = x.data.size if axes is None else int(xp.prod([x.shape[a] for a in axes]))
     return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / count if count else float("nan"))
 

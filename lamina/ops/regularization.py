@@ -11,6 +11,7 @@ from ..random import numpy_generator
 from ..tensor import Tensor
 from ._util import as_tensor, constant
 from .shape import sum_to
+from ..errors import ArgumentError
 
 
 class DropoutOp(Function):
@@ -36,7 +37,7 @@ def _mask(shape, p, dtype, generator):
 
 def _check_p(op, p):
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{op}: dropout probability p must be in [0, 1], got {p}")
+        raise ArgumentError(f"{op}: dropout probability p must be in [0, 1], got {p}")
 
 
 def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
@@ -57,7 +58,7 @@ def dropout2d(input, p: float = 0.5, training: bool = True, generator=None) -> T
     _check_p("dropout2d", p)
     x = as_tensor(input)
     if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: input must have shape (N, C, H, W) or (N, C, L), got {x.shape}")
+        raise ArgumentError(f"dropout2d: input must have shape (N, C, H, W) or (N, C, L), got {x.shape}")
     if not training or p == 0.0:
         return x
     if p == 1.0:

@@ -21,6 +21,7 @@ from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor
+from ..errors import ArgumentError, DtypeError
 
 
 def _along(weight, axis, ndim):
@@ -101,21 +102,21 @@ _MODES = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4}
 def _output_sizes(x, size, scale_factor, spatial):
     op = "interpolate"
     if (size is None) == (scale_factor is None):
-        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+        raise ArgumentError(f"{op}: give exactly one of size and scale_factor")
     if size is not None:
         sizes = (size,) * spatial if isinstance(size, int) else tuple(int(s) for s in size)
         if len(sizes) != spatial:
-            raise ValueError(f"{op}: size {size!r} must have {spatial} entries for input shape {tuple(x.shape)}")
+            raise ArgumentError(f"{op}: size {size!r} must have {spatial} entries for input shape {tuple(x.shape)}")
         factors = (None,) * spatial
     else:
         factors = (float(scale_factor),) * spatial if isinstance(scale_factor, (int, float)) else tuple(
             float(f) for f in scale_factor)
         if len(factors) != spatial:
-            raise ValueError(f"{op}: scale_factor {scale_factor!r} must have {spatial} entries "
+            raise ArgumentError(f"{op}: scale_factor {scale_factor!r} must have {spatial} entries "
                              f"for input shape {tuple(x.shape)}")
         sizes = tuple(math.floor(n * f) for n, f in zip(x.shape[2:], factors))
     if min(sizes) < 1:
-        raise ValueError(f"{op}: the output size {sizes} would be empty (input shape {tuple(x.shape)})")
+        raise ArgumentError(f"{op}: the output size {sizes} would be empty (input shape {tuple(x.shape)})")
     return sizes, factors
 
 
@@ -127,17 +128,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """
     x = as_tensor(input)
     if mode not in _MODES:
-        raise ValueError(f"interpolate: mode must be one of {sorted(_MODES)}, got {mode!r}")
+        raise ArgumentError(f"interpolate: mode must be one of {sorted(_MODES)}, got {mode!r}")
     if x.ndim not in (3, 4) or (_MODES[mode] is not None and x.ndim != _MODES[mode]):
-        raise ValueError(f"interpolate: mode {mode!r} takes a "
+        raise ArgumentError(f"interpolate: mode {mode!r} takes a "
                          f"{'3-D (N, C, L) or 4-D (N, C, H, W)' if _MODES[mode] is None else f'{_MODES[mode]}-D'} "
                          f"input, got shape {tuple(x.shape)}")
     if x.dtype.kind != "f":
-        raise TypeError(f"interpolate: input dtype must be floating point, got {x.dtype}")
+        raise DtypeError(f"interpolate: input dtype must be floating point, got {x.dtype}")
     if antialias:
-        raise ValueError("interpolate: antialias=True is not supported")
+        raise ArgumentError("interpolate: antialias=True is not supported")
     if mode.startswith("nearest") and align_corners is not None:
-        raise ValueError("interpolate: align_corners can only be set with the linear modes")
+        raise ArgumentError("interpolate: align_corners can only be set with the linear modes")
     sizes, factors = _output_sizes(x, size, scale_factor, x.ndim - 2)
     if recompute_scale_factor:
         factors = (None,) * len(factors)

@@ -9,6 +9,7 @@ from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor, broadcast_shapes, normalize_axis, tensor_method
+from ..errors import ArgumentError, DimensionError
 
 
 class Reshape(Function):
@@ -18,7 +19,7 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+            raise ArgumentError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
                              f"into {tuple(shape)}") from None
 
     def backward(self, g):
@@ -44,7 +45,7 @@ class BroadcastTo(Function):
         try:
             return xp.broadcast_to(x, shape)
         except ValueError:
-            raise ValueError(f"expand: a tensor of shape {x.shape} cannot be broadcast to {tuple(shape)}") from None
+            raise ArgumentError(f"expand: a tensor of shape {x.shape} cannot be broadcast to {tuple(shape)}") from None
 
     def backward(self, g):
         return (sum_to(g, self.inputs[0].shape),)
@@ -156,7 +157,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def permute(x: Tensor, *axes) -> Tensor:
     axes = _shape_arg(axes)
     if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} dimensions of shape {x.shape}")
+        raise ArgumentError(f"permute: {axes} is not a permutation of the {x.ndim} dimensions of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
@@ -202,7 +203,7 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 @tensor_method()
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     if not -x.ndim - 1 <= dim <= x.ndim:
-        raise ValueError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} dimensions")
+        raise DimensionError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} dimensions")
     dim = dim % (x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
@@ -232,13 +233,13 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
 def cat(tensors, dim: int = 0, axis=None) -> Tensor:
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
+        raise ArgumentError("cat: expected a non-empty list of tensors")
     dim = axis if axis is not None else dim
     ref = tensors[0]
     (dim,) = normalize_axis(dim, ref.ndim, "cat")
     for t in tensors[1:]:
         if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != dim):
-            raise ValueError(f"cat: shapes {ref.shape} and {t.shape} differ outside dim {dim}")
+            raise ArgumentError(f"cat: shapes {ref.shape} and {t.shape} differ outside dim {dim}")
     return Cat.apply(*tensors, axis=dim)
 
 
@@ -250,7 +251,7 @@ def stack(tensors, dim: int = 0, axis=None) -> Tensor:
     tensors = [as_tensor(t) for t in tensors]
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
-        raise ValueError(f"stack: all tensors must have one shape, got {sorted(shapes)}")
+        raise ArgumentError(f"stack: all tensors must have one shape, got {sorted(shapes)}")
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
@@ -265,7 +266,7 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to {n}, the length of dim {dim}")
+            raise ArgumentError(f"split: sizes {sizes} do not add up to {n}, the length of dim {dim}")
     out, start = [], 0
     for size in sizes:
         index = (slice(None),) * dim + (slice(start, start + size),)
@@ -283,14 +284,14 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
 def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     """PyTorch's order: ``pad = (last_left, last_right, second_last_left, second_last_right, ...)``."""
     if mode != "constant":
-        raise ValueError(f"pad: mode {mode!r} is not supported; use 'constant'")
+        raise ArgumentError(f"pad: mode {mode!r} is not supported; use 'constant'")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: {pad} must hold a (left, right) pair for at most {x.ndim} dimensions")
+        raise ArgumentError(f"pad: {pad} must hold a (left, right) pair for at most {x.ndim} dimensions")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise ValueError(f"pad: negative padding {pad} is not supported")
+        raise ArgumentError(f"pad: negative padding {pad} is not supported")
     return Pad.apply(x, widths=tuple(widths), value=value)
 
 
