@@ -11,7 +11,7 @@ from ..backend import xp
 from ..kernels.scatter import row_sums_by_index
 from ..tensor import Tensor
 from ._util import as_tensor, constant
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DtypeError
 
 
 class EmbeddingOp(Function):
@@ -52,8 +52,9 @@ class EmbeddingBackward(Function):
 def _indices(op, indices, limit, what):
     """Integer indices as an array, checked to lie in [0, limit)."""
     data = as_tensor(indices).data
-    if data.dtype.kind not in "iu":
-        raise ArgumentError(f"{op}: indices must be integers, got dtype {data.dtype}")
+    allowed = (xp.int64,) if op == "one_hot" else (xp.int32, xp.int64)  # PyTorch's index dtypes (Long, Int)
+    if data.dtype not in allowed:
+        raise DtypeError(f"{op}: indices must be {' or '.join(xp.dtype(t).name for t in allowed)}, got dtype {data.dtype}")
     if data.size:
         low, high = int(data.min()), int(data.max())
         if low < 0 or high >= limit:
@@ -81,6 +82,8 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices of any shape -> int64 one-hot vectors, shape tensor.shape + (num_classes,).
     ``num_classes=-1`` takes max(tensor) + 1. No gradient."""
     data = as_tensor(tensor).data
+    if data.dtype != xp.int64:
+        raise DtypeError(f"one_hot: class indices must be an int64 tensor, got dtype {data.dtype}")
     if num_classes == -1:
         num_classes = int(data.max()) + 1 if data.size else 0
     if num_classes < 0:

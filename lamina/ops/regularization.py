@@ -11,7 +11,7 @@ from ..random import numpy_generator
 from ..tensor import Tensor
 from ._util import as_tensor, constant
 from .shape import sum_to
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DtypeError
 
 
 class DropoutOp(Function):
@@ -35,33 +35,40 @@ def _mask(shape, p, dtype, generator):
     return mask
 
 
-def _check_p(op, p):
+def _check_p(op, p, x):
     if not 0.0 <= p <= 1.0:
         raise ArgumentError(f"{op}: dropout probability p must be in [0, 1], got {p}")
+    if x.dtype.kind != "f" and 0.0 < p < 1.0:  # as PyTorch: the 1/(1-p) scale has no integer result
+        raise DtypeError(f"{op}: input dtype must be floating point for 0 < p < 1, got {x.dtype}")
+
+
+def _dropped(x):
+    """Every element dropped (p = 1): zeros of x's dtype, in the graph."""
+    return x * (0.0 if x.dtype.kind == "f" else 0)
 
 
 def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
     """Zero each element with probability p and scale the others by 1/(1 - p); identity when
     ``training`` is False or p = 0. ``generator`` (an ``lm.Generator``) makes the mask reproducible."""
-    _check_p("dropout", p)
     x = as_tensor(input)
+    _check_p("dropout", p, x)
     if not training or p == 0.0:
         return x
     if p == 1.0:
-        return x * 0.0
+        return _dropped(x)
     return DropoutOp.apply(x, mask=_mask(x.shape, p, x.dtype, generator))
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
     """Channel dropout of (N, C, H, W) input: each whole feature map x[n, c] is zeroed with
     probability p, the others scaled by 1/(1 - p). A 3-D input is read as (N, C, L), as PyTorch."""
-    _check_p("dropout2d", p)
     x = as_tensor(input)
+    _check_p("dropout2d", p, x)
     if x.ndim not in (3, 4):
         raise ArgumentError(f"dropout2d: input must have shape (N, C, H, W) or (N, C, L), got {x.shape}")
     if not training or p == 0.0:
         return x
     if p == 1.0:
-        return x * 0.0
+        return _dropped(x)
     shape = x.shape[:2] + (1,) * (x.ndim - 2)
     return DropoutOp.apply(x, mask=_mask(shape, p, x.dtype, generator))

@@ -168,7 +168,7 @@ def test_out_of_range_index_raises_a_clear_error(bad):
 def test_float_indices_are_rejected(indices):
     with pytest.raises(RuntimeError):
         torch.nn.Embedding(4, 2)(torch.from_numpy(indices))
-    with pytest.raises((TypeError, ValueError), match="(?i)integer"):
+    with pytest.raises(RuntimeError, match="must be int32 or int64"):
         nn.Embedding(4, 2)(lm.tensor(indices, dtype=indices.dtype))
 
 

@@ -46,8 +46,23 @@ def test_embedding_errors():
         embedding(lm.tensor([0, 10]), lm.randn(10, 3))
     with pytest.raises(ValueError, match="embedding: index -1 is out of range"):
         embedding(lm.tensor([-1]), lm.randn(10, 3))
-    with pytest.raises(ValueError, match="embedding: indices must be integers"):
+    with pytest.raises(TypeError, match="embedding: indices must be int32 or int64, got dtype float32"):
         embedding(lm.tensor([0.0]), lm.randn(10, 3))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "float32"])
+def test_index_dtypes_pytorch_refuses_raise_its_exception(dtype):
+    """PyTorch takes Long or Int indices for embedding and only Long for one_hot, raising RuntimeError."""
+    indices = np.array([0, 1]).astype(dtype)
+    with pytest.raises(RuntimeError):
+        TF.embedding(torch.from_numpy(indices), torch.randn(4, 2))
+    with pytest.raises(RuntimeError, match="embedding: indices must be int32 or int64"):
+        embedding(lm.from_numpy(indices), lm.randn(4, 2))
+    for dt in (dtype, "int32"):
+        with pytest.raises(RuntimeError):
+            TF.one_hot(torch.from_numpy(indices.astype(dt)))
+        with pytest.raises(RuntimeError, match="one_hot: class indices must be an int64 tensor"):
+            one_hot(lm.from_numpy(indices.astype(dt)))
 
 
 def test_one_hot_matches_torch():

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 import lamina as lm
+import torch
+
 from lamina.ops.regularization import dropout, dropout2d
 
 
@@ -60,3 +62,19 @@ def test_dropout2d_drops_whole_channels():
     np.testing.assert_array_equal(x.grad.data, y.data)
     with pytest.raises(ValueError, match=r"dropout2d: input must have shape"):
         dropout2d(lm.ones(3, 3), 0.5)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0])
+def test_dropout_on_integers_as_pytorch(p):
+    """PyTorch keeps integer tensors for p = 0 and p = 1 (zeros of the same dtype) and raises RuntimeError for
+    0 < p < 1, whose 1/(1-p) scale has no integer result."""
+    x = np.arange(6, dtype=np.int64).reshape(2, 3)
+    try:
+        expected = torch.nn.functional.dropout(torch.from_numpy(x), p=p, training=True)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="dropout: input dtype must be floating point"):
+            dropout(lm.from_numpy(x), p=p)
+        return
+    out = dropout(lm.from_numpy(x), p=p)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
