@@ -56,3 +56,19 @@ def test_declared_methods_are_bound_and_undeclared_helpers_are_not():
     for name in declared:
         assert hasattr(lm.Tensor, name)
     assert not hasattr(lm.Tensor, "sum_to") and not hasattr(lm.Tensor, "conv2d")
+
+
+def test_no_two_ops_declare_the_same_tensor_method_or_op_name():
+    """A second declaration would silently replace the first when its family loads later."""
+    methods, names = {}, {}
+    for module in families():
+        for obj in {id(obj): obj for obj in vars(module).values()}.values():  # an alias (clip = clamp) once
+            if getattr(obj, "__module__", None) != module.__name__:
+                continue
+            for method in (*getattr(obj, "tensor_methods", ()), *getattr(obj, "reflected_methods", ())):
+                assert method not in methods, f"Tensor.{method}: declared by {methods[method]} and {obj.__qualname__}"
+                methods[method] = obj.__qualname__
+            if inspect.isclass(obj) and issubclass(obj, Function) and "name" in obj.__dict__:
+                names.setdefault(obj.name, []).append(f"{module.__name__}.{obj.__name__}")
+    shared = {name: where for name, where in names.items() if len({w.rsplit('.', 1)[0] for w in where}) > 1}
+    assert not shared, f"op names used by Functions of different families: {shared}"
