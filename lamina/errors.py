@@ -1,8 +1,8 @@
 """Lamina's exception types: each is also the built-in type PyTorch raises in the same situation.
 
 Code written for PyTorch catches ``RuntimeError`` (shapes that do not fit, values an op cannot take),
-``IndexError`` (a dimension out of range) and ``TypeError`` (a dtype an op cannot compute in). Lamina
-raises classes that are those types and ``ValueError`` at once, so both ``except RuntimeError`` (PyTorch
+``IndexError`` (a dimension out of range) and ``NotImplementedError`` (a dtype an op has no kernel for). Lamina
+raises classes that are those types and ``ValueError`` (or ``TypeError``) at once, so both ``except RuntimeError`` (PyTorch
 code) and ``except ValueError`` (Python convention) catch them; the message names the op, what it
 expected and what it got.
 """
@@ -16,5 +16,6 @@ class DimensionError(ArgumentError, IndexError):
     """A dimension index out of range for the tensor (PyTorch: ``IndexError``)."""
 
 
-class DtypeError(TypeError, RuntimeError):
-    """A dtype the op cannot compute in, or two dtypes that do not go together (PyTorch: ``RuntimeError``)."""
+class DtypeError(TypeError, NotImplementedError):
+    """A dtype the op cannot compute in, or two dtypes that do not go together. PyTorch raises
+    ``NotImplementedError`` ("... not implemented for 'Long'"), a ``RuntimeError``, and so does this."""
