@@ -1042,6 +1042,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
         raise _NotSupported(f"pad: {mode} padding of {k} dims needs a {k + 1}-D or {k + 2}-D input, "
                             f"got shape {x.shape}")
+    if x.dtype == xp.bool_ and mode != "circular":
+        raise _UnsupportedDtype(f"pad: {mode} padding is not implemented for bool tensors (as in PyTorch)")
     maps = tuple((axis, _source_index(mode, x.shape[axis], lo, hi, axis))
                  for axis, (lo, hi) in enumerate(pairs) if (lo, hi) != (0, 0))
     if mode != "circular":
