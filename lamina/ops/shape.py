@@ -979,8 +979,6 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     if dims is None:
         if len(shifts) != 1:
             raise ArgumentError(f"roll: shifts and dims must align: {len(shifts)} shifts and no dims")
-        if x.ndim == 0:
-            return Roll.apply(x, shifts=(), axes=())
         return reshape(Roll.apply(flatten(x), shifts=shifts, axes=(0,)), x.shape)
     if x.ndim == 0:
         raise DimensionError("roll: a dim was given but the tensor has no dimensions")
