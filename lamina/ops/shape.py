@@ -260,11 +260,12 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
 
 
 # ---- argument checks --------------------------------------------------------------------------------
-def _int(value, op: str, what: str = "argument") -> int:
-    """An int argument: a Python or NumPy integer, or a one-element integer tensor; else TypeError."""
-    if isinstance(value, numbers.Integral):
+def _int(value, op: str, what: str = "argument", allow_bool: bool = False) -> int:
+    """An int argument: a Python or NumPy integer, or a one-element integer tensor; else TypeError (a bool
+    too, as PyTorch, except where it takes one: ``allow_bool``)."""
+    if isinstance(value, numbers.Integral) and (allow_bool or not isinstance(value, bool)):
         return int(value)
-    if isinstance(value, Tensor) and value.data.size == 1 and value.dtype.kind in "iub":
+    if isinstance(value, Tensor) and value.data.size == 1 and value.dtype.kind in "iu":
         return int(value.item())
     raise TypeError(f"{op}: {what} must be an int, not {type(value).__name__} ({value!r})")
 
@@ -275,7 +276,8 @@ def _int_list(values, op: str, what: str = "size") -> tuple:
         values = values.tolist()
     if not isinstance(values, (tuple, list)):
         raise TypeError(f"{op}: {what} must be a tuple of ints, not {type(values).__name__}")
-    return tuple(_int(v, op, f"each {what} entry") for v in values)
+    # PyTorch's parser takes bools in a list of ints, except in the first place
+    return tuple(_int(v, op, f"each {what} entry", allow_bool=i > 0) for i, v in enumerate(values))
 
 
 def _sizes(args: tuple, op: str) -> tuple:
@@ -296,9 +298,14 @@ def _dim(dim, ndim: int, op: str) -> int:
     return dim % bound
 
 
+def _dim_list(dims, op: str) -> tuple:
+    """An int or a sequence of ints, as a tuple (types checked before any range, as PyTorch's parser does)."""
+    return _int_list(dims, op, "dims") if isinstance(dims, (tuple, list)) else (_int(dims, op, "dim"),)
+
+
 def _dims(dims, ndim: int, op: str) -> tuple:
     """An int or a sequence of distinct dims, made non-negative."""
-    items = _int_list(dims, op, "dims") if isinstance(dims, (tuple, list)) else (dims,)
+    items = _dim_list(dims, op)
     out = tuple(_dim(d, ndim, op) for d in items)
     if len(set(out)) != len(out):
         raise ArgumentError(f"{op}: dims {tuple(items)} name a dimension more than once")
@@ -371,7 +378,8 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Dims start_dim..end_dim merged into one; a 0-d tensor becomes shape (1,)."""
     x = as_tensor(input)
-    start, end = _dim(start_dim, x.ndim, "flatten"), _dim(end_dim, x.ndim, "flatten")
+    start, end = _int(start_dim, "flatten", "start_dim"), _int(end_dim, "flatten", "end_dim")
+    start, end = _dim(start, x.ndim, "flatten"), _dim(end, x.ndim, "flatten")
     if x.ndim == 0:
         return reshape(x, 1)
     if start > end:
@@ -383,10 +391,10 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Dim ``dim`` split into ``sizes`` (one of which may be -1)."""
     x = as_tensor(input)
-    sizes = _int_list(sizes, "unflatten", "sizes")
+    sizes, dim = _int_list(sizes, "unflatten", "sizes"), _int(dim, "unflatten", "dim")
+    dim = _dim(dim, x.ndim, "unflatten")
     if x.ndim == 0:
         raise ArgumentError("unflatten: a 0-d tensor has no dimension to unflatten")
-    dim = _dim(dim, x.ndim, "unflatten")
     if not sizes:
         raise ArgumentError("unflatten: sizes must be non-empty")
     sizes = _infer_shape(sizes, x.shape[dim], "unflatten", f"dim {dim} of shape {x.shape}")
@@ -461,6 +469,7 @@ def permute(input: Tensor, *dims) -> Tensor:
 @tensor_method("transpose", "swapaxes", "swapdims")
 def transpose(input: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     x = as_tensor(input)
+    dim0, dim1 = _int(dim0, "transpose", "dim0"), _int(dim1, "transpose", "dim1")
     dim0, dim1 = _dim(dim0, x.ndim, "transpose"), _dim(dim1, x.ndim, "transpose")
     if x.ndim == 0:
         return x
@@ -476,6 +485,10 @@ swapaxes = swapdims = transpose
 def movedim(input: Tensor, source, destination) -> Tensor:
     """Dims ``source`` moved to positions ``destination``; the others keep their order."""
     x = as_tensor(input)
+    if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+        raise TypeError(f"movedim: source and destination must both be ints or both be tuples, got "
+                        f"{type(source).__name__} and {type(destination).__name__}")
+    source, destination = _dim_list(source, "movedim"), _dim_list(destination, "movedim")
     source, destination = _dims(source, x.ndim, "movedim"), _dims(destination, x.ndim, "movedim")
     if len(source) != len(destination):
         raise ArgumentError(f"movedim: source {source} and destination {destination} differ in length")
@@ -567,9 +580,10 @@ def _repeat(input: Tensor, *sizes) -> Tensor:
     if len(sizes) < x.ndim:
         raise ArgumentError(f"repeat: {len(sizes)} repeat sizes {sizes} are fewer than the {x.ndim} dims of "
                             f"{x.shape}")
-    if any(n < 0 for n in sizes):
-        raise ArgumentError(f"repeat: repeat sizes must be non-negative, got {sizes}")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    if any(r * n < 0 for r, n in zip(sizes, shape)):
+        raise ArgumentError(f"repeat: repeat sizes must be non-negative, got {sizes}")
+    sizes = tuple(max(r, 0) for r in sizes)  # a negative count of an empty dim gives 0, as PyTorch
     interleaved = tuple(v for n in shape for v in (1, n))
     tiled = tuple(v for r, n in zip(sizes, shape) for v in (r, n))
     y = broadcast_to(reshape(x, interleaved), tiled)
@@ -580,7 +594,7 @@ def _repeat(input: Tensor, *sizes) -> Tensor:
 def tile(input: Tensor, dims) -> Tensor:
     """``repeat``, with too few ``dims`` padded with leading 1s."""
     x = as_tensor(input)
-    dims = _int_list(dims, "tile", "dims")
+    dims = _dim_list(dims, "tile")
     return _repeat(x, (1,) * (x.ndim - len(dims)) + dims)
 
 
@@ -590,6 +604,10 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     ``repeats`` is an int or an integer tensor (one count per slice, or one for all). With ``repeats`` left out,
     ``input`` holds the counts and the result repeats their indices."""
     x = as_tensor(input)
+    if dim is not None:
+        dim = _int(dim, "repeat_interleave", "dim")
+    if not isinstance(repeats, Tensor) and repeats is not None:
+        repeats = _int(repeats, "repeat_interleave", "repeats")
     if repeats is None:
         return Tensor._wrap(xp.repeat(xp.arange(x.data.size), _repeat_counts(x, x.data.size)))
     if dim is None:
@@ -635,8 +653,8 @@ def _unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """x.unfold(dimension, size, step): the windows x[..., i*step : i*step + size, ...] of ``dimension``,
     window index in its place and the window as a new last dim. A gather: overlapping windows' gradients add."""
     x = as_tensor(input)
-    dim = _dim(dimension, x.ndim, "unfold")
-    size, step = _int(size, "unfold", "size"), _int(step, "unfold", "step")
+    dim, size, step = _int(dimension, "unfold", "dimension"), _int(size, "unfold", "size"), _int(step, "unfold", "step")
+    dim = _dim(dim, x.ndim, "unfold")
     if x.ndim == 0:
         return _unfold(reshape(x, 1), 0, size, step)[0]
     length = x.shape[dim]
@@ -657,12 +675,15 @@ def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
     if not tensors:
         raise ArgumentError("cat: expected a non-empty list of tensors")
     dtype = _result_dtype([t.dtype for t in tensors])
+    dim = _int(dim if axis is None else axis, "cat", "dim")
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise ArgumentError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
-    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    kept = [t for t in tensors if t.shape != (0,)]
+    if not kept:  # only legacy empty vectors: PyTorch checks nothing more
+        return cast(tensors[0], dtype)
     ref = kept[0]
-    dim = _dim(dim if axis is None else axis, ref.ndim, "cat")
+    dim = _dim(dim, ref.ndim, "cat")
     for t in kept[1:]:
         if t.ndim != ref.ndim:
             raise ArgumentError(f"cat: tensors must have the same number of dimensions, got {ref.ndim} "
@@ -764,18 +785,21 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Like PyTorch: an int gives pieces of that size (the last may be smaller); a list gives sizes."""
     x = as_tensor(tensor)
+    dim = _int(dim, "split", "dim")
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = list(_int_list(split_size_or_sections, "split", "split_sizes"))
+    else:
+        step = _int(split_size_or_sections, "split", "split_size")
     if x.ndim == 0:
         raise ArgumentError("split: expects at least a 1-dimensional tensor")
     dim = _dim(dim, x.ndim, "split")
     n = x.shape[dim]
     if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = list(_int_list(split_size_or_sections, "split", "split_sizes"))
         if any(s < 0 for s in sizes):
             raise ArgumentError(f"split: split_sizes must be non-negative, got {sizes}")
         if sum(sizes) != n:
             raise ArgumentError(f"split: sizes {sizes} do not add up to {n}, the length of dim {dim}")
     else:
-        step = _int(split_size_or_sections, "split", "split_size")
         if step < 0:
             raise ArgumentError(f"split: split_size must be non-negative, got {step}")
         if step == 0 and n:
@@ -795,7 +819,7 @@ def _pieces(x: Tensor, dim: int, sizes) -> tuple:
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Pieces of ceil(n / chunks) along ``dim`` (so possibly fewer than ``chunks``)."""
     x = as_tensor(input)
-    chunks = _int(chunks, "chunk", "chunks")
+    chunks, dim = _int(chunks, "chunk", "chunks"), _int(dim, "chunk", "dim")
     if x.ndim == 0:
         raise ArgumentError("chunk: expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -812,18 +836,20 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     """NumPy's array_split: an int gives that many pieces (the first n % sections one longer); a list or tensor
     of indices gives the pieces between them (Python slice rules: clamped, negative counts from the end)."""
     x = as_tensor(input)
+    dim, spec = _int(dim, "tensor_split", "dim"), indices_or_sections
+    if isinstance(spec, Tensor) and spec.ndim == 0 or not isinstance(spec, (list, tuple, Tensor)):
+        sections, indices = _int(spec, "tensor_split", "sections"), None
+    else:
+        indices = _int_list(spec, "tensor_split", "indices")
     if x.ndim == 0:
         raise ArgumentError("tensor_split: expects at least a 1-dimensional tensor, got a 0-d tensor")
     dim = _dim(dim, x.ndim, "tensor_split")
     n = x.shape[dim]
-    spec = indices_or_sections
-    if isinstance(spec, Tensor) and spec.ndim == 0 or not isinstance(spec, (list, tuple, Tensor)):
-        sections = _int(spec, "tensor_split", "sections")
+    if indices is None:
         if sections <= 0:
             raise ArgumentError(f"tensor_split: the number of sections must be larger than 0, got {sections}")
         sizes = [n // sections + (i < n % sections) for i in range(sections)]
         return _pieces(x, dim, sizes)
-    indices = _int_list(spec, "tensor_split", "indices")
     bounds = (None,) + indices + (None,)
     return tuple(x[(slice(None),) * dim + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
 
@@ -832,10 +858,10 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     """x[..., start : start + length, ...] along ``dim`` (``start`` may be negative)."""
     x = as_tensor(input)
+    dim, start, length = _int(dim, "narrow", "dim"), _int(start, "narrow", "start"), _int(length, "narrow", "length")
     if x.ndim == 0:
         raise ArgumentError("narrow: cannot be applied to a 0-dim tensor")
     dim = _dim(dim, x.ndim, "narrow")
-    start, length = _int(start, "narrow", "start"), _int(length, "narrow", "length")
     n = x.shape[dim]
     if not -n <= start <= n:
         raise DimensionError(f"narrow: start {start} is out of range [{-n}, {n}] for dim {dim} of size {n}")
@@ -851,10 +877,10 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """x[..., index, ...] along ``dim``: that dim removed."""
     x = as_tensor(input)
+    dim, index = _int(dim, "select", "dim"), _int(index, "select", "index")
     if x.ndim == 0:
         raise DimensionError("select: cannot be applied to a 0-dim tensor")
     dim = _dim(dim, x.ndim, "select")
-    index = _int(index, "select", "index")
     n = x.shape[dim]
     if not -n <= index < n:
         raise DimensionError(f"select: index {index} is out of range for dim {dim} of size {n}")
@@ -865,6 +891,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along ``dim``, that dim removed."""
     x = as_tensor(input)
+    dim = _int(dim, "unbind", "dim")
     if x.ndim == 0:
         raise DimensionError("unbind: a 0-d tensor has no dimension to unbind")
     dim = _dim(dim, x.ndim, "unbind")
@@ -897,7 +924,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     """The ``offset`` diagonal of the (dim1, dim2) matrices as the last dim (above the main one for
     offset > 0); an offset past the matrix gives an empty diagonal."""
     x = as_tensor(input)
-    offset = _int(offset, "diagonal", "offset")
+    offset, dim1, dim2 = _int(offset, "diagonal", "offset"), _int(dim1, "diagonal", "dim1"), _int(dim2, "diagonal", "dim2")
     dim1, dim2 = _dim(dim1, x.ndim, "diagonal"), _dim(dim2, x.ndim, "diagonal")
     if x.ndim < 2:
         raise DimensionError(f"diagonal: needs at least 2 dimensions, got shape {x.shape}")
@@ -910,7 +937,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """The last dim of x placed on the ``offset`` diagonal of new (dim1, dim2) matrices, zeros elsewhere."""
     x = as_tensor(input)
-    offset = _int(offset, "diag_embed", "offset")
+    offset, dim1, dim2 = (_int(offset, "diag_embed", "offset"), _int(dim1, "diag_embed", "dim1"),
+                          _int(dim2, "diag_embed", "dim2"))
     ndim = x.ndim + 1
     dim1, dim2 = _dim(dim1, ndim, "diag_embed"), _dim(dim2, ndim, "diag_embed")
     if x.ndim == 0:
@@ -976,16 +1004,20 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     x = as_tensor(input)
     shifts = _int_list(shifts, "roll", "shifts") if isinstance(shifts, (tuple, list)) else (
         _int(shifts, "roll", "shifts"),)
-    if dims is None:
-        if len(shifts) != 1:
-            raise ArgumentError(f"roll: shifts and dims must align: {len(shifts)} shifts and no dims")
+    if not shifts:
+        raise ArgumentError("roll: shifts required")
+    empty_dims = dims is None or isinstance(dims, (tuple, list)) and not dims
+    axes = None if empty_dims else _dim_list(dims, "roll")
+    if len(shifts) != (1 if axes is None else len(axes)):
+        raise ArgumentError(f"roll: shifts and dims must align: {len(shifts)} shifts and "
+                            f"{0 if axes is None else len(axes)} dims")
+    if x.data.size == 0:  # PyTorch returns an empty tensor before checking the dims' range
+        return Roll.apply(x, shifts=(0,), axes=(0,))
+    if axes is None:
         return reshape(Roll.apply(flatten(x), shifts=shifts, axes=(0,)), x.shape)
     if x.ndim == 0:
         raise DimensionError("roll: a dim was given but the tensor has no dimensions")
-    axes = _int_list(dims, "roll", "dims") if isinstance(dims, (tuple, list)) else (dims,)
     axes = tuple(_dim(d, x.ndim, "roll") for d in axes)
-    if len(shifts) != len(axes):
-        raise ArgumentError(f"roll: shifts and dims must align: {len(shifts)} shifts and {len(axes)} dims")
     return Roll.apply(x, shifts=shifts, axes=axes)
 
 
@@ -1055,8 +1087,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
 
 def _pad_constant(x: Tensor, pairs: list, value) -> Tensor:
     for axis, (n, (lo, hi)) in enumerate(zip(x.shape, pairs)):
-        if n + lo + hi < 0:
-            raise ArgumentError(f"pad: padding ({lo}, {hi}) of dim {axis} (size {n}) leaves a negative size")
+        kept = n + min(lo, 0)  # PyTorch crops the left, then the right, then pads
+        if kept < 0 or kept + min(hi, 0) < 0:
+            raise ArgumentError(f"pad: padding ({lo}, {hi}) of dim {axis} (size {n}) crops more than there is")
     if all(p == (0, 0) for p in pairs):
         return x
     return Pad.apply(x, widths=tuple(pairs), value=value)
@@ -1072,7 +1105,7 @@ def _source_index(mode: str, n: int, lo: int, hi: int, axis: int):
         if out < 0:
             raise ArgumentError(f"pad: negative circular padding ({lo}, {hi}) empties dim {axis} (size {n})")
         first, core = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)  # the part of the input kept
-        if max(lo, 0) > core or max(hi, 0) > core:
+        if out and (max(lo, 0) > core or max(hi, 0) > core):
             raise ArgumentError(f"pad: circular padding ({lo}, {hi}) of dim {axis} is longer than the "
                                 f"{core} cells left after cropping")
         return first + (xp.arange(out) - max(lo, 0)) % max(core, 1)
