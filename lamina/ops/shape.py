@@ -590,12 +590,18 @@ def _repeat(input: Tensor, *sizes) -> Tensor:
     return reshape(y, tuple(r * n for r, n in zip(sizes, shape)))
 
 
-@tensor_method()
 def tile(input: Tensor, dims) -> Tensor:
-    """``repeat``, with too few ``dims`` padded with leading 1s."""
+    """``repeat``, with too few ``dims`` (a tuple, as torch.tile; the method also takes ints) padded with
+    leading 1s."""
     x = as_tensor(input)
-    dims = _dim_list(dims, "tile")
+    dims = _int_list(dims, "tile", "dims")
     return _repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+@tensor_method("tile")
+def _tile_method(x: Tensor, *dims) -> Tensor:
+    """x.tile(2, 3) or x.tile((2, 3))."""
+    return tile(x, _sizes(dims, "tile"))
 
 
 @tensor_method()
@@ -1074,12 +1080,16 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
                             f"got shape {x.shape}")
     if x.dtype == xp.bool_ and mode != "circular":
         raise _UnsupportedDtype(f"pad: {mode} padding is not implemented for bool tensors (as in PyTorch)")
-    maps = tuple((axis, _source_index(mode, x.shape[axis], lo, hi, axis))
-                 for axis, (lo, hi) in enumerate(pairs) if (lo, hi) != (0, 0))
     if mode != "circular":
         batched = x.ndim == k + 2
         if any(n == 0 for n in x.shape[1 if batched else 0:]):
             raise ArgumentError(f"pad: {mode} padding needs non-empty dims (but for a batch dim), got {x.shape}")
+        outs = [n + lo + hi for n, (lo, hi) in zip(x.shape[-k:], pairs[-k:])]
+        if all(n < 1 for n in outs):  # PyTorch's check: one padded dim may end up empty, not all
+            raise ArgumentError(f"pad: input {x.shape} is too small for {mode} padding {widths}: the padded "
+                                f"dims would have sizes {outs}")
+    maps = tuple((axis, _source_index(mode, x.shape[axis], lo, hi, axis))
+                 for axis, (lo, hi) in enumerate(pairs) if (lo, hi) != (0, 0))
     if not maps:
         return x
     return _GATHER_PADS[mode].apply(x, maps=maps)
@@ -1111,7 +1121,7 @@ def _source_index(mode: str, n: int, lo: int, hi: int, axis: int):
         return first + (xp.arange(out) - max(lo, 0)) % max(core, 1)
     if mode == "reflect" and (lo >= n or hi >= n):
         raise ArgumentError(f"pad: reflect padding ({lo}, {hi}) must be less than the size {n} of dim {axis}")
-    if out < 1:
+    if out < 0:
         raise ArgumentError(f"pad: input (size {n} along dim {axis}) is too small for padding ({lo}, {hi}): "
                             f"output size {out}")
     index = xp.arange(-lo, n + hi)

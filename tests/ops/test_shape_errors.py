@@ -5,6 +5,12 @@ import pytest
 import torch
 
 import lamina as lm
+import lamina.functional as F
+
+
+def _pad(m):
+    return F.pad if m is lm else torch.nn.functional.pad
+
 
 X = (2, 3, 4)
 
@@ -135,6 +141,16 @@ BAD_CALLS = {
     "rot90_out_of_range": (lambda m: m.rot90(m.ones(*X), 1, (0, 3)), IndexError, "rot90"),
     "tensor_split_zero_sections": (lambda m: m.tensor_split(m.ones(7), 0), RuntimeError, "tensor_split"),
     "tensor_split_0d": (lambda m: m.tensor_split(m.tensor(1.0), 1), RuntimeError, "tensor_split"),
+    "tile_function_int": (lambda m: m.tile(m.ones(*X), 2), TypeError, "tile"),
+    "movedim_int_and_tuple": (lambda m: m.ones(*X).movedim(0, (1,)), TypeError, "movedim"),
+    "roll_no_shifts": (lambda m: m.ones(*X).roll((), 0), RuntimeError, "roll"),
+    "roll_empty_misaligned": (lambda m: m.ones(2, 0).roll(1, (0, 1)), RuntimeError, "roll"),
+    "chunk_bool": (lambda m: m.ones(*X).chunk(True), TypeError, "chunk"),
+    "flatten_bool": (lambda m: m.ones(*X).flatten(True), TypeError, "flatten"),
+    "repeat_bool_first": (lambda m: m.ones(*X).repeat((True, 1, 1)), TypeError, "repeat"),
+    "pad_crops_too_much": (lambda m: _pad(m)(m.ones(3, 2), (-4, 2)), RuntimeError, "pad"),
+    "pad_replicate_all_empty": (lambda m: _pad(m)(m.ones(3, 2, 2), (-2, 0, -2, 0), mode="replicate"),
+                                RuntimeError, "pad"),
 }
 
 
@@ -166,6 +182,12 @@ EDGE_CALLS = {
     "stack_numpy_dim": lambda m, x: m.stack([x, x], I(-1)),
     "narrow_numpy": lambda m, x: x.narrow(I(2), I(1), I(2)),
     "repeat_numpy": lambda m, x: x.repeat(I(1), I(2), I(1)),
+    "repeat_bool_after_first": lambda m, x: x.repeat(2, True, 1),
+    "tile_int": lambda m, x: x.tile(2),
+    "tile_ints": lambda m, x: x.tile(I(2), 1),
+    "roll_empty_dims": lambda m, x: x.roll(3, ()),
+    "pad_replicate_one_empty": lambda m, x: _pad(m)(x, (-3, 0, 1, 1), mode="replicate"),
+    "pad_reflect_one_empty": lambda m, x: _pad(m)(x, (1, 1, -3, 0), mode="reflect"),
 }
 EDGE_0D = {
     "reshape_1": lambda m, x: x.reshape(1), "reshape_empty": lambda m, x: x.reshape(()),
@@ -187,6 +209,8 @@ EDGE_EMPTY = {
     "repeat": lambda m, x: x.repeat(1, 2, 3), "tril": lambda m, x: x.tril(), "diagonal": lambda m, x: x.diagonal(0, 0, 2),
     "unfold": lambda m, x: x.unfold(2, 1, 1), "movedim": lambda m, x: x.movedim(1, 0),
     "narrow": lambda m, x: x.narrow(0, 1, 2), "unbind": lambda m, x: x.unbind(0),
+    "roll_dim_out_of_range": lambda m, x: x.roll(1, 7), "repeat_negative_of_empty": lambda m, x: x.repeat(1, -1, 2),
+    "chunk_empty_dim": lambda m, x: x.chunk(3, 1),
 }
 
 
@@ -200,7 +224,7 @@ def _check_same(ours, theirs):
 
 
 @pytest.mark.parametrize("name", sorted(EDGE_CALLS))
-def test_numpy_integers_are_accepted_wherever_ints_are(name):
+def test_numpy_integers_bools_in_lists_and_lenient_forms_as_pytorch(name):
     a = np.arange(24.0).reshape(2, 3, 4)
     _check_same(EDGE_CALLS[name](lm, lm.tensor(a, dtype="float64")), EDGE_CALLS[name](torch, torch.tensor(a)))
 
