@@ -11,6 +11,7 @@ a ``TypeError``), a dim out of range is a ``DimensionError`` (an ``IndexError``)
 """
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import warnings
@@ -229,7 +230,7 @@ class Diagonal(Function):
     name = "diagonal"
 
     def forward(self, x, offset, dim1, dim2):
-        self.params = dict(offset=offset, dim1=dim1, dim2=dim2)
+        self.params = {"offset": offset, "dim1": dim1, "dim2": dim2}
         return xp.diagonal(x, offset, dim1, dim2).copy()
 
     def backward(self, g):
@@ -242,7 +243,7 @@ class DiagonalScatter(Function):
     name = "diagonal_scatter"
 
     def forward(self, values, shape, offset, dim1, dim2):
-        self.params = dict(offset=offset, dim1=dim1, dim2=dim2)
+        self.params = {"offset": offset, "dim1": dim1, "dim2": dim2}
         out = xp.zeros(shape, dtype=values.dtype)
         rows, cols = _diagonal_cells(shape, offset, dim1, dim2)
         xp.moveaxis(out, (dim1, dim2), (-2, -1))[..., rows, cols] = values
@@ -818,7 +819,7 @@ def _pieces(x: Tensor, dim: int, sizes) -> tuple:
     starts = [0]
     for size in sizes:
         starts.append(starts[-1] + size)
-    return tuple(x[(slice(None),) * dim + (slice(a, b),)] for a, b in zip(starts, starts[1:]))
+    return tuple(x[(slice(None),) * dim + (slice(a, b),)] for a, b in itertools.pairwise(starts))
 
 
 @tensor_method()
@@ -857,7 +858,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
         sizes = [n // sections + (i < n % sections) for i in range(sections)]
         return _pieces(x, dim, sizes)
     bounds = (None,) + indices + (None,)
-    return tuple(x[(slice(None),) * dim + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
+    return tuple(x[(slice(None),) * dim + (slice(a, b),)] for a, b in itertools.pairwise(bounds))
 
 
 @tensor_method()
@@ -930,7 +931,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     """The ``offset`` diagonal of the (dim1, dim2) matrices as the last dim (above the main one for
     offset > 0); an offset past the matrix gives an empty diagonal."""
     x = as_tensor(input)
-    offset, dim1, dim2 = _int(offset, "diagonal", "offset"), _int(dim1, "diagonal", "dim1"), _int(dim2, "diagonal", "dim2")
+    offset, dim1, dim2 = (_int(offset, "diagonal", "offset"), _int(dim1, "diagonal", "dim1"),
+                          _int(dim2, "diagonal", "dim2"))
     dim1, dim2 = _dim(dim1, x.ndim, "diagonal"), _dim(dim2, x.ndim, "diagonal")
     if x.ndim < 2:
         raise DimensionError(f"diagonal: needs at least 2 dimensions, got shape {x.shape}")
