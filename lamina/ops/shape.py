@@ -281,6 +281,12 @@ def _int_list(values, op: str, what: str = "size") -> tuple:
     return tuple(_int(v, op, f"each {what} entry", allow_bool=i > 0) for i, v in enumerate(values))
 
 
+def _keyword_sizes(args: tuple, *keywords) -> tuple:
+    """Sizes given positionally or by keyword (``x.expand(size=(2, 3))``), as the argument tuple."""
+    given = [k for k in keywords if k is not None]
+    return (given[0],) if given and not args else args
+
+
 def _sizes(args: tuple, op: str) -> tuple:
     """Sizes given PyTorch's two ways: ``f(2, 3)`` or ``f((2, 3))``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list, Tensor)) and not (
@@ -353,10 +359,11 @@ def _infer_shape(shape: tuple, numel: int, op: str, source: str) -> tuple:
 
 # ---- reshaping --------------------------------------------------------------------------------------
 @tensor_method("reshape", "view")
-def reshape(input: Tensor, *shape) -> Tensor:
-    """``shape`` as ints or one tuple; one -1 is inferred."""
+def reshape(input: Tensor, *args, shape=None, size=None) -> Tensor:
+    """The shape as ints or one tuple (or ``shape=``/``size=``, torch.reshape's and Tensor.view's keywords);
+    one -1 is inferred."""
     x = as_tensor(input)
-    shape = _infer_shape(_sizes(shape, "reshape"), x.data.size, "reshape", f"a tensor of shape {x.shape}")
+    shape = _infer_shape(_sizes(_keyword_sizes(args, shape, size), "reshape"), x.data.size, "reshape", f"a tensor of shape {x.shape}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
@@ -453,10 +460,10 @@ def _at_least(tensors: tuple, ndim: int):
 
 # ---- permuting --------------------------------------------------------------------------------------
 @tensor_method()
-def permute(input: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *args, dims=None) -> Tensor:
     """``dims`` as ints or one tuple: a permutation of all the dims."""
     x = as_tensor(input)
-    dims = _sizes(dims, "permute")
+    dims = _sizes(_keyword_sizes(args, dims), "permute")
     if len(dims) != x.ndim:
         raise ArgumentError(f"permute: {dims} has {len(dims)} dims, the tensor of shape {x.shape} has {x.ndim}")
     axes = tuple(_dim(d, x.ndim, "permute") for d in dims)
@@ -545,19 +552,19 @@ def _expanded_shape(x: Tensor, shape: tuple, op: str) -> tuple:
 
 
 @tensor_method()
-def broadcast_to(input: Tensor, *size) -> Tensor:
+def broadcast_to(input: Tensor, *args, size=None) -> Tensor:
     x = as_tensor(input)
-    shape = _expanded_shape(x, _sizes(size, "broadcast_to"), "broadcast_to")
+    shape = _expanded_shape(x, _sizes(_keyword_sizes(args, size), "broadcast_to"), "broadcast_to")
     if shape == x.shape:
         return x
     return BroadcastTo.apply(x, shape=shape)
 
 
 @tensor_method()
-def expand(input: Tensor, *sizes) -> Tensor:
+def expand(input: Tensor, *sizes, size=None) -> Tensor:
     """Like PyTorch: -1 keeps that dimension's size; new dims go in front."""
     x = as_tensor(input)
-    return broadcast_to(x, _expanded_shape(x, _sizes(sizes, "expand"), "expand"))
+    return broadcast_to(x, _expanded_shape(x, _sizes(_keyword_sizes(sizes, size), "expand"), "expand"))
 
 
 @tensor_method()
@@ -573,11 +580,11 @@ def broadcast_tensors(*tensors):
 
 
 @tensor_method("repeat")
-def _repeat(input: Tensor, *sizes) -> Tensor:
+def _repeat(input: Tensor, *sizes, repeats=None) -> Tensor:
     """x.repeat(*sizes): x tiled ``sizes[i]`` times along dim i (more sizes than dims add leading dims).
     A broadcast between reshapes, so the gradient is the sum over the copies."""
     x = as_tensor(input)
-    sizes = _sizes(sizes, "repeat")
+    sizes = _sizes(_keyword_sizes(sizes, repeats), "repeat")
     if len(sizes) < x.ndim:
         raise ArgumentError(f"repeat: {len(sizes)} repeat sizes {sizes} are fewer than the {x.ndim} dims of "
                             f"{x.shape}")
@@ -600,9 +607,9 @@ def tile(input: Tensor, dims) -> Tensor:
 
 
 @tensor_method("tile")
-def _tile_method(x: Tensor, *dims) -> Tensor:
+def _tile_method(x: Tensor, *args, dims=None) -> Tensor:
     """x.tile(2, 3) or x.tile((2, 3))."""
-    return tile(x, _sizes(dims, "tile"))
+    return tile(x, _sizes(_keyword_sizes(args, dims), "tile"))
 
 
 @tensor_method()
@@ -789,9 +796,12 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
 
 # ---- splitting and slicing --------------------------------------------------------------------------
 @tensor_method()
-def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Like PyTorch: an int gives pieces of that size (the last may be smaller); a list gives sizes."""
+def split(tensor: Tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
+    """Like PyTorch: an int gives pieces of that size (the last may be smaller); a list gives sizes.
+    (``split_size=`` is Tensor.split's keyword.)"""
     x = as_tensor(tensor)
+    if split_size_or_sections is None:
+        split_size_or_sections = split_size
     dim = _int(dim, "split", "dim")
     if isinstance(split_size_or_sections, (list, tuple)):
         sizes = list(_int_list(split_size_or_sections, "split", "split_sizes"))
@@ -984,9 +994,9 @@ def flip(input: Tensor, dims) -> Tensor:
 
 
 @tensor_method("flip")
-def _flip_method(x: Tensor, *dims) -> Tensor:
+def _flip_method(x: Tensor, *args, dims=None) -> Tensor:
     """x.flip(0, 1) or x.flip((0, 1))."""
-    return flip(x, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+    return flip(x, _sizes(_keyword_sizes(args, dims), "flip"))
 
 
 @tensor_method()
