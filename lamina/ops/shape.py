@@ -446,16 +446,19 @@ def _at_least(tensors: tuple, ndim: int):
     """PyTorch's atleast_nd: one tensor in, one out; several (or a list), a tuple. 1-D (n,) becomes (1, n)
     and (1, n, 1); 2-D (m, n) becomes (m, n, 1)."""
     single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
-    items = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
-    out = []
-    for t in items:
-        t = as_tensor(t)
-        if t.ndim < ndim:
-            shape = {0: (1, 1, 1), 1: (1,) + t.shape + (1,), 2: t.shape + (1,)}[t.ndim] if ndim == 3 \
-                else (1,) * (ndim - t.ndim) + t.shape
-            t = reshape(t, shape)
-        out.append(t)
-    return out[0] if single else tuple(out)
+    items = tensors[0] if len(tensors) == 1 and not single else tensors
+    out = tuple(reshape(t, _at_least_shape(t.shape, ndim)) for t in map(as_tensor, items))
+    return out[0] if single else out
+
+
+def _at_least_shape(shape: tuple, ndim: int) -> tuple:
+    if len(shape) >= ndim:
+        return shape
+    if ndim == 3 and len(shape) == 1:
+        return (1,) + shape + (1,)
+    if ndim == 3 and len(shape) == 2:
+        return shape + (1,)
+    return (1,) * (ndim - len(shape)) + shape
 
 
 # ---- permuting --------------------------------------------------------------------------------------
