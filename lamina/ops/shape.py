@@ -707,10 +707,7 @@ def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
                                 f"(shape {ref.shape}) and {t.ndim} (shape {t.shape})")
         if any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != dim):
             raise ArgumentError(f"cat: shapes {ref.shape} and {t.shape} differ outside dim {dim}")
-    kept = [cast(t, dtype) for t in kept]
-    if len(kept) == 1:
-        return kept[0]
-    return Cat.apply(*kept, axis=dim)
+    return Cat.apply(*[cast(t, dtype) for t in kept], axis=dim)  # a new array even for one tensor, as PyTorch
 
 
 concat = concatenate = cat

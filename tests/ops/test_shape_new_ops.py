@@ -231,3 +231,10 @@ def test_gradients_by_finite_differences(name, r):
 @pytest.mark.parametrize("name", ["tril", "diagonal", "diag_embed", "unfold", "repeat"])
 def test_second_derivatives(name, r):
     assert lm.gradgradcheck(lambda x: GRADCHECKS[name](x) ** 2, r(2, 3))
+
+
+def test_cat_of_one_tensor_is_a_copy_as_in_pytorch():
+    x = lm.tensor([1.0, 2.0])
+    y = lm.cat([x])
+    y[0] = 5.0
+    assert x.tolist() == [1.0, 2.0] and y.tolist() == [5.0, 2.0]
