@@ -281,9 +281,12 @@ def _int_list(values, op: str, what: str = "size") -> tuple:
     return tuple(_int(v, op, f"each {what} entry", allow_bool=i > 0) for i, v in enumerate(values))
 
 
-def _keyword_sizes(args: tuple, *keywords) -> tuple:
-    """Sizes given positionally or by keyword (``x.expand(size=(2, 3))``), as the argument tuple."""
+def _keyword_sizes(op: str, args: tuple, *keywords) -> tuple:
+    """Sizes given positionally or by keyword (``x.expand(size=(2, 3))``), as the argument tuple; none at all
+    is a TypeError, as PyTorch (``x.reshape(())`` is the way to a 0-d shape)."""
     given = [k for k in keywords if k is not None]
+    if not args and not given:
+        raise TypeError(f"{op}: missing the required sizes/dims argument")
     return (given[0],) if given and not args else args
 
 
@@ -363,7 +366,8 @@ def reshape(input: Tensor, *args, shape=None, size=None) -> Tensor:
     """The shape as ints or one tuple (or ``shape=``/``size=``, torch.reshape's and Tensor.view's keywords);
     one -1 is inferred."""
     x = as_tensor(input)
-    shape = _infer_shape(_sizes(_keyword_sizes(args, shape, size), "reshape"), x.data.size, "reshape", f"a tensor of shape {x.shape}")
+    shape = _sizes(_keyword_sizes("reshape", args, shape, size), "reshape")
+    shape = _infer_shape(shape, x.data.size, "reshape", f"a tensor of shape {x.shape}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
@@ -466,7 +470,7 @@ def _at_least_shape(shape: tuple, ndim: int) -> tuple:
 def permute(input: Tensor, *args, dims=None) -> Tensor:
     """``dims`` as ints or one tuple: a permutation of all the dims."""
     x = as_tensor(input)
-    dims = _sizes(_keyword_sizes(args, dims), "permute")
+    dims = _sizes(_keyword_sizes("permute", args, dims), "permute")
     if len(dims) != x.ndim:
         raise ArgumentError(f"permute: {dims} has {len(dims)} dims, the tensor of shape {x.shape} has {x.ndim}")
     axes = tuple(_dim(d, x.ndim, "permute") for d in dims)
@@ -557,7 +561,7 @@ def _expanded_shape(x: Tensor, shape: tuple, op: str) -> tuple:
 @tensor_method()
 def broadcast_to(input: Tensor, *args, size=None) -> Tensor:
     x = as_tensor(input)
-    shape = _expanded_shape(x, _sizes(_keyword_sizes(args, size), "broadcast_to"), "broadcast_to")
+    shape = _expanded_shape(x, _sizes(_keyword_sizes("broadcast_to", args, size), "broadcast_to"), "broadcast_to")
     if shape == x.shape:
         return x
     return BroadcastTo.apply(x, shape=shape)
@@ -567,7 +571,7 @@ def broadcast_to(input: Tensor, *args, size=None) -> Tensor:
 def expand(input: Tensor, *sizes, size=None) -> Tensor:
     """Like PyTorch: -1 keeps that dimension's size; new dims go in front."""
     x = as_tensor(input)
-    return broadcast_to(x, _expanded_shape(x, _sizes(_keyword_sizes(sizes, size), "expand"), "expand"))
+    return broadcast_to(x, _expanded_shape(x, _sizes(_keyword_sizes("expand", sizes, size), "expand"), "expand"))
 
 
 @tensor_method()
@@ -587,7 +591,7 @@ def _repeat(input: Tensor, *sizes, repeats=None) -> Tensor:
     """x.repeat(*sizes): x tiled ``sizes[i]`` times along dim i (more sizes than dims add leading dims).
     A broadcast between reshapes, so the gradient is the sum over the copies."""
     x = as_tensor(input)
-    sizes = _sizes(_keyword_sizes(sizes, repeats), "repeat")
+    sizes = _sizes(_keyword_sizes("repeat", sizes, repeats), "repeat")
     if len(sizes) < x.ndim:
         raise ArgumentError(f"repeat: {len(sizes)} repeat sizes {sizes} are fewer than the {x.ndim} dims of "
                             f"{x.shape}")
@@ -612,7 +616,7 @@ def tile(input: Tensor, dims) -> Tensor:
 @tensor_method("tile")
 def _tile_method(x: Tensor, *args, dims=None) -> Tensor:
     """x.tile(2, 3) or x.tile((2, 3))."""
-    return tile(x, _sizes(_keyword_sizes(args, dims), "tile"))
+    return tile(x, _sizes(_keyword_sizes("tile", args, dims), "tile"))
 
 
 @tensor_method()
@@ -996,7 +1000,7 @@ def flip(input: Tensor, dims) -> Tensor:
 @tensor_method("flip")
 def _flip_method(x: Tensor, *args, dims=None) -> Tensor:
     """x.flip(0, 1) or x.flip((0, 1))."""
-    return flip(x, _sizes(_keyword_sizes(args, dims), "flip"))
+    return flip(x, _sizes(_keyword_sizes("flip", args, dims), "flip"))
 
 
 @tensor_method()
