@@ -400,6 +400,12 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 @tensor_method()
+def ravel(input: Tensor) -> Tensor:
+    """All elements as a 1-D tensor (a 0-d tensor gives shape (1,))."""
+    return flatten(input)
+
+
+@tensor_method()
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Dim ``dim`` split into ``sizes`` (one of which may be -1)."""
     x = as_tensor(input)
@@ -530,9 +536,10 @@ def _matrix_transpose(x: Tensor) -> Tensor:
     return transpose(x, -2, -1)
 
 
-@tensor_method("t")
-def _t(x: Tensor) -> Tensor:
-    """x.t(): a matrix transposed; 0-D and 1-D tensors are returned as they are."""
+@tensor_method()
+def t(input: Tensor) -> Tensor:
+    """A matrix transposed; 0-D and 1-D tensors are returned as they are."""
+    x = as_tensor(input)
     if x.ndim > 2:
         raise ArgumentError(f"t: expects a tensor with <= 2 dimensions, got {x.ndim}-D; use transpose or mT")
     return _reversed_axes(x)
@@ -873,6 +880,35 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
         return _pieces(x, dim, sizes)
     bounds = (None,) + indices + (None,)
     return tuple(x[(slice(None),) * dim + (slice(a, b),)] for a, b in itertools.pairwise(bounds))
+
+
+@tensor_method()
+def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    """tensor_split along dim 1 (dim 0 for a 1-D tensor); a number of sections must divide the length."""
+    x = as_tensor(input)
+    return _split_along(x, indices_or_sections, 0 if x.ndim == 1 else 1, 1, "hsplit")
+
+
+@tensor_method()
+def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    """tensor_split along dim 0 of a tensor of at least 2 dims."""
+    return _split_along(as_tensor(input), indices_or_sections, 0, 2, "vsplit")
+
+
+@tensor_method()
+def dsplit(input: Tensor, indices_or_sections) -> tuple:
+    """tensor_split along dim 2 of a tensor of at least 3 dims."""
+    return _split_along(as_tensor(input), indices_or_sections, 2, 3, "dsplit")
+
+
+def _split_along(x: Tensor, spec, dim: int, min_ndim: int, op: str) -> tuple:
+    if x.ndim < min_ndim:
+        raise ArgumentError(f"{op}: requires a tensor with at least {min_ndim} dimensions, got shape {x.shape}")
+    if not isinstance(spec, (list, tuple, Tensor)) or isinstance(spec, Tensor) and spec.ndim == 0:
+        sections = _int(spec, op, "sections")
+        if sections <= 0 or x.shape[dim] % sections:
+            raise ArgumentError(f"{op}: cannot split dim {dim} of size {x.shape[dim]} into {sections} equal parts")
+    return tensor_split(x, spec, dim)
 
 
 @tensor_method()

@@ -137,6 +137,13 @@ FUNCTIONS = {  # torch.<name>(...) and lm.<name>(...)
     "diag_embed_fn": (lambda m, x: m.diag_embed(x, 1), [(2, 3)]),
     "unflatten_fn": (lambda m, x: m.unflatten(x, 0, (2, 3)), [(6, 2)]),
     "narrow_tensor_start": (lambda m, x: m.narrow(x, 0, m.tensor(1), 2), [(4, 2)]),
+    "hsplit": (lambda m, x: m.hsplit(x, 3), [(4, 6)]),
+    "hsplit_vector_indices": (lambda m, x: m.hsplit(x, [1, 4]), [(6,)]),
+    "vsplit": (lambda m, x: m.vsplit(x, 2), [(4, 6)]),
+    "dsplit": (lambda m, x: m.dsplit(x, [1]), [(2, 2, 4)]),
+    "ravel": (lambda m, x: m.ravel(x), [(2, 3)]),
+    "ravel_0d": (lambda m, x: m.ravel(x), [()]),
+    "t": (lambda m, x: m.t(x), [(2, 3)]),
 }
 
 
