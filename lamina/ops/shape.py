@@ -253,6 +253,39 @@ class DiagonalScatter(Function):
         return (Diagonal.apply(g, **self.params),)
 
 
+class TensorUnfold(Function):
+    """x.unfold(dim, size, step): out[..., i, ..., k] = x[..., i * step + k, ...], a strided view copied out."""
+
+    name = "tensor_unfold"
+
+    def forward(self, x, dim, size, step):
+        self.params = {"dim": dim, "size": size, "step": step}
+        windows = xp.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
+        return xp.ascontiguousarray(windows[(slice(None),) * dim + (slice(None, None, step),)])
+
+    def backward(self, g):
+        return (TensorUnfoldBackward.apply(g, shape=self.inputs[0].shape, **self.params),)
+
+
+class TensorUnfoldBackward(Function):
+    """The adjoint of ``unfold``: cell j of x receives the gradients of every window position that copied it,
+    one strided add per offset k in the window (cells i * step + k), whole arrays at a time."""
+
+    name = "tensor_unfold_backward"
+
+    def forward(self, g, shape, dim, size, step):
+        self.params = {"dim": dim, "size": size, "step": step}
+        out = xp.zeros(shape, dtype=g.dtype)
+        target, windows = xp.moveaxis(out, dim, -1), xp.moveaxis(g, dim, -2)  # (..., n) and (..., count, size)
+        count = windows.shape[-2]
+        for k in range(size):
+            target[..., k:k + step * (count - 1) + 1:step] += windows[..., k]
+        return out
+
+    def backward(self, gg):
+        return (TensorUnfold.apply(gg, **self.params),)
+
+
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     """Undo broadcasting: sum ``grad`` down to ``shape`` (the adjoint of ``broadcast_to``)."""
     if grad.shape == shape:
@@ -679,7 +712,7 @@ def _repeat_counts(repeats: Tensor, n: int):
 @tensor_method("unfold")
 def _unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """x.unfold(dimension, size, step): the windows x[..., i*step : i*step + size, ...] of ``dimension``,
-    window index in its place and the window as a new last dim. A gather: overlapping windows' gradients add."""
+    window index in its place and the window as a new last dim. Overlapping windows' gradients add."""
     x = as_tensor(input)
     dim, size, step = _int(dimension, "unfold", "dimension"), _int(size, "unfold", "size"), _int(step, "unfold", "step")
     dim = _dim(dim, x.ndim, "unfold")
@@ -690,9 +723,7 @@ def _unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise ArgumentError(f"unfold: step is {step} but must be > 0")
     if not 0 <= size <= length:
         raise ArgumentError(f"unfold: size {size} must be in [0, {length}] (the length of dim {dim})")
-    starts = xp.arange((length - size) // step + 1) * step
-    windows = x[(slice(None),) * dim + (starts[:, None] + xp.arange(size),)]
-    return movedim(windows, dim + 1, -1)
+    return TensorUnfold.apply(x, dim=dim, size=size, step=step)
 
 
 # ---- joining ----------------------------------------------------------------------------------------
