@@ -2,8 +2,9 @@
 
 Each backward is the inverse rearrangement of the gradient (and ``sum_to``, which undoes broadcasting in the
 gradients of every broadcasting op, is ``broadcast_to``'s adjoint). Ops that copy a cell to several places
-(``repeat``, ``expand``, reflect/replicate/circular padding, ``unfold``) add the copies' gradients back in one
-vectorised pass: a broadcast's ``sum_to``, or a scatter-add over an index map built once.
+add the copies' gradients back with whole-array operations: ``repeat``/``expand`` through a broadcast's
+``sum_to``, reflect/replicate/circular padding by a scatter-add over an index map, ``unfold`` by one strided
+add per offset in the window.
 
 Arguments follow PyTorch: sizes and dims are ints (Python or NumPy integers, or 0-d integer tensors; a float is
 a ``TypeError``), a dim out of range is a ``DimensionError`` (an ``IndexError``), a shape that does not fit is an
