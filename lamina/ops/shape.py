@@ -544,6 +544,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         raise TypeError(f"movedim: source and destination must both be ints or both be tuples, got "
                         f"{type(source).__name__} and {type(destination).__name__}")
     source, destination = _dim_list(source, "movedim"), _dim_list(destination, "movedim")
+    source = tuple(_dim(d, x.ndim, "movedim") for d in source)  # both ranges, then repeats, as PyTorch
+    destination = tuple(_dim(d, x.ndim, "movedim") for d in destination)
     source, destination = _dims(source, x.ndim, "movedim"), _dims(destination, x.ndim, "movedim")
     if len(source) != len(destination):
         raise ArgumentError(f"movedim: source {source} and destination {destination} differ in length")
