@@ -460,6 +460,8 @@ def min(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None): 
 
 def _amax_like(op, input, dim, keepdim):
     name, x = "a" + op.name, as_tensor(input)
+    if x.data.size == 0 and isinstance(dim, (tuple, list)) and x.ndim:  # PyTorch checks sizes before repeats
+        _nonempty(name, x, [_one_dim(name, d, x.ndim) for d in dim] or None)
     axes, keepdim = _dims(name, dim, x.ndim), _check_keepdim(name, keepdim)
     _nonempty(name, x, axes if x.ndim else None)
     return op.apply(x, axes=axes, keepdim=keepdim, nan_ties=False)
