@@ -98,6 +98,10 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """(values, indices): the k-th smallest element (k from 1) along ``dim``, its index in a stable sort."""
     x, k = as_tensor(input), _int_k("kthvalue", k)
     axis, keepdim = _axis("kthvalue", dim, x), _check_keepdim("kthvalue", keepdim)
+    if x.data.dtype.kind == "b":
+        raise NotImplementedError("kthvalue(): not implemented for bool tensors")
+    if x.ndim and x.shape[axis] == 0:
+        raise DimensionError(f"kthvalue(): Expected reduction dim {axis} to have non-zero size")
     k = _check_k("kthvalue", k, x.shape[axis] if x.ndim else 1, 1)
 
     def positions_of(data, a):
