@@ -47,8 +47,8 @@ def _one_dim(op, d, ndim):
         raise TypeError(f"{op}(): argument 'dim' must be an int or a tuple of ints, not {type(d).__name__}") from None
     bound = builtins.max(ndim, 1)
     if not -bound <= d < bound:
-        raise DimensionError(f"{op}(): Dimension out of range (expected to be in range of [{-bound}, {bound - 1}], "
-                             f"but got {d})")
+        raise DimensionError(f"{op}(): dim {d} is out of range for a tensor with {ndim} dimensions (Dimension out of "
+                             f"range: expected to be in range of [{-bound}, {bound - 1}])")
     return d % bound
 
 
