@@ -231,8 +231,9 @@ class Min(Max):
 def _lower_median(x, axis=None, keepdims=True):
     """PyTorch's median of all elements: the lower of the two middle values; NaN if any is NaN."""
     flat = xp.sort(x.reshape(-1))
-    if flat.size == 0:
-        return xp.full((1,) * x.ndim, xp.nan, dtype=x.dtype) if x.dtype.kind == "f" else flat
+    if flat.size == 0:  # nan; an integer tensor has none, PyTorch returns the lowest integer
+        empty = xp.nan if x.dtype.kind == "f" else xp.iinfo(x.dtype).min if x.dtype.kind in "iu" else False
+        return xp.full((1,) * x.ndim, empty, dtype=x.dtype)
     value = flat[-1] if flat.dtype.kind == "f" and xp.isnan(flat[-1]) else flat[(flat.size - 1) // 2]
     return xp.full((1,) * x.ndim, value, dtype=x.dtype)
 
@@ -439,6 +440,8 @@ def _extreme(x, dim, keepdim, axis, op, arg_reduce, other, binary):
         return binary(x, other if other is not None else dim)
     x, dim, keepdim = as_tensor(x), pick_axis(dim, axis), _check_keepdim(op.name, keepdim)
     if dim is None:
+        if keepdim:
+            raise TypeError(f"{op.name}(): keepdim=True needs a dim")
         _nonempty(op.name, x, None)
         return op.apply(x, axes=None, keepdim=False)
     (axis,) = _dims(op.name, dim, x.ndim, many=False)
@@ -460,9 +463,10 @@ def min(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None): 
 
 def _amax_like(op, input, dim, keepdim):
     name, x = "a" + op.name, as_tensor(input)
+    keepdim = _check_keepdim(name, keepdim)
     if x.data.size == 0 and isinstance(dim, (tuple, list)) and x.ndim:  # PyTorch checks sizes before repeats
         _nonempty(name, x, [_one_dim(name, d, x.ndim) for d in dim] or None)
-    axes, keepdim = _dims(name, dim, x.ndim), _check_keepdim(name, keepdim)
+    axes = _dims(name, dim, x.ndim)
     _nonempty(name, x, axes if x.ndim else None)
     return op.apply(x, axes=axes, keepdim=keepdim, nan_ties=False)
 
@@ -495,7 +499,7 @@ def _correction(op, dim, unbiased, correction):
     if isinstance(dim, (bool, xp.bool_)):  # var(x, False): the old unbiased-only form
         dim, unbiased = None, dim
     if correction is not None and unbiased is not None:
-        raise ArgumentError(f"{op}(): cannot specify both 'unbiased' and 'correction'")
+        raise TypeError(f"{op}(): cannot specify both 'unbiased' and 'correction'")
     if correction is None:
         return dim, 1 if unbiased is None or unbiased else 0
     if isinstance(correction, (bool, xp.bool_)) or not isinstance(correction, (int, float, xp.integer, xp.floating)):
@@ -626,6 +630,8 @@ _NORMS = {"fro": 2, "nuc": None}
 
 
 def _norm_order(p):
+    if p is None:
+        return 2.0
     if isinstance(p, str):
         if p not in _NORMS or _NORMS[p] is None:
             raise ArgumentError(f"norm(): order {p!r} is not supported (use a number, 'fro', inf or -inf)")
@@ -673,8 +679,9 @@ def _median(op, input, dim, keepdim, nan_skipping):
     keepdim, dims = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim, many=False)
     if x.data.dtype.kind == "b":
         raise NotImplementedError(f"{op}(): not implemented for bool tensors")
-    keepdim = _check_keepdim(op, keepdim)
-    if dim is None:
+    if dims is None:
+        if keepdim:
+            raise TypeError(f"{op}(): keepdim=True needs a dim")
         if nan_skipping and x.data.dtype.kind == "f":
             flat = x.reshape(-1)
             valid = xp.flatnonzero(~xp.isnan(flat.data))
@@ -682,8 +689,7 @@ def _median(op, input, dim, keepdim, nan_skipping):
                 return Tensor._wrap(xp.asarray(xp.nan, dtype=x.data.dtype))
             return median(_take(flat, valid, 0, valid.shape))
         return Median.apply(x, axes=None, keepdim=False)
-    (axis,) = _dims(op, dim, x.ndim, many=False)
-    return _select_at(x, _median_positions(nan_skipping), axis, keepdim, op)
+    return _select_at(x, _median_positions(nan_skipping), dims[0], keepdim, op)
 
 
 @tensor_method()
@@ -736,6 +742,10 @@ def _quantile(op, input, q, dim, keepdim, interpolation, nan_skipping):
     if interpolation not in _INTERPOLATIONS:
         raise ArgumentError(f"{op}(): interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}")
     keepdim = _check_keepdim(op, keepdim)
+    if isinstance(q, Tensor) and q.data.dtype != x.data.dtype:
+        raise DtypeError(f"{op}(): q tensor must be of the input's dtype {x.dtype}, got {q.dtype}")
+    if not isinstance(q, (Tensor, int, float, xp.integer, xp.floating)) or isinstance(q, (bool, xp.bool_)):
+        raise TypeError(f"{op}(): q must be a number or a tensor, not {type(q).__name__}")
     qs = q.data if isinstance(q, Tensor) else xp.asarray(q, dtype=x.data.dtype)
     if qs.ndim > 1:
         raise ArgumentError(f"{op}(): q must be a scalar or 1D tensor, got {qs.ndim} dimensions")

@@ -236,6 +236,40 @@ def test_quantiles_match_pytorch(op, q, array):
             x, lib.tensor(q, dtype=x.dtype) if isinstance(q, list) else q, **kwargs), ARRAYS[array])
 
 
+ODD_CALLS = {
+    "var_unbiased_and_correction": lambda lib, x: lib.var(x, 1, unbiased=True, correction=1),
+    "var_negative_correction": lambda lib, x: lib.var(x, 1, correction=-1),
+    "quantile_2d_q": lambda lib, x: lib.quantile(x, lib.tensor([[0.5]], dtype=lib.float64)),
+    "quantile_q_of_another_dtype": lambda lib, x: lib.quantile(x, lib.tensor([0.5], dtype=lib.float32)),
+    "quantile_q_list": lambda lib, x: lib.quantile(x, [0.5, 0.2], dim=1),
+    "quantile_0d_q": lambda lib, x: lib.quantile(x, lib.tensor(0.5, dtype=lib.float64), dim=1),
+    "quantile_empty": lambda lib, x: lib.quantile(x[:0], 0.5),
+    "quantile_scalar": lambda lib, x: lib.quantile(x[0, 0], 0.5, dim=0, keepdim=True),
+    "norm_p_none": lambda lib, x: lib.norm(x, None),
+    "max_keepdim_without_dim": lambda lib, x: lib.max(x, keepdim=True),
+    "median_keepdim_without_dim": lambda lib, x: lib.median(x, keepdim=True),
+    "median_of_empty_ints": lambda lib, x: lib.median(x[:0].long()),
+    "nanmedian_of_empty": lambda lib, x: lib.nanmedian(x[:0]),
+    "mode_scalar": lambda lib, x: lib.mode(x[0, 0]),
+    "mode_empty": lambda lib, x: lib.mode(x[:, :0]),
+    "count_nonzero_scalar": lambda lib, x: lib.count_nonzero(x[0, 0], 0),
+    "all_nan": lambda lib, x: lib.all(x * float("nan")),
+    "sum_dim_list": lambda lib, x: lib.sum(x, [0, 1]),
+    "logsumexp_of_-inf": lambda lib, x: lib.logsumexp(x * float("-inf"), 1),
+    "logsumexp_of_inf": lambda lib, x: lib.logsumexp(x * float("inf"), 1),
+    "sum_bool_keepdim": lambda lib, x: lib.sum(x > 0, 1, True),
+    "prod_of_empty_ints": lambda lib, x: lib.prod(x[:0].long()),
+    "argmax_scalar_keepdim": lambda lib, x: lib.argmax(x[0, 0], keepdim=True),
+    "max_of_two_tensors": lambda lib, x: lib.max(x, lib.ones(4, dtype=lib.float64)),
+    "min_of_tensors_that_do_not_broadcast": lambda lib, x: lib.min(x, lib.ones(3, dtype=lib.float64)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_CALLS))
+def test_odd_calls_match_pytorch(name):
+    assert_like_torch(ODD_CALLS[name], np.array([[1.0, 0.0, 2.0, 5.0], [0.0, 3.0, 3.0, -1.0]]))
+
+
 def test_nan_propagates_and_indices_point_at_it():
     x = np.array([[1.0, NAN, 3.0, NAN], [2.0, 0.0, 5.0, 1.0]])
     for fn in [lambda lib, t: lib.max(t), lambda lib, t: lib.max(t, 1), lambda lib, t: lib.min(t, 1),
@@ -264,7 +298,7 @@ def test_mode_matches_pytorch():
 NEW_REDUCTIONS = {
     "median_dim": lambda x: x.median(1).values, "median": lambda x: x.median(), "nanmedian": lambda x: x.nanmedian(0)[0],
     "mode": lambda x: lm.mode(x, 1).values, "kept_max": lambda x: x.max(2, keepdim=True).values,
-    "quantile": lambda x: lm.quantile(x, 0.3, dim=1), "quantiles": lambda x: x.quantile(lm.tensor([0.2, 0.9]), dim=2),
+    "quantile": lambda x: lm.quantile(x, 0.3, dim=1), "quantiles": lambda x: x.quantile(lm.tensor([0.2, 0.9], dtype=lm.float64), dim=2),
     "nanquantile": lambda x: lm.nanquantile(x, 0.7), "std_mean": lambda x: lm.std_mean(x, 1)[0] * lm.std_mean(x, 1)[1],
     "var_mean": lambda x: lm.var_mean(x, (0, 2), correction=0)[0] + lm.var_mean(x)[1],
     "nansum": lambda x: x.nansum(1), "nanmean": lambda x: x.nanmean((0, 1)), "aminmax": lambda x: lm.aminmax(x, dim=1)[1],
