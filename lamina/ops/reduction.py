@@ -393,7 +393,7 @@ class VectorNorm(Function):
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default); integer and bool inputs sum in int64, as PyTorch."""
     x = _with_dtype("sum", as_tensor(input), dtype)
-    axes, keepdim = _dims("sum", pick_axis(dim, axis), x.ndim), _check_keepdim("sum", keepdim)
+    keepdim, axes = _check_keepdim("sum", keepdim), _dims("sum", pick_axis(dim, axis), x.ndim)
     if x.data.dtype.kind in "biu":
         out_dtype = x.data.dtype if dtype is not None else _INT64
         return Tensor._wrap(xp.asarray(x.data.sum(axis=_np_axes(axes, x.ndim), keepdims=keepdim, dtype=out_dtype)))
@@ -417,7 +417,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
         raise DtypeError(f"mean(): could not infer output dtype. Optional dtype must be floating point, got {dtype}")
     x = _with_dtype("mean", x, dtype)
     _floating("mean", x, "could not infer output dtype. Input dtype must be floating point")
-    axes, keepdim = _dims("mean", pick_axis(dim, axis), x.ndim), _check_keepdim("mean", keepdim)
+    keepdim, axes = _check_keepdim("mean", keepdim), _dims("mean", pick_axis(dim, axis), x.ndim)
     count = _count(x.shape, axes) if x.ndim else 1
     return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / count if count else float("nan"))
 
@@ -430,8 +430,8 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
     if dtype is not None and as_dtype(dtype).kind != "f":
         raise DtypeError(f"nanmean(): dtype must be floating point, got {dtype}")
     x = _with_dtype("nanmean", x, dtype)
-    axes = _dims("nanmean", dim, x.ndim)
-    count = (~xp.isnan(x.data)).sum(axis=_np_axes(axes, x.ndim), keepdims=_check_keepdim("nanmean", keepdim))
+    keepdim, axes = _check_keepdim("nanmean", keepdim), _dims("nanmean", dim, x.ndim)
+    count = (~xp.isnan(x.data)).sum(axis=_np_axes(axes, x.ndim), keepdims=keepdim)
     return nansum(x, dim, keepdim) / constant(xp.asarray(count, dtype=x.data.dtype))
 
 
@@ -485,7 +485,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 @tensor_method()
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     """(min, max) over ``dim`` (or all elements), a namedtuple as PyTorch's."""
-    x = as_tensor(input)
+    x, keepdim = as_tensor(input), _check_keepdim("aminmax", keepdim)
     if dim is not None:
         dim = _one_dim("aminmax", dim, x.ndim)
     if x.data.size == 0 and dim is None:
@@ -511,12 +511,12 @@ def _var(op, x, dim, unbiased, keepdim, correction):
     x = as_tensor(x)
     _floating(op, x, "std and var only support floating point dtypes")
     dim, correction = _correction(op, dim, unbiased, correction)
-    axes, keepdim = _dims(op, dim, x.ndim), _check_keepdim(op, keepdim)
+    keepdim, axes = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim)
     count = _count(x.shape, axes) if x.ndim else 1
     mu = mean(x, axes, keepdim=True)
     centered = x - mu
     dof = count - correction
-    scale = 1.0 / dof if dof > 0 else float("inf")  # PyTorch divides by max(0, n - correction)
+    scale = float("nan") if count == 0 else 1.0 / dof if dof > 0 else float("inf")  # / max(0, n - correction)
     with xp.errstate(invalid="ignore"):
         variance = Sum.apply(centered * centered, axes=axes, keepdim=keepdim) * scale
     return variance, (mu if keepdim else mu.reshape(variance.shape))
@@ -551,7 +551,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
     """Product over one dim (or all); integer and bool inputs multiply in int64; empty: 1."""
     x = _with_dtype("prod", as_tensor(input), dtype)
-    dims, keepdim = _dims("prod", pick_axis(dim, axis), x.ndim, many=False), _check_keepdim("prod", keepdim)
+    keepdim, dims = _check_keepdim("prod", keepdim), _dims("prod", pick_axis(dim, axis), x.ndim, many=False)
     axis_ = None if dims is None or x.ndim == 0 else dims[0]
     if x.data.dtype.kind in "biu":
         out_dtype = x.data.dtype if dtype is not None else _INT64
@@ -565,9 +565,9 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tens
     x, dim = as_tensor(input), pick_axis(dim, axis)
     if x.data.dtype.kind != "f":
         x = cast(x, xp.float32)
-    if isinstance(dim, (tuple, list)) and not dim and x.ndim and x.data.size:  # PyTorch fails there too
+    if isinstance(dim, (tuple, list)) and not dim and x.ndim and x.data.size and not keepdim:  # as PyTorch
         raise ArgumentError(f"logsumexp(): dim=() on a tensor of shape {x.shape}: name the dims to reduce")
-    axes, keepdim = _dims("logsumexp", dim, x.ndim), _check_keepdim("logsumexp", keepdim)
+    keepdim, axes = _check_keepdim("logsumexp", keepdim), _dims("logsumexp", dim, x.ndim)
     return LogSumExp.apply(x, axes=axes if axes is not None else tuple(range(x.ndim)), keepdim=keepdim)
 
 
@@ -601,7 +601,7 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
 
 def _bool_reduce(op, input, dim, keepdim, reduce):
     x = as_tensor(input)
-    axes, keepdim = _dims(op, dim, x.ndim, empty_is_all=False), _check_keepdim(op, keepdim)
+    keepdim, axes = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim, empty_is_all=False)
     out = reduce(x.data.astype(bool, copy=False), axis=_np_axes(axes, x.ndim), keepdims=keepdim)
     return Tensor._wrap(xp.asarray(out, dtype=xp.uint8 if x.data.dtype == xp.uint8 else bool))
 
@@ -728,24 +728,24 @@ def mode(input: Tensor, dim=-1, keepdim: bool = False):
     """(values, indices): the most frequent value along ``dim`` (the smallest among equally frequent ones) and
     the index of its last occurrence, as PyTorch on CPU."""
     x = as_tensor(input)
-    (axis,) = _dims("mode", dim, x.ndim, many=False)
-    return _select_at(x, _mode_positions, axis, _check_keepdim("mode", keepdim), "mode")
+    keepdim, (axis,) = _check_keepdim("mode", keepdim), _dims("mode", dim, x.ndim, many=False)
+    return _select_at(x, _mode_positions, axis, keepdim, "mode")
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(op, input, q, dim, keepdim, interpolation, nan_skipping):
-    x = as_tensor(input)
+    x, keepdim = as_tensor(input), _check_keepdim(op, keepdim)
+    if not isinstance(q, (Tensor, int, float, xp.integer, xp.floating)) or isinstance(q, (bool, xp.bool_)):
+        raise TypeError(f"{op}(): q must be a number or a tensor, not {type(q).__name__}")
+    dims = _dims(op, dim, x.ndim, many=False)
     if x.data.dtype.kind != "f":
         raise DtypeError(f"{op}(): input tensor must be either float or double dtype, got {x.dtype}")
     if interpolation not in _INTERPOLATIONS:
         raise ArgumentError(f"{op}(): interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}")
-    keepdim = _check_keepdim(op, keepdim)
     if isinstance(q, Tensor) and q.data.dtype != x.data.dtype:
         raise DtypeError(f"{op}(): q tensor must be of the input's dtype {x.dtype}, got {q.dtype}")
-    if not isinstance(q, (Tensor, int, float, xp.integer, xp.floating)) or isinstance(q, (bool, xp.bool_)):
-        raise TypeError(f"{op}(): q must be a number or a tensor, not {type(q).__name__}")
     qs = q.data if isinstance(q, Tensor) else xp.asarray(q, dtype=x.data.dtype)
     if qs.ndim > 1:
         raise ArgumentError(f"{op}(): q must be a scalar or 1D tensor, got {qs.ndim} dimensions")
@@ -753,11 +753,11 @@ def _quantile(op, input, q, dim, keepdim, interpolation, nan_skipping):
         raise ArgumentError(f"{op}(): q values must be in the range [0, 1], got {qs.tolist()}")
     if x.data.size == 0:
         raise ArgumentError(f"{op}(): input tensor must be non-empty")
-    if dim is None:
+    if dims is None:
         data_x, axis = x.reshape(-1), 0
         out_shape = (1,) * x.ndim if keepdim else ()
     else:
-        (axis,) = _dims(op, dim, x.ndim, many=False)
+        (axis,) = dims
         data_x = x if x.ndim else x.reshape(1)
         axis = axis if x.ndim else 0
         out_shape = _reduced_shape(x.shape, (axis,), keepdim)

@@ -40,8 +40,8 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     """(values, indices) sorted along ``dim``; NaN is the largest value; always stable (equal values keep their
     order, which PyTorch guarantees for stable=True). The gradient of the values goes back by the indices."""
     x = as_tensor(input)
-    axis = _axis("sort", dim, x)
     descending, _ = _as_bool("sort", "descending", descending), _as_bool("sort", "stable", stable)
+    axis = _axis("sort", dim, x)
     if x.ndim == 0:
         return ValuesIndices(x, Tensor._wrap(xp.zeros((), dtype=_INT64)))
     return _sorted_along(x, axis, _stable_order(x.data, axis, descending))
@@ -81,8 +81,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     (also for sorted=False, as PyTorch on CPU for small sizes); NaN counts as the largest. Ties keep their
     order. k must be in [0, size]."""
     x, k = as_tensor(input), _int_k("topk", k)
-    axis = _axis("topk", dim, x)
     largest, _ = _as_bool("topk", "largest", largest), _as_bool("topk", "sorted", sorted)
+    axis = _axis("topk", dim, x)
     if x.data.dtype.kind == "b":
         raise DtypeError("topk(): does not support bool tensors")
     k = _check_k("topk", k, x.shape[axis] if x.ndim else 1, 0)
@@ -97,11 +97,12 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """(values, indices): the k-th smallest element (k from 1) along ``dim``, its index in a stable sort."""
     x, k = as_tensor(input), _int_k("kthvalue", k)
-    axis, keepdim = _axis("kthvalue", dim, x), _check_keepdim("kthvalue", keepdim)
-    if x.data.dtype.kind == "b":
-        raise NotImplementedError("kthvalue(): not implemented for bool tensors")
+    keepdim = _check_keepdim("kthvalue", keepdim)
+    axis = _axis("kthvalue", dim, x)
     if x.ndim and x.shape[axis] == 0:
         raise DimensionError(f"kthvalue(): Expected reduction dim {axis} to have non-zero size")
+    if x.data.dtype.kind == "b":
+        raise NotImplementedError("kthvalue(): not implemented for bool tensors")
     k = _check_k("kthvalue", k, x.shape[axis] if x.ndim else 1, 1)
 
     def positions_of(data, a):
@@ -128,6 +129,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
         if x.ndim == 0:
             raise DimensionError(f"unique(): Dimension out of range (a 0-d tensor has no dim {dim})")
         axis = _axis("unique", dim, x)
+        if x.data.size == 0 and x.shape[axis] != 0:
+            raise ArgumentError(f"unique(): there are 0-sized dims other than dim {axis} (shape {x.shape}), so "
+                                "unique cannot be applied")
         values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True, axis=axis,
                                             equal_nan=False)
         inverse = inverse.reshape(-1)
@@ -140,6 +144,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
 
 
 def _side(op, right, side):
+    _as_bool(op, "right", right)
     if side is not None:
         if side not in ("left", "right"):
             raise ArgumentError(f"{op}(): side must be 'left' or 'right', got {side!r}")
@@ -153,6 +158,8 @@ def _positions(boundaries, values, side):
     """searchsorted of each row of ``values`` (..., m) in the matching row of ``boundaries`` (..., n), all rows at
     once: a stable sort of each row's boundaries and queries together (queries first for 'left', so that they
     precede equal boundaries; last for 'right') counts the boundaries before each query."""
+    if values.size == 0 or boundaries.size == 0:
+        return xp.zeros(values.shape, dtype=_INT64)
     rows = boundaries.reshape(-1, boundaries.shape[-1])
     queries = values.reshape(rows.shape[0], -1)
     n, m = rows.shape[-1], queries.shape[-1]
@@ -170,6 +177,11 @@ def _positions(boundaries, values, side):
     return counts[:, columns].reshape(values.shape)
 
 
+def _sortable(op, boundaries, values):
+    if (boundaries.dtype.kind == "b" or values.dtype.kind == "b") and values.size:
+        raise NotImplementedError(f"{op}(): not implemented for bool tensors")
+
+
 def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False, side=None, sorter=None):
     """Indices where ``input`` would be inserted into ``sorted_sequence`` (its last dim) to keep it sorted:
     ``side='left'`` the first such place, 'right' the last. A 1-D sequence serves every value; an N-D one
@@ -185,6 +197,7 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
         data = xp.take_along_axis(data, order.astype(_INT64), axis=-1)
     if data.ndim == 0:
         raise ArgumentError("searchsorted(): the sorted sequence must have at least one dimension")
+    _sortable("searchsorted", data, values)
     if data.ndim > 1 and (values.ndim != data.ndim or values.shape[:-1] != data.shape[:-1]):
         raise ArgumentError(f"searchsorted(): the leading dims of the sequence {data.shape} and of the input "
                             f"{values.shape} must be equal (or the sequence must be 1-D)")
@@ -196,8 +209,10 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
 def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False) -> Tensor:
     """The bucket of each element: i with boundaries[i-1] < x <= boundaries[i] (right=True: boundaries[i-1] <= x
     < boundaries[i]); ``boundaries`` is 1-D and sorted."""
-    bounds = as_tensor(boundaries)
+    bounds, values = as_tensor(boundaries), as_tensor(input).data
+    _as_bool("bucketize", "right", right)
     if bounds.ndim != 1:
         raise ArgumentError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({bounds.ndim})")
-    out = xp.searchsorted(bounds.data, as_tensor(input).data, side="right" if right else "left")
+    _sortable("bucketize", bounds.data, values)
+    out = xp.searchsorted(bounds.data, values, side="right" if right else "left")
     return Tensor._wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else _INT64))

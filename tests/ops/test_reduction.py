@@ -260,6 +260,12 @@ ODD_CALLS = {
     "sum_bool_keepdim": lambda lib, x: lib.sum(x > 0, 1, True),
     "prod_of_empty_ints": lambda lib, x: lib.prod(x[:0].long()),
     "argmax_scalar_keepdim": lambda lib, x: lib.argmax(x[0, 0], keepdim=True),
+    "keepdim_type_before_dim_range": lambda lib, x: lib.sum(x, 3, keepdim=1),
+    "keepdim_type_before_repeats": lambda lib, x: lib.mean(x, (0, 0), keepdim=1),
+    "aminmax_keepdim_type": lambda lib, x: lib.aminmax(x, dim=5, keepdim=1),
+    "quantile_keepdim_type": lambda lib, x: lib.quantile(x, 2.0, keepdim=1),
+    "var_of_empty_negative_correction": lambda lib, x: lib.var(x[:0], correction=-1),
+    "logsumexp_empty_dims_keepdim": lambda lib, x: lib.logsumexp(x, (), keepdim=True),
     "max_of_two_tensors": lambda lib, x: lib.max(x, lib.ones(4, dtype=lib.float64)),
     "min_of_tensors_that_do_not_broadcast": lambda lib, x: lib.min(x, lib.ones(3, dtype=lib.float64)),
 }

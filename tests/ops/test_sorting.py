@@ -144,6 +144,26 @@ def test_searchsorted_scalars_and_sorter():
     assert_like_torch(lambda lib, b, s, v: lib.searchsorted(b, v, sorter=s), [3.0, 1.0, 2.0], [1, 2, 0], [2.5, 0, 9])
 
 
+ODD_CALLS = {
+    "sort_flag_type_before_dim": lambda lib, x: lib.sort(x, 5, 1),
+    "topk_flag_type_before_dim": lambda lib, x: lib.topk(x, 1, 5, 1),
+    "kthvalue_keepdim_type_before_dim": lambda lib, x: lib.kthvalue(x, 1, 5, 1),
+    "kthvalue_of_an_empty_dim": lambda lib, x: lib.kthvalue(x[:, :0], 1),
+    "searchsorted_empty": lambda lib, x: lib.searchsorted(x[:, :0], x[:, :0]),
+    "searchsorted_empty_queries": lambda lib, x: lib.searchsorted(x, x[:, :0]),
+    "searchsorted_bool": lambda lib, x: lib.searchsorted(x > 0, x > 0),
+    "searchsorted_right_not_bool": lambda lib, x: lib.searchsorted(x, x, right=1),
+    "unique_with_other_dims_empty": lambda lib, x: lib.unique(x[:, :0], dim=0),
+    "unique_along_the_empty_dim": lambda lib, x: lib.unique(x[:, :0], dim=1),
+    "unique_of_a_scalar_with_dim": lambda lib, x: lib.unique(x[0, 0], dim=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_CALLS))
+def test_odd_calls_match_pytorch(name):
+    assert_like_torch(ODD_CALLS[name], np.array([[1.0, 2.0, 4.0], [-1.0, 0.0, 3.0]]))
+
+
 def test_errors_are_pytorchs_types():
     x = lm.tensor([1.0, 2.0, 3.0])
     with pytest.raises(RuntimeError, match="out of range"):
