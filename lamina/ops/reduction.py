@@ -388,10 +388,34 @@ class VectorNorm(Function):
             return xp.where((x == 0) | zero, 0, xp.sign(x) * ratio ** (p - 1))
 
 
+class NuclearNorm(Function):
+    """||X||_* = the sum of the singular values of each matrix over ``dims``;  derivative U V^T (reduced SVD
+    X = U S V^T; at a rank-deficient X one subgradient, the one PyTorch gives)."""
+
+    name = "norm"
+
+    def forward(self, x, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+        if not bool(xp.isfinite(x).all()):
+            raise ArgumentError("norm(): the SVD of the 'nuc' norm failed to converge: the input holds inf or NaN")
+        u, singular, vh = xp.linalg.svd(xp.moveaxis(x, dims, (-2, -1)), full_matrices=False)
+        self.uv = u @ vh
+        y = singular.sum(axis=-1).astype(x.dtype, copy=False)
+        return xp.expand_dims(y, tuple(sorted(dims))) if keepdim else y
+
+    def backward(self, g):
+        g = g.data if self.keepdim else xp.expand_dims(g.data, tuple(sorted(self.dims)))
+        grad = xp.moveaxis(xp.moveaxis(g, self.dims, (-2, -1)) * self.uv, (-2, -1), self.dims)
+        return (constant(grad.astype(g.dtype, copy=False)),)
+
+
 # ---- public functions ------------------------------------------------------------------------
 @tensor_method()
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default); integer and bool inputs sum in int64, as PyTorch."""
+    if dim is None and axis is None and keepdim is False and dtype is None and isinstance(input, Tensor) \
+            and input.data.dtype.kind == "f":  # the common case (a loss), with nothing to check
+        return Sum.apply(input, axes=None, keepdim=False)
     x = _with_dtype("sum", as_tensor(input), dtype)
     keepdim, axes = _check_keepdim("sum", keepdim), _dims("sum", pick_axis(dim, axis), x.ndim)
     if x.data.dtype.kind in "biu":
@@ -626,16 +650,13 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return Tensor._wrap(xp.asarray((x.data != 0).sum(axis=_np_axes(axes, x.ndim)), dtype=_INT64))
 
 
-_NORMS = {"fro": 2, "nuc": None}
-
-
 def _norm_order(p):
     if p is None:
         return 2.0
     if isinstance(p, str):
-        if p not in _NORMS or _NORMS[p] is None:
-            raise ArgumentError(f"norm(): order {p!r} is not supported (use a number, 'fro', inf or -inf)")
-        return _NORMS[p]
+        if p not in ("fro", "nuc"):
+            raise ArgumentError(f"norm(): order {p!r} is not supported (use a number, 'fro', 'nuc', inf or -inf)")
+        return p
     if isinstance(p, (bool, xp.bool_)) or not isinstance(p, (int, float, xp.integer, xp.floating)):
         raise TypeError(f"norm(): argument 'p' must be a number or 'fro', not {type(p).__name__}")
     return float(p)
@@ -643,13 +664,21 @@ def _norm_order(p):
 
 @tensor_method()
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """The p-norm over all elements or ``dim`` (PyTorch's ``torch.norm`` on vectors: 'fro' is 2, inf the largest
-    |x|, -inf the smallest, 0 the count of non-zeros). Its gradient at a zero input is 0, as PyTorch's."""
+    """The p-norm over all elements or ``dim`` (PyTorch's ``torch.norm``: 'fro' is 2, inf the largest |x|, -inf the
+    smallest, 0 the count of non-zeros; 'nuc' the sum of singular values of a matrix). Its gradient at a zero
+    input is 0, as PyTorch's."""
     x = as_tensor(input)
     _floating("norm", x, "expected a floating point tensor as input")
     x = _with_dtype("norm", x, dtype)
     p, keepdim = _norm_order(p), _check_keepdim("norm", keepdim)
     axes = _dims("norm", dim, x.ndim)
+    if isinstance(p, str):  # a matrix norm: over two dims
+        matrix_dims = tuple(range(x.ndim)) if axes is None and p == "nuc" else axes
+        if matrix_dims is not None and len(matrix_dims) != 2 and (p == "nuc" or len(matrix_dims) > 2):
+            raise ArgumentError(f"norm(): the {p!r} norm needs a 2-D input or dim a 2-tuple, got dims {matrix_dims}")
+        if p == "nuc":
+            return NuclearNorm.apply(x, dims=matrix_dims, keepdim=keepdim)
+        p = 2.0
     if (p < 0 or p == xp.inf) and x.data.size == 0:
         if axes is None or builtins.any(x.shape[a] == 0 for a in axes):
             raise ArgumentError(f"norm(): cannot compute the {p} norm on an empty tensor (no identity)")
