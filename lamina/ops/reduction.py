@@ -1,4 +1,7 @@
-"""Reductions over all axes or over ``dim`` (alias ``axis``), with ``keepdim``, as PyTorch computes them.
+"""Reductions over all axes or over ``dim`` (alias ``axis``), with ``keepdim``, as PyTorch computes them:
+sum, nansum, mean, nanmean, prod, max, min, amax, amin, aminmax, argmax, argmin, var, std, var_mean, std_mean,
+logsumexp, norm, all, any, count_nonzero, and the order statistics median, nanmedian, mode, quantile,
+nanquantile (sorting itself is in ``sorting.py``).
 
 The backward of a sum broadcasts the gradient back; ``max()``/``amax``/``median()`` send it to the elements
 equal to the result (shared equally among ties), ``max(x, dim)``/``median(x, dim)``/... to the one element

@@ -7,7 +7,6 @@ differentiable: the gradient goes back to the element each value was taken from 
 from __future__ import annotations
 
 import operator
-from collections import namedtuple
 
 from ..backend import xp
 from ..tensor import Tensor
@@ -16,7 +15,6 @@ from ._util import as_tensor, tensor_method
 from .reduction import ValuesIndices, _check_keepdim, _dims, _select_at, _stable_order, _take
 
 _INT64 = xp.int64
-SortResult = namedtuple("SortResult", ["values", "indices"])
 
 
 def _axis(op, dim, x):

@@ -1,6 +1,9 @@
 """Reductions (lamina/ops/reduction.py): finite-difference gradients, also for generated shapes and
 dims, second derivatives, PyTorch as the oracle (float64: atol 1e-6; float32: rtol 1e-4; argmax and
-argmin), and logsumexp's stability at |x| = 1e4 in float32."""
+argmin), and logsumexp's stability at |x| = 1e4 in float32. Then every reduction against PyTorch over
+0-d, empty, NaN, integer and bool inputs and every form of dim, keepdim, dtype= and correction (values,
+dtypes, shapes, or the type of the exception PyTorch raises), and the gradients where PyTorch picks a
+subgradient or shares among ties (norm at 0, std of a constant, max/amax/median ties, NaN)."""
 import warnings
 
 import numpy as np
