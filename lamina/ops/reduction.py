@@ -261,8 +261,12 @@ class Prod(Function):
         x = self.inputs[0]
         if x.data.size == 0:
             return (constant(xp.zeros(x.shape, dtype=x.data.dtype)),)
-        if recording() and bool((x.data != 0).all()):
+        no_zeros = bool((x.data != 0).all())
+        if recording() and no_zeros:
             return (_g_kept(g, x.shape, self.axis, self.keepdim) * x.prod(self.axis, keepdim=True) / x,)
+        if no_zeros and bool(xp.isnan(x.data).any()):  # PyTorch's prod / x: NaN reaches every element
+            y = x.data.prod(axis=self.axis, keepdims=True)
+            return (_g_kept(g, x.shape, self.axis, self.keepdim) * constant(y / x.data),)
         data = x.data.reshape(-1) if self.axis is None else xp.moveaxis(x.data, self.axis, -1)
         ones = xp.ones(data.shape[:-1] + (1,), dtype=data.dtype)
         left = xp.cumprod(xp.concatenate([ones, data[..., :-1]], -1), -1)
@@ -380,12 +384,13 @@ class VectorNorm(Function):
         if p == 2:
             return x / xp.where(zero, 1, y)
         if p == 1:
-            return xp.sign(x)
+            return xp.nan_to_num(xp.sign(x), nan=0.0)  # PyTorch's sign of NaN is 0
         if p == 0:
             return xp.zeros_like(x)
-        if p in (xp.inf, -xp.inf):
+        if p in (xp.inf, -xp.inf):  # shared among the extreme elements; none (a NaN result): 0
             mask = xp.abs(x) == y
-            return xp.sign(x) * mask / mask.sum(axis=_np_axes(self.axes, x.ndim), keepdims=True)
+            count = mask.sum(axis=_np_axes(self.axes, x.ndim), keepdims=True)
+            return xp.nan_to_num(xp.sign(x), nan=0.0) * mask / xp.maximum(count, 1)
         with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = xp.abs(x) / xp.where(zero, 1, y)
             return xp.where((x == 0) | zero, 0, xp.sign(x) * ratio ** (p - 1))
@@ -717,8 +722,8 @@ def _median(op, input, dim, keepdim, nan_skipping):
         if nan_skipping and x.data.dtype.kind == "f":
             flat = x.reshape(-1)
             valid = xp.flatnonzero(~xp.isnan(flat.data))
-            if valid.size == 0:
-                return Tensor._wrap(xp.asarray(xp.nan, dtype=x.data.dtype))
+            if valid.size == 0:  # all NaN or empty: nan
+                return Median.apply(x, axes=None, keepdim=False)
             return median(_take(flat, valid, 0, valid.shape))
         return Median.apply(x, axes=None, keepdim=False)
     return _select_at(x, _median_positions(nan_skipping), dims[0], keepdim, op)
@@ -807,27 +812,23 @@ def _quantile_along(x, qs, axis, interpolation, nan_skipping):
     nans = xp.isnan(data).sum(axis=-1, keepdims=True)
     valid = n - nans if nan_skipping else xp.full(nans.shape, n)
     rank = qs.reshape((-1,) + (1,) * data.ndim) * (xp.maximum(valid, 1) - 1)  # (Q, ..., 1)
-    below = xp.floor(rank).astype(_INT64)
-    above = xp.ceil(rank).astype(_INT64)
+    undefined = (valid == 0) if nan_skipping else (nans > 0)
+    rank = xp.where(undefined, n - 1, rank)  # PyTorch: the last sorted value, a NaN (its gradient goes there)
+    below, above = xp.floor(rank).astype(_INT64), xp.ceil(rank).astype(_INT64)
     if interpolation == "nearest":
         below = above = xp.round(rank).astype(_INT64)  # round half to even, as PyTorch
     elif interpolation == "lower":
         above = below
     elif interpolation == "higher":
         below = above
-    weight = rank - below if interpolation == "linear" else xp.full(rank.shape, 0.5 if interpolation == "midpoint"
-                                                                   else 0.0, dtype=data.dtype)
+    weight = {"linear": rank - below, "midpoint": xp.full(rank.shape, 0.5)}.get(interpolation, xp.zeros(rank.shape))
     order = xp.broadcast_to(order, (len(qs),) + data.shape)
     pick_below = xp.take_along_axis(order, below, axis=-1)
     pick_above = xp.take_along_axis(order, above, axis=-1)
     xs = x.reshape((1,) + data.shape).expand((len(qs),) + data.shape)
     lo = _take(xs, pick_below, -1, pick_below.shape[:-1])
     hi = _take(xs, pick_above, -1, pick_above.shape[:-1])
-    result = lo + (hi - lo) * constant(weight[..., 0].astype(data.dtype))
-    empty = (valid == 0) if nan_skipping else (nans > 0)
-    if bool(empty.any()):
-        result = result + constant(xp.where(xp.broadcast_to(empty[..., 0], result.shape), xp.nan, 0).astype(data.dtype))
-    return result
+    return lo + (hi - lo) * constant(weight[..., 0].astype(data.dtype))
 
 
 @tensor_method()

@@ -365,6 +365,12 @@ GRADIENT_POINTS = {  # name: (fn(lib, x), input): where PyTorch picks a subgradi
     "sum_scalar": (lambda lib, x: lib.sum(x, 0, keepdim=True), np.array(2.0)),
     "mean_scalar": (lambda lib, x: lib.mean(x, -1), np.array(2.0)),
     "quantile_linear": (lambda lib, x: lib.quantile(x, 0.4), np.array([4.0, 1.0, 2.0, 8.0])),
+    "quantile_nan": (lambda lib, x: lib.quantile(x, 0.3, dim=1), np.array([[NAN, 0.2, 0.8], [0.0, 0.7, -2.5]])),
+    "nanquantile_all_nan": (lambda lib, x: lib.nanquantile(x, 0.5, dim=0), np.array([[NAN, 0.2]])),
+    "nanmedian_all_nan": (lambda lib, x: lib.nanmedian(x), np.array([NAN, NAN])),
+    "norm1_nan": (lambda lib, x: lib.norm(x, 1), np.array([NAN, 1.0, -2.0, 0.0])),
+    "norm_inf_nan": (lambda lib, x: lib.norm(x, float("inf"), dim=0), np.array([[NAN, 1.0], [-2.0, 0.0]])),
+    "prod_nan": (lambda lib, x: lib.prod(x), np.array([NAN, 1.0, -2.0])),
 }
 
 
