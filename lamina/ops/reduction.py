@@ -372,12 +372,21 @@ class VectorNorm(Function):
         if not self.keepdim:
             g = g.reshape(self.y.shape)
         zero = self.y == 0
-        if recording() and p in (1, 2):
-            if p == 1:
-                return (g * x.sign(),)
-            y = norm(x, 2, self.axes, keepdim=True)
-            return (g * x / (y + constant(zero.astype(x.dtype))),)
+        if recording() and p not in (0, xp.inf, -xp.inf):  # (+-inf and 0 have piecewise constant slopes)
+            return (g * self._slope_tensor(x, zero),)
         return (g * constant(self._slope(x.data, zero).astype(x.dtype, copy=False)),)
+
+    def _slope_tensor(self, x, zero):
+        """The slope as Tensor ops of x, so that the gradient can be differentiated again."""
+        p, dtype = self.p, x.data.dtype
+        if p == 1:
+            return x.sign()
+        y = norm(x, p, self.axes, keepdim=True) + constant(zero.astype(dtype))  # 1 where the norm is 0
+        if p == 2:
+            return x / y
+        at_zero = (x.data == 0) | zero
+        ratio = x.abs() / y + constant(at_zero.astype(dtype))  # 1 where the slope is 0, so that the power is finite
+        return x.sign() * ratio ** (p - 1) * constant((~at_zero).astype(dtype))
 
     def _slope(self, x, zero):
         p, y = self.p, self.y

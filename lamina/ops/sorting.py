@@ -185,7 +185,7 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
     ``side='left'`` the first such place, 'right' the last. A 1-D sequence serves every value; an N-D one
     pairs its leading dims with ``input``'s."""
     seq, side = as_tensor(sorted_sequence), _side("searchsorted", right, side)
-    scalar = not isinstance(input, Tensor)
+    scalar = isinstance(input, (int, float, xp.integer, xp.floating))
     values = as_tensor(input).data
     data = seq.data
     if sorter is not None:

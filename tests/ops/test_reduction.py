@@ -331,9 +331,16 @@ def test_new_reduction_gradients(name, r):
     assert lm.gradcheck(NEW_REDUCTIONS[name], r(2, 3, 4, apart=True))
 
 
-@pytest.mark.parametrize("name", ["std", "norm2"])
-def test_second_derivatives_of_std_and_norm(name, r):
-    fn = {"std": lambda x: x.std(1), "norm2": lambda x: x.norm(dim=1)}[name]
+SECOND_ORDER_NEW = {"std": lambda x: x.std(1), "norm2": lambda x: x.norm(dim=1), "norm1": lambda x: x.norm(1) ** 2,
+                    "norm3": lambda x: x.norm(3, dim=0), "norm_half": lambda x: x.abs().add(0.5).norm(0.5, dim=1),
+                    "norm_inf": lambda x: x.norm(float("inf"), dim=1) ** 2, "sort": lambda x: x.sort(1)[0] ** 2,
+                    "median": lambda x: x.median(1)[0] ** 2, "quantile": lambda x: x.quantile(0.3, dim=0) ** 2,
+                    "amax": lambda x: x.amax(1) ** 2, "prod": lambda x: x.prod(1)}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER_NEW))
+def test_second_derivatives_of_std_norm_and_order_statistics(name, r):
+    fn = SECOND_ORDER_NEW[name]
     assert lm.gradgradcheck(fn, r(3, 4))
 
 
