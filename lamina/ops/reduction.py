@@ -694,6 +694,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         if matrix_dims is not None and len(matrix_dims) != 2 and (p == "nuc" or len(matrix_dims) > 2):
             raise ArgumentError(f"norm(): the {p!r} norm needs a 2-D input or dim a 2-tuple, got dims {matrix_dims}")
         if p == "nuc":
+            if x.data.dtype.itemsize < 4:
+                raise DtypeError(f"norm(): the 'nuc' norm needs float32 or float64, got {x.dtype}")
             return NuclearNorm.apply(x, dims=matrix_dims, keepdim=keepdim)
         p = 2.0
     if (p < 0 or p == xp.inf) and x.data.size == 0:
@@ -786,7 +788,7 @@ def _quantile(op, input, q, dim, keepdim, interpolation, nan_skipping):
     if not isinstance(q, (Tensor, int, float, xp.integer, xp.floating)) or isinstance(q, (bool, xp.bool_)):
         raise TypeError(f"{op}(): q must be a number or a tensor, not {type(q).__name__}")
     dims = _dims(op, dim, x.ndim, many=False)
-    if x.data.dtype.kind != "f":
+    if x.data.dtype.kind != "f" or x.data.dtype.itemsize < 4:
         raise DtypeError(f"{op}(): input tensor must be either float or double dtype, got {x.dtype}")
     if interpolation not in _INTERPOLATIONS:
         raise ArgumentError(f"{op}(): interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}")

@@ -254,6 +254,8 @@ ODD_CALLS = {
     "norm_nuc_of_a_vector": lambda lib, x: lib.norm(x[0], "nuc"),
     "norm_nuc_over_one_dim": lambda lib, x: lib.norm(x, "nuc", dim=1),
     "norm_nuc_repeated_dims": lambda lib, x: lib.norm(x, "nuc", dim=(1, -1)),
+    "norm_nuc_half": lambda lib, x: lib.norm(x.to(lib.float16), "nuc"),
+    "quantile_half": lambda lib, x: lib.quantile(x.to(lib.float16), 0.5),
     "norm_nuc_batched": lambda lib, x: lib.norm(x[None].expand(3, 2, 4), "nuc", dim=(1, 2), keepdim=True),
     "max_keepdim_without_dim": lambda lib, x: lib.max(x, keepdim=True),
     "median_keepdim_without_dim": lambda lib, x: lib.median(x, keepdim=True),
