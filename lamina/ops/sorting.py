@@ -188,13 +188,16 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
     scalar = isinstance(input, (int, float, xp.integer, xp.floating))
     values = as_tensor(input).data
     data = seq.data
-    if sorter is not None:
-        order = as_tensor(sorter).data
-        if order.shape != data.shape:
-            raise ArgumentError(f"searchsorted(): sorter shape {order.shape} must match the sequence's {data.shape}")
-        data = xp.take_along_axis(data, order.astype(_INT64), axis=-1)
     if data.ndim == 0:
         raise ArgumentError("searchsorted(): the sorted sequence must have at least one dimension")
+    if sorter is not None:
+        order = as_tensor(sorter).data
+        if order.shape != data.shape or order.dtype.kind not in "iu":
+            raise ArgumentError(f"searchsorted(): sorter must be an integer tensor of the sequence's shape "
+                                f"{data.shape}, got {order.dtype} of shape {order.shape}")
+        if order.size and not bool(((order >= 0) & (order < data.shape[-1])).all()):
+            raise ArgumentError(f"searchsorted(): sorter index out of range for a last dim of size {data.shape[-1]}")
+        data = xp.take_along_axis(data, order.astype(_INT64), axis=-1)
     _sortable("searchsorted", data, values)
     if data.ndim > 1 and (values.ndim != data.ndim or values.shape[:-1] != data.shape[:-1]):
         raise ArgumentError(f"searchsorted(): the leading dims of the sequence {data.shape} and of the input "
