@@ -22,7 +22,7 @@ from collections import namedtuple
 from ..autograd import Function
 from ..backend import as_dtype, xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant, pick_axis, recording, tensor_method
+from ._util import constant, pick_axis, recording, tensor_method
 from .arithmetic import maximum, minimum
 from .conversion import cast
 from ..errors import ArgumentError, DimensionError, DtypeError
@@ -34,6 +34,13 @@ _INT64 = xp.int64
 
 
 # ---- argument checks ----------------------------------------------------------------------------
+def _input(op, value):
+    """The input tensor; PyTorch's reductions take no lists or numbers (TypeError)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(value).__name__}")
+    return value
+
+
 def _check_keepdim(op, keepdim):
     if not isinstance(keepdim, (bool, xp.bool_)):
         raise TypeError(f"{op}(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
@@ -433,7 +440,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None
     if dim is None and axis is None and keepdim is False and dtype is None and isinstance(input, Tensor) \
             and input.data.dtype.kind == "f":  # the common case (a loss), with nothing to check
         return Sum.apply(input, axes=None, keepdim=False)
-    x = _with_dtype("sum", as_tensor(input), dtype)
+    x = _with_dtype("sum", _input("sum", input), dtype)
     keepdim, axes = _check_keepdim("sum", keepdim), _dims("sum", pick_axis(dim, axis), x.ndim)
     if x.data.dtype.kind in "biu":
         out_dtype = x.data.dtype if dtype is not None else _INT64
@@ -444,7 +451,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None
 @tensor_method()
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as 0 (no gradient flows to a NaN)."""
-    x = as_tensor(input)
+    x = _input("nansum", input)
     if x.data.dtype.kind == "f":
         x = ZeroNan.apply(x)
     return sum(x, dim, keepdim, dtype=dtype)
@@ -453,7 +460,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 @tensor_method()
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
     """Mean over ``dim``; floating point only (or ``dtype=`` a floating dtype); empty: nan."""
-    x = as_tensor(input)
+    x = _input("mean", input)
     if dtype is not None and as_dtype(dtype).kind != "f":
         raise DtypeError(f"mean(): could not infer output dtype. Optional dtype must be floating point, got {dtype}")
     x = _with_dtype("mean", x, dtype)
@@ -466,7 +473,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
 @tensor_method()
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of the non-NaN elements (NaN where there are none)."""
-    x = as_tensor(input)
+    x = _input("nanmean", input)
     _floating("nanmean", x, "expected input to have floating point dtype")
     if dtype is not None and as_dtype(dtype).kind != "f":
         raise DtypeError(f"nanmean(): dtype must be floating point, got {dtype}")
@@ -479,7 +486,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
 def _extreme(x, dim, keepdim, axis, op, arg_reduce, other, binary):
     if other is not None or isinstance(dim, Tensor):
         return binary(x, other if other is not None else dim)
-    x, dim, keepdim = as_tensor(x), pick_axis(dim, axis), _check_keepdim(op.name, keepdim)
+    x, dim, keepdim = _input(op.name, x), pick_axis(dim, axis), _check_keepdim(op.name, keepdim)
     if dim is None:
         if keepdim:
             raise TypeError(f"{op.name}(): keepdim=True needs a dim")
@@ -503,7 +510,7 @@ def min(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None): 
 
 
 def _amax_like(op, input, dim, keepdim):
-    name, x = "a" + op.name, as_tensor(input)
+    name, x = "a" + op.name, _input("a" + op.name, input)
     keepdim = _check_keepdim(name, keepdim)
     if x.data.size == 0 and isinstance(dim, (tuple, list)) and x.ndim:  # PyTorch checks sizes before repeats
         _nonempty(name, x, [_one_dim(name, d, x.ndim) for d in dim] or None)
@@ -526,7 +533,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 @tensor_method()
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     """(min, max) over ``dim`` (or all elements), a namedtuple as PyTorch's."""
-    x, keepdim = as_tensor(input), _check_keepdim("aminmax", keepdim)
+    x, keepdim = _input("aminmax", input), _check_keepdim("aminmax", keepdim)
     if dim is not None:
         dim = _one_dim("aminmax", dim, x.ndim)
     if x.data.size == 0 and dim is None:
@@ -549,7 +556,7 @@ def _correction(op, dim, unbiased, correction):
 
 
 def _var(op, x, dim, unbiased, keepdim, correction):
-    x = as_tensor(x)
+    x = _input(op, x)
     _floating(op, x, "std and var only support floating point dtypes")
     dim, correction = _correction(op, dim, unbiased, correction)
     keepdim, axes = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim)
@@ -591,7 +598,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 @tensor_method()
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
     """Product over one dim (or all); integer and bool inputs multiply in int64; empty: 1."""
-    x = _with_dtype("prod", as_tensor(input), dtype)
+    x = _with_dtype("prod", _input("prod", input), dtype)
     keepdim, dims = _check_keepdim("prod", keepdim), _dims("prod", pick_axis(dim, axis), x.ndim, many=False)
     axis_ = None if dims is None or x.ndim == 0 else dims[0]
     if x.data.dtype.kind in "biu":
@@ -603,7 +610,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
 @tensor_method()
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
     """log sum exp over ``dim`` (every dim when None), stable; integer inputs give the default float dtype."""
-    x, dim = as_tensor(input), pick_axis(dim, axis)
+    x, dim = _input("logsumexp", input), pick_axis(dim, axis)
     if x.data.dtype.kind != "f":
         x = cast(x, xp.float32)
     if isinstance(dim, (tuple, list)) and not dim and x.ndim and x.data.size and not keepdim:  # as PyTorch
@@ -613,7 +620,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tens
 
 
 def _arg_extreme(op, input, dim, keepdim, arg_reduce):
-    x = as_tensor(input)
+    x = _input(op, input)
     if x.data.dtype.kind == "b":
         raise DtypeError(f"{op}(): does not support bool input")
     keepdim = _check_keepdim(op, keepdim)
@@ -641,7 +648,7 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
 
 
 def _bool_reduce(op, input, dim, keepdim, reduce):
-    x = as_tensor(input)
+    x = _input(op, input)
     keepdim, axes = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim, empty_is_all=False)
     out = reduce(x.data.astype(bool, copy=False), axis=_np_axes(axes, x.ndim), keepdims=keepdim)
     return Tensor._wrap(xp.asarray(out, dtype=xp.uint8 if x.data.dtype == xp.uint8 else bool))
@@ -662,7 +669,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 @tensor_method()
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """The number of non-zero elements over ``dim`` (int64)."""
-    x = as_tensor(input)
+    x = _input("count_nonzero", input)
     axes = _dims("count_nonzero", dim, x.ndim)
     return Tensor._wrap(xp.asarray((x.data != 0).sum(axis=_np_axes(axes, x.ndim)), dtype=_INT64))
 
@@ -684,7 +691,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     """The p-norm over all elements or ``dim`` (PyTorch's ``torch.norm``: 'fro' is 2, inf the largest |x|, -inf the
     smallest, 0 the count of non-zeros; 'nuc' the sum of singular values of a matrix). Its gradient at a zero
     input is 0, as PyTorch's."""
-    x = as_tensor(input)
+    x = _input("norm", input)
     _floating("norm", x, "expected a floating point tensor as input")
     x = _with_dtype("norm", x, dtype)
     p, keepdim = _norm_order(p), _check_keepdim("norm", keepdim)
@@ -723,7 +730,7 @@ def _median_positions(nan_skipping):
 
 
 def _median(op, input, dim, keepdim, nan_skipping):
-    x = as_tensor(input)
+    x = _input(op, input)
     keepdim, dims = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim, many=False)
     if x.data.dtype.kind == "b":
         raise NotImplementedError(f"{op}(): not implemented for bool tensors")
@@ -775,7 +782,7 @@ def _mode_positions(data, axis):
 def mode(input: Tensor, dim=-1, keepdim: bool = False):
     """(values, indices): the most frequent value along ``dim`` (the smallest among equally frequent ones) and
     the index of its last occurrence, as PyTorch on CPU."""
-    x = as_tensor(input)
+    x = _input("mode", input)
     keepdim, (axis,) = _check_keepdim("mode", keepdim), _dims("mode", dim, x.ndim, many=False)
     return _select_at(x, _mode_positions, axis, keepdim, "mode")
 
@@ -784,7 +791,7 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(op, input, q, dim, keepdim, interpolation, nan_skipping):
-    x, keepdim = as_tensor(input), _check_keepdim(op, keepdim)
+    x, keepdim = _input(op, input), _check_keepdim(op, keepdim)
     if not isinstance(q, (Tensor, int, float, xp.integer, xp.floating)) or isinstance(q, (bool, xp.bool_)):
         raise TypeError(f"{op}(): q must be a number or a tensor, not {type(q).__name__}")
     dims = _dims(op, dim, x.ndim, many=False)

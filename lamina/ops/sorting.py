@@ -12,7 +12,7 @@ from ..backend import xp
 from ..tensor import Tensor
 from ..errors import ArgumentError, DimensionError, DtypeError
 from ._util import as_tensor, tensor_method
-from .reduction import ValuesIndices, _check_keepdim, _dims, _select_at, _stable_order, _take
+from .reduction import ValuesIndices, _check_keepdim, _dims, _input, _select_at, _stable_order, _take
 
 _INT64 = xp.int64
 
@@ -37,7 +37,7 @@ def _sorted_along(x, axis, order):
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
     """(values, indices) sorted along ``dim``; NaN is the largest value; always stable (equal values keep their
     order, which PyTorch guarantees for stable=True). The gradient of the values goes back by the indices."""
-    x = as_tensor(input)
+    x = _input("sort", input)
     descending, _ = _as_bool("sort", "descending", descending), _as_bool("sort", "stable", stable)
     axis = _axis("sort", dim, x)
     if x.ndim == 0:
@@ -78,7 +78,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     """(values, indices) of the k largest (``largest=False``: smallest) elements along ``dim``, in sorted order
     (also for sorted=False, as PyTorch on CPU for small sizes); NaN counts as the largest. Ties keep their
     order. k must be in [0, size]."""
-    x, k = as_tensor(input), _int_k("topk", k)
+    x, k = _input("topk", input), _int_k("topk", k)
     largest, _ = _as_bool("topk", "largest", largest), _as_bool("topk", "sorted", sorted)
     axis = _axis("topk", dim, x)
     if x.data.dtype.kind == "b":
@@ -94,7 +94,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 @tensor_method()
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """(values, indices): the k-th smallest element (k from 1) along ``dim``, its index in a stable sort."""
-    x, k = as_tensor(input), _int_k("kthvalue", k)
+    x, k = _input("kthvalue", input), _int_k("kthvalue", k)
     keepdim = _check_keepdim("kthvalue", keepdim)
     axis = _axis("kthvalue", dim, x)
     if x.ndim and x.shape[axis] == 0:
@@ -116,7 +116,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     """The distinct values of ``input`` (flattened, or the distinct slices along ``dim``), in ascending order
     (also for sorted=False, as PyTorch on CPU); NaNs are all distinct. With ``return_inverse`` the index of
     each element's value, with ``return_counts`` how often each occurs. No gradient."""
-    x = as_tensor(input)
+    x = _input("unique", input)
     for name, flag in (("sorted", sorted), ("return_inverse", return_inverse), ("return_counts", return_counts)):
         _as_bool("unique", name, flag)
     if dim is None:
@@ -184,7 +184,7 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
     """Indices where ``input`` would be inserted into ``sorted_sequence`` (its last dim) to keep it sorted:
     ``side='left'`` the first such place, 'right' the last. A 1-D sequence serves every value; an N-D one
     pairs its leading dims with ``input``'s."""
-    seq, side = as_tensor(sorted_sequence), _side("searchsorted", right, side)
+    seq, side = _input("searchsorted", sorted_sequence), _side("searchsorted", right, side)
     scalar = isinstance(input, (int, float, xp.integer, xp.floating))
     values = as_tensor(input).data
     data = seq.data
@@ -210,7 +210,7 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
 def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False) -> Tensor:
     """The bucket of each element: i with boundaries[i-1] < x <= boundaries[i] (right=True: boundaries[i-1] <= x
     < boundaries[i]); ``boundaries`` is 1-D and sorted."""
-    bounds, values = as_tensor(boundaries), as_tensor(input).data
+    bounds, values = _input("bucketize", boundaries), as_tensor(input).data
     _as_bool("bucketize", "right", right)
     if bounds.ndim != 1:
         raise ArgumentError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({bounds.ndim})")

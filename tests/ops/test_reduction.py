@@ -277,6 +277,8 @@ ODD_CALLS = {
     "quantile_keepdim_type": lambda lib, x: lib.quantile(x, 2.0, keepdim=1),
     "var_of_empty_negative_correction": lambda lib, x: lib.var(x[:0], correction=-1),
     "logsumexp_empty_dims_keepdim": lambda lib, x: lib.logsumexp(x, (), keepdim=True),
+    "sum_of_a_list": lambda lib, x: lib.sum([1.0, 2.0]),
+    "median_of_a_number": lambda lib, x: lib.median(2.0),
     "max_of_two_tensors": lambda lib, x: lib.max(x, lib.ones(4, dtype=lib.float64)),
     "min_of_tensors_that_do_not_broadcast": lambda lib, x: lib.min(x, lib.ones(3, dtype=lib.float64)),
 }

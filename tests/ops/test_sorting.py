@@ -155,6 +155,8 @@ ODD_CALLS = {
     "searchsorted_right_not_bool": lambda lib, x: lib.searchsorted(x, x, right=1),
     "searchsorted_sorter_out_of_range": lambda lib, x: lib.searchsorted(x, x, sorter=lib.tensor([[0, 1, 5], [0, 1, 2]])),
     "searchsorted_scalar_sequence": lambda lib, x: lib.searchsorted(x[0, 0], x),
+    "sort_of_a_list": lambda lib, x: lib.sort([3.0, 1.0]),
+    "searchsorted_in_a_list": lambda lib, x: lib.searchsorted([1.0, 2.0], x),
     "unique_with_other_dims_empty": lambda lib, x: lib.unique(x[:, :0], dim=0),
     "unique_along_the_empty_dim": lambda lib, x: lib.unique(x[:, :0], dim=1),
     "unique_of_a_scalar_with_dim": lambda lib, x: lib.unique(x[0, 0], dim=0),
