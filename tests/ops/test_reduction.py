@@ -126,7 +126,7 @@ def assert_like_torch(fn, *arrays):
     theirs, ours = _run(torch, fn, arrays), _run(lm, fn, arrays)
     if isinstance(theirs, Exception):
         expected = RuntimeError if isinstance(theirs, torch.linalg.LinAlgError) else type(theirs)  # a RuntimeError
-        assert isinstance(ours, expected), f"PyTorch raises {type(theirs).__name__} ({theirs}), Lamina gave {ours!r}"
+        assert isinstance(ours, expected), f"PyTorch raises {theirs!r}, Lamina gave {ours!r}"
         return
     assert not isinstance(ours, Exception), f"Lamina raised {ours!r}; PyTorch gives {theirs}"
     _assert_same(ours, theirs)
@@ -315,18 +315,21 @@ def test_mode_matches_pytorch():
 
 # ---- gradients of the new and fixed reductions --------------------------------------------------------
 NEW_REDUCTIONS = {
-    "median_dim": lambda x: x.median(1).values, "median": lambda x: x.median(), "nanmedian": lambda x: x.nanmedian(0)[0],
-    "mode": lambda x: lm.mode(x, 1).values, "kept_max": lambda x: x.max(2, keepdim=True).values,
-    "quantile": lambda x: lm.quantile(x, 0.3, dim=1), "quantiles": lambda x: x.quantile(lm.tensor([0.2, 0.9], dtype=lm.float64), dim=2),
+    "median_dim": lambda x: x.median(1).values, "median": lambda x: x.median(),
+    "nanmedian": lambda x: x.nanmedian(0)[0], "mode": lambda x: lm.mode(x, 1).values,
+    "kept_max": lambda x: x.max(2, keepdim=True).values, "quantile": lambda x: lm.quantile(x, 0.3, dim=1),
+    "quantiles": lambda x: x.quantile(lm.tensor([0.2, 0.9], dtype=lm.float64), dim=2),
     "nanquantile": lambda x: lm.nanquantile(x, 0.7), "std_mean": lambda x: lm.std_mean(x, 1)[0] * lm.std_mean(x, 1)[1],
     "var_mean": lambda x: lm.var_mean(x, (0, 2), correction=0)[0] + lm.var_mean(x)[1],
-    "nansum": lambda x: x.nansum(1), "nanmean": lambda x: x.nanmean((0, 1)), "aminmax": lambda x: lm.aminmax(x, dim=1)[1],
-    "amin": lambda x: x.amin((0, 2)), "norm_inf": lambda x: x.norm(float("inf"), dim=1),
-    "norm_-inf": lambda x: x.norm(-float("inf")), "norm_1": lambda x: x.norm(1, dim=(0, 2)), "norm_3": lambda x: x.norm(3),
+    "nansum": lambda x: x.nansum(1), "nanmean": lambda x: x.nanmean((0, 1)),
+    "aminmax": lambda x: lm.aminmax(x, dim=1)[1], "amin": lambda x: x.amin((0, 2)),
+    "norm_inf": lambda x: x.norm(float("inf"), dim=1), "norm_-inf": lambda x: x.norm(-float("inf")),
+    "norm_1": lambda x: x.norm(1, dim=(0, 2)), "norm_3": lambda x: x.norm(3),
     "norm_0.5": lambda x: x.norm(0.5, dim=2, keepdim=True), "norm_fro": lambda x: x.norm("fro", dim=1),
     "norm_-1": lambda x: x.norm(-1, dim=0), "norm_nuc": lambda x: x.norm("nuc", dim=(0, 2)),
-    "norm_nuc_keepdim": lambda x: lm.norm(x, "nuc", dim=(2, 1), keepdim=True), "logsumexp_tuple": lambda x: x.logsumexp((0, 2)),
-    "prod_keep": lambda x: x.prod(2, keepdim=True), "mean_dtype": lambda x: lm.mean(x, 1, dtype=lm.float64),
+    "norm_nuc_keepdim": lambda x: lm.norm(x, "nuc", dim=(2, 1), keepdim=True),
+    "logsumexp_tuple": lambda x: x.logsumexp((0, 2)), "prod_keep": lambda x: x.prod(2, keepdim=True),
+    "mean_dtype": lambda x: lm.mean(x, 1, dtype=lm.float64),
 }
 
 

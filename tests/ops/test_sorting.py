@@ -43,7 +43,7 @@ def assert_like_torch(fn, *arrays):
     an exception of the type PyTorch raises."""
     theirs, ours = _run(torch, fn, arrays), _run(lm, fn, arrays)
     if isinstance(theirs, Exception):
-        assert isinstance(ours, type(theirs)), f"PyTorch raises {type(theirs).__name__} ({theirs}), Lamina gave {ours!r}"
+        assert isinstance(ours, type(theirs)), f"PyTorch raises {theirs!r}, Lamina gave {ours!r}"
         return
     assert not isinstance(ours, Exception), f"Lamina raised {ours!r}; PyTorch gives {theirs}"
     _assert_same(ours, theirs)
@@ -153,7 +153,7 @@ ODD_CALLS = {
     "searchsorted_empty_queries": lambda lib, x: lib.searchsorted(x, x[:, :0]),
     "searchsorted_bool": lambda lib, x: lib.searchsorted(x > 0, x > 0),
     "searchsorted_right_not_bool": lambda lib, x: lib.searchsorted(x, x, right=1),
-    "searchsorted_sorter_out_of_range": lambda lib, x: lib.searchsorted(x, x, sorter=lib.tensor([[0, 1, 5], [0, 1, 2]])),
+    "searchsorted_sorter_out_of_range": lambda lib, x: lib.searchsorted(x, x, sorter=lib.tensor([[0, 1, 5]] * 2)),
     "searchsorted_scalar_sequence": lambda lib, x: lib.searchsorted(x[0, 0], x),
     "sort_of_a_list": lambda lib, x: lib.sort([3.0, 1.0]),
     "searchsorted_in_a_list": lambda lib, x: lib.searchsorted([1.0, 2.0], x),
