@@ -318,7 +318,7 @@ class SafeSqrt(Function):
     """y = sqrt(x) with the derivative 1 / (2 y) taken as 0 where y = 0 (PyTorch's std and norm at a constant
     or zero input give a zero gradient, not NaN)."""
 
-    name = "sqrt"
+    name = "safe_sqrt"
 
     def forward(self, x):
         self.y = xp.sqrt(x)
