@@ -81,17 +81,23 @@ def _block(shape, dim=None):
 
 
 # ---- argument checks -----------------------------------------------------------------------------
-def _index_array(index, op, what="index", dtypes=("int64", "int32")):
-    """The array of an integer index argument: a Tensor (or a backend array), as PyTorch, not a list."""
+def _index_array(index, op, what="index", dtypes=("int64", "int32"), error=ArgumentError):
+    """The array of an integer index argument: a Tensor (or a backend array), as PyTorch, not a list;
+    ``dtypes=None`` leaves the dtype unchecked (checked later, in PyTorch's order)."""
     if isinstance(index, Tensor):
         array = index.data
     elif isinstance(index, xp.ndarray):
         array = index
     else:
         raise TypeError(f"{op}(): argument '{what}' must be Tensor, not {type(index).__name__}")
-    if array.dtype.name not in dtypes:
-        raise ArgumentError(f"{op}(): expected dtype {'/'.join(dtypes)} for {what}, got {array.dtype}")
+    if dtypes is not None:
+        _check_index_dtype(array, op, what, dtypes, error)
     return array
+
+
+def _check_index_dtype(array, op, what="index", dtypes=("int64", "int32"), error=ArgumentError):
+    if array.dtype.name not in dtypes:
+        raise error(f"{op}(): expected dtype {'/'.join(dtypes)} for {what}, got {array.dtype}")
 
 
 def _tensor_arg(value, op, what):
@@ -109,11 +115,23 @@ def _check_range(index, size, op, dim, error=ArgumentError, negative=False):
             raise error(f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
-def _scatter_args(op, x, dim, index, src_shape=None):
-    """Check (input, dim, index[, src shape]) as torch's gather/scatter do; return (dim, int64 index)."""
+def _dim_and_index(op, x, dim, index):
+    """The first checks of gather/scatter (PyTorch's order): input and index tensors, then ``dim``."""
     x = _tensor_arg(x, op, "input")
-    index = _index_array(index, op)
+    index = _index_array(index, op, dtypes=None)
     (dim,) = normalize_axis(dim, x.ndim, op)
+    return dim, index
+
+
+def _check_scatter_index(op, x, dim, index, src_shape=None):
+    """The index checks of gather/scatter, after the dtype ones: dim for src, dtype, dims, sizes, range."""
+    if src_shape is not None:
+        normalize_axis(dim, len(src_shape), op)
+    _check_index_dtype(index, op)
+    if src_shape is not None and max(len(src_shape), 1) != max(index.ndim, 1):
+        error = DimensionError if len(src_shape) < x.ndim else ArgumentError  # PyTorch asks src for each dim
+        raise error(f"{op}(): index tensor must have the same number of dimensions as src tensor, got "
+                            f"index of shape {index.shape} and src of shape {tuple(src_shape)}")
     if max(index.ndim, 1) != max(x.ndim, 1):
         raise ArgumentError(f"{op}(): index tensor must have the same number of dimensions as input tensor, "
                             f"got index of shape {index.shape} and input of shape {x.shape}")
@@ -121,15 +139,15 @@ def _scatter_args(op, x, dim, index, src_shape=None):
         _check_range(index, 1, op, 0)
         if index.size > 1:
             raise ArgumentError(f"{op}(): a 0-d input takes an index of at most one element, got shape {index.shape}")
-        return dim, index
+        return
+    index_shape, src_shape = index.shape or (1,), None if src_shape is None else tuple(src_shape) or (1,)
     for d in range(x.ndim):
-        too_big = (d != dim and index.shape[d] > x.shape[d]) or (src_shape is not None and index.shape[d] > src_shape[d])
+        too_big = (d != dim and index_shape[d] > x.shape[d]) or (src_shape is not None and index_shape[d] > src_shape[d])
         if too_big:
             against = "" if src_shape is None else f" and to be no larger than src {list(src_shape)}"
             raise ArgumentError(f"{op}(): size does not match at dimension {d}: expected index {list(index.shape)} to "
                                 f"be no larger than input {list(x.shape)} apart from dimension {dim}{against}")
     _check_range(index, x.shape[dim], op, dim)
-    return dim, index
 
 
 # ---- gather ---------------------------------------------------------------------------------------
@@ -140,6 +158,8 @@ class Gather(Function):
 
     def forward(self, x, dim, index):
         self.dim, self.index = dim, index
+        if index.size == 0:
+            return xp.zeros(index.shape, dtype=x.dtype)
         return xp.take_along_axis(x[_block(index.shape, dim)], index, axis=dim)
 
     def backward(self, g):
@@ -153,6 +173,8 @@ class GatherBackward(Function):
 
     def forward(self, g, shape, dim, index):
         self.dim, self.index = dim, index
+        if index.size == 0:
+            return xp.zeros(shape, dtype=g.dtype)
         return _accumulate(shape, _flat_positions(shape, dim, index), g)
 
     def backward(self, gg):
@@ -177,9 +199,12 @@ class PadTo(Function):
 def gather(input, dim, index, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j][k] = input[i][index[i][j][k]][k] for dim=1; index.size(d) <= input.size(d) off ``dim``,
     the output has index's shape. Indices must lie in [0, input.size(dim)) (RuntimeError otherwise)."""
-    dim, index = _scatter_args("gather", input, dim, index)
-    if input.ndim == 0:  # PyTorch treats a scalar as a vector of one
-        return Gather.apply(input.reshape(1), dim=0, index=index.reshape(-1)).reshape(index.shape)
+    dim, index = _dim_and_index("gather", input, dim, index)
+    if index.size == 0:  # PyTorch checks nothing more
+        return Gather.apply(input, dim=dim, index=index)
+    _check_scatter_index("gather", input, dim, index)
+    if min(input.ndim, index.ndim) == 0:  # PyTorch treats a scalar as a vector of one
+        return Gather.apply(input.reshape(-1), dim=0, index=index.reshape(-1)).reshape(index.shape)
     return Gather.apply(input, dim=dim, index=index)
 
 
@@ -204,6 +229,8 @@ class Scatter(Function):
 
     def backward(self, g):
         x, src = self.inputs
+        if self.index.size == 0:
+            return g, None
         zeros = constant(xp.zeros(self.index.shape, dtype=g.dtype))
         grad_x = Scatter.apply(g, zeros, dim=self.dim, index=self.index)
         return grad_x, _gather_grad(g, self.dim, self.index, src.shape)
@@ -234,16 +261,19 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None) -> Tensor:
         src, value = None, src
     if (src is None) == (value is None):
         raise TypeError("scatter(): pass exactly one of src (a tensor) and value (a number)")
-    x = _tensor_arg(input, "scatter", "input")
+    dim, index = _dim_and_index("scatter", input, dim, index)
+    x = input
     if src is not None:
         _same_dtype(x, src, "scatter")
-    dim, index = _scatter_args("scatter", x, dim, index, None if src is None else src.shape)
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise ArgumentError(f"scatter(): reduce argument must be either add or multiply, got {reduce!r}")
     src = _value_src(value, x, index, "scatter") if src is None else src
-    if x.ndim == 0:
-        return scatter(x.reshape(1), 0, index.reshape(-1), src.reshape(-1), reduce=reduce).reshape(())
+    if index.size == 0:
+        return Scatter.apply(x, src, dim=dim, index=index)
+    _check_scatter_index("scatter", x, dim, index, None if value is not None else src.shape)
+    if min(x.ndim, index.ndim, src.ndim) == 0:  # PyTorch treats a scalar as a vector of one
+        return scatter(x.reshape(-1), 0, Tensor._wrap(index.reshape(-1)), src.reshape(-1), reduce=reduce).reshape(x.shape)
     if reduce is not None:
-        if reduce not in ("add", "multiply"):
-            raise ArgumentError(f"scatter(): reduce argument must be either add or multiply, got {reduce!r}")
         return ScatterReduce.apply(x, src, dim=dim, index=index, reduce="sum" if reduce == "add" else "prod",
                                    include_self=True)
     return Scatter.apply(x, src, dim=dim, index=index)
@@ -350,16 +380,19 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self: bool = True)
     """input with the src values sent to each cell (index along ``dim``) reduced into it by ``reduce``:
     "sum", "prod", "mean" (integer inputs: floor division), "amax" or "amin"; with ``include_self`` the
     cell's own value takes part. Cells no index names keep input's value."""
-    x = _tensor_arg(input, "scatter_reduce", "input")
     src = _tensor_arg(src, "scatter_reduce", "src")
+    dim, index = _dim_and_index("scatter_reduce", input, dim, index)
+    x = input
+    _same_dtype(x, src, "scatter_reduce")
     if reduce not in _REDUCTIONS:
         raise ArgumentError(f"scatter_reduce(): reduce argument must be either sum, prod, mean, amax or amin, "
                             f"got {reduce}")
-    _same_dtype(x, src, "scatter_reduce")
-    dim, index = _scatter_args("scatter_reduce", x, dim, index, src.shape)
-    if x.ndim == 0:
-        return scatter_reduce(x.reshape(1), 0, index.reshape(-1), src.reshape(-1), reduce,
-                              include_self=include_self).reshape(())
+    if index.size == 0:
+        return Scatter.apply(x, src, dim=dim, index=index)
+    _check_scatter_index("scatter_reduce", x, dim, index, src.shape)
+    if min(x.ndim, index.ndim, src.ndim) == 0:  # PyTorch treats a scalar as a vector of one
+        return scatter_reduce(x.reshape(-1), 0, Tensor._wrap(index.reshape(-1)), src.reshape(-1), reduce,
+                              include_self=include_self).reshape(x.shape)
     return ScatterReduce.apply(x, src, dim=dim, index=index, reduce=reduce, include_self=bool(include_self))
 
 
@@ -370,28 +403,22 @@ def scatter_add(input, dim, index, src) -> Tensor:
 
 
 # ---- index_add, index_copy, index_fill -------------------------------------------------------------
-def _along(op, x, dim, index, source_shape=None, error=ArgumentError):
-    """Check an ``index_*`` call; return (dim, 1-d index, that index spread over ``source_shape``)."""
-    x = _tensor_arg(x, op, "input")
-    index = _index_array(index, op)
-    (dim,) = normalize_axis(dim, x.ndim, op)
-    if index.ndim > 1:
-        raise DimensionError(f"{op}(): index is supposed to be a vector, got shape {index.shape}")
-    index = index.reshape(-1)
-    shape = list(x.shape or (1,))
-    if source_shape is not None:
-        given = list(source_shape or (1,))
-        if len(given) != len(shape) or any(a != b for d, (a, b) in enumerate(zip(given, shape)) if d != dim):
-            raise ArgumentError(f"{op}(): source tensor shape must match input tensor shape, excluding the "
-                                f"specified dimension. Got input.shape = {list(x.shape)} source.shape = "
-                                f"{list(source_shape)}")
-        if given[dim] != index.size:
-            raise ArgumentError(f"{op}(): number of indices ({index.size}) should be equal to source.size(dim): "
-                                f"({given[dim]}), for dim: {dim}")
-    _check_range(index, shape[dim], op, dim, error, negative=op == "index_fill")
-    index = index % shape[dim] if index.size and op == "index_fill" else index
+def _spread(index, shape, dim):
+    """A 1-d ``index`` along ``dim`` broadcast over ``shape`` (its size along dim is the index's)."""
+    shape = list(shape or (1,))
     shape[dim] = index.size
-    return dim, xp.broadcast_to(index.reshape((-1,) + (1,) * (len(shape) - dim - 1)), shape)
+    return xp.broadcast_to(index.reshape((-1,) + (1,) * (len(shape) - dim - 1)), shape)
+
+
+def _check_source(op, x, dim, index, source, count_error=ArgumentError):
+    """index_add/index_copy: source's shape is input's with ``index.size`` slices along ``dim``."""
+    shape, given = list(x.shape or (1,)), list(source.shape or (1,))
+    if len(given) != len(shape) or any(a != b for d, (a, b) in enumerate(zip(given, shape)) if d != dim):
+        raise ArgumentError(f"{op}(): source tensor shape must match input tensor shape, excluding the specified "
+                            f"dimension. Got input.shape = {list(x.shape)} source.shape = {list(source.shape)}")
+    if given[dim] != index.size:
+        raise count_error(f"{op}(): number of indices ({index.size}) should be equal to source.size(dim) "
+                          f"({given[dim]}), for dim: {dim}")
 
 
 def _at_least_1d(x):
@@ -401,47 +428,94 @@ def _at_least_1d(x):
 @tensor_method()
 def index_add(input, dim, index, source, *, alpha=1) -> Tensor:
     """input with alpha * source's slices added at the positions ``index`` (1-d) names along ``dim``."""
-    source = _tensor_arg(source, "index_add", "source")
-    if source.dtype != _tensor_arg(input, "index_add", "input").dtype:
-        raise DtypeError(f"index_add(): input ({input.dtype}) and source ({source.dtype}) must have the same dtype")
-    dim, spread = _along("index_add", input, dim, index, source.shape)
+    x, source = _tensor_arg(input, "index_add", "input"), _tensor_arg(source, "index_add", "source")
+    index = _index_array(index, "index_add", dtypes=None)
+    (dim,) = normalize_axis(dim, x.ndim, "index_add")
+    if index.ndim > 1:
+        raise DimensionError(f"index_add(): index is supposed to be a vector, got shape {index.shape}")
+    _check_index_dtype(index, "index_add")
+    if source.dtype != x.dtype:
+        raise DtypeError(f"index_add(): input ({x.dtype}) and source ({source.dtype}) must have the same dtype")
+    if source.ndim != x.ndim:
+        raise ArgumentError(f"index_add(): source tensor shape must match input tensor shape, excluding the specified "
+                            f"dimension. Got input.shape = {list(x.shape)} source.shape = {list(source.shape)}")
+    index = index.reshape(-1)
+    _check_source("index_add", x, dim, index, source)
+    _check_range(index, (x.shape or (1,))[dim], "index_add", dim)
+    spread = _spread(index, x.shape, dim)
     if alpha != 1:
         source = source * alpha
-    return ScatterReduce.apply(_at_least_1d(input), source.reshape(spread.shape), dim=dim, index=spread, reduce="sum",
-                               include_self=True).reshape(input.shape)
+    return ScatterReduce.apply(_at_least_1d(x), source.reshape(spread.shape), dim=dim, index=spread, reduce="sum",
+                               include_self=True).reshape(x.shape)
 
 
 @tensor_method()
 def index_copy(input, dim, index, source) -> Tensor:
-    """input with source's slices copied to the positions ``index`` (1-d) names along ``dim``."""
-    source = _tensor_arg(source, "index_copy", "source")
-    if source.dtype != _tensor_arg(input, "index_copy", "input").dtype:
-        raise DtypeError(f"index_copy(): input ({input.dtype}) and source ({source.dtype}) must have the same dtype")
-    dim, spread = _along("index_copy", input, dim, index, source.shape, error=DimensionError)
-    return Scatter.apply(_at_least_1d(input), source.reshape(spread.shape), dim=dim, index=spread).reshape(input.shape)
+    """input with source's slices copied to the positions ``index`` (1-d, int64) names along ``dim``."""
+    x, source = _tensor_arg(input, "index_copy", "input"), _tensor_arg(source, "index_copy", "source")
+    index = _index_array(index, "index_copy", dtypes=None)
+    (dim,) = normalize_axis(dim, x.ndim, "index_copy")
+    if index.ndim > 1:
+        raise DimensionError(f"index_copy(): index should have dimension 1 or 0, got {index.ndim}")
+    if source.ndim == 0 and index.size != 1:
+        raise DimensionError(f"index_copy(): when source is a scalar, index should have one element, got {index.size}")
+    if x.ndim and source.ndim and x.ndim != source.ndim:
+        raise DimensionError(f"index_copy(): source and input must have the same number of dimensions, got "
+                             f"{source.ndim} and {x.ndim}")
+    _check_index_dtype(index, "index_copy", dtypes=("int64",))
+    if source.dtype != x.dtype:
+        raise DtypeError(f"index_copy(): input ({x.dtype}) and source ({source.dtype}) must have the same dtype")
+    index = index.reshape(-1)
+    _check_source("index_copy", x, dim, index, source, count_error=DimensionError)
+    _check_range(index, (x.shape or (1,))[dim], "index_copy", dim, DimensionError)
+    spread = _spread(index, x.shape, dim)
+    return Scatter.apply(_at_least_1d(x), source.reshape(spread.shape), dim=dim, index=spread).reshape(x.shape)
 
 
 @tensor_method()
 def index_fill(input, dim, index, value) -> Tensor:
-    """input with ``value`` in the slices ``index`` (1-d, negative counts from the end) names along ``dim``."""
-    dim, spread = _along("index_fill", input, dim, index, error=DimensionError)
-    src = _value_src(value, input, spread, "index_fill")
-    return Scatter.apply(_at_least_1d(input), src, dim=dim, index=spread).reshape(input.shape)
+    """input with ``value`` in the slices ``index`` (1-d int64, negative counts from the end) names along ``dim``."""
+    x = _tensor_arg(input, "index_fill", "input")
+    index = _index_array(index, "index_fill", dtypes=None)
+    (dim,) = normalize_axis(dim, x.ndim, "index_fill")
+    _check_index_dtype(index, "index_fill", dtypes=("int64",), error=DimensionError)
+    if index.ndim > 1:
+        raise ArgumentError(f"index_fill(): index has to be a vector or a scalar, got shape {index.shape}")
+    size = (x.shape or (1,))[dim]
+    index = index.reshape(-1)
+    if size == 0 and index.size:
+        raise ArgumentError(f"index_fill(): cannot fill along dimension {dim} of size 0")
+    if x.data.size:  # PyTorch checks the indices only when there is something to fill
+        _check_range(index, size, "index_fill", dim, DimensionError, negative=True)
+    spread = _spread(index % max(size, 1), x.shape, dim)
+    src = _value_src(value, x, spread, "index_fill")
+    return Scatter.apply(_at_least_1d(x), src, dim=dim, index=spread).reshape(x.shape)
 
 
 # ---- masks ----------------------------------------------------------------------------------------
 def _bool_mask(mask, op):
-    mask = _tensor_arg(mask, op, "mask")
+    mask = Tensor._wrap(mask) if isinstance(mask, xp.ndarray) else _tensor_arg(mask, op, "mask")
     if mask.dtype != xp.bool_:
         raise DtypeError(f"{op}: expected a bool tensor for mask, got {mask.dtype}")
     return mask
 
 
 @tensor_method()
-def masked_fill(x: Tensor, mask, value) -> Tensor:
-    """x with ``value`` where ``mask`` is true (no gradient flows there)."""
-    mask = as_tensor(mask)
-    return where(mask, constant(xp.asarray(value, dtype=x.dtype)), x)
+def masked_fill(input, mask, value) -> Tensor:
+    """input with ``value`` (a number or a 0-d tensor) where the bool ``mask`` (broadcast) is true; no gradient
+    flows there."""
+    x = _tensor_arg(input, "masked_fill", "input")
+    mask = _bool_mask(mask, "masked_fill")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ArgumentError(f"masked_fill(): only a 0-d value tensor is supported, got shape {value.shape}")
+        value = value.item()
+    try:
+        xp.broadcast_shapes(x.shape, mask.shape)
+    except ValueError:
+        raise ArgumentError(f"masked_fill(): the shapes of input {list(x.shape)} and mask {list(mask.shape)} do "
+                            "not broadcast") from None
+    return where(mask, constant(xp.asarray(value).astype(x.dtype)), x)
 
 
 @tensor_method()
@@ -494,8 +568,7 @@ def masked_scatter(input, mask, source) -> Tensor:
         raise ArgumentError(f"masked_scatter(): the shapes of input {list(x.shape)} and mask {list(mask.shape)} "
                             "do not broadcast") from None
     if shape != x.shape:
-        raise ArgumentError(f"masked_scatter(): mask of shape {list(mask.shape)} must broadcast to the input's "
-                            f"shape {list(x.shape)}")
+        x = broadcast_to(x, shape)
     mask = xp.broadcast_to(mask.data, shape)
     if int(mask.sum()) > source.data.size:
         raise ArgumentError("masked_scatter(): number of elements of source < number of ones in mask")
@@ -534,30 +607,37 @@ def take(input, index) -> Tensor:
 
 @tensor_method()
 def take_along_dim(input, indices, dim=None) -> Tensor:
-    """gather along ``dim`` with input and indices broadcast together off ``dim`` (negative indices count
-    from the end); without ``dim``, both are flattened first."""
+    """gather along ``dim`` with input and indices broadcast together off ``dim``; the indices are taken modulo
+    input.size(dim) as PyTorch's CPU kernel does (-1 is the last). Without ``dim``, both are flattened first and
+    the indices must lie in [0, input.numel())."""
     x = _tensor_arg(input, "take_along_dim", "input")
-    array = _index_array(indices, "take_along_dim", "indices")
-    if dim is None or (x.ndim == 0 and array.ndim <= 1):
-        return take_along_dim(x.reshape(-1), Tensor._wrap(array.reshape(-1)), 0).reshape(array.shape if x.ndim == 0 else -1)
+    array = _index_array(indices, "take_along_dim", "indices", dtypes=None)
+    if dim is None:  # gather's rules on the flattened tensors
+        flat, index = x.reshape(-1), array.reshape(-1)
+        if index.size:
+            _check_scatter_index("take_along_dim", flat, 0, index)
+        return Gather.apply(flat, dim=0, index=index)
+    if x.ndim == 0:
+        raise DimensionError(f"take_along_dim(): dimension specified as {dim} but the tensor has no dimensions")
     (dim,) = normalize_axis(dim, x.ndim, "take_along_dim")
+    _check_index_dtype(array, "take_along_dim", "indices", dtypes=("int64",))
     if array.ndim != x.ndim:
         raise ArgumentError(f"take_along_dim(): input and indices should have the same number of dimensions, "
                             f"got {x.ndim} dimensions for input and {array.ndim} for indices")
-    size = x.shape[dim] if x.ndim else 1
-    _check_range(array, size, "take_along_dim", dim, negative=True)
     try:
         shape = xp.broadcast_shapes(tuple(1 if d == dim else n for d, n in enumerate(x.shape)),
                                     tuple(1 if d == dim else n for d, n in enumerate(array.shape)))
     except ValueError:
         raise ArgumentError(f"take_along_dim(): input of shape {list(x.shape)} and indices of shape "
                             f"{list(array.shape)} do not broadcast off dim {dim}") from None
+    size = x.shape[dim]
+    if size == 0 and array.size:
+        raise ArgumentError(f"take_along_dim(): cannot take indices from dimension {dim} of size 0")
     x_shape = tuple(x.shape[d] if d == dim else n for d, n in enumerate(shape))
     index_shape = tuple(array.shape[d] if d == dim else n for d, n in enumerate(shape))
-    if x.ndim and tuple(x.shape) != x_shape:
+    if tuple(x.shape) != x_shape:
         x = broadcast_to(x, x_shape)
-    array = xp.broadcast_to(array % max(size, 1), index_shape)
-    return Gather.apply(x, dim=dim, index=array)
+    return Gather.apply(x, dim=dim, index=xp.broadcast_to(array % max(size, 1), index_shape))
 
 
 @tensor_method()
@@ -764,15 +844,18 @@ def getitem(x: Tensor, index) -> Tensor:
 def index_select(input, dim, index) -> Tensor:
     """Slices (along ``dim``) of input picked by a 1-d (or 0-d) integer ``index``."""
     x = _tensor_arg(input, "index_select", "input")
-    array = _index_array(index, "index_select")
+    array = _index_array(index, "index_select", dtypes=None)
+    (dim,) = normalize_axis(dim, x.ndim, "index_select")
     if array.ndim > 1:
         raise DimensionError(f"index_select(): index is supposed to be a vector, got shape {array.shape}")
-    (dim,) = normalize_axis(dim, x.ndim, "index_select")
+    _check_index_dtype(array, "index_select")
+    if x.ndim == 0 and array.size != 1:
+        raise ArgumentError(f"index_select(): index to a 0-d input can have only 1 value, got {array.size}")
     size = x.shape[dim] if x.ndim else 1
     if array.size and (int(array.min()) < 0 or int(array.max()) >= size):
         raise DimensionError(f"index_select(): index out of range in self (dimension {dim} of size {size})")
     if x.ndim == 0:
-        return Gather.apply(x.reshape(1), dim=0, index=array.reshape(-1)).reshape(array.shape)
+        return Gather.apply(x.reshape(1), dim=0, index=array.reshape(-1)).reshape(())
     return GetItem.apply(x, index=((slice(None),) * dim, (slice(None),) * dim + (array.reshape(-1),)))
 
 
