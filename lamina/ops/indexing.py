@@ -726,6 +726,11 @@ def _torch_index(index, shape):
     """PyTorch's ``index`` as (basic, advanced): x[index] is x[basic][advanced] in NumPy, where ``basic``
     holds the ints, slices and None (applied first, as PyTorch does) and ``advanced`` (or None) the index
     arrays at their places in x[basic], each other dimension a full slice."""
+    if isinstance(index, Tensor) and index.ndim:  # x[indices] or x[mask]: NumPy's meaning is PyTorch's
+        array = index.data
+        whole = array.dtype == xp.bool_ and array.shape == tuple(shape[:array.ndim])
+        if whole or (array.dtype.kind in "iu" and array.dtype != xp.uint8 and 0 not in shape[1:]):
+            return (), (array,)
     if isinstance(index, list) and _sequence_as_tuple(index):
         index = tuple(index)
     items = index if isinstance(index, tuple) else (index,)
@@ -773,14 +778,14 @@ def _torch_index(index, shape):
                 raise IndexError(f"getitem: the shape of the mask {list(value.shape)} at index {dim} does not match "
                                  f"the shape of the indexed tensor {list(shape)}")
             basic += [slice(None)] * value.ndim
-            advanced += list(xp.nonzero(value))
-            sizes += value.shape
+            advanced.append(value)  # NumPy reads a mask as its nonzero indices, side by side, as PyTorch
+            sizes.append(0)
         dim += need
     arrays = [a for a in advanced if a is not None]
     if not arrays:
         return tuple(basic), None
     try:
-        picked = xp.broadcast_shapes(*(a.shape for a in arrays))
+        picked = xp.broadcast_shapes(*((int(a.sum()),) if a.dtype == xp.bool_ else a.shape for a in arrays))
     except ValueError:
         raise IndexError("getitem: shape mismatch: indexing tensors could not be broadcast together with shapes "
                          + ", ".join(str(list(a.shape)) for a in arrays)) from None
