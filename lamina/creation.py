@@ -244,7 +244,10 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         count = (abs(last - first) + abs(stride) - 1) // abs(stride)
     else:
         count = max(math.ceil((float(end) - float(start)) / float(step)), 0)
-    values = xp.arange(count, dtype=np.int64) * stride + first if integral else _float_range(first, stride, count, dtype)
+    if integral:
+        values = np.arange(count, dtype=np.int64) * stride + first
+    else:
+        values = _float_range(first, stride, count, dtype)
     return _made(xp.asarray(values.astype(dtype, copy=False)), requires_grad)
 
 

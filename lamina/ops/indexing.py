@@ -18,7 +18,7 @@ from ..autograd import Function, no_grad
 from ..backend import xp
 from ..kernels.scatter import scatter_add as _bincount_add
 from ..tensor import Tensor
-from ._util import as_tensor, constant, normalize_axis, tensor_method
+from ._util import constant, normalize_axis, tensor_method
 from .arithmetic import where
 from .shape import broadcast_to
 from ..errors import ArgumentError, DimensionError, DtypeError
@@ -142,7 +142,8 @@ def _check_scatter_index(op, x, dim, index, src_shape=None):
         return
     index_shape, src_shape = index.shape or (1,), None if src_shape is None else tuple(src_shape) or (1,)
     for d in range(x.ndim):
-        too_big = (d != dim and index_shape[d] > x.shape[d]) or (src_shape is not None and index_shape[d] > src_shape[d])
+        too_big = (d != dim and index_shape[d] > x.shape[d]) or (src_shape is not None
+                                                                  and index_shape[d] > src_shape[d])
         if too_big:
             against = "" if src_shape is None else f" and to be no larger than src {list(src_shape)}"
             raise ArgumentError(f"{op}(): size does not match at dimension {d}: expected index {list(index.shape)} to "
@@ -272,7 +273,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None) -> Tensor:
         return Scatter.apply(x, src, dim=dim, index=index)
     _check_scatter_index("scatter", x, dim, index, None if value is not None else src.shape)
     if min(x.ndim, index.ndim, src.ndim) == 0:  # PyTorch treats a scalar as a vector of one
-        return scatter(x.reshape(-1), 0, Tensor._wrap(index.reshape(-1)), src.reshape(-1), reduce=reduce).reshape(x.shape)
+        flat_index = Tensor._wrap(index.reshape(-1))
+        return scatter(x.reshape(-1), 0, flat_index, src.reshape(-1), reduce=reduce).reshape(x.shape)
     if reduce is not None:
         return ScatterReduce.apply(x, src, dim=dim, index=index, reduce="sum" if reduce == "add" else "prod",
                                    include_self=True)
@@ -740,7 +742,8 @@ def _torch_index(index, shape):
                 _check_slice(item)
         return index, None
     parsed = [_parse(item) for item in items]
-    used = sum(1 if kind in ("int", "slice", "array") else value.ndim if kind == "mask" else 0 for kind, value in parsed)
+    used = sum(1 if kind in ("int", "slice", "array") else value.ndim if kind == "mask" else 0
+               for kind, value in parsed)
     ndim = len(shape)
     if used > ndim:
         raise IndexError(f"getitem: too many indices for tensor of dimension {ndim}")
@@ -862,6 +865,18 @@ def index_select(input, dim, index) -> Tensor:
     if x.ndim == 0:
         return Gather.apply(x.reshape(1), dim=0, index=array.reshape(-1)).reshape(())
     return GetItem.apply(x, index=((slice(None),) * dim, (slice(None),) * dim + (array.reshape(-1),)))
+
+
+def _setitem(x: Tensor, index, value) -> None:
+    """``x[index] = value`` with PyTorch's placement of the indexed dimensions (see ``getitem``), in place and
+    outside the graph like ``Tensor.__setitem__``; not bound yet: tensor.py owns ``__setitem__``."""
+    x._check_inplace("__setitem__")
+    basic, advanced = _torch_index(index, x.shape)
+    basic = basic if isinstance(basic, tuple) else (basic,)
+    if not any(item is Ellipsis for item in basic):
+        basic = basic + (Ellipsis,)  # a view even when every dimension is picked by an int
+    view = x.data[basic]
+    view[(Ellipsis,) if advanced is None else advanced] = value.data if isinstance(value, Tensor) else value
 
 
 # ---- in-place forms (x.scatter_(...)): outside the graph, as Tensor.__setitem__ ---------------------------
