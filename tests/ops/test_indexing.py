@@ -55,8 +55,8 @@ def test_forward_and_gradients_match_pytorch(name, dtype, matches_pytorch):
 # ---- the scatter family, masks, take, nonzero: PyTorch as the oracle ------------------------------------------
 def _run(lib, fn, arrays, dtype, grad_rng=None):
     """fn(lib, *tensors) on float leaves made from ``arrays``: (output, input gradients or None)."""
-    leaves = [lm.tensor(a, dtype=dtype, requires_grad=True) if lib is lm else torch.tensor(a.astype(dtype), requires_grad=True)
-              for a in arrays]
+    leaves = [lm.tensor(a, dtype=dtype, requires_grad=True) if lib is lm
+              else torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
     out = fn(lib, *leaves)
     if grad_rng is None or not out.requires_grad:
         return out, None
@@ -253,7 +253,8 @@ ERROR_CASES = {  # each raises in torch; Lamina must raise an exception of torch
     "index_put_dtype": lambda L: L.index_put(L.zeros(3), (_i(L, [0]),), L.tensor(1.0, dtype=L.float64)),
     # PyTorch's order: the dim first, then the index, then the dtypes
     "scatter_dim_before_dtype": lambda L: L.scatter(L.zeros(3), 1, L.tensor([[0.0]]), L.ones(1, 1, dtype=L.float64)),
-    "scatter_dim_checked_against_src": lambda L: L.scatter_add(L.zeros(2, 3, 4), 1, _i(L, np.zeros((2, 3, 4), dtype=np.int64)),
+    "scatter_dim_checked_against_src": lambda L: L.scatter_add(L.zeros(2, 3, 4), 1, _i(L, np.zeros((2, 3, 4),
+                                                                                                 dtype=np.int64)),
                                                                L.ones(3, 4)),
     "scatter_src_dims": lambda L: L.scatter_add(L.zeros(3, 4), 1, _i(L, [[0]]), L.ones(1, 1, 1)),
     "index_add_vector_before_dtype": lambda L: L.index_add(L.zeros(3, 2), 0, L.tensor([[0.0]]), L.ones(1, 2)),
@@ -282,20 +283,25 @@ def test_bad_arguments_raise_what_pytorch_raises(name):
 # ---- x[index] with PyTorch's rules -------------------------------------------------------------------------------
 GETITEM_PATTERNS = [  # written with T (the library's tensor), d (an int64 tensor [0 .. 4]) and m (x > 0, detached)
     "[1, :, 3:11:2, d, 0:2]", "[:, 1, :, d]", "[1, :, d, 1]", "[:, 1, d]", "[d[:2], :, 1, :, d[:2]]", "[T(1), :, d]",
-    "[:, T(1), :, d]", "[0, :, 1, d]", "[1:2, T(1), d[:3]]", "[None, 1, None, d[:3]]", "[..., d[:4]]", "[d[:2], ..., d[:2]]",
+    "[:, T(1), :, d]", "[0, :, 1, d]", "[1:2, T(1), d[:3]]", "[None, 1, None, d[:3]]", "[..., d[:4]]",
+    "[d[:2], ..., d[:2]]",
     "[True]", "[False]", "[:, True]", "[d[:2], True, d[:2]]", "[d[:2], :, True]", "[T(True)]", "[T(False), 0]",
     "[[0, 1]]", "[[[0, 1], [1, 0]]]", "[[0, slice(None), 1]]", "[[0, [0, 1]]]", "[[True, False]]", "[[]]",
-    "[T([], dtype=torch.int64)]", "[m]", "[m[:, :, 0, 0, 0]]", "[0, m[0, :, :, 0, 0]]", "[T([[True, False, True], [True, True, False]])]",
+    "[T([], dtype=torch.int64)]", "[m]", "[m[:, :, 0, 0, 0]]", "[0, m[0, :, :, 0, 0]]",
+    "[T([[True, False, True], [True, True, False]])]",
     "[T(1, dtype=torch.uint8)]", "[np.int64(1)]", "[np.array([0, 1])]", "[:, np.array(1)]",
     "[T([[0, 1], [1, 0]]), 1, T([0, 2])]", "[[0, 1], [0, 1]]", "[(0, 1)]", "[:, :, 12:20]", "[:, :, -20:3]", "[2:1]",
     "[d[:2], 0, :, d[:2]]", "[0, ..., 1, ...]", "[..., 0, ...]", "[..., None, ...]", "[None, ..., None]",
     "[:, [[0, 1], [2, 2]], 3, [[1], [0]]]", "[..., [0, 0, 1], :, [1, 2, 3]]", "[1, [0, 0, 2], 5, [1, 1, 3]]",
     "[-1, -2, -3]", "[:, [0, -1, -3]]", "[[1, 0], :, :, 1, [2, 3]]", "[1, 2, 3, 4, 3]", "[()]", "[...]", "[None]",
-    "[:, None, [0, 1]]", "[[0, 1], None, [0, 1]]", "[T([0, 1]), None, T([0, 1])]", "[:, :, T([[3, 11]])]", "[[0, 1, 1]]",
+    "[:, None, [0, 1]]", "[[0, 1], None, [0, 1]]", "[T([0, 1]), None, T([0, 1])]", "[:, :, T([[3, 11]])]",
+    "[[0, 1, 1]]",
     "[0, [5, 9]]", "[2:, :, [20]]",  # an empty result skips the bounds check, as in PyTorch
     # errors
-    "[:, ::-1]", "[::0]", "[5]", "[-3]", "[:, 3]", "[:, [3]]", "[:, T([-4])]", "[1.0]", "[T([1.0])]", "[0, 0, 0, 0, 0, 0]",
-    "[:, m[0, :, 0, 0, :]]", "[T([0, 1]), :, T(1), d]", "[[0, 1, 2]]", "[T([True, False, True])]", "[..., ..., 0, 0, 0, 0]",
+    "[:, ::-1]", "[::0]", "[5]", "[-3]", "[:, 3]", "[:, [3]]", "[:, T([-4])]", "[1.0]", "[T([1.0])]",
+    "[0, 0, 0, 0, 0, 0]",
+    "[:, m[0, :, 0, 0, :]]", "[T([0, 1]), :, T(1), d]", "[[0, 1, 2]]", "[T([True, False, True])]",
+    "[..., ..., 0, 0, 0, 0]",
     "['a']",
 ]
 
