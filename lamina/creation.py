@@ -54,8 +54,13 @@ def _number(value, op, what):
     raise TypeError(f"{op}(): argument '{what}' must be a number, not {type(value).__name__}")
 
 
-def _shape(size, op="zeros"):
-    """PyTorch's size arguments: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, a 1-d integer tensor, ``f(())``."""
+def _shape(size, op="zeros", keyword=None):
+    """PyTorch's size arguments: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, a 1-d integer tensor, ``f(())``, or
+    the keyword ``size=`` (a tuple or list)."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        return _size_arg(keyword, op)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     elif len(size) == 1 and isinstance(size[0], Tensor) and size[0].ndim == 1:
@@ -70,6 +75,14 @@ def _shape(size, op="zeros"):
     if any(n < 0 for n in shape):
         raise ArgumentError(f"{op}(): trying to create a tensor with negative dimension: {list(shape)}")
     return shape
+
+
+def _sized(op, size, keywords):
+    """The shape from varargs or a ``size=`` keyword (the only other keyword PyTorch's factories take here)."""
+    unknown = set(keywords) - {"size", "layout", "pin_memory", "memory_format"}
+    if unknown:
+        raise TypeError(f"{op}() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+    return _shape(size, op, keywords.get("size"))
 
 
 def _size_arg(size, op):
@@ -162,16 +175,16 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 # ---- filled ------------------------------------------------------------------------------------
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _made(xp.zeros(_shape(size, "zeros"), dtype=_float(dtype)), requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False, **keywords) -> Tensor:
+    return _made(xp.zeros(_sized("zeros", size, keywords), dtype=_float(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _made(xp.ones(_shape(size, "ones"), dtype=_float(dtype)), requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False, **keywords) -> Tensor:
+    return _made(xp.ones(_sized("ones", size, keywords), dtype=_float(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _made(xp.empty(_shape(size, "empty"), dtype=_float(dtype)), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, **keywords) -> Tensor:
+    return _made(xp.empty(_sized("empty", size, keywords), dtype=_float(dtype)), requires_grad)
 
 
 def _fill_dtype(fill_value):
@@ -366,17 +379,17 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 # ---- random ----------------------------------------------------------------------------------
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **keywords) -> Tensor:
     """Uniform on [0, 1)."""
     dtype = _floating_only(_float(dtype), "rand")
-    array = numpy_generator(generator).random(_shape(size, "rand"), dtype=np.float64)
+    array = numpy_generator(generator).random(_sized("rand", size, keywords), dtype=np.float64)
     return _made(array.astype(dtype, copy=False), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **keywords) -> Tensor:
     """Standard normal N(0, 1)."""
     dtype = _floating_only(_float(dtype), "randn")
-    array = numpy_generator(generator).standard_normal(_shape(size, "randn"))
+    array = numpy_generator(generator).standard_normal(_sized("randn", size, keywords))
     return _made(array.astype(dtype, copy=False), requires_grad)
 
 
