@@ -139,7 +139,14 @@ def _unwrap_nested(data, dtypes):
 
 
 def _holds_tensor(data) -> bool:
-    return isinstance(data, (list, tuple)) and any(isinstance(i, Tensor) or _holds_tensor(i) for i in data)
+    """Whether nested lists hold a tensor (a scan of the element types: cheap next to the conversion)."""
+    if not isinstance(data, (list, tuple)):
+        return False
+    kinds = set(map(type, data))
+    if any(issubclass(kind, Tensor) for kind in kinds):
+        return True
+    return any(issubclass(kind, (list, tuple)) for kind in kinds) and any(
+        _holds_tensor(item) for item in data if isinstance(item, (list, tuple)))
 
 
 # ---- from data ---------------------------------------------------------------------------------
