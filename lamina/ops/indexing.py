@@ -238,10 +238,13 @@ class Scatter(Function):
 
 
 def _value_src(value, x, index, op):
-    """A scalar ``value`` as a src of index's shape in x's dtype."""
+    """A scalar ``value`` as a src of index's shape in x's dtype (a 0-d tensor of x's dtype keeps its gradient:
+    the sum of the gradient over the cells it fills)."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise ArgumentError(f"{op}(): value must be a number or a 0-d tensor, got shape {value.shape}")
+        if value.requires_grad and value.dtype == x.dtype:
+            return broadcast_to(value, index.shape)
         value = value.item()
     if not isinstance(value, (bool, int, float)) and not (hasattr(value, "dtype") and xp.ndim(value) == 0):
         raise TypeError(f"{op}(): value must be a number, got {type(value).__name__}")
@@ -505,19 +508,21 @@ def _bool_mask(mask, op):
 @tensor_method()
 def masked_fill(input, mask, value) -> Tensor:
     """input with ``value`` (a number or a 0-d tensor) where the bool ``mask`` (broadcast) is true; no gradient
-    flows there."""
+    flows to input there (a 0-d tensor value gets their sum)."""
     x = _tensor_arg(input, "masked_fill", "input")
     mask = _bool_mask(mask, "masked_fill")
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise ArgumentError(f"masked_fill(): only a 0-d value tensor is supported, got shape {value.shape}")
-        value = value.item()
+        if not (value.requires_grad and value.dtype == x.dtype):  # else it keeps its gradient
+            value = value.item()
     try:
         xp.broadcast_shapes(x.shape, mask.shape)
     except ValueError:
         raise ArgumentError(f"masked_fill(): the shapes of input {list(x.shape)} and mask {list(mask.shape)} do "
                             "not broadcast") from None
-    return where(mask, constant(xp.asarray(value).astype(x.dtype)), x)
+    fill = value if isinstance(value, Tensor) else constant(xp.asarray(value).astype(x.dtype))
+    return where(mask, fill, x)
 
 
 @tensor_method()

@@ -123,6 +123,8 @@ SCATTER_CASES = {
     "scatter_0d_src_and_index": (lambda L, x, s: L.scatter_add(x, 0, _i(L, 2), s), [(3,), ()]),
     "masked_fill_broadcast_mask": (lambda L, x: L.masked_fill(x, L.tensor([[True], [False]]), -2.0), [(3,)]),
     "masked_fill_tensor_value": (lambda L, x: x.masked_fill(L.tensor([True, False, True]), L.tensor(4.0)), [(2, 3)]),
+    "masked_fill_value_gradient": (lambda L, x, v: x.masked_fill(L.tensor([[True], [False]]), v.sum()), [(2, 3), (2,)]),
+    "index_fill_value_gradient": (lambda L, x, v: L.index_fill(x, 1, _i(L, [0, 2]), v.sum()), [(2, 3), (2,)]),
     "masked_scatter_broadcast_input": (lambda L, x, s: x.masked_scatter(L.tensor([[True], [False], [True]]), s),
                                        [(1, 2), (5,)]),
 }
