@@ -21,10 +21,6 @@ from .random import numpy_generator
 from .tensor import Tensor
 
 
-class UnsupportedDtypeError(DtypeError, NotImplementedError):
-    """A factory that PyTorch does not implement for this dtype (``linspace`` of bools, ``rand`` of ints)."""
-
-
 # ---- arguments ---------------------------------------------------------------------------------
 def _is_int(value) -> bool:
     """An integer argument: a Python or NumPy integer (not a bool) or a 0-d integer tensor."""
@@ -107,7 +103,7 @@ def _float(dtype):
 
 def _floating_only(dtype, op):
     if dtype.kind != "f":
-        raise UnsupportedDtypeError(f"{op}: not implemented for dtype {dtype} (floating point only)")
+        raise DtypeError(f"{op}: not implemented for dtype {dtype} (floating point only)")
     return dtype
 
 
@@ -249,7 +245,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         dtype = np.dtype(np.int64) if all(isinstance(v, int) for v in (start, end, step)) else DEFAULT_FLOAT
     dtype = as_dtype(dtype)
     if dtype == np.bool_:
-        raise UnsupportedDtypeError("arange: not implemented for bool")
+        raise DtypeError("arange: not implemented for bool")
     if not (math.isfinite(start) and math.isfinite(end)):
         raise ArgumentError(f"arange(): unsupported range: {start} -> {end}")
     integral = dtype.kind in "iu"
@@ -315,7 +311,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     start, end = _number(start, "linspace", "start"), _number(end, "linspace", "end")
     dtype = _float(dtype)
     if dtype == np.bool_:
-        raise UnsupportedDtypeError("linspace: not implemented for bool")
+        raise DtypeError("linspace: not implemented for bool")
     if dtype.kind in "iu":
         start, end = int(start), int(end)
     if steps <= 1:
@@ -339,7 +335,7 @@ def _triangle_indices(op, row, col, offset, dtype, which):
             raise ArgumentError(f"{op}(): {name} must be non-negative, got {value}")
     dtype = as_dtype(dtype)
     if dtype.kind not in "iu":
-        raise UnsupportedDtypeError(f"{op}: not implemented for dtype {dtype} (integer dtypes only)")
+        raise DtypeError(f"{op}: not implemented for dtype {dtype} (integer dtypes only)")
     rows, cols = which(row, offset, col)
     return Tensor._wrap(xp.stack([xp.asarray(rows), xp.asarray(cols)]).astype(dtype).reshape(2, -1))
 
