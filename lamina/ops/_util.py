@@ -155,6 +155,9 @@ def to_dtype(value, dtype) -> Tensor:
         return Tensor._wrap(Tensor(value).data.astype(dtype, copy=False))
 
 
+_KEEPS = {float: "f", int: "fiu", bool: "fiub"}  # a Python scalar of this type keeps tensors of these kinds
+
+
 def promote(*operands):
     """The operands as tensors of one dtype, PyTorch's ``result_type`` (see above): ``x32 * 2.0`` stays
     float32, an int tensor with a float scalar becomes float32, int32 with int64 tensors int64."""
@@ -164,10 +167,10 @@ def promote(*operands):
             if isinstance(b, Tensor):
                 if a.data.dtype == b.data.dtype:  # the hot path: one dtype already
                     return a, b
-            elif type(b) is float and a.data.dtype.kind == "f":  # x * 0.5
-                return a, Tensor._wrap(xp.asarray(b, dtype=a.data.dtype))
-        elif type(a) is float and isinstance(b, Tensor) and b.data.dtype.kind == "f":
-            return Tensor._wrap(xp.asarray(a, dtype=b.data.dtype)), b
+            elif type(b) in _KEEPS and a.data.dtype.kind in _KEEPS[type(b)]:  # x * 0.5, i + 1
+                return a, Tensor._wrap(scalar_array(b, a.data.dtype))
+        elif type(a) in _KEEPS and isinstance(b, Tensor) and b.data.dtype.kind in _KEEPS[type(a)]:
+            return Tensor._wrap(scalar_array(a, b.data.dtype)), b
     operands = [v if isinstance(v, Tensor) or is_scalar(v) else Tensor(v) for v in operands]
     dtype = result_type(*operands)
     return tuple(to_dtype(v, dtype) for v in operands)

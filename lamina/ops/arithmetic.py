@@ -38,8 +38,9 @@ def _masked(mask, values, fill=0):
 
 
 def _check_broadcast(op, *arrays):
+    """An ArgumentError naming ``op`` when the shapes do not broadcast (cheap for equal shapes and scalars)."""
     shape = arrays[0].shape
-    if any(a.shape != shape for a in arrays[1:]):
+    if any(a.shape != shape and a.shape and shape for a in arrays[1:]):
         broadcast_shapes(op, *(a.shape for a in arrays))
 
 
@@ -91,9 +92,11 @@ class Add(Function):
     commutative = True
 
     def forward(self, a, b):
-        if a.shape != b.shape:
+        try:
+            return a + b
+        except ValueError:  # shapes that do not broadcast: say so, naming the op
             broadcast_shapes("add", a.shape, b.shape)
-        return a + b
+            raise
 
     def backward(self, g):
         a, b = self.inputs
@@ -106,9 +109,11 @@ class Sub(Function):
     name = "sub"
 
     def forward(self, a, b):
-        if a.shape != b.shape:
+        try:
+            return a - b
+        except ValueError:  # shapes that do not broadcast: say so, naming the op
             broadcast_shapes("sub", a.shape, b.shape)
-        return a - b
+            raise
 
     def backward(self, g):
         a, b = self.inputs
@@ -120,9 +125,11 @@ class Mul(Function):
     commutative = True
 
     def forward(self, a, b):
-        if a.shape != b.shape:
+        try:
+            return a * b
+        except ValueError:  # shapes that do not broadcast: say so, naming the op
             broadcast_shapes("mul", a.shape, b.shape)
-        return a * b
+            raise
 
     def backward(self, g):
         a, b = self.inputs
@@ -135,9 +142,11 @@ class Div(Function):
     name = "div"
 
     def forward(self, a, b):
-        if a.shape != b.shape:
+        try:
+            return a / b
+        except ValueError:  # shapes that do not broadcast: say so, naming the op
             broadcast_shapes("div", a.shape, b.shape)
-        return a / b
+            raise
 
     def backward(self, g):
         a, b = self.inputs
@@ -533,7 +542,7 @@ class Where(Function):
     name = "where"
 
     def forward(self, a, b, cond):
-        broadcast_shapes("where", cond.shape, a.shape, b.shape)
+        _check_broadcast("where", cond, a, b)
         self.cond = cond
         return xp.where(cond, a, b)
 
@@ -840,6 +849,8 @@ def reciprocal(input) -> Tensor:
 def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
     """input ** exponent, in PyTorch's result dtype (int32 ** 2.5 is float32, 2 ** int64 is int64); an
     integer tensor to a negative integer number is an error."""
+    if type(exponent) in (float, int) and isinstance(input, Tensor) and input.data.dtype.kind == "f":
+        return PowScalar.apply(input, exponent=float(exponent))  # the common case: x ** 2, x ** 0.5
     if isinstance(input, Tensor) and is_scalar(exponent):
         dtype = result_type(input, exponent)
         if dtype.kind == "b":  # a bool to a bool power: x ** True is x, x ** False is all True
@@ -910,11 +921,20 @@ def cos(x) -> Tensor:
 
 
 # ---- min, max, clamp ---------------------------------------------------------------------------------
+_PLAIN = (float, int, type(None))  # clamp bounds that keep a float tensor's dtype
+
+
 @tensor_method("clamp", "clip")
 def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     """input limited to [min, max] (numbers or tensors that broadcast with it; either may be None). The
     dtype is PyTorch's result type of the three (an int tensor with int bounds stays int)."""
     _tensors("clamp", input=input)
+    if input.data.dtype.kind == "f" and type(min) in _PLAIN and type(max) in _PLAIN:  # the common case
+        if min is None and max is None:
+            raise ArgumentError("clamp: at least one of min and max must not be None")
+        dtype = input.data.dtype
+        return Clamp.apply(input, lo=None if min is None else xp.asarray(min, dtype),
+                           hi=None if max is None else xp.asarray(max, dtype))
     if min is None and max is None:
         raise ArgumentError("clamp: at least one of min and max must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -1100,11 +1120,14 @@ def signbit(input) -> Tensor:
 # ---- comparisons and tests: no gradient --------------------------------------------------------------
 def _compare(name, array_op, *methods):
     def compare(input, other) -> Tensor:
-        _tensors(name, input=input)
+        if not isinstance(input, Tensor):
+            _tensors(name, input=input)
         a, b = promote(input, other)
-        if a.data.shape != b.data.shape:
+        try:
+            return Tensor._wrap(array_op(a.data, b.data))
+        except ValueError:
             broadcast_shapes(name, a.data.shape, b.data.shape)
-        return Tensor._wrap(array_op(a.data, b.data))
+            raise
 
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = f"input {name} other, elementwise (bool), after PyTorch's type promotion."

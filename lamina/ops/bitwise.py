@@ -25,7 +25,7 @@ def _operands(op, input, other, allow_bool=True):
     if kind not in "iub" or (kind == "b" and not allow_bool):
         raise UnsupportedDtypeError(f"{op}: not implemented for dtype {x.dtype}; it needs integer"
                                     f"{' or bool' if allow_bool else ''} tensors")
-    if x.shape != y.shape:
+    if x.shape != y.shape and x.shape and y.shape:
         broadcast_shapes(op, x.shape, y.shape)
     return x, y
 
@@ -91,7 +91,7 @@ def _logical(name, array_op):
             if not isinstance(value, Tensor):
                 raise TypeError(f"{name}(): argument '{argument}' must be Tensor, not {type(value).__name__}")
         x, y = input.data, other.data
-        if x.shape != y.shape:
+        if x.shape != y.shape and x.shape and y.shape:
             broadcast_shapes(name, x.shape, y.shape)
         return Tensor._wrap(array_op(x, y))
 
