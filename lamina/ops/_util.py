@@ -145,10 +145,8 @@ def to_dtype(value, dtype) -> Tensor:
     if isinstance(value, Tensor):
         if value.data.dtype == dtype:
             return value
-        from .conversion import cast  # conversion imports this module
-
         with xp.errstate(over="ignore", invalid="ignore"):  # int32 max to float16 is inf, as in PyTorch
-            return cast(value, dtype)
+            return value.astype(dtype)  # conversion.py's differentiable cast, bound as a Tensor method
     if is_scalar(value):
         return Tensor._wrap(scalar_array(value, dtype))
     with xp.errstate(over="ignore", invalid="ignore"):
