@@ -6,8 +6,8 @@ import numbers
 
 from ..autograd import is_grad_enabled
 from ..backend import DEFAULT_FLOAT, xp
-from ..tensor import Tensor
 from ..errors import ArgumentError, DimensionError, DtypeError
+from ..tensor import Tensor
 
 recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph
 
@@ -63,6 +63,13 @@ class UnsupportedDtypeError(DtypeError, NotImplementedError):
     """An op that has no kernel for a dtype (PyTorch: ``NotImplementedError``, "not implemented for 'Float'")."""
 
 
+class ScalarOverflowError(ArgumentError, OverflowError):
+    """A Python int beyond int64 as an operand (PyTorch: ``OverflowError``, "int too big to convert")."""
+
+
+_INT64_MIN, _INT64_END = -2**63, 2**63
+
+
 # ---- PyTorch's type promotion ------------------------------------------------------------------------
 # Categories: bool < integer < floating. An operand decides the result's dtype according to its priority:
 # tensors with dimensions first; a 0-d tensor only when its category is higher than theirs; a Python or NumPy
@@ -82,6 +89,8 @@ def scalar_dtype(value):
     if isinstance(value, (bool, xp.bool_)):
         return _BOOL
     if isinstance(value, numbers.Integral):
+        if type(value) is int and not _INT64_MIN <= value < _INT64_END:
+            raise ScalarOverflowError(f"the integer {value} is too big to convert to int64")
         return _INT64
     if isinstance(value, numbers.Real):
         return DEFAULT_FLOAT
@@ -124,13 +133,15 @@ def result_type(*operands):
         elif is_scalar(value):
             wrapped = _fold(wrapped, scalar_dtype(value))
         elif value is not None:
-            t = Tensor(value)
+            t = _array_operand(value)
             dims = _fold(dims, t.data.dtype) if t.data.ndim else _fold(zero, t.data.dtype)
     return _combine(dims, _combine(zero, wrapped))
 
 
 def scalar_array(value, dtype):
     """A 0-d array of ``dtype`` holding a scalar; integers wrap around as in PyTorch (int8 + 1000)."""
+    if type(value) is int and not _INT64_MIN <= value < _INT64_END:
+        raise ScalarOverflowError(f"the integer {value} is too big to convert to int64")
     try:
         return xp.asarray(value, dtype=dtype)
     except OverflowError:
@@ -150,10 +161,18 @@ def to_dtype(value, dtype) -> Tensor:
     if is_scalar(value):
         return Tensor._wrap(scalar_array(value, dtype))
     with xp.errstate(over="ignore", invalid="ignore"):
-        return Tensor._wrap(Tensor(value).data.astype(dtype, copy=False))
+        return Tensor._wrap(_array_operand(value).data.astype(dtype, copy=False))
 
 
 _KEEPS = {float: "f", int: "fiu", bool: "fiub"}  # a Python scalar of this type keeps tensors of these kinds
+
+
+def _array_operand(value) -> Tensor:
+    """An array operand as a Tensor (float64 arrays become float32); Python lists and tuples are refused, as
+    PyTorch's operators refuse them."""
+    if isinstance(value, (list, tuple)):
+        raise TypeError(f"unsupported operand type: {type(value).__name__} (make it a tensor with lm.tensor)")
+    return Tensor(value)
 
 
 def promote(*operands):
@@ -169,7 +188,7 @@ def promote(*operands):
                 return a, Tensor._wrap(scalar_array(b, a.data.dtype))
         elif type(a) in _KEEPS and isinstance(b, Tensor) and b.data.dtype.kind in _KEEPS[type(a)]:
             return Tensor._wrap(scalar_array(a, b.data.dtype)), b
-    operands = [v if isinstance(v, Tensor) or is_scalar(v) else Tensor(v) for v in operands]
+    operands = [v if isinstance(v, Tensor) or is_scalar(v) else _array_operand(v) for v in operands]
     dtype = result_type(*operands)
     return tuple(to_dtype(v, dtype) for v in operands)
 

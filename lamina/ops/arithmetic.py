@@ -15,8 +15,8 @@ from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, xp
 from ..errors import ArgumentError, DtypeError
 from ..tensor import Tensor
-from ._util import (UnsupportedDtypeError, as_tensor, broadcast_shapes, constant, is_scalar, promote, recording,
-                    result_type, tensor_method, to_dtype)
+from ._util import (UnsupportedDtypeError, broadcast_shapes, constant, is_scalar, promote, recording, result_type,
+                    scalar_array, tensor_method, to_dtype)
 from .shape import sum_to
 
 _FLOAT64 = xp.dtype(xp.float64)
@@ -68,6 +68,19 @@ def _tensors(op, **arguments):
     for name, value in arguments.items():
         if not isinstance(value, Tensor):
             raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+
+
+def _input(op, value) -> Tensor:
+    """The input of a one-input op, which must be a tensor (PyTorch: a number there is a TypeError)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(value).__name__}")
+    return value
+
+
+def _float_input(op, value) -> Tensor:
+    """The input of a floating-point function: integers and bools computed in float32, as PyTorch."""
+    x = _input(op, value)
+    return x if x.data.dtype.kind == "f" else to_dtype(x, DEFAULT_FLOAT)
 
 
 def _one_tensor(op, input, other):
@@ -155,9 +168,10 @@ class Div(Function):
         return sum_to(ga, a.shape), (None if gb is None else sum_to(gb, b.shape))
 
 
-def _check_divisor(op, b):
-    """Integer division by zero is an error, as in PyTorch (whose message is "ZeroDivisionError")."""
-    if b.dtype.kind in "iu" and not b.all():
+def _check_divisor(op, a, b):
+    """Integer division by zero is an error, as in PyTorch (whose message is "ZeroDivisionError"); an empty
+    result divides nothing."""
+    if b.dtype.kind in "iu" and a.size and not b.all():
         raise ArgumentError(f"{op}: integer division by zero (ZeroDivisionError)")
 
 
@@ -188,7 +202,7 @@ class RoundedDiv(Function):
 
     def forward(self, a, b, mode):
         _check_broadcast("div", a, b)
-        _check_divisor("div", b)
+        _check_divisor("div", a, b)
         return _ROUNDED[mode](a, b)
 
     def backward(self, g):
@@ -202,7 +216,7 @@ class FloorDivide(Function):
 
     def forward(self, a, b):
         _check_broadcast("floor_divide", a, b)
-        _check_divisor("floor_divide", b)
+        _check_divisor("floor_divide", a, b)
         return _floor_divide(a, b)
 
     def backward(self, g):
@@ -217,7 +231,7 @@ class Remainder(Function):
 
     def forward(self, a, b):
         _check_broadcast("remainder", a, b)
-        _check_divisor("remainder", b)
+        _check_divisor("remainder", a, b)
         with _quiet():
             return xp.remainder(a, b)
 
@@ -236,7 +250,7 @@ class Fmod(Function):
 
     def forward(self, a, b):
         _check_broadcast("fmod", a, b)
-        _check_divisor("fmod", b)
+        _check_divisor("fmod", a, b)
         with _quiet():
             return xp.fmod(a, b)
 
@@ -284,7 +298,9 @@ _SPECIAL_POWERS = {  # PyTorch's kernels for these exponents (they differ from p
 
 
 def _power(x, c):
-    """x ** c for an array and a number, as PyTorch computes it."""
+    """x ** c for an array and a number, as PyTorch computes it (float16 through float32, rounded once)."""
+    if x.dtype == xp.float16:
+        return _power(x.astype(xp.float32), c).astype(xp.float16)
     if x.dtype.kind == "f":
         special = _SPECIAL_POWERS.get(c)
         with _quiet():
@@ -732,10 +748,10 @@ def add(input, other, *, alpha=_ONE) -> Tensor:
 @tensor_method("sub", "subtract", "__sub__", reflected=("__rsub__",))
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other (not with a bool operand: use ^ or logical_xor, as PyTorch says)."""
+    a, b = promote(input, other)
     if _is_bool(input) or _is_bool(other):
         raise ArgumentError("sub: subtraction with a bool tensor is not supported; use the ^ operator or "
                             "logical_xor() for two bools, or ~ / logical_not() to invert a mask")
-    a, b = promote(input, other)
     if type(alpha) is not int or alpha != 1:
         b = _scaled("sub", b, alpha, b.data.dtype)
     return Sub.apply(a, b)
@@ -774,7 +790,9 @@ divide = div
 
 
 def _rounded_division(op, input, other, rounding_mode):
-    if not isinstance(rounding_mode, str) or rounding_mode not in _ROUNDED:
+    if not isinstance(rounding_mode, str):
+        raise TypeError(f"{op}(): rounding_mode must be None or a string, not {type(rounding_mode).__name__}")
+    if rounding_mode not in _ROUNDED:
         raise ArgumentError(f"{op}: expected rounding_mode to be one of None, 'trunc' or 'floor', "
                             f"got {rounding_mode!r}")
     a, b = _integer_or_float(f"{op} (rounding_mode={rounding_mode!r})", input, other)
@@ -816,7 +834,7 @@ def fmod(input, other) -> Tensor:
 
 @tensor_method("neg", "negative", "__neg__")
 def neg(input) -> Tensor:
-    x = as_tensor(input)
+    x = _input("neg", input)
     if x.data.dtype.kind == "b":
         raise ArgumentError("neg: negation of a bool tensor is not supported; to invert a mask use ~ or "
                             "logical_not()")
@@ -829,7 +847,7 @@ negative = neg
 @tensor_method("positive", "__pos__")
 def positive(input) -> Tensor:
     """The input itself (not for bool tensors, as PyTorch)."""
-    x = as_tensor(input)
+    x = _input("positive", input)
     if x.data.dtype.kind == "b":
         raise ArgumentError("positive: the + operator is not supported on a bool tensor")
     return x
@@ -838,15 +856,12 @@ def positive(input) -> Tensor:
 @tensor_method()
 def reciprocal(input) -> Tensor:
     """1 / input (integers give float32)."""
-    x = as_tensor(input)
-    if x.data.dtype.kind != "f":
-        x = to_dtype(x, DEFAULT_FLOAT)
-    return Reciprocal.apply(x)
+    return Reciprocal.apply(_float_input("reciprocal", input))
 
 
 # ---- powers ------------------------------------------------------------------------------------------
 @tensor_method("pow", "__pow__", reflected=("__rpow__",))
-def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(input, exponent) -> Tensor:
     """input ** exponent, in PyTorch's result dtype (int32 ** 2.5 is float32, 2 ** int64 is int64); an
     integer tensor to a negative integer number is an error."""
     if type(exponent) in (float, int) and isinstance(input, Tensor) and input.data.dtype.kind == "f":
@@ -879,45 +894,45 @@ def float_power(input, exponent) -> Tensor:
 @tensor_method()
 def square(input) -> Tensor:
     """input ** 2 (bool gives int64, as PyTorch)."""
-    return pow(as_tensor(input), 2)
+    return pow(_input("square", input), 2)
 
 
 @tensor_method()
-def exp(x) -> Tensor:
-    return Exp.apply(as_tensor(x))
+def exp(input) -> Tensor:
+    return Exp.apply(_float_input("exp", input))
 
 
 @tensor_method()
-def log(x) -> Tensor:
-    return Log.apply(as_tensor(x))
+def log(input) -> Tensor:
+    return Log.apply(_float_input("log", input))
 
 
 @tensor_method()
-def log1p(x) -> Tensor:
-    return Log1p.apply(as_tensor(x))
+def log1p(input) -> Tensor:
+    return Log1p.apply(_float_input("log1p", input))
 
 
 @tensor_method()
-def sqrt(x) -> Tensor:
-    return Sqrt.apply(as_tensor(x))
+def sqrt(input) -> Tensor:
+    return Sqrt.apply(_float_input("sqrt", input))
 
 
 @tensor_method("abs", "__abs__")
-def abs(x) -> Tensor:  # noqa: A001 - PyTorch's name
-    x = as_tensor(x)
+def abs(input) -> Tensor:
+    x = _input("abs", input)
     if x.data.dtype.kind == "b":
         raise UnsupportedDtypeError("abs: not implemented for bool tensors")
     return Abs.apply(x)
 
 
 @tensor_method()
-def sin(x) -> Tensor:
-    return Sin.apply(as_tensor(x))
+def sin(input) -> Tensor:
+    return Sin.apply(_float_input("sin", input))
 
 
 @tensor_method()
-def cos(x) -> Tensor:
-    return Cos.apply(as_tensor(x))
+def cos(input) -> Tensor:
+    return Cos.apply(_float_input("cos", input))
 
 
 # ---- min, max, clamp ---------------------------------------------------------------------------------
@@ -925,7 +940,7 @@ _PLAIN = (float, int, type(None))  # clamp bounds that keep a float tensor's dty
 
 
 @tensor_method("clamp", "clip")
-def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+def clamp(input, min=None, max=None) -> Tensor:
     """input limited to [min, max] (numbers or tensors that broadcast with it; either may be None). The
     dtype is PyTorch's result type of the three (an int tensor with int bounds stays int)."""
     _tensors("clamp", input=input)
@@ -933,10 +948,13 @@ def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
         if min is None and max is None:
             raise ArgumentError("clamp: at least one of min and max must not be None")
         dtype = input.data.dtype
-        return Clamp.apply(input, lo=None if min is None else xp.asarray(min, dtype),
-                           hi=None if max is None else xp.asarray(max, dtype))
+        return Clamp.apply(input, lo=None if min is None else scalar_array(min, dtype),
+                           hi=None if max is None else scalar_array(max, dtype))
     if min is None and max is None:
         raise ArgumentError("clamp: at least one of min and max must not be None")
+    if isinstance(min, Tensor) != isinstance(max, Tensor) and min is not None and max is not None:
+        # PyTorch takes a 0-d tensor for a number here (so min and max are both numbers)
+        min, max = (b.item() if isinstance(b, Tensor) and b.ndim == 0 else b for b in (min, max))
     bounds = [b for b in (min, max) if b is not None]
     if len(bounds) == 2 and isinstance(min, Tensor) != isinstance(max, Tensor):
         raise TypeError("clamp(): min and max must both be tensors or both be numbers, got "
@@ -956,12 +974,16 @@ clip = clamp
 
 
 @tensor_method()
-def clamp_min(input, min) -> Tensor:  # noqa: A002
+def clamp_min(input, min) -> Tensor:
+    if min is None:
+        raise TypeError("clamp_min(): min must be a number or a tensor, not None")
     return clamp(input, min=min)
 
 
 @tensor_method()
-def clamp_max(input, max) -> Tensor:  # noqa: A002
+def clamp_max(input, max) -> Tensor:
+    if max is None:
+        raise TypeError("clamp_max(): max must be a number or a tensor, not None")
     return clamp(input, max=max)
 
 
@@ -997,11 +1019,13 @@ def where(condition, input=None, other=None):
     """``input`` where ``condition`` holds, else ``other`` (gradient flows to the chosen side). With the
     condition alone: the indices where it holds, one tensor per dimension (``nonzero(as_tuple=True)``)."""
     if isinstance(condition, Tensor):
-        if condition.data.dtype.kind != "b":
+        if condition.data.dtype.kind != "b" and condition.data.dtype != xp.uint8:  # uint8: PyTorch's old masks
             raise DtypeError(f"where: expected the condition to be a bool tensor, got {condition.dtype}")
-        cond = condition.data
+        cond = condition.data.astype(bool, copy=False)
+    elif isinstance(condition, xp.ndarray):
+        cond = condition.astype(bool, copy=False)
     else:
-        cond = xp.asarray(condition).astype(bool, copy=False)
+        raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
     if input is None and other is None:
         return tuple(Tensor._wrap(i.astype(xp.int64, copy=False)) for i in xp.nonzero(cond))
     if input is None or other is None:
@@ -1082,10 +1106,12 @@ def xlogy(input, other) -> Tensor:
 @tensor_method()
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
+    _tensors("addcmul", input=input, tensor1=tensor1, tensor2=tensor2)
     dtype = result_type(input, tensor1, tensor2)
     value = _number(value)
     if dtype.kind in "iu":
         value = int(value)
+    input, tensor1, tensor2 = (to_dtype(t, dtype) for t in (input, tensor1, tensor2))
     product = mul(tensor1, tensor2)
     return add(input, product if value == 1 else mul(product, value))
 
@@ -1093,18 +1119,20 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
 @tensor_method()
 def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 / tensor2 (not for integer tensor1 and tensor2, as PyTorch)."""
-    t1, t2 = as_tensor(tensor1), as_tensor(tensor2)
-    if t1.data.dtype.kind in "iub" and t2.data.dtype.kind in "iub":
+    _tensors("addcdiv", input=input, tensor1=tensor1, tensor2=tensor2)
+    if tensor1.data.dtype.kind in "iub" and tensor2.data.dtype.kind in "iub":
         raise ArgumentError("addcdiv: integer division with addcdiv is not supported; use "
                             "input + value * torch.trunc(tensor1 / tensor2) or true division")
-    quotient = div(t1, t2)
+    dtype = result_type(input, tensor1, tensor2)
+    input, tensor1, tensor2 = (to_dtype(t, dtype) for t in (input, tensor1, tensor2))
+    quotient = div(tensor1, tensor2)
     return add(input, quotient if value == 1 else mul(quotient, _number(value)))
 
 
 @tensor_method("sign", "sgn")
 def sign(input) -> Tensor:
     """-1, 0 or 1 in the input's dtype (0 at NaN); the gradient is 0."""
-    return SignOp.apply(as_tensor(input))
+    return SignOp.apply(_input("sign", input))
 
 
 sgn = sign
@@ -1113,7 +1141,7 @@ sgn = sign
 @tensor_method()
 def signbit(input) -> Tensor:
     """True where the sign bit is set (-0.0 and -NaN included; never for unsigned or bool)."""
-    x = as_tensor(input).data
+    x = _input("signbit", input).data
     return Tensor._wrap(xp.signbit(x) if x.dtype.kind == "f" else x < 0)
 
 
@@ -1144,12 +1172,12 @@ less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
 def _comparable(other) -> bool:
-    return isinstance(other, (Tensor, xp.ndarray, list, tuple)) or is_scalar(other)
+    return isinstance(other, (Tensor, xp.ndarray)) or is_scalar(other)
 
 
 @tensor_method("__eq__")
 def _eq_operator(x, other):
-    """``x == other``; an object that is no number nor array (None, a string) is simply not equal."""
+    """``x == other``; an object that is no number nor array (None, a string, a list) is simply not equal."""
     return eq(x, other) if _comparable(other) else NotImplemented
 
 
@@ -1200,7 +1228,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 def _float_test(name, test, doc):
     """A test of floating values (NaN, inf): False everywhere for integer and bool tensors."""
     def check(input) -> Tensor:
-        x = as_tensor(input).data
+        x = _input(name, input).data
         return Tensor._wrap(test(x) if x.dtype.kind == "f" else xp.zeros(x.shape, dtype=bool))
 
     check.__name__ = check.__qualname__ = name
@@ -1217,5 +1245,5 @@ isneginf = _float_test("isneginf", lambda x: x == -xp.inf, "True where the value
 @tensor_method()
 def isfinite(input) -> Tensor:
     """True where the value is neither inf nor NaN (everywhere for integer and bool tensors)."""
-    x = as_tensor(input).data
+    x = _input("isfinite", input).data
     return Tensor._wrap(xp.isfinite(x) if x.dtype.kind == "f" else xp.ones(x.shape, dtype=bool))

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import UnsupportedDtypeError, as_tensor, broadcast_shapes, promote, tensor_method
+from ._util import UnsupportedDtypeError, broadcast_shapes, promote, tensor_method
+
+
+def _input(op, value) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(value).__name__}")
+    return value
 
 
 def _operands(op, input, other, allow_bool=True):
@@ -48,7 +54,7 @@ bitwise_xor = _bitwise("bitwise_xor", xp.bitwise_xor, "__xor__", reflected=("__r
 @tensor_method("bitwise_not", "__invert__")
 def bitwise_not(input) -> Tensor:
     """~input: every bit flipped for integers, logical not for bools."""
-    x = as_tensor(input).data
+    x = _input("bitwise_not", input).data
     if x.dtype.kind not in "iub":
         raise UnsupportedDtypeError(f"bitwise_not: not implemented for dtype {x.dtype}; ~ needs integer or "
                                     "bool tensors")
@@ -108,4 +114,4 @@ logical_xor = _logical("logical_xor", xp.logical_xor)
 @tensor_method()
 def logical_not(input) -> Tensor:
     """True where input is zero (bool result, any input dtype)."""
-    return Tensor._wrap(xp.logical_not(as_tensor(input).data))
+    return Tensor._wrap(xp.logical_not(_input("logical_not", input).data))

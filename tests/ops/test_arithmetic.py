@@ -152,7 +152,7 @@ def _both(fn, operands, requires_grad=False):
                 args.append(a)
         try:
             out.append((fn(module, *args), args))
-        except Exception as error:  # noqa: BLE001 - the exception is what is compared
+        except Exception as error:
             out.append((error, args))
     return out
 
@@ -425,9 +425,9 @@ def test_comparisons_as_functions_methods_and_with_numbers(name):
 def test_comparison_operators():
     x = np.array([1.0, 2.0, 3.0], np.float32)
     for fn in (lambda m, u: u < 2, lambda m, u: 2 < u, lambda m, u: u >= 2.0, lambda m, u: u == 2, lambda m, u: 2 != u,
-               lambda m, u: u <= u):
+               lambda m, u: u <= 2.5):
         same_as_torch(fn, x)
-    assert (lm.ones(2) == None) is False and (lm.ones(2) != "x") is True  # noqa: E711
+    assert (lm.ones(2) == None) is False and (lm.ones(2) != "x") is True
 
 
 def test_equal_isclose_allclose():
@@ -519,3 +519,30 @@ def test_add_and_sub_alpha():
                lambda m, u: u.subtract(u, alpha=-1), lambda m, u: m.multiply(u, 3)):
         same_as_torch(fn, f)
         same_as_torch(fn, i)
+
+
+# ---- bad calls: PyTorch's exception types ----------------------------------------------------------------
+def test_bad_operands_raise_what_pytorch_raises():
+    x = np.array([1.0, 2.0, 3.0], np.float32)
+    i = np.array([1, 2, 3])
+    calls = [
+        lambda m, u: u + [1, 2, 3], lambda m, u: m.mul(u, (1, 2, 3)), lambda m, u: u < [1, 2, 3],  # lists
+        lambda m, u: u * 2**70, lambda m, u: m.add(u, -2**64), lambda m, u: u.clamp(0, 2**65),    # beyond int64
+        lambda m, u: m.exp(2.0), lambda m, u: m.neg(3), lambda m, u: m.isnan(float("nan")),       # not tensors
+        lambda m, u: m.maximum(u, 1.0), lambda m, u: m.atan2(1.0, u), lambda m, u: m.logical_and(u, True),
+        lambda m, u: m.where(True, u, u), lambda m, u: m.div(u, 2, rounding_mode=3), lambda m, u: m.clamp_min(u, None),
+        lambda m, u: m.remainder(2, 3), lambda m, u: m.fmod(2, u), lambda m, u: m.isclose(u, 1.0),
+    ]
+    for call in calls:
+        same_as_torch(call, x)
+        same_as_torch(call, i)
+
+
+def test_calls_pytorch_accepts():
+    ints = np.array([7, -7, 3])
+    same_as_torch(lambda m, u: m.exp(u), ints)                                          # integers give float32
+    same_as_torch(lambda m, u: m.sqrt(u), np.array([True, False]))
+    same_as_torch(lambda m, u: m.fmod(u, 0), ints[:0])                                  # nothing is divided
+    same_as_torch(lambda m, u, v: m.clamp(u, v, 2.5), ints.astype(np.uint8), np.array(1, np.int8))  # 0-d: a number
+    same_as_torch(lambda m, k, u: m.where(k, u, 0.5), np.array([1, 0, 1], np.uint8), ints)  # uint8 condition
+    same_as_torch(lambda m, u: m.pow(u, -0.5), np.array([0.3, 2.0, 7.0], np.float16))  # float16 rounded once

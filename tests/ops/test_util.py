@@ -86,7 +86,7 @@ def test_objects_that_are_not_numbers_are_refused():
         lm.ones(2) + "a"
     with pytest.raises(TypeError):
         lm.ones(2) * None
-    assert (lm.ones(2) == None) is False  # noqa: E711 - PyTorch's answer for ==, as Python's
+    assert (lm.ones(2) == None) is False
     assert (lm.ones(2) != "a") is True
 
 
