@@ -538,6 +538,7 @@ def test_bad_operands_raise_what_pytorch_raises():
         same_as_torch(call, i)
 
 
+@pytest.mark.filterwarnings("ignore:where received a uint8 condition:UserWarning")
 def test_calls_pytorch_accepts():
     ints = np.array([7, -7, 3])
     same_as_torch(lambda m, u: m.exp(u), ints)                                          # integers give float32
