@@ -731,6 +731,8 @@ def _scaled(op, other: Tensor, alpha, dtype) -> Tensor:
                             f"(got {alpha})")
     if isinstance(alpha, (bool, xp.bool_)) and dtype.kind != "b":
         raise ArgumentError(f"{op}: a bool alpha is only supported for bool results (the result is {dtype})")
+    if dtype.kind == "b":
+        alpha = bool(alpha)  # bool results compute in bool: True + 2 * True is True
     return other if alpha == 1 else mul(other, _number(alpha))
 
 
