@@ -39,8 +39,8 @@ def _masked(mask, values, fill=0):
 
 def _check_broadcast(op, *arrays):
     """An ArgumentError naming ``op`` when the shapes do not broadcast (cheap for equal shapes and scalars)."""
-    shape = arrays[0].shape
-    if any(a.shape != shape and a.shape and shape for a in arrays[1:]):
+    shapes = [a.shape for a in arrays if a.shape]
+    if any(s != shapes[0] for s in shapes[1:]):
         broadcast_shapes(op, *(a.shape for a in arrays))
 
 

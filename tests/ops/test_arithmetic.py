@@ -547,3 +547,12 @@ def test_calls_pytorch_accepts():
     same_as_torch(lambda m, u, v: m.clamp(u, v, 2.5), ints.astype(np.uint8), np.array(1, np.int8))  # 0-d: a number
     same_as_torch(lambda m, k, u: m.where(k, u, 0.5), np.array([1, 0, 1], np.uint8), ints)  # uint8 condition
     same_as_torch(lambda m, u: m.pow(u, -0.5), np.array([0.3, 2.0, 7.0], np.float16))  # float16 rounded once
+
+
+def test_three_input_ops_check_every_shape_even_after_a_0d_input():
+    zero, a, b = np.array(1.0, np.float32), np.ones((2, 3), np.float32), np.ones(4, np.float32)
+    for name, fn in (("clamp", lambda m, u, v, w: m.clamp(u, v, w)), ("lerp", lambda m, u, v, w: m.lerp(u, v, w)),
+                     ("where", lambda m, u, v, w: m.where(u > 0, v, w))):
+        same_as_torch(fn, zero, a, b)
+        with pytest.raises(RuntimeError, match=rf"{name}: shapes \(\) and \(2, 3\) and \(4,\) do not broadcast"):
+            fn(lm, lm.from_numpy(zero), lm.from_numpy(a), lm.from_numpy(b))
