@@ -19,3 +19,7 @@ class DimensionError(ArgumentError, IndexError):
 class DtypeError(TypeError, NotImplementedError):
     """A dtype the op cannot compute in, or two dtypes that do not go together. PyTorch raises
     ``NotImplementedError`` ("... not implemented for 'Long'"), a ``RuntimeError``, and so does this."""
+
+
+class ScalarOverflowError(ArgumentError, OverflowError):
+    """A Python int beyond int64 as an operand (PyTorch: ``OverflowError``, "int too big to convert")."""

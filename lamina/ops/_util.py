@@ -6,7 +6,7 @@ import numbers
 
 from ..autograd import is_grad_enabled
 from ..backend import DEFAULT_FLOAT, xp
-from ..errors import ArgumentError, DimensionError, DtypeError
+from ..errors import ArgumentError, DimensionError, DtypeError, ScalarOverflowError
 from ..tensor import Tensor
 
 recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph
@@ -57,14 +57,6 @@ def as_tensor(value, like: Tensor | None = None) -> Tensor:
     if like is not None and is_scalar(value):
         return Tensor._wrap(scalar_array(value, result_type(like, value)))
     return Tensor(value)
-
-
-class UnsupportedDtypeError(DtypeError, NotImplementedError):
-    """An op that has no kernel for a dtype (PyTorch: ``NotImplementedError``, "not implemented for 'Float'")."""
-
-
-class ScalarOverflowError(ArgumentError, OverflowError):
-    """A Python int beyond int64 as an operand (PyTorch: ``OverflowError``, "int too big to convert")."""
 
 
 _INT64_MIN, _INT64_END = -2**63, 2**63

@@ -5,7 +5,7 @@ Operands follow PyTorch's type promotion (``_util.promote``: ``x32 * 2.0`` stays
 with a float scalar gives float32, int32 with int64 gives int64) and NumPy's broadcasting; every gradient
 is summed back to its input's shape with ``sum_to``. Integer and bool tensors compute as PyTorch does
 (``7 // -2`` is -4, integer division by zero is an error, ``int ** -1`` is an error), and an op that
-PyTorch has no kernel for in a dtype raises ``UnsupportedDtypeError`` (a NotImplementedError).
+PyTorch has no kernel for in a dtype raises ``DtypeError`` (a NotImplementedError).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, xp
 from ..errors import ArgumentError, DtypeError
 from ..tensor import Tensor
-from ._util import (UnsupportedDtypeError, broadcast_shapes, constant, is_scalar, promote, recording, result_type,
+from ._util import (broadcast_shapes, constant, is_scalar, promote, recording, result_type,
                     scalar_array, tensor_method, to_dtype)
 from .shape import sum_to
 
@@ -58,7 +58,7 @@ def _float_only(op, *operands):
     ts = promote(*operands)
     dtype = ts[0].data.dtype
     if dtype.kind != "f":
-        raise UnsupportedDtypeError(f"{op}: not implemented for dtype {dtype}; it needs floating-point inputs")
+        raise DtypeError(f"{op}: not implemented for dtype {dtype}; it needs floating-point inputs")
     _check_broadcast(op, *(t.data for t in ts))
     return ts
 
@@ -804,7 +804,7 @@ def _rounded_division(op, input, other, rounding_mode):
 def _integer_or_float(op, *operands):
     ts = promote(*operands)
     if ts[0].data.dtype.kind == "b":
-        raise UnsupportedDtypeError(f"{op}: not implemented for bool tensors")
+        raise DtypeError(f"{op}: not implemented for bool tensors")
     return ts
 
 
@@ -880,7 +880,7 @@ def pow(input, exponent) -> Tensor:
     _one_tensor("pow", input, exponent)
     a, b = promote(input, exponent)
     if a.data.dtype.kind == "b":
-        raise UnsupportedDtypeError("pow: not implemented for two bool tensors")
+        raise DtypeError("pow: not implemented for two bool tensors")
     return Pow.apply(a, b)
 
 
@@ -923,7 +923,7 @@ def sqrt(input) -> Tensor:
 def abs(input) -> Tensor:
     x = _input("abs", input)
     if x.data.dtype.kind == "b":
-        raise UnsupportedDtypeError("abs: not implemented for bool tensors")
+        raise DtypeError("abs: not implemented for bool tensors")
     return Abs.apply(x)
 
 
@@ -963,7 +963,7 @@ def clamp(input, min=None, max=None) -> Tensor:
                         f"{type(min).__name__} and {type(max).__name__}")
     x, *bounds = promote(input, *bounds)
     if x.data.dtype.kind == "b" and (len(bounds) == 2 or not isinstance(min if max is None else max, Tensor)):
-        raise UnsupportedDtypeError("clamp: not implemented for bool tensors with bool bounds (one bool "
+        raise DtypeError("clamp: not implemented for bool tensors with bool bounds (one bool "
                                     "tensor bound is, as in PyTorch)")
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
         lo = bounds[0].data if min is not None else None
@@ -1049,7 +1049,7 @@ def lerp(input, end, weight) -> Tensor:
     _tensors("lerp", input=input, end=end)
     a, b = input, end
     if a.data.dtype.kind != "f":
-        raise UnsupportedDtypeError(f"lerp: not implemented for dtype {a.dtype}; it needs floating-point inputs")
+        raise DtypeError(f"lerp: not implemented for dtype {a.dtype}; it needs floating-point inputs")
     for what, t in (("end", b), ("weight", weight)):
         if isinstance(t, Tensor) and t.data.dtype != a.data.dtype and (what == "end" or t.ndim):
             raise DtypeError(f"lerp: expected dtype {a.dtype} for {what}, got {t.dtype}")

@@ -1,7 +1,7 @@
 """Bitwise and logical ops: & | ^ ~ << >> and logical_and/or/xor/not. No gradients (integers and bools).
 
 On integer tensors & | ^ ~ work bit by bit and keep the (promoted) integer dtype; on bool tensors they are
-the logical operations; floating tensors are refused, as in PyTorch (``UnsupportedDtypeError``, a
+the logical operations; floating tensors are refused, as in PyTorch (``DtypeError``, a
 NotImplementedError). Python ints promote as PyTorch's (``int32 & 3`` stays int32). Shifts follow PyTorch
 where C leaves them undefined: a left shift by the width or more (or by a negative count) gives 0, a right
 shift by as much gives the sign (0 or -1). The ``logical_*`` ops take any dtype (nonzero is true) and give
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import UnsupportedDtypeError, broadcast_shapes, promote, tensor_method
+from ..errors import DtypeError
+from ._util import broadcast_shapes, promote, tensor_method
 
 
 def _input(op, value) -> Tensor:
@@ -29,7 +30,7 @@ def _operands(op, input, other, allow_bool=True):
     x, y = a.data, b.data
     kind = x.dtype.kind
     if kind not in "iub" or (kind == "b" and not allow_bool):
-        raise UnsupportedDtypeError(f"{op}: not implemented for dtype {x.dtype}; it needs integer"
+        raise DtypeError(f"{op}: not implemented for dtype {x.dtype}; it needs integer"
                                     f"{' or bool' if allow_bool else ''} tensors")
     if x.shape != y.shape and x.shape and y.shape:
         broadcast_shapes(op, x.shape, y.shape)
@@ -56,7 +57,7 @@ def bitwise_not(input) -> Tensor:
     """~input: every bit flipped for integers, logical not for bools."""
     x = _input("bitwise_not", input).data
     if x.dtype.kind not in "iub":
-        raise UnsupportedDtypeError(f"bitwise_not: not implemented for dtype {x.dtype}; ~ needs integer or "
+        raise DtypeError(f"bitwise_not: not implemented for dtype {x.dtype}; ~ needs integer or "
                                     "bool tensors")
     return Tensor._wrap(xp.invert(x))
 
