@@ -1,0 +1,647 @@
+"""The elementwise mathematical functions beyond arithmetic.py's exp/log/sqrt/sin/cos: erf and its inverse,
+logarithms and exponentials in other bases, trigonometric and hyperbolic functions and their inverses,
+rounding, sinc, logit, nan_to_num. Each forward beside its derivative, both as PyTorch's (derivatives.yaml).
+
+Dtypes as PyTorch: a function with real values (``erf``, ``log2``, ``tan``, ...) gives an integer or bool input
+the default float dtype (float32); float16/32/64 are kept. The rounding functions (``floor``, ``ceil``,
+``round``, ``trunc``) return an integer input's values in its own dtype and refuse bool, as PyTorch does.
+Every forward runs with floating-point warnings silenced: NaN and inf outside a domain are the answer,
+as in PyTorch (``asin(2)`` is NaN, ``atanh(1)`` is inf).
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd import Function
+from ..backend import DEFAULT_FLOAT, xp
+from ..errors import DtypeError
+from ..tensor import Tensor
+from ._util import constant, recording, tensor_method
+from .arithmetic import where
+
+
+class _DtypeNotImplemented(DtypeError, NotImplementedError):
+    """PyTorch's NotImplementedError for an op without a kernel for a dtype (``floor`` of bool); Lamina's
+    DtypeError too."""
+
+
+_SQRT_PI = math.sqrt(math.pi)
+_TWO_OVER_SQRT_PI = 2 / _SQRT_PI
+
+
+# ---- erf, erfc, erfinv on float64 arrays ---------------------------------------------------------------
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969), as in his
+# CALERF (netlib specfun): erf on |x| <= 0.46875, erfc = e^(-x^2) R(|x|) on (0.46875, 4] and
+# erfc = e^(-x^2) / |x| (1/sqrt(pi) + R(1/x^2) / x^2) beyond; relative error below 1e-16 in float64.
+_CODY_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03,
+           1.85777706184603153e-1)
+_CODY_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03)
+_CODY_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02,
+           8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
+           2.15311535474403846e-8)
+_CODY_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
+           3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03)
+_CODY_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2,
+           6.58749161529837803e-4, 1.63153871373020978e-2)
+_CODY_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.05183413124413191e-2,
+           2.33520497626869185e-3)
+_ERF_SMALL, _ERFC_MIDDLE_END, _ERFC_ZERO_FROM = 0.46875, 4.0, 40.0  # erfc(27.3) already underflows float64
+
+
+def _cody_ratio(t, num, den, n):
+    """(...((num[n] t + num[0]) t + num[1]) t ... + num[n-1]) / (...((t + den[0]) t ...) + den[n-1])."""
+    top, bottom = num[n] * t, t
+    for i in range(n - 1):
+        top = (top + num[i]) * t
+        bottom = (bottom + den[i]) * t
+    return (top + num[n - 1]) / (bottom + den[n - 1])
+
+
+def _erfc_beyond_small(y):
+    """erfc(y) for y > 0.46875 (float64 array, NaN passes); e^(-y^2) = e^(-s^2) e^(-(y-s)(y+s)) with s = y
+    rounded down to 1/16, so that no bits are lost squaring y."""
+    y = xp.minimum(xp.maximum(y, _ERF_SMALL), _ERFC_ZERO_FROM)
+    middle = _cody_ratio(xp.minimum(y, _ERFC_MIDDLE_END), _CODY_C, _CODY_D, 8)
+    s = 1 / xp.maximum(y, _ERFC_MIDDLE_END) ** 2
+    tail = (1 / _SQRT_PI - s * _cody_ratio(s, _CODY_P, _CODY_Q, 5)) / y
+    sixteenths = xp.trunc(y * 16) / 16
+    gauss = xp.exp(-sixteenths * sixteenths) * xp.exp(-(y - sixteenths) * (y + sixteenths))
+    return gauss * xp.where(y <= _ERFC_MIDDLE_END, middle, tail)
+
+
+def _erf_small(x):
+    """erf(x) for |x| <= 0.46875 (others give finite nonsense, chosen away by the caller)."""
+    z = xp.minimum(x * x, _ERF_SMALL**2)
+    return x * _cody_ratio(z, _CODY_A, _CODY_B, 4)
+
+
+def _erf64(x):
+    """erf of a float64 array (Cody): odd, 1 - erfc(|x|) beyond 0.46875."""
+    y = xp.abs(x)
+    return xp.where(y <= _ERF_SMALL, _erf_small(x), xp.copysign(1 - _erfc_beyond_small(y), x))
+
+
+def _erfc64(x):
+    """erfc of a float64 array (Cody): 1 - erf(x) near 0, erfc(|x|) or 2 - erfc(|x|) beyond."""
+    y = xp.abs(x)
+    big = _erfc_beyond_small(y)
+    return xp.where(y <= _ERF_SMALL, 1 - _erf_small(x), xp.where(x < 0, 2 - big, big))
+
+
+# M. Giles, "Approximating the erfinv function", GPU Computing Gems (2011): single-precision polynomials in
+# w = -ln((1 - y)(1 + y)), good to 1e-7 for w < 16; beyond (|y| > 1 - 2e-7) a first guess from the asymptotic
+# erfc(x) ~ e^(-x^2) / (x sqrt(pi)). Then float64 precision by Halley steps on erf(x) = |y| near 0, and by
+# Newton steps on ln erfc(x) = ln(1 - |y|) for |y| > 1/2 (1 - |y| and erfc are exact there, erf - y is not).
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+               -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+_GILES_TAIL_END = 16.0
+
+
+def _horner(t, coefficients):
+    total = xp.full_like(t, coefficients[0])
+    for c in coefficients[1:]:
+        total = total * t + c
+    return total
+
+
+def _erfinv_guess(a, w):
+    """erfinv(a) for 0 <= a < 1 to about 1e-7 (1e-3 in the far tail)."""
+    central = _horner(xp.minimum(w, 5.0) - 2.5, _GILES_CENTRAL)
+    tail = _horner(xp.sqrt(xp.clip(w, 5.0, _GILES_TAIL_END)) - 3, _GILES_TAIL)
+    guess = xp.where(w < 5, central, tail) * a
+    minus_log_t = -xp.log1p(-a)
+    far = xp.sqrt(xp.maximum(minus_log_t, 1.0))
+    for _ in range(3):  # x^2 = -ln(1 - a) - ln(x sqrt(pi)) + ln(1 - 1/(2x^2)), a fixed point
+        far = xp.sqrt(minus_log_t - xp.log(far * _SQRT_PI) + xp.log1p(-0.5 / (far * far)))
+    return xp.where(w < _GILES_TAIL_END, guess, far)
+
+
+def _erfinv64(y):
+    """erfinv of a float64 array: +-inf at +-1, NaN beyond and at NaN."""
+    a = xp.abs(y)
+    x = _erfinv_guess(a, -xp.log((1 - a) * (1 + a)))
+    near_one = a > 0.5
+    log_t = xp.log1p(-xp.minimum(a, 1.0))
+    for _ in range(3):
+        slope = _TWO_OVER_SQRT_PI * xp.exp(-x * x)  # erf'(x)
+        erfc = _erfc64(x)
+        halley = (_erf64(x) - a) / slope  # f = erf(x) - a, f'' = -2 x f'
+        halley = halley / (1 + x * halley)
+        newton = (log_t - xp.log(erfc)) * erfc / slope  # f = ln erfc(x) - ln(1 - a), f' = -erf'(x) / erfc(x)
+        x = x - xp.where(near_one, newton, halley)
+    x = xp.where(a == 1, xp.inf, x)
+    return xp.copysign(x, y)
+
+
+def _in_float64(fn):
+    """``fn`` (a float64 routine) on an array of any float dtype, the result in that dtype."""
+    def run(x):
+        return fn(x.astype(xp.float64, copy=False)).astype(x.dtype, copy=False)
+
+    return run
+
+
+# ---- the Functions -------------------------------------------------------------------------------------
+class _Elementwise(Function):
+    """y = f(x) elementwise: ``compute`` on arrays, ``slope(x, y)`` the derivative written in Tensors
+    (of x, and of y: the saved output, or y recomputed as a graph node when the backward is recorded)."""
+
+    compute = staticmethod(lambda x: x)
+    slope = staticmethod(lambda x, y: 1)
+
+    def forward(self, x):
+        with xp.errstate(all="ignore"):
+            self.y = self.compute(x)
+        return self.y
+
+    def backward(self, g):
+        x = self.inputs[0]
+        y = type(self).apply(x) if recording() else constant(self.y)
+        with xp.errstate(all="ignore"):
+            return (g * self.slope(x, y),)
+
+
+class Rsqrt(_Elementwise):
+    """1 / sqrt(x);  derivative -y^3 / 2 (inf at 0 with slope -inf, NaN below 0)."""
+
+    name = "rsqrt"
+    compute = staticmethod(lambda x: 1 / xp.sqrt(x))
+    slope = staticmethod(lambda x, y: y * y * y * -0.5)
+
+
+class Erf(_Elementwise):
+    """erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt (Cody's approximations);  derivative 2/sqrt(pi) e^(-x^2)."""
+
+    name = "erf"
+    compute = staticmethod(_in_float64(_erf64))
+    slope = staticmethod(lambda x, y: (x * x * -1).exp() * _TWO_OVER_SQRT_PI)
+
+
+class Erfc(_Elementwise):
+    """erfc(x) = 1 - erf(x), accurate where it is tiny;  derivative -2/sqrt(pi) e^(-x^2)."""
+
+    name = "erfc"
+    compute = staticmethod(_in_float64(_erfc64))
+    slope = staticmethod(lambda x, y: (x * x * -1).exp() * -_TWO_OVER_SQRT_PI)
+
+
+class Erfinv(_Elementwise):
+    """erf^-1(y) on (-1, 1), +-inf at +-1, NaN beyond;  derivative sqrt(pi)/2 e^(erfinv(x)^2) (inf at +-1)."""
+
+    name = "erfinv"
+    compute = staticmethod(_in_float64(_erfinv64))
+    slope = staticmethod(lambda x, y: (y * y).exp() * (_SQRT_PI / 2))
+
+
+class Log2(_Elementwise):
+    """log2 x;  derivative 1 / (x ln 2) (inf at 0; PyTorch's formula, finite below 0 where y is NaN)."""
+
+    name = "log2"
+    compute = staticmethod(xp.log2)
+    slope = staticmethod(lambda x, y: 1 / (x * math.log(2)))
+
+
+class Log10(_Elementwise):
+    """log10 x;  derivative 1 / (x ln 10)."""
+
+    name = "log10"
+    compute = staticmethod(xp.log10)
+    slope = staticmethod(lambda x, y: 1 / (x * math.log(10)))
+
+
+class Exp2(_Elementwise):
+    """2^x;  derivative 2^x ln 2."""
+
+    name = "exp2"
+    compute = staticmethod(xp.exp2)
+    slope = staticmethod(lambda x, y: y * math.log(2))
+
+
+class Expm1(_Elementwise):
+    """e^x - 1, exact near 0;  derivative e^x = y + 1."""
+
+    name = "expm1"
+    compute = staticmethod(xp.expm1)
+    slope = staticmethod(lambda x, y: y + 1)
+
+
+class Tan(_Elementwise):
+    """tan x;  derivative 1 + tan^2 x."""
+
+    name = "tan"
+    compute = staticmethod(xp.tan)
+    slope = staticmethod(lambda x, y: y * y + 1)
+
+
+class Asin(_Elementwise):
+    """arcsin x on [-1, 1] (NaN beyond);  derivative 1 / sqrt(1 - x^2): inf at +-1, NaN beyond."""
+
+    name = "asin"
+    compute = staticmethod(xp.arcsin)
+    slope = staticmethod(lambda x, y: rsqrt(x * x * -1 + 1))
+
+
+class Acos(_Elementwise):
+    """arccos x on [-1, 1] (NaN beyond);  derivative -1 / sqrt(1 - x^2): -inf at +-1, NaN beyond."""
+
+    name = "acos"
+    compute = staticmethod(xp.arccos)
+    slope = staticmethod(lambda x, y: -rsqrt(x * x * -1 + 1))
+
+
+class Atan(_Elementwise):
+    """arctan x;  derivative 1 / (1 + x^2)."""
+
+    name = "atan"
+    compute = staticmethod(xp.arctan)
+    slope = staticmethod(lambda x, y: 1 / (x * x + 1))
+
+
+class Sinh(_Elementwise):
+    """sinh x;  derivative cosh x."""
+
+    name = "sinh"
+    compute = staticmethod(xp.sinh)
+    slope = staticmethod(lambda x, y: cosh(x))
+
+
+class Cosh(_Elementwise):
+    """cosh x;  derivative sinh x."""
+
+    name = "cosh"
+    compute = staticmethod(xp.cosh)
+    slope = staticmethod(lambda x, y: sinh(x))
+
+
+class Asinh(_Elementwise):
+    """arsinh x;  derivative 1 / sqrt(x^2 + 1) (0 once x^2 overflows, as PyTorch)."""
+
+    name = "asinh"
+    compute = staticmethod(xp.arcsinh)
+    slope = staticmethod(lambda x, y: rsqrt(x * x + 1))
+
+
+class Acosh(_Elementwise):
+    """arcosh x on [1, inf) (NaN below);  derivative 1 / sqrt(x^2 - 1): inf at 1, NaN below."""
+
+    name = "acosh"
+    compute = staticmethod(xp.arccosh)
+    slope = staticmethod(lambda x, y: rsqrt(x * x - 1))
+
+
+class Atanh(_Elementwise):
+    """artanh x on (-1, 1), +-inf at +-1, NaN beyond;  derivative 1 / (1 - x^2) (PyTorch's formula
+    everywhere: inf at +-1, finite and negative beyond)."""
+
+    name = "atanh"
+    compute = staticmethod(xp.arctanh)
+    slope = staticmethod(lambda x, y: 1 / (x * x * -1 + 1))
+
+
+class Deg2rad(_Elementwise):
+    """x pi / 180."""
+
+    name = "deg2rad"
+    compute = staticmethod(lambda x: x * x.dtype.type(math.pi / 180))
+    slope = staticmethod(lambda x, y: math.pi / 180)
+
+
+class Rad2deg(_Elementwise):
+    """x 180 / pi."""
+
+    name = "rad2deg"
+    compute = staticmethod(lambda x: x * x.dtype.type(180 / math.pi))
+    slope = staticmethod(lambda x, y: 180 / math.pi)
+
+
+def _sinc(x):
+    pix = x * x.dtype.type(math.pi)
+    return xp.where(x == 0, x.dtype.type(1), xp.sin(pix) / pix)
+
+
+def _sinc_slope(x, y):
+    """(pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (PyTorch's formula)."""
+    at_zero = constant(x.data == 0)
+    safe = where(at_zero, constant(xp.ones((), dtype=x.dtype)), x)
+    pix = safe * math.pi
+    slope = (pix * pix.cos() - pix.sin()) / (pix * safe)
+    return where(at_zero, constant(xp.zeros((), dtype=x.dtype)), slope)
+
+
+class Sinc(_Elementwise):
+    """sin(pi x) / (pi x), 1 at 0;  derivative (cos(pi x) - sinc x) / x, 0 at 0 (NaN at +-inf)."""
+
+    name = "sinc"
+    compute = staticmethod(_sinc)
+    slope = staticmethod(_sinc_slope)
+
+
+class Logit(Function):
+    """ln(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (>= 0). Derivative 1 / (x (1 - x))
+    inside; outside it is NaN without eps (x < 0 or x > 1) and 0 with eps (x < eps or x > 1 - eps), as PyTorch."""
+
+    name = "logit"
+
+    def forward(self, x, eps):
+        self.eps = eps
+        if eps is not None:
+            lo, hi = x.dtype.type(eps), x.dtype.type(1 - eps)
+            x = xp.where(x < lo, lo, xp.where(x > hi, hi, x))  # PyTorch's order when lo > hi
+        with xp.errstate(all="ignore"):
+            return xp.log(x / (1 - x))
+
+    def backward(self, g):
+        x = self.inputs[0]
+        if self.eps is None:
+            outside, fill = (x.data < 0) | (x.data > 1), xp.nan
+        else:
+            outside, fill = (x.data < self.eps) | (x.data > 1 - self.eps), 0
+        with xp.errstate(all="ignore"):
+            inside = g / (x * (1 - x))
+        return (where(constant(outside), constant(xp.asarray(fill, dtype=g.dtype)), inside),)
+
+
+class NanToNum(Function):
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf``, ``neginf`` (default 0 and the dtype's largest and
+    lowest finite values);  gradient 1 at finite x, 0 at the replaced ones."""
+
+    name = "nan_to_num"
+
+    def forward(self, x, nan, posinf, neginf):
+        with xp.errstate(all="ignore"):
+            return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, g):
+        return (g * constant(xp.isfinite(self.inputs[0].data).astype(g.dtype)),)
+
+
+# ---- rounding: flat pieces, derivative 0 everywhere (PyTorch's choice at the jumps too) ---------------
+class _Rounding(Function):
+    compute = staticmethod(lambda x: x)
+
+    def forward(self, x):
+        return self.compute(x)
+
+    def backward(self, g):
+        return (constant(xp.zeros_like(g.data)),)
+
+
+class Floor(_Rounding):
+    """The largest integer <= x;  derivative 0."""
+
+    name = "floor"
+    compute = staticmethod(xp.floor)
+
+
+class Ceil(_Rounding):
+    """The smallest integer >= x;  derivative 0."""
+
+    name = "ceil"
+    compute = staticmethod(xp.ceil)
+
+
+class Trunc(_Rounding):
+    """x rounded toward 0;  derivative 0."""
+
+    name = "trunc"
+    compute = staticmethod(xp.trunc)
+
+
+class Round(Function):
+    """x rounded to ``decimals`` digits, halves to even: rint(x 10^d) / 10^d (rint(x / 10^-d) 10^-d for d < 0),
+    in float32 for float16 as PyTorch;  derivative 0."""
+
+    name = "round"
+
+    def forward(self, x, decimals):
+        if decimals == 0:
+            return xp.rint(x)
+        work = xp.dtype(xp.float32) if x.dtype == xp.float16 else x.dtype
+        with xp.errstate(all="ignore"):
+            scale = work.type(xp.float64(10.0) ** abs(decimals))
+            wide = x.astype(work, copy=False)
+            y = xp.rint(wide / scale) * scale if decimals < 0 else xp.rint(wide * scale) / scale
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return (constant(xp.zeros_like(g.data)),)
+
+
+class Frac(Function):
+    """x - trunc(x) (sign of x; NaN at +-inf);  derivative 1."""
+
+    name = "frac"
+
+    def forward(self, x):
+        with xp.errstate(all="ignore"):
+            return x - xp.trunc(x)
+
+    def backward(self, g):
+        return (g,)
+
+
+# ---- argument checks -----------------------------------------------------------------------------------
+def _tensor(input, op: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input
+
+
+def _floating(input, op: str) -> Tensor:
+    """``input`` with a floating dtype: integers and bools become the default float dtype, as in PyTorch."""
+    x = _tensor(input, op)
+    return x if x.dtype.kind == "f" else Tensor._wrap(x.data.astype(DEFAULT_FLOAT))
+
+
+def _number(value, op: str, name: str, optional: bool = True):
+    if value is None and optional:
+        return None
+    if isinstance(value, Tensor) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{op}(): argument '{name}' must be float, not {type(value).__name__}")
+    return float(value)
+
+
+# ---- public functions ----------------------------------------------------------------------------------
+@tensor_method()
+def rsqrt(input) -> Tensor:
+    """1 / sqrt(input)."""
+    return Rsqrt.apply(_floating(input, "rsqrt"))
+
+
+@tensor_method()
+def erf(input) -> Tensor:
+    """The error function, to float64 precision without SciPy (W. J. Cody's rational approximations)."""
+    return Erf.apply(_floating(input, "erf"))
+
+
+@tensor_method()
+def erfc(input) -> Tensor:
+    """1 - erf(input), accurate in the tail (erfc(10) = 2.1e-45, not 0)."""
+    return Erfc.apply(_floating(input, "erfc"))
+
+
+@tensor_method()
+def erfinv(input) -> Tensor:
+    """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside)."""
+    return Erfinv.apply(_floating(input, "erfinv"))
+
+
+@tensor_method()
+def log2(input) -> Tensor:
+    return Log2.apply(_floating(input, "log2"))
+
+
+@tensor_method()
+def log10(input) -> Tensor:
+    return Log10.apply(_floating(input, "log10"))
+
+
+@tensor_method()
+def exp2(input) -> Tensor:
+    return Exp2.apply(_floating(input, "exp2"))
+
+
+@tensor_method()
+def expm1(input) -> Tensor:
+    return Expm1.apply(_floating(input, "expm1"))
+
+
+@tensor_method()
+def tan(input) -> Tensor:
+    return Tan.apply(_floating(input, "tan"))
+
+
+@tensor_method("asin", "arcsin")
+def asin(input) -> Tensor:
+    return Asin.apply(_floating(input, "asin"))
+
+
+@tensor_method("acos", "arccos")
+def acos(input) -> Tensor:
+    return Acos.apply(_floating(input, "acos"))
+
+
+@tensor_method("atan", "arctan")
+def atan(input) -> Tensor:
+    return Atan.apply(_floating(input, "atan"))
+
+
+@tensor_method()
+def sinh(input) -> Tensor:
+    return Sinh.apply(_floating(input, "sinh"))
+
+
+@tensor_method()
+def cosh(input) -> Tensor:
+    return Cosh.apply(_floating(input, "cosh"))
+
+
+@tensor_method("asinh", "arcsinh")
+def asinh(input) -> Tensor:
+    return Asinh.apply(_floating(input, "asinh"))
+
+
+@tensor_method("acosh", "arccosh")
+def acosh(input) -> Tensor:
+    return Acosh.apply(_floating(input, "acosh"))
+
+
+@tensor_method("atanh", "arctanh")
+def atanh(input) -> Tensor:
+    return Atanh.apply(_floating(input, "atanh"))
+
+
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+
+@tensor_method()
+def deg2rad(input) -> Tensor:
+    return Deg2rad.apply(_floating(input, "deg2rad"))
+
+
+@tensor_method()
+def rad2deg(input) -> Tensor:
+    return Rad2deg.apply(_floating(input, "rad2deg"))
+
+
+@tensor_method()
+def sinc(input) -> Tensor:
+    """The normalised sinc, sin(pi x) / (pi x), 1 at 0."""
+    return Sinc.apply(_floating(input, "sinc"))
+
+
+@tensor_method()
+def logit(input, eps=None) -> Tensor:
+    """ln(p / (1 - p)); with ``eps`` (>= 0) p is clamped to [eps, 1 - eps] first (a negative eps is none)."""
+    eps = _number(eps, "logit", "eps")
+    return Logit.apply(_floating(input, "logit"), eps=None if eps is None or eps < 0 else eps)
+
+
+@tensor_method()
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest finite values);
+    an integer or bool tensor comes back unchanged (as a copy)."""
+    x = _tensor(input, "nan_to_num")
+    values = dict(nan=_number(nan, "nan_to_num", "nan", optional=False), posinf=_number(posinf, "nan_to_num", "posinf"),
+                  neginf=_number(neginf, "nan_to_num", "neginf"))
+    if x.dtype.kind != "f":
+        return Tensor._wrap(x.data.copy())
+    return NanToNum.apply(x, **values)
+
+
+def _rounding_input(input, op: str):
+    """None for a float tensor; else the copy PyTorch returns for an integer one (bool has no kernel)."""
+    x = _tensor(input, op)
+    if x.dtype.kind == "b":
+        raise _DtypeNotImplemented(f"{op}: not implemented for bool tensors (PyTorch has no {op} of Bool)")
+    return None if x.dtype.kind == "f" else Tensor._wrap(x.data.copy())
+
+
+@tensor_method()
+def floor(input) -> Tensor:
+    """The largest integer <= input, in input's dtype (an integer tensor is returned as it is, copied)."""
+    same = _rounding_input(input, "floor")
+    return Floor.apply(input) if same is None else same
+
+
+@tensor_method()
+def ceil(input) -> Tensor:
+    """The smallest integer >= input, in input's dtype."""
+    same = _rounding_input(input, "ceil")
+    return Ceil.apply(input) if same is None else same
+
+
+@tensor_method("trunc", "fix")
+def trunc(input) -> Tensor:
+    """input rounded toward zero, in input's dtype."""
+    same = _rounding_input(input, "trunc")
+    return Trunc.apply(input) if same is None else same
+
+
+fix = trunc
+
+
+@tensor_method()
+def round(input, *, decimals=None) -> Tensor:  # noqa: A001 - PyTorch's name
+    """input rounded to ``decimals`` digits (default 0), halves to even (``round(2.5) = 2``) as PyTorch.
+    An integer tensor is returned as it is when ``decimals`` is not given; PyTorch refuses it with decimals."""
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)):
+        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    x = _tensor(input, "round")
+    if x.dtype.kind != "f" and decimals is not None:
+        raise _DtypeNotImplemented(f"round: decimals is not implemented for {x.dtype} tensors (float only)")
+    same = _rounding_input(x, "round")
+    return Round.apply(x, decimals=decimals or 0) if same is None else same
+
+
+@tensor_method()
+def frac(input) -> Tensor:
+    """input - trunc(input), with input's sign (floating tensors only, as PyTorch)."""
+    x = _tensor(input, "frac")
+    if x.dtype.kind != "f":
+        raise _DtypeNotImplemented(f"frac: not implemented for {x.dtype} tensors (floating point only)")
+    return Frac.apply(x)
