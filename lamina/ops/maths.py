@@ -317,21 +317,23 @@ class Rad2deg(_Elementwise):
 
 
 def _sinc(x):
-    pix = x * x.dtype.type(math.pi)
-    return xp.where(x == 0, x.dtype.type(1), xp.sin(pix) / pix)
+    work = xp.float32 if x.dtype == xp.float16 else x.dtype  # PyTorch computes float16 in float32
+    pix = x.astype(work, copy=False) * xp.dtype(work).type(math.pi)
+    return xp.where(x == 0, 1, xp.sin(pix) / pix).astype(x.dtype, copy=False)
 
 
 def _sinc_slope(x, y):
-    """(pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (PyTorch's formula)."""
-    at_zero = constant(x.data == 0)
-    safe = where(at_zero, constant(xp.ones((), dtype=x.dtype)), x)
-    pix = safe * math.pi
-    slope = (pix * pix.cos() - pix.sin()) / (pix * safe)
-    return where(at_zero, constant(xp.zeros((), dtype=x.dtype)), slope)
+    """(pi x cos(pi x) - sin(pi x)) / (pi x^2) as PyTorch computes it, 0 where pi x^2 is 0 (x = 0 or underflow)."""
+    pix = x * math.pi
+    denominator = pix * x
+    flat = constant(denominator.data == 0)
+    safe = where(flat, constant(xp.ones((), dtype=x.dtype)), denominator)
+    slope = (pix * pix.cos() - pix.sin()) / safe
+    return where(flat, constant(xp.zeros((), dtype=x.dtype)), slope)
 
 
 class Sinc(_Elementwise):
-    """sin(pi x) / (pi x), 1 at 0;  derivative (cos(pi x) - sinc x) / x, 0 at 0 (NaN at +-inf)."""
+    """sin(pi x) / (pi x), 1 at 0;  derivative (cos(pi x) - sinc x) / x, 0 at 0 (NaN at +-inf), as PyTorch."""
 
     name = "sinc"
     compute = staticmethod(_sinc)
