@@ -21,11 +21,12 @@ from .shape import cat, flip
 
 
 def _accumulate(fn, x, axis):
-    """``fn(x, axis)`` for an accumulating array routine, on a 0-d array too, float16 accumulated in float32."""
+    """``fn(x, axis)`` for an accumulating array routine in x's dtype (NumPy would widen int32 to int64), on a 0-d
+    array too, float16 accumulated in float32 (as PyTorch)."""
     a = x.reshape(1) if x.ndim == 0 else x
     if a.dtype == xp.float16:
-        return fn(a.astype(xp.float32), axis=axis).astype(xp.float16).reshape(x.shape)
-    return fn(a, axis=axis).reshape(x.shape)
+        a = a.astype(xp.float32)
+    return fn(a, axis=axis).astype(x.dtype, copy=False).reshape(x.shape)
 
 
 def _reversed_cumsum(g, axis):
@@ -77,7 +78,7 @@ class Cumprod(Function):
         zero = x.data == 0
         if not zero.any():
             return (ReversedCumsum.apply(g * y, axis=axis) / x,)
-        zeros_so_far = _accumulate(xp.cumsum, zero, axis)
+        zeros_so_far = _accumulate(xp.cumsum, zero.astype(xp.int64), axis)
         before, first = zeros_so_far == 0, zero & (zeros_so_far == 1)
         before_t, first_t = constant(before), constant(first)
         one, nought = constant(xp.ones((), x.dtype)), constant(xp.zeros((), x.dtype))
@@ -254,6 +255,8 @@ def logcumsumexp(input, dim) -> Tensor:
     axis = _axis(dim, x, "logcumsumexp")
     if x.dtype.kind != "f":
         raise _DtypeNotImplemented(f"logcumsumexp: not implemented for {x.dtype} tensors (floating point only)")
+    if x.ndim == 0:
+        return Logcumsumexp.apply(x.reshape(1), axis=0).reshape(())
     return Logcumsumexp.apply(x, axis=axis)
 
 
