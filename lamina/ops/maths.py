@@ -148,6 +148,7 @@ class _Elementwise(Function):
     """y = f(x) elementwise: ``compute`` on arrays, ``slope(x, y)`` the derivative written in Tensors
     (of x, and of y: the saved output, or y recomputed as a graph node when the backward is recorded)."""
 
+    name = "elementwise"  # each subclass names its op
     compute = staticmethod(lambda x: x)
     slope = staticmethod(lambda x, y: 1)
 
@@ -381,6 +382,9 @@ class NanToNum(Function):
 
 # ---- rounding: flat pieces, derivative 0 everywhere (PyTorch's choice at the jumps too) ---------------
 class _Rounding(Function):
+    """A rounding function: ``compute`` on arrays; its derivative is 0 everywhere."""
+
+    name = "rounding"  # each subclass names its op
     compute = staticmethod(lambda x: x)
 
     def forward(self, x):
