@@ -186,6 +186,9 @@ def _accumulating_input(input, dim, dtype, op: str):
     x = _tensor(input, op)
     axis = _axis(dim, x, op)
     if dtype is not None:
+        dtype = as_dtype(dtype)
+        if dtype.kind not in "biuf":
+            raise TypeError(f"{op}(): argument 'dtype' must be a number dtype, not {dtype}")
         x = cast(x, dtype)
     elif x.dtype.kind in "biu":
         x = Tensor._wrap(x.data.astype(xp.int64))

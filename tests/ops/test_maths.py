@@ -21,7 +21,7 @@ SMOOTH = {
     "log10": (0.2, 4), "exp2": (-3, 3), "expm1": (-3, 3), "tan": (-1.3, 1.3), "asin": (-0.95, 0.95),
     "acos": (-0.95, 0.95), "atan": (-4, 4), "sinh": (-3, 3), "cosh": (-3, 3), "asinh": (-4, 4),
     "acosh": (1.1, 5), "atanh": (-0.95, 0.95), "deg2rad": (-360, 360), "rad2deg": (-4, 4), "sinc": (-3, 3),
-    "logit": (0.05, 0.95),
+    "logit": (0.05, 0.95), "i0": (-9, 9),
 }
 # the edges of each domain, where PyTorch's values and derivatives are NaN, inf or a limit
 EDGES = {
@@ -36,6 +36,7 @@ EDGES = {
     "acosh": [0.5, 1.0, INF, 1e200], "atanh": [-1.0, 1.0, 2.0, -INF], "deg2rad": [INF], "rad2deg": [-INF],
     "sinc": [0.0, -0.0, 1.0, -2.0, 0.5, 1e-20, INF],
     "logit": [0.0, 1.0, -1.0, 2.0, INF],
+    "i0": [0.0, 8.0, -8.0, 1e-8, 700.0, 710.0, -INF],
 }
 FUNCTIONS = sorted(SMOOTH)
 LINEAR = {"deg2rad", "rad2deg"}  # a constant derivative: no second one to check

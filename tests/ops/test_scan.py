@@ -318,3 +318,12 @@ def test_diff_of_a_0d_tensor_is_an_error_as_pytorch():
         torch.diff(torch.tensor(1.0))
     with pytest.raises(RuntimeError, match="one-dimensional"):
         lm.diff(lm.tensor(1.0))
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", ["S", 5, "complex_name"])
+def test_bad_dtype_argument_is_a_type_error_as_pytorch(name, dtype):
+    with pytest.raises(TypeError):
+        getattr(torch, name)(torch.tensor([1.0, 2.0]), 0, dtype=dtype)
+    with pytest.raises(TypeError):
+        getattr(lm, name)(lm.tensor([1.0, 2.0]), 0, dtype=dtype)
