@@ -14,10 +14,11 @@ import math
 
 from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, xp
-from ..errors import DtypeError
+from ..errors import ArgumentError, DtypeError
 from ..tensor import Tensor
 from ._util import constant, recording, tensor_method
 from .arithmetic import where
+from .conversion import cast
 
 
 class _DtypeNotImplemented(DtypeError, NotImplementedError):
@@ -213,14 +214,29 @@ def _in_float64(fn):
     return run
 
 
+def _scaled_array(x, c):
+    """x * c for a float array, the scalar applied in float32 for float16 (PyTorch's opmath): one rounding."""
+    if x.dtype == xp.float16:
+        return (x.astype(xp.float32) * xp.float32(c)).astype(xp.float16)
+    return x * x.dtype.type(c)
+
+
+def _scaled(t: Tensor, c: float) -> Tensor:
+    """The Tensor t * c, differentiable, rounded as PyTorch rounds a float16 tensor times a Python scalar."""
+    if t.dtype != xp.float16:
+        return t * c
+    return cast(cast(t, xp.float32) * c, xp.float16)
+
+
 # ---- the Functions -------------------------------------------------------------------------------------
 class _Elementwise(Function):
-    """y = f(x) elementwise: ``compute`` on arrays, ``slope(x, y)`` the derivative written in Tensors
-    (of x, and of y: the saved output, or y recomputed as a graph node when the backward is recorded)."""
+    """y = f(x) elementwise: ``compute`` on arrays; ``gradient(g, x, y)`` dL/dx written in Tensors, in the order
+    of PyTorch's formula (so that float16 rounds alike), of x and of y: the saved output, or y recomputed as a
+    graph node when the backward is recorded (then the gradient can be differentiated again)."""
 
     name = "elementwise"  # each subclass names its op
     compute = staticmethod(lambda x: x)
-    slope = staticmethod(lambda x, y: 1)
+    gradient = staticmethod(lambda g, x, y: g)
 
     def forward(self, x):
         with xp.errstate(all="ignore"):
@@ -231,15 +247,15 @@ class _Elementwise(Function):
         x = self.inputs[0]
         y = type(self).apply(x) if recording() else constant(self.y)
         with xp.errstate(all="ignore"):
-            return (g * self.slope(x, y),)
+            return (self.gradient(g, x, y),)
 
 
 class Rsqrt(_Elementwise):
     """1 / sqrt(x);  derivative -y^3 / 2 (inf at 0 with slope -inf, NaN below 0)."""
 
     name = "rsqrt"
-    compute = staticmethod(lambda x: 1 / xp.sqrt(x))
-    slope = staticmethod(lambda x, y: y * y * y * -0.5)
+    compute = staticmethod(lambda x: (1 / xp.sqrt(x.astype(xp.float32) if x.dtype == xp.float16 else x)).astype(x.dtype))
+    gradient = staticmethod(lambda g, x, y: g * -0.5 * y**3)
 
 
 class Erf(_Elementwise):
@@ -247,7 +263,7 @@ class Erf(_Elementwise):
 
     name = "erf"
     compute = staticmethod(_in_float64(_erf64))
-    slope = staticmethod(lambda x, y: (x * x * -1).exp() * _TWO_OVER_SQRT_PI)
+    gradient = staticmethod(lambda g, x, y: _scaled((x**2 * -1).exp(), _TWO_OVER_SQRT_PI) * g)
 
 
 class Erfc(_Elementwise):
@@ -255,7 +271,7 @@ class Erfc(_Elementwise):
 
     name = "erfc"
     compute = staticmethod(_in_float64(_erfc64))
-    slope = staticmethod(lambda x, y: (x * x * -1).exp() * -_TWO_OVER_SQRT_PI)
+    gradient = staticmethod(lambda g, x, y: _scaled((x**2 * -1).exp(), -_TWO_OVER_SQRT_PI) * g)
 
 
 class Erfinv(_Elementwise):
@@ -263,7 +279,7 @@ class Erfinv(_Elementwise):
 
     name = "erfinv"
     compute = staticmethod(_in_float64(_erfinv64))
-    slope = staticmethod(lambda x, y: (y * y).exp() * (_SQRT_PI / 2))
+    gradient = staticmethod(lambda g, x, y: _scaled((y**2).exp(), _SQRT_PI / 2) * g)
 
 
 class Log2(_Elementwise):
@@ -271,7 +287,7 @@ class Log2(_Elementwise):
 
     name = "log2"
     compute = staticmethod(xp.log2)
-    slope = staticmethod(lambda x, y: 1 / (x * math.log(2)))
+    gradient = staticmethod(lambda g, x, y: g / _scaled(x, math.log(2)))
 
 
 class Log10(_Elementwise):
@@ -279,7 +295,7 @@ class Log10(_Elementwise):
 
     name = "log10"
     compute = staticmethod(xp.log10)
-    slope = staticmethod(lambda x, y: 1 / (x * math.log(10)))
+    gradient = staticmethod(lambda g, x, y: g / _scaled(x, math.log(10)))
 
 
 class Exp2(_Elementwise):
@@ -287,7 +303,7 @@ class Exp2(_Elementwise):
 
     name = "exp2"
     compute = staticmethod(xp.exp2)
-    slope = staticmethod(lambda x, y: y * math.log(2))
+    gradient = staticmethod(lambda g, x, y: _scaled(g * y, math.log(2)))
 
 
 class Expm1(_Elementwise):
@@ -295,7 +311,7 @@ class Expm1(_Elementwise):
 
     name = "expm1"
     compute = staticmethod(xp.expm1)
-    slope = staticmethod(lambda x, y: y + 1)
+    gradient = staticmethod(lambda g, x, y: g * (y + 1))
 
 
 class Tan(_Elementwise):
@@ -303,7 +319,7 @@ class Tan(_Elementwise):
 
     name = "tan"
     compute = staticmethod(xp.tan)
-    slope = staticmethod(lambda x, y: y * y + 1)
+    gradient = staticmethod(lambda g, x, y: g * (y**2 + 1))
 
 
 class Asin(_Elementwise):
@@ -311,7 +327,7 @@ class Asin(_Elementwise):
 
     name = "asin"
     compute = staticmethod(xp.arcsin)
-    slope = staticmethod(lambda x, y: rsqrt(x * x * -1 + 1))
+    gradient = staticmethod(lambda g, x, y: g * rsqrt(x * x * -1 + 1))
 
 
 class Acos(_Elementwise):
@@ -319,7 +335,7 @@ class Acos(_Elementwise):
 
     name = "acos"
     compute = staticmethod(xp.arccos)
-    slope = staticmethod(lambda x, y: -rsqrt(x * x * -1 + 1))
+    gradient = staticmethod(lambda g, x, y: g * (-rsqrt(x * x * -1 + 1)))
 
 
 class Atan(_Elementwise):
@@ -327,7 +343,7 @@ class Atan(_Elementwise):
 
     name = "atan"
     compute = staticmethod(xp.arctan)
-    slope = staticmethod(lambda x, y: 1 / (x * x + 1))
+    gradient = staticmethod(lambda g, x, y: g / (x * x + 1))
 
 
 class Sinh(_Elementwise):
@@ -335,7 +351,7 @@ class Sinh(_Elementwise):
 
     name = "sinh"
     compute = staticmethod(xp.sinh)
-    slope = staticmethod(lambda x, y: cosh(x))
+    gradient = staticmethod(lambda g, x, y: g * cosh(x))
 
 
 class Cosh(_Elementwise):
@@ -343,7 +359,7 @@ class Cosh(_Elementwise):
 
     name = "cosh"
     compute = staticmethod(xp.cosh)
-    slope = staticmethod(lambda x, y: sinh(x))
+    gradient = staticmethod(lambda g, x, y: g * sinh(x))
 
 
 class Asinh(_Elementwise):
@@ -351,7 +367,7 @@ class Asinh(_Elementwise):
 
     name = "asinh"
     compute = staticmethod(xp.arcsinh)
-    slope = staticmethod(lambda x, y: rsqrt(x * x + 1))
+    gradient = staticmethod(lambda g, x, y: g * rsqrt(x**2 + 1))
 
 
 class Acosh(_Elementwise):
@@ -359,7 +375,7 @@ class Acosh(_Elementwise):
 
     name = "acosh"
     compute = staticmethod(xp.arccosh)
-    slope = staticmethod(lambda x, y: rsqrt(x * x - 1))
+    gradient = staticmethod(lambda g, x, y: g * rsqrt(x**2 - 1))
 
 
 class Atanh(_Elementwise):
@@ -368,23 +384,23 @@ class Atanh(_Elementwise):
 
     name = "atanh"
     compute = staticmethod(xp.arctanh)
-    slope = staticmethod(lambda x, y: 1 / (x * x * -1 + 1))
+    gradient = staticmethod(lambda g, x, y: g / (x**2 * -1 + 1))
 
 
 class Deg2rad(_Elementwise):
     """x pi / 180."""
 
     name = "deg2rad"
-    compute = staticmethod(lambda x: x * x.dtype.type(math.pi / 180))
-    slope = staticmethod(lambda x, y: math.pi / 180)
+    compute = staticmethod(lambda x: _scaled_array(x, math.pi / 180))
+    gradient = staticmethod(lambda g, x, y: _scaled(g, math.pi / 180))
 
 
 class Rad2deg(_Elementwise):
     """x 180 / pi."""
 
     name = "rad2deg"
-    compute = staticmethod(lambda x: x * x.dtype.type(180 / math.pi))
-    slope = staticmethod(lambda x, y: 180 / math.pi)
+    compute = staticmethod(lambda x: _scaled_array(x, 180 / math.pi))
+    gradient = staticmethod(lambda g, x, y: _scaled(g, 180 / math.pi))
 
 
 def _sinc(x):
@@ -393,14 +409,14 @@ def _sinc(x):
     return xp.where(x == 0, 1, xp.sin(pix) / pix).astype(x.dtype, copy=False)
 
 
-def _sinc_slope(x, y):
-    """(pi x cos(pi x) - sin(pi x)) / (pi x^2) as PyTorch computes it, 0 where pi x^2 is 0 (x = 0 or underflow)."""
-    pix = x * math.pi
-    denominator = pix * x
-    flat = constant(denominator.data == 0)
-    safe = where(flat, constant(xp.ones((), dtype=x.dtype)), denominator)
-    slope = (pix * pix.cos() - pix.sin()) / safe
-    return where(flat, constant(xp.zeros((), dtype=x.dtype)), slope)
+def _sinc_gradient(g, x, y):
+    """g (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 where pi x^2 is 0 (x = 0, or x^2 underflows), as PyTorch's
+    sinc_backward computes it."""
+    pix = _scaled(x, math.pi)
+    squared = _scaled(x * x, math.pi)
+    flat = constant(squared.data == 0)
+    out = g * (pix * pix.cos() - pix.sin()) / where(flat, constant(xp.ones((), dtype=x.dtype)), squared)
+    return where(flat, constant(xp.zeros((), dtype=g.dtype)), out)
 
 
 class Sinc(_Elementwise):
@@ -408,7 +424,7 @@ class Sinc(_Elementwise):
 
     name = "sinc"
     compute = staticmethod(_sinc)
-    slope = staticmethod(_sinc_slope)
+    gradient = staticmethod(_sinc_gradient)
 
 
 class I0(_Elementwise):
@@ -416,7 +432,7 @@ class I0(_Elementwise):
 
     name = "i0"
     compute = staticmethod(_in_float64(_i0_64))
-    slope = staticmethod(lambda x, y: BesselI1.apply(x))
+    gradient = staticmethod(lambda g, x, y: g * BesselI1.apply(x))
 
 
 class BesselI1(_Elementwise):
@@ -424,7 +440,7 @@ class BesselI1(_Elementwise):
 
     name = "i1"
     compute = staticmethod(_in_float64(_i1_64))
-    slope = staticmethod(lambda x, y: _i1_slope(x, y))
+    gradient = staticmethod(lambda g, x, y: g * _i1_slope(x, y))
 
 
 def _i1_slope(x, y):
@@ -553,12 +569,13 @@ def _floating(input, op: str) -> Tensor:
     return x if x.dtype.kind == "f" else Tensor._wrap(x.data.astype(DEFAULT_FLOAT))
 
 
-def _number(value, op: str, name: str, optional: bool = True):
-    if value is None and optional:
+def _number(value, op: str, name: str):
+    """A float argument (None stays None), as PyTorch's ``float?``: a number or a one-element tensor."""
+    if value is None:
         return None
     if isinstance(value, Tensor) and value.ndim == 0:
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not isinstance(value, (int, float)):  # bool is an int, and PyTorch takes True as 1.0
         raise TypeError(f"{op}(): argument '{name}' must be float, not {type(value).__name__}")
     return float(value)
 
@@ -682,7 +699,10 @@ def i0(input) -> Tensor:
 def logit(input, eps=None) -> Tensor:
     """ln(p / (1 - p)); with ``eps`` (>= 0) p is clamped to [eps, 1 - eps] first (a negative eps is none)."""
     eps = _number(eps, "logit", "eps")
-    return Logit.apply(_floating(input, "logit"), eps=None if eps is None or eps < 0 else eps)
+    x = _floating(input, "logit")
+    if eps is not None and math.isfinite(eps) and abs(eps) > float(xp.finfo(x.dtype).max):
+        raise ArgumentError(f"logit: eps={eps} cannot be converted to {x.dtype} without overflow")
+    return Logit.apply(x, eps=None if eps is None or eps < 0 else eps)
 
 
 @tensor_method()
@@ -690,7 +710,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest finite values);
     an integer or bool tensor comes back unchanged (as a copy)."""
     x = _tensor(input, "nan_to_num")
-    values = dict(nan=_number(nan, "nan_to_num", "nan", optional=False), posinf=_number(posinf, "nan_to_num", "posinf"),
+    values = dict(nan=_number(nan, "nan_to_num", "nan") or 0.0, posinf=_number(posinf, "nan_to_num", "posinf"),
                   neginf=_number(neginf, "nan_to_num", "neginf"))
     if x.dtype.kind != "f":
         return Tensor._wrap(x.data.copy())
@@ -729,17 +749,21 @@ def trunc(input) -> Tensor:
 fix = trunc
 
 
+_NO_DECIMALS = object()  # round() without decimals: integer tensors pass, as in PyTorch
+
+
 @tensor_method()
-def round(input, *, decimals=None) -> Tensor:  # noqa: A001 - PyTorch's name
+def round(input, *, decimals=_NO_DECIMALS) -> Tensor:  # noqa: A001 - PyTorch's name
     """input rounded to ``decimals`` digits (default 0), halves to even (``round(2.5) = 2``) as PyTorch.
     An integer tensor is returned as it is when ``decimals`` is not given; PyTorch refuses it with decimals."""
-    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)):
+    given = decimals is not _NO_DECIMALS
+    if given and (isinstance(decimals, bool) or not isinstance(decimals, int)):
         raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
     x = _tensor(input, "round")
-    if x.dtype.kind != "f" and decimals is not None:
+    if x.dtype.kind != "f" and given:
         raise _DtypeNotImplemented(f"round: decimals is not implemented for {x.dtype} tensors (float only)")
     same = _rounding_input(x, "round")
-    return Round.apply(x, decimals=decimals or 0) if same is None else same
+    return Round.apply(x, decimals=decimals if given else 0) if same is None else same
 
 
 @tensor_method()

@@ -181,14 +181,26 @@ def _axis(dim, x: Tensor, op: str) -> int:
     return dim % n
 
 
+def _dtype(dtype, op: str):
+    """``dtype=`` as a NumPy dtype of numbers (PyTorch's TypeError for anything else)."""
+    if dtype is None:
+        return None
+    try:
+        dtype = None if isinstance(dtype, Tensor) else as_dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in "biuf":
+        raise TypeError(f"{op}(): argument 'dtype' must be a dtype of numbers, not {dtype!r}")
+    return dtype
+
+
 def _accumulating_input(input, dim, dtype, op: str):
-    """(input in the dtype it is accumulated in, axis): dtype= first; else integers and bools in int64."""
+    """(input in the dtype it is accumulated in, axis): dtype= first; else integers and bools in int64.
+    Argument types are checked before values, as PyTorch does."""
     x = _tensor(input, op)
+    dtype = _dtype(dtype, op)
     axis = _axis(dim, x, op)
     if dtype is not None:
-        dtype = as_dtype(dtype)
-        if dtype.kind not in "biuf":
-            raise TypeError(f"{op}(): argument 'dtype' must be a number dtype, not {dtype}")
         x = cast(x, dtype)
     elif x.dtype.kind in "biu":
         x = Tensor._wrap(x.data.astype(xp.int64))
@@ -229,6 +241,10 @@ def _running_extreme_indices(x, axis, accumulate, better_or_equal):
 
 def _cumulative_extreme(input, dim, op, accumulate, better_or_equal):
     x = _tensor(input, op)
+    if x.numel() == 0 and x.ndim:  # PyTorch returns an empty tensor as it is, whatever the (int) dim
+        _int(dim, op, "dim")
+        return ValuesIndices(x * 1 if x.dtype.kind == "f" else Tensor._wrap(x.data.copy()),
+                             Tensor._wrap(xp.zeros(x.shape, dtype=xp.int64)))
     axis = _axis(dim, x, op)
     indices = _running_extreme_indices(x.data, axis, accumulate, better_or_equal).astype(xp.int64, copy=False)
     if x.ndim == 0:
@@ -277,10 +293,6 @@ def _with_ends(x: Tensor, axis: int, prepend, append) -> Tensor:
     for name, end in (("prepend", prepend), ("append", append)):
         if end is None:
             continue
-        end = _tensor(end, "diff", name)
-        if end.ndim != x.ndim:
-            raise ArgumentError(f"diff expects prepend or append to be the same dimension as input: input has "
-                                f"{x.ndim} dimensions, {name} has {end.ndim}")
         for i, (a, b) in enumerate(zip(x.shape, end.shape)):
             if i != axis and a != b:
                 raise ArgumentError(f"diff expects the shape of tensor to prepend or append to match that of input "
@@ -300,10 +312,20 @@ def diff(input, n=1, dim=-1, prepend=None, append=None) -> Tensor:
     """The n-th forward difference along ``dim`` (out[i] = x[i + 1] - x[i], n times; logical xor for bools),
     after joining ``prepend`` and ``append`` to the input along ``dim``."""
     x = _tensor(input, "diff")
-    n = _int(n, "diff", "n")
+    n, dim = _int(n, "diff", "n"), _int(dim, "diff", "dim")
+    for name, end in (("prepend", prepend), ("append", append)):
+        if end is not None:
+            _tensor(end, "diff", name)
     if n < 0:
         raise ArgumentError(f"diff: order must be non-negative but got {n}")
     if x.ndim == 0:
         raise ArgumentError("diff expects input to be at least one-dimensional")
+    for name, end in (("prepend", prepend), ("append", append)):
+        if end is not None and end.ndim != x.ndim:
+            raise ArgumentError(f"diff expects prepend or append to be the same dimension as input: input has "
+                                f"{x.ndim} dimensions, {name} has {end.ndim}")
+    if n == 0 and prepend is None and append is None:  # PyTorch returns the input then, whatever dim says
+        return Diff.apply(x, n=0, axis=0)
     axis = _axis(dim, x, "diff")
-    return Diff.apply(_with_ends(x, axis, prepend, append), n=n, axis=axis)
+    joined = _with_ends(x, axis, prepend, append)
+    return Diff.apply(x if n == 0 else joined, n=n, axis=axis)  # order 0: the input, without its ends, as PyTorch

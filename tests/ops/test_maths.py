@@ -302,3 +302,37 @@ def test_bad_arguments_are_type_errors_as_pytorch(call):
         call(torch, torch.tensor([0.5]))
     with pytest.raises(TypeError):
         call(lm, lm.tensor([0.5]))
+
+
+def test_float_arguments_take_none_bool_and_0d_tensors_as_pytorch():
+    x = np.array([NAN, INF, 0.5])
+    for kwargs in (dict(nan=None), dict(posinf=True), dict(nan=lm.tensor(2.0))):
+        theirs = {k: torch.tensor(v.item()) if isinstance(v, lm.Tensor) else v for k, v in kwargs.items()}
+        np.testing.assert_array_equal(lm.nan_to_num(lm.from_numpy(x), **kwargs).numpy(),
+                                      torch.nan_to_num(torch.from_numpy(x), **theirs).numpy())
+    np.testing.assert_array_equal(lm.logit(lm.from_numpy(x), eps=True).numpy(),
+                                  torch.logit(torch.from_numpy(x), eps=True).numpy())
+
+
+def test_logit_eps_beyond_the_dtype_is_an_error_as_pytorch():
+    for module, tensor in ((torch, torch.tensor([0.5], dtype=torch.float16)), (lm, lm.tensor([0.5], dtype=lm.float16))):
+        with pytest.raises(RuntimeError):
+            module.logit(tensor, eps=1e10)
+    assert np.isnan(lm.logit(lm.tensor([0.5]), eps=INF).item()) and np.isnan(torch.logit(torch.tensor([0.5]), INF).item())
+
+
+def test_round_decimals_none_is_a_type_error_as_pytorch():
+    with pytest.raises(TypeError):
+        torch.round(torch.tensor([0.5]), decimals=None)
+    with pytest.raises(TypeError):
+        lm.round(lm.tensor([0.5]), decimals=None)
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc", "erfinv", "log2", "log10", "exp2", "deg2rad", "rad2deg", "tan", "atanh",
+                                  "i0", "logit"])
+def test_float16_gradients_round_as_pytorch(name):
+    """The derivative follows PyTorch's formula op by op (scalars applied in float32), so float16 rounds alike."""
+    low, high = SMOOTH[name]
+    (y, g), (yt, gt) = _both(name, np.random.default_rng(4).uniform(low, high, 400), "float16")
+    np.testing.assert_allclose(y, yt, rtol=1e-3)  # NumPy's and PyTorch's float16 log10 differ in a few last bits
+    np.testing.assert_array_equal(g, gt)

@@ -327,3 +327,31 @@ def test_bad_dtype_argument_is_a_type_error_as_pytorch(name, dtype):
         getattr(torch, name)(torch.tensor([1.0, 2.0]), 0, dtype=dtype)
     with pytest.raises(TypeError):
         getattr(lm, name)(lm.tensor([1.0, 2.0]), 0, dtype=dtype)
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+@pytest.mark.parametrize("shape", [(0,), (2, 0, 3)])
+def test_empty_tensors_take_any_dim_in_cummax_as_pytorch(name, shape):
+    values, indices = getattr(lm, name)(lm.zeros(*shape), 7)
+    theirs = getattr(torch, name)(torch.zeros(shape), 7)
+    assert values.shape == indices.shape == tuple(theirs.values.shape) and indices.dtype == np.int64
+    with pytest.raises(TypeError):
+        getattr(lm, name)(lm.zeros(*shape), 1.5)
+
+
+def test_diff_of_order_0_returns_the_input_as_pytorch():
+    """Without prepend/append PyTorch does not check dim then; with them it checks them but leaves them out."""
+    x = lm.tensor([1.0, 4.0, 9.0], requires_grad=True)
+    y = lm.diff(x, n=0, dim=5)
+    assert y.tolist() == torch.diff(torch.tensor([1.0, 4.0, 9.0]), n=0, dim=5).tolist()
+    y = lm.diff(x, n=0, prepend=lm.zeros(2))
+    assert y.tolist() == torch.diff(torch.tensor([1.0, 4.0, 9.0]), n=0, prepend=torch.zeros(2)).tolist()
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+    for module in (torch, lm):
+        with pytest.raises(RuntimeError):
+            module.diff(module.zeros(3), n=0, prepend=module.zeros(2, 2))
+        with pytest.raises(IndexError):
+            module.diff(module.zeros(3), n=0, dim=5, prepend=module.zeros(2))
+        with pytest.raises(RuntimeError):
+            module.diff(module.zeros(2, 3), n=0, dim=0, prepend=module.zeros(1, 2))
