@@ -336,3 +336,27 @@ def test_float16_gradients_round_as_pytorch(name):
     (y, g), (yt, gt) = _both(name, np.random.default_rng(4).uniform(low, high, 400), "float16")
     np.testing.assert_allclose(y, yt, rtol=1e-3)  # NumPy's and PyTorch's float16 log10 differ in a few last bits
     np.testing.assert_array_equal(g, gt)
+
+
+# ---- in-place variants ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, kwargs", [(name, {}) for name in FUNCTIONS + ["floor", "ceil", "trunc", "fix", "frac",
+                                                                            "arcsin", "nan_to_num"]]
+                         + [("round", {}), ("round", dict(decimals=1)), ("logit", dict(eps=0.2)),
+                            ("nan_to_num", dict(nan=1.0, posinf=2.0))])
+def test_in_place_methods_as_pytorch(name, kwargs):
+    low, high = SMOOTH.get(name, SMOOTH.get(ALIASES.get(name), (-3, 3)))
+    values = np.random.default_rng(9).uniform(low, high, 6)
+    x, xt = lm.tensor(values, dtype=lm.float64), torch.tensor(values)
+    assert getattr(x, name + "_")(**kwargs) is x
+    getattr(xt, name + "_")(**kwargs)
+    np.testing.assert_allclose(x.numpy(), xt.numpy(), rtol=1e-12)
+
+
+def test_in_place_refuses_what_pytorch_refuses():
+    for module in (torch, lm):
+        with pytest.raises(RuntimeError):  # floats do not go back into an integer tensor
+            module.tensor([1, 2]).erf_()
+        with pytest.raises(RuntimeError):  # a leaf that requires grad
+            module.tensor([0.5], requires_grad=True).erf_()
+    x = lm.tensor([1.5, 2.5])
+    assert x.floor_().tolist() == [1.0, 2.0]

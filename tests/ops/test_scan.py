@@ -355,3 +355,14 @@ def test_diff_of_order_0_returns_the_input_as_pytorch():
             module.diff(module.zeros(3), n=0, dim=5, prepend=module.zeros(2))
         with pytest.raises(RuntimeError):
             module.diff(module.zeros(2, 3), n=0, dim=0, prepend=module.zeros(1, 2))
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", ["float64", "int32"])
+def test_in_place_cumsum_cumprod_as_pytorch(name, dtype):
+    values = np.array([[1, 2, 3], [2, 1, 4]]).astype(dtype)
+    x, xt = lm.from_numpy(values.copy()), torch.from_numpy(values.copy())
+    assert getattr(x, name + "_")(1) is x
+    getattr(xt, name + "_")(1)
+    assert x.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(x.numpy(), xt.numpy())
