@@ -214,11 +214,14 @@ def _in_float64(fn):
     return run
 
 
+def _opmath(x):
+    """x in the precision PyTorch computes it in: float16 in float32, the others as they are."""
+    return x.astype(xp.float32) if x.dtype == xp.float16 else x
+
+
 def _scaled_array(x, c):
     """x * c for a float array, the scalar applied in float32 for float16 (PyTorch's opmath): one rounding."""
-    if x.dtype == xp.float16:
-        return (x.astype(xp.float32) * xp.float32(c)).astype(xp.float16)
-    return x * x.dtype.type(c)
+    return (_opmath(x) * xp.float32(c)).astype(xp.float16) if x.dtype == xp.float16 else x * x.dtype.type(c)
 
 
 def _scaled(t: Tensor, c: float) -> Tensor:
@@ -254,7 +257,7 @@ class Rsqrt(_Elementwise):
     """1 / sqrt(x);  derivative -y^3 / 2 (inf at 0 with slope -inf, NaN below 0)."""
 
     name = "rsqrt"
-    compute = staticmethod(lambda x: (1 / xp.sqrt(x.astype(xp.float32) if x.dtype == xp.float16 else x)).astype(x.dtype))
+    compute = staticmethod(lambda x: (1 / xp.sqrt(_opmath(x))).astype(x.dtype, copy=False))
     gradient = staticmethod(lambda g, x, y: g * -0.5 * y**3)
 
 
