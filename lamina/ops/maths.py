@@ -1,6 +1,8 @@
-"""The elementwise mathematical functions beyond arithmetic.py's exp/log/sqrt/sin/cos: erf and its inverse,
-logarithms and exponentials in other bases, trigonometric and hyperbolic functions and their inverses,
-rounding, sinc, logit, nan_to_num. Each forward beside its derivative, both as PyTorch's (derivatives.yaml).
+"""The elementwise mathematical functions beyond arithmetic.py's exp/log/sqrt/sin/cos: erf, erfc and erfinv
+(float64-exact without SciPy), logarithms and exponentials in other bases, trigonometric and hyperbolic functions
+and their inverses (with NumPy's arc* names as aliases), rounding, sinc, logit, nan_to_num, the Bessel i0; each
+also a Tensor method and an in-place one (``x.floor_()``). Each forward beside its derivative, both as PyTorch's:
+the derivative follows PyTorch's formula op by op, so that even float16 gradients round alike.
 
 Dtypes as PyTorch: a function with real values (``erf``, ``log2``, ``tan``, ...) gives an integer or bool input
 the default float dtype (float32); float16/32/64 are kept. The rounding functions (``floor``, ``ceil``,
@@ -407,8 +409,8 @@ class Rad2deg(_Elementwise):
 
 
 def _sinc(x):
-    work = xp.float32 if x.dtype == xp.float16 else x.dtype  # PyTorch computes float16 in float32
-    pix = x.astype(work, copy=False) * xp.dtype(work).type(math.pi)
+    wide = _opmath(x)
+    pix = wide * wide.dtype.type(math.pi)
     return xp.where(x == 0, 1, xp.sin(pix) / pix).astype(x.dtype, copy=False)
 
 
@@ -459,7 +461,7 @@ class Logit(Function):
     name = "logit"
 
     def forward(self, x, eps):
-        self.eps = eps
+        self.eps = eps  # float16 stays float16 here: PyTorch's logit rounds each step in it too
         if eps is not None:
             lo, hi = x.dtype.type(eps), x.dtype.type(1 - eps)
             x = xp.where(x < lo, lo, xp.where(x > hi, hi, x))  # PyTorch's order when lo > hi
