@@ -2,8 +2,9 @@
 
 Each is one vectorised array routine (``cumsum``, ``maximum.accumulate``, ``logaddexp.accumulate``) and so is its
 gradient: the adjoint of a cumulative sum is the reversed cumulative sum. Dtypes as PyTorch: ``cumsum`` and
-``cumprod`` of integers or bools give int64 (float16 is accumulated in float32, as PyTorch does), ``dtype=``
-casts the input first; ``dim`` is required and may be negative; a 0-d tensor takes dim 0 or -1.
+``cumprod`` of integers or bools give int64, ``dtype=`` casts the input first; floats accumulate in a wider
+type as PyTorch's CPU kernels do (float16 in float32, float32 in float64). ``dim`` is required and may be
+negative; a 0-d tensor takes dim 0 or -1.
 """
 from __future__ import annotations
 
@@ -21,12 +22,16 @@ from .shape import cat, flip
 
 
 def _accumulate(fn, x, axis):
-    """``fn(x, axis)`` for an accumulating array routine in x's dtype (NumPy would widen int32 to int64), on a 0-d
-    array too, float16 accumulated in float32 (as PyTorch)."""
+    """``fn(x, axis)`` for an accumulating array routine, the result in x's dtype (NumPy would widen int32 to int64),
+    on a 0-d array too. Floats accumulate as in PyTorch's CPU kernels: float16 in float32, float32 in float64 (a
+    million-term float32 cumsum then agrees with PyTorch's to the last bit)."""
     a = x.reshape(1) if x.ndim == 0 else x
-    if a.dtype == xp.float16:
-        a = a.astype(xp.float32)
+    if a.dtype.kind == "f" and a.dtype in _ACCUMULATOR:
+        a = a.astype(_ACCUMULATOR[a.dtype])
     return fn(a, axis=axis).astype(x.dtype, copy=False).reshape(x.shape)
+
+
+_ACCUMULATOR = {xp.dtype(xp.float16): xp.dtype(xp.float32), xp.dtype(xp.float32): xp.dtype(xp.float64)}
 
 
 def _reversed_cumsum(g, axis):

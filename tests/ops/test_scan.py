@@ -366,3 +366,13 @@ def test_in_place_cumsum_cumprod_as_pytorch(name, dtype):
     getattr(xt, name + "_")(1)
     assert x.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(x.numpy(), xt.numpy())
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "logcumsumexp"])
+def test_long_float32_scans_agree_with_pytorch_to_the_bit(name):
+    """PyTorch's CPU kernels accumulate float32 in float64: over 200000 terms every value is the same."""
+    rng = np.random.default_rng(8)
+    values = (rng.uniform(0.999, 1.001, 200000) if name == "cumprod" else rng.standard_normal(200000) + 0.1)
+    values = values.astype(np.float32)
+    ours = getattr(lm, name)(lm.from_numpy(values), 0).numpy()
+    np.testing.assert_array_equal(ours, getattr(torch, name)(torch.from_numpy(values), 0).numpy())
