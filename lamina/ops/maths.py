@@ -60,35 +60,52 @@ def _cody_ratio(t, num, den, n):
     return (top + num[n - 1]) / (bottom + den[n - 1])
 
 
+def _split(y, where_first, first, second):
+    """first(y[where_first]) and second(y elsewhere) put together: each branch evaluated on its own elements only
+    (y is 1-D; NaN goes to ``second`` when ``where_first`` is false for it)."""
+    out = xp.empty_like(y)
+    if where_first.any():
+        out[where_first] = first(y[where_first])
+    rest = ~where_first
+    if rest.any():
+        out[rest] = second(y[rest])
+    return out
+
+
+def _erfc_middle(y):
+    return _cody_ratio(y, _CODY_C, _CODY_D, 8)
+
+
+def _erfc_tail(y):
+    s = 1 / (y * y)
+    return (1 / _SQRT_PI - s * _cody_ratio(s, _CODY_P, _CODY_Q, 5)) / y
+
+
 def _erfc_beyond_small(y):
-    """erfc(y) for y > 0.46875 (float64 array, NaN passes); e^(-y^2) = e^(-s^2) e^(-(y-s)(y+s)) with s = y
-    rounded down to 1/16, so that no bits are lost squaring y."""
-    y = xp.minimum(xp.maximum(y, _ERF_SMALL), _ERFC_ZERO_FROM)
-    middle = _cody_ratio(xp.minimum(y, _ERFC_MIDDLE_END), _CODY_C, _CODY_D, 8)
-    s = 1 / xp.maximum(y, _ERFC_MIDDLE_END) ** 2
-    tail = (1 / _SQRT_PI - s * _cody_ratio(s, _CODY_P, _CODY_Q, 5)) / y
+    """erfc(y) for y > 0.46875 (1-D float64, NaN passes); e^(-y^2) = e^(-s^2) e^(-(y-s)(y+s)) with s = y rounded
+    down to 1/16, so that no bits are lost squaring y."""
+    y = xp.minimum(y, _ERFC_ZERO_FROM)
+    ratio = _split(y, y <= _ERFC_MIDDLE_END, _erfc_middle, _erfc_tail)
     sixteenths = xp.trunc(y * 16) / 16
-    gauss = xp.exp(-sixteenths * sixteenths) * xp.exp(-(y - sixteenths) * (y + sixteenths))
-    return gauss * xp.where(y <= _ERFC_MIDDLE_END, middle, tail)
+    return xp.exp(-sixteenths * sixteenths) * xp.exp(-(y - sixteenths) * (y + sixteenths)) * ratio
 
 
 def _erf_small(x):
-    """erf(x) for |x| <= 0.46875 (others give finite nonsense, chosen away by the caller)."""
-    z = xp.minimum(x * x, _ERF_SMALL**2)
-    return x * _cody_ratio(z, _CODY_A, _CODY_B, 4)
+    """erf(x) for |x| <= 0.46875."""
+    return x * _cody_ratio(x * x, _CODY_A, _CODY_B, 4)
 
 
 def _erf64(x):
-    """erf of a float64 array (Cody): odd, 1 - erfc(|x|) beyond 0.46875."""
+    """erf of a 1-D float64 array (Cody): odd, 1 - erfc(|x|) beyond 0.46875."""
     y = xp.abs(x)
-    return xp.where(y <= _ERF_SMALL, _erf_small(x), xp.copysign(1 - _erfc_beyond_small(y), x))
+    return xp.copysign(_split(y, y <= _ERF_SMALL, _erf_small, lambda v: 1 - _erfc_beyond_small(v)), x)
 
 
 def _erfc64(x):
-    """erfc of a float64 array (Cody): 1 - erf(x) near 0, erfc(|x|) or 2 - erfc(|x|) beyond."""
+    """erfc of a 1-D float64 array (Cody): 1 - erf(x) near 0, erfc(|x|) or 2 - erfc(|x|) beyond."""
     y = xp.abs(x)
-    big = _erfc_beyond_small(y)
-    return xp.where(y <= _ERF_SMALL, 1 - _erf_small(x), xp.where(x < 0, 2 - big, big))
+    right = _split(y, y <= _ERF_SMALL, lambda v: 1 - _erf_small(v), _erfc_beyond_small)  # erfc(|x|)
+    return xp.where(x < 0, 2 - right, right)
 
 
 # M. Giles, "Approximating the erfinv function", GPU Computing Gems (2011): single-precision polynomials in
@@ -121,21 +138,32 @@ def _erfinv_guess(a, w):
     return xp.where(w < _GILES_TAIL_END, guess, far)
 
 
-def _erfinv64(y):
-    """erfinv of a float64 array: +-inf at +-1, NaN beyond and at NaN."""
-    a = xp.abs(y)
-    x = _erfinv_guess(a, -xp.log((1 - a) * (1 + a)))
-    near_one = a > 0.5
-    log_t = xp.log1p(-xp.minimum(a, 1.0))
+def _erfinv_central(a, x):
+    """Halley steps on erf(x) = a from the first guess x (f'' = -2 x f')."""
+    for _ in range(2):
+        step = (_erf64(x) - a) / (_TWO_OVER_SQRT_PI * xp.exp(-x * x))
+        x = x - step / (1 + x * step)
+    return x
+
+
+def _erfinv_tail(a, x):
+    """Newton steps on ln erfc(x) = ln(1 - a) from the first guess x (f' = -erf'(x) / erfc(x))."""
+    log_t = xp.log1p(-a)
     for _ in range(3):
-        slope = _TWO_OVER_SQRT_PI * xp.exp(-x * x)  # erf'(x)
         erfc = _erfc64(x)
-        halley = (_erf64(x) - a) / slope  # f = erf(x) - a, f'' = -2 x f'
-        halley = halley / (1 + x * halley)
-        newton = (log_t - xp.log(erfc)) * erfc / slope  # f = ln erfc(x) - ln(1 - a), f' = -erf'(x) / erfc(x)
-        x = x - xp.where(near_one, newton, halley)
-    x = xp.where(a == 1, xp.inf, x)
-    return xp.copysign(x, y)
+        x = x - (log_t - xp.log(erfc)) * erfc / (_TWO_OVER_SQRT_PI * xp.exp(-x * x))
+    return x
+
+
+def _erfinv64(y):
+    """erfinv of a 1-D float64 array: +-inf at +-1, NaN beyond and at NaN."""
+    a = xp.abs(y)
+    out = xp.where(a == 1, xp.inf, xp.nan)
+    for part, refine in ((a <= 0.5, _erfinv_central), ((a > 0.5) & (a < 1), _erfinv_tail)):
+        if part.any():
+            ap = a[part]
+            out[part] = refine(ap, _erfinv_guess(ap, -xp.log((1 - ap) * (1 + ap))))
+    return xp.copysign(out, y)
 
 
 # Modified Bessel functions of the first kind, orders 0 and 1 (Cephes, S. L. Moshier, as PyTorch's calc_i0 and
@@ -190,13 +218,11 @@ def _chebyshev(t, coefficients):
 
 
 def _bessel_i(x, near, far, odd):
-    """I_0 (even) or I_1 (odd) of a float64 array from its two Chebyshev series."""
+    """I_0 (even) or I_1 (odd) of a 1-D float64 array from its two Chebyshev series."""
     a = xp.abs(x)
-    small = _chebyshev(xp.minimum(a, 8.0) / 2 - 2, near)
-    if odd:
-        small = small * a
-    large = _chebyshev(32 / xp.maximum(a, 8.0) - 2, far) / xp.sqrt(xp.maximum(a, 8.0))
-    out = xp.exp(a) * xp.where(a <= 8, small, large)
+    near_part = (lambda v: _chebyshev(v / 2 - 2, near) * v) if odd else (lambda v: _chebyshev(v / 2 - 2, near))
+    scaled = _split(a, a <= 8, near_part, lambda v: _chebyshev(32 / v - 2, far) / xp.sqrt(v))
+    out = xp.exp(a) * scaled
     return xp.copysign(out, x) if odd else out
 
 
@@ -209,9 +235,9 @@ def _i1_64(x):
 
 
 def _in_float64(fn):
-    """``fn`` (a float64 routine) on an array of any float dtype, the result in that dtype."""
+    """``fn`` (a routine on 1-D float64 arrays) on an array of any float dtype and shape, the result in its dtype."""
     def run(x):
-        return fn(x.astype(xp.float64, copy=False)).astype(x.dtype, copy=False)
+        return fn(x.astype(xp.float64, copy=False).reshape(-1)).astype(x.dtype, copy=False).reshape(x.shape)
 
     return run
 
