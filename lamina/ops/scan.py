@@ -208,7 +208,7 @@ def _accumulating_input(input, dim, dtype, op: str):
     if dtype is not None:
         x = cast(x, dtype)
     elif x.dtype.kind in "biu":
-        x = Tensor._wrap(x.data.astype(xp.int64))
+        x = Tensor._wrap(x.data.astype(xp.int64, copy=False))
     if x.dtype.kind == "b":
         raise _DtypeNotImplemented(f"{op}: not implemented for bool results (dtype=bool)")
     return x, axis
@@ -251,7 +251,7 @@ def _cumulative_extreme(input, dim, op, accumulate, better_or_equal):
         return ValuesIndices(x * 1 if x.dtype.kind == "f" else Tensor._wrap(x.data.copy()),
                              Tensor._wrap(xp.zeros(x.shape, dtype=xp.int64)))
     axis = _axis(dim, x, op)
-    indices = _running_extreme_indices(x.data, axis, accumulate, better_or_equal).astype(xp.int64, copy=False)
+    indices = _running_extreme_indices(x.data, axis, accumulate, better_or_equal)
     if x.ndim == 0:
         values = gather(x.reshape(1), 0, Tensor._wrap(indices)).reshape(())
         return ValuesIndices(values, Tensor._wrap(indices.reshape(())))
