@@ -115,7 +115,7 @@ class Logcumsumexp(Function):
             parts = []
             for sign in (g > 0, g < 0):
                 log_g = where(sign, log_abs_g, lowest)
-                reverse = flip(Logcumsumexp.apply(flip(log_g - y, axis), axis=axis), axis)
+                reverse = flip(Logcumsumexp.apply(flip(log_g - y, (axis,)), axis=axis), (axis,))
                 parts.append((reverse + x).exp())
             return (parts[0] - parts[1],)
 
