@@ -5,7 +5,7 @@
     linear.py        Linear, Identity, Flatten, Unflatten
     conv.py          Conv1d, Conv2d, ConvTranspose2d
     pooling.py       MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Upsample
-    activation.py    Step, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, Hardswish, Softmax, ...
+    activation.py    Step, Sigmoid, Tanh, ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Mish, Softmax, ...
     normalization.py BatchNorm1d, BatchNorm2d, LayerNorm
     dropout.py       Dropout
     regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
@@ -15,8 +15,9 @@
     summary.py       summary(): Keras' table, each layer asked for its output and FLOPs
 """
 from . import init, utils
-from .activation import (ELU, GELU, SELU, Hardswish, Hardtanh, LeakyReLU, LinearActivation, LogSoftmax, ReLU,
-                         Sigmoid, Softmax, Softplus, Softsign, Step, Tanh)
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                         LinearActivation, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU,
+                         Softmax, Softmin, Softplus, Softshrink, Softsign, Step, Tanh, Tanhshrink, Threshold)
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout
