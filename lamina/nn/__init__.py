@@ -10,7 +10,7 @@
     dropout.py       Dropout
     regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
     embedding.py     Embedding
-    loss.py          MSELoss, CrossEntropyLoss, ...
+    loss.py          MSELoss, CrossEntropyLoss, ..., TripletMarginLoss; CosineSimilarity, PairwiseDistance
     init.py          weight initialisation
     summary.py       summary(): Keras' table, each layer asked for its output and FLOPs
 """
@@ -23,8 +23,10 @@ from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import Flatten, Identity, Linear, Unflatten
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,
-                   NLLLoss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity, CrossEntropyLoss,
+                   GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss,
+                   MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PairwiseDistance, PoissonNLLLoss, SmoothL1Loss,
+                   SoftMarginLoss, TripletMarginLoss)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .regularization import ActivityRegularization, activity_penalty
