@@ -6,7 +6,7 @@
     conv.py          Conv1d, Conv2d, ConvTranspose2d
     pooling.py       MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Upsample
     activation.py    Step, Sigmoid, Tanh, ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Mish, Softmax, ...
-    normalization.py BatchNorm1d, BatchNorm2d, LayerNorm
+    normalization.py BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d
     dropout.py       Dropout
     regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
     embedding.py     Embedding
@@ -28,6 +28,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimila
                    MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PairwiseDistance, PoissonNLLLoss, SmoothL1Loss,
                    SoftMarginLoss, TripletMarginLoss)
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+                            InstanceNorm3d, LayerNorm)
 from .regularization import ActivityRegularization, activity_penalty
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample

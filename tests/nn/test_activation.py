@@ -70,7 +70,7 @@ LAYERS = [  # (constructor name, args, kwargs); the same call builds both layers
     ("ReLU6", (), {}), ("Hardsigmoid", (), {}), ("SiLU", (), {}), ("Mish", (), {}),
     ("LogSigmoid", (), {}), ("CELU", (1.5,), {}), ("Softmin", (1,), {}), ("Threshold", (0.2, -1.0), {}),
     ("GLU", (), {"dim": 1}), ("Hardshrink", (0.3,), {}), ("Softshrink", (), {"lambd": 0.4}), ("Tanhshrink", (), {}),
-    ("RReLU", (0.1, 0.3), {}), ("Softmax", (), {}), ("PReLU", (), {}), ("PReLU", (4,), {"init": 0.1}),
+    ("RReLU", (0.1, 0.3), {}), ("Softmax", (1,), {}), ("PReLU", (), {}), ("PReLU", (4,), {"init": 0.1}),
 ]
 
 
