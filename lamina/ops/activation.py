@@ -306,50 +306,61 @@ def heaviside(x, values=0.0) -> Tensor:
     return step(x, float(values.item() if isinstance(values, Tensor) else values))
 
 
-@tensor_method()
-def sigmoid(x) -> Tensor:
-    return SigmoidOp.apply(as_tensor(x))
+def _to_float(x):
+    """Integer and bool input of an op PyTorch computes in floating point (sigmoid, tanh): the default float."""
+    return x if x.dtype.kind == "f" else x.astype(DEFAULT_FLOAT)
 
 
 @tensor_method()
-def tanh(x) -> Tensor:
-    return TanhOp.apply(as_tensor(x))
+def sigmoid(input) -> Tensor:
+    return SigmoidOp.apply(_to_float(as_tensor(input)))
 
 
 @tensor_method()
-def relu(x) -> Tensor:
-    return ReLUOp.apply(as_tensor(x))
+def tanh(input) -> Tensor:
+    return TanhOp.apply(_to_float(as_tensor(input)))
 
 
-def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLUOp.apply(as_tensor(x), slope=negative_slope)
+@tensor_method()
+def relu(input, inplace: bool = False) -> Tensor:
+    """max(0, x); integer input stays integer, bool input raises (as PyTorch)."""
+    x = as_tensor(input)
+    if x.dtype == xp.bool_:
+        raise DtypeError("relu: boolean inputs are not supported")
+    return ReLUOp.apply(x)
 
 
-def elu(x, alpha: float = 1.0) -> Tensor:
-    return ELUOp.apply(as_tensor(x), alpha=alpha, scale=1.0)
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return LeakyReLUOp.apply(_floating("leaky_relu", as_tensor(input)), slope=negative_slope)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return ELUOp.apply(_floating("elu", as_tensor(input)), alpha=alpha, scale=1.0)
 
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
-def selu(x) -> Tensor:
+def selu(input, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
-    return ELUOp.apply(as_tensor(x), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    return ELUOp.apply(_floating("selu", as_tensor(input)), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
-def gelu(x, approximate: str = "none") -> Tensor:
+def gelu(input, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELUOp.apply(as_tensor(x), approximate=approximate)
+    return GELUOp.apply(_floating("gelu", as_tensor(input)), approximate=approximate)
 
 
-def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return SoftplusOp.apply(as_tensor(x), beta=beta, threshold=threshold)
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return SoftplusOp.apply(_floating("softplus", as_tensor(input)), beta=beta, threshold=threshold)
 
 
-def softsign(x) -> Tensor:
-    """x / (1 + |x|)."""
-    x = as_tensor(x)
+def softsign(input) -> Tensor:
+    """x / (1 + |x|); integer input gives the default float dtype, bool input raises (as PyTorch)."""
+    x = as_tensor(input)
+    if x.dtype == xp.bool_:
+        raise DtypeError("softsign: boolean inputs are not supported")
     return x / (1 + x.abs())
 
 

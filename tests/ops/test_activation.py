@@ -290,3 +290,28 @@ def test_softmax_family_edge_cases_match_pytorch(op):
         with pytest.warns(UserWarning):
             expected = theirs(torch.tensor(array)).numpy()
         np.testing.assert_allclose(ours(lm.from_numpy(array)).numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu", "softplus", "softsign"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_the_classic_activations_on_integers_and_bools_follow_pytorch(name, dtype):
+    """relu keeps integers, sigmoid/tanh/softsign compute them in float32, the others raise (a RuntimeError)."""
+    array = np.array([-2, 0, 3]).astype(dtype)
+    try:
+        expected = getattr(TF, name)(torch.tensor(array))
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            getattr(F, name)(lm.from_numpy(array))
+        return
+    y = getattr(F, name)(lm.from_numpy(array))
+    assert str(y.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_the_classic_activations_take_pytorchs_inplace_argument():
+    x = lm.tensor([-1.0, 2.0])
+    for ours, theirs in [(lambda t: F.relu(t, inplace=False), lambda t: TF.relu(t, inplace=False)),
+                         (lambda t: F.leaky_relu(t, 0.2, False), lambda t: TF.leaky_relu(t, 0.2, False)),
+                         (lambda t: F.elu(t, 1.0, False), lambda t: TF.elu(t, 1.0, False)),
+                         (lambda t: F.selu(t, False), lambda t: TF.selu(t, False))]:
+        np.testing.assert_allclose(ours(x).numpy(), theirs(torch.tensor([-1.0, 2.0])).numpy(), rtol=1e-6)
