@@ -15,7 +15,6 @@ from ..random import numpy_generator
 from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, recording, tensor_method
 from .arithmetic import where
-from .shape import chunk
 from ..errors import ArgumentError, DtypeError
 
 
@@ -231,7 +230,7 @@ class HardtanhOp(Function):
 
     def forward(self, x, min_val, max_val):
         self.min_val, self.max_val = min_val, max_val
-        return xp.clip(x, x.dtype.type(min_val), x.dtype.type(max_val))
+        return xp.clip(x, min_val, max_val).astype(x.dtype, copy=False)
 
     def backward(self, g):
         x = self.inputs[0].data
@@ -372,6 +371,8 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
                             f"max_val={max_val}")
     if x.dtype == xp.bool_:
         raise DtypeError("hardtanh: input dtype must be numeric, got bool")
+    if x.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise ArgumentError(f"hardtanh: cannot do hardtanh on an unsigned type ({x.dtype}) with negative limits")
     return HardtanhOp.apply(x, min_val=min_val, max_val=max_val)
 
 
@@ -445,13 +446,20 @@ def tanhshrink(input) -> Tensor:
 def glu(input, dim: int = -1) -> Tensor:
     """Gated linear unit: a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
     x = _floating("glu", as_tensor(input))
+    _check_int_dim("glu", dim)
     if x.ndim == 0:
         raise ArgumentError("glu: glu does not support scalars because halving size must be even")
     axis = normalize_axis(dim, x.ndim, "glu")[0]
+    half = x.shape[axis] // 2
     if x.shape[axis] % 2:
         raise ArgumentError(f"glu: halving dimension must be even, but dimension {axis} is size {x.shape[axis]}")
-    a, b = chunk(x, 2, axis)
-    return a * sigmoid(b)
+    before = (slice(None),) * axis
+    return x[before + (slice(0, half),)] * sigmoid(x[before + (slice(half, 2 * half),)])
+
+
+def _check_int_dim(op, dim):
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
 
 
 def prelu(input, weight) -> Tensor:

@@ -465,6 +465,9 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     input, target = as_tensor(input), as_tensor(target)
     if input.dtype.kind != "f":
         raise DtypeError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
+    if input.ndim == 0:
+        raise DimensionError("cross_entropy: input must have a class dimension (dim 1, or 0 for one sample), got a "
+                             "0-d tensor")
     if target.dtype.kind == "f":
         return _cross_entropy_soft(input, target, weight, reduction, label_smoothing)
     rows, targets, shape = _class_scores("cross_entropy", input, target, weight, ignore_index)
@@ -566,6 +569,8 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8) -> Tensor:
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         raise DtypeError(f"cosine_similarity: expected a floating-point input, got {a.dtype} and {b.dtype}")
     a, b = _floating_pair("cosine_similarity", a, b)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"cosine_similarity(): argument 'dim' must be int, not {type(dim).__name__}")
     ndim = max(a.ndim, b.ndim)
     axis = normalize_axis(dim, ndim, "cosine_similarity")[0]
     shape = broadcast_shapes("cosine_similarity", a.shape, b.shape)
@@ -644,7 +649,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction
     _check_reduction("cosine_embedding_loss", reduction)
     x1, x2 = _floating_pair("cosine_embedding_loss", input1, input2)
     y = as_tensor(target)
-    if x1.ndim > 2 or x2.ndim > 2 or y.ndim > 1:
+    if x1.ndim == 0 or x2.ndim == 0 or x1.ndim > 2 or x2.ndim > 2 or y.ndim > 1:
         raise ArgumentError(f"cosine_embedding_loss: expects 1-D or 2-D inputs and a 0-D or 1-D target, got shapes "
                             f"{x1.shape}, {x2.shape} and {y.shape}")
     if x1.shape != x2.shape:

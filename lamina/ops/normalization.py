@@ -379,7 +379,12 @@ def normalize(input, p: float = 2.0, dim=1, eps: float = 1e-12, out=None) -> Ten
     """x / max(||x||_p, eps) along ``dim`` (an int or a tuple): unit vectors, and 0 for a zero vector (whose
     gradient is then 1/eps, as PyTorch's)."""
     x = _floating_input("normalize", input)
-    axes = normalize_axis(dim, x.ndim, "normalize")
+    if dim is None:
+        dim = tuple(range(x.ndim))
+    elif isinstance(dim, bool) or not isinstance(dim, (int, tuple, list)) or (
+            not isinstance(dim, int) and not all(isinstance(d, int) and not isinstance(d, bool) for d in dim)):
+        raise TypeError(f"normalize(): argument 'dim' must be an int or a tuple of ints, got {dim!r}")
+    axes = normalize_axis(dim, x.ndim, "normalize") if x.ndim else (0,)
     if x.ndim == 0:
         norm = VectorNormOp.apply(x.reshape(1), p=p, axes=(0,)).reshape(())
     else:

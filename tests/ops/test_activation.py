@@ -315,3 +315,18 @@ def test_the_classic_activations_take_pytorchs_inplace_argument():
                          (lambda t: F.elu(t, 1.0, False), lambda t: TF.elu(t, 1.0, False)),
                          (lambda t: F.selu(t, False), lambda t: TF.selu(t, False))]:
         np.testing.assert_allclose(ours(x).numpy(), theirs(torch.tensor([-1.0, 2.0])).numpy(), rtol=1e-6)
+
+
+def test_glu_and_hardtanh_edge_cases_as_pytorch():
+    assert F.glu(lm.zeros(0)).shape == tuple(TF.glu(torch.zeros(0)).shape) == (0,)
+    with pytest.raises(TypeError):
+        TF.glu(torch.zeros(3, 4), None)
+    with pytest.raises(TypeError, match="dim"):
+        F.glu(lm.zeros(3, 4), None)
+    uint8 = np.array([1, 2, 9], dtype=np.uint8)
+    with pytest.raises(RuntimeError):
+        TF.hardtanh(torch.tensor(uint8))
+    with pytest.raises(RuntimeError, match="unsigned"):
+        F.hardtanh(lm.from_numpy(uint8))
+    y, yt = F.relu6(lm.from_numpy(uint8)), TF.relu6(torch.tensor(uint8))
+    assert y.dtype == np.uint8 and y.tolist() == yt.tolist()

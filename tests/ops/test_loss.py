@@ -524,3 +524,16 @@ def test_more_losses_raise_what_pytorch_raises(call):
     expected = theirs.type if theirs.type in (ValueError, IndexError, TypeError) else RuntimeError
     with pytest.raises(expected):
         call(L, lm, lambda *s: lm.zeros(*s), lm.tensor)
+
+
+def test_zero_dimensional_inputs_raise_as_pytorch():
+    with pytest.raises(IndexError):
+        TF.cross_entropy(torch.tensor(1.0), torch.tensor(1.0))
+    with pytest.raises(IndexError):
+        L.cross_entropy(lm.tensor(1.0), lm.tensor(1.0))
+    with pytest.raises(RuntimeError):
+        TF.cosine_embedding_loss(torch.tensor(1.0), torch.tensor(1.0), torch.tensor(1.0))
+    with pytest.raises(RuntimeError):
+        L.cosine_embedding_loss(lm.tensor(1.0), lm.tensor(1.0), lm.tensor(1.0))
+    with pytest.raises(TypeError):
+        L.cosine_similarity(lm.zeros(3), lm.zeros(3), dim=None)

@@ -266,3 +266,13 @@ def test_normalize_of_a_zero_vector_and_its_derivatives(r):
     assert lm.gradcheck(F.normalize, r(3, 4))
     assert lm.gradgradcheck(lambda t: F.normalize(t, dim=0), r(3, 4))
     assert lm.gradgradcheck(lambda t: F.normalize(t, p=3), r(3, 4))
+
+
+def test_normalize_dim_none_and_bad_dims_as_pytorch():
+    array = rng.standard_normal((3, 4))
+    np.testing.assert_allclose(F.normalize(lm.from_numpy(array), dim=None).numpy(),
+                               TF.normalize(torch.tensor(array), dim=None).numpy(), rtol=1e-12)
+    with pytest.raises(TypeError):
+        TF.normalize(torch.tensor(array), dim=1.5)
+    with pytest.raises(TypeError, match="dim"):
+        F.normalize(lm.from_numpy(array), dim=1.5)
