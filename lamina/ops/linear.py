@@ -65,6 +65,7 @@ class LinearOp(Function):
 @tensor_method("matmul", "__matmul__", reflected=("__rmatmul__",))
 def matmul(a, b) -> Tensor:
     a, b = promote(a, b)
+    _no_bool("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ArgumentError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
     if a.ndim >= 2 and b.ndim >= 2:
@@ -189,6 +190,8 @@ def _einsum_operands(operands):
     if not operands:
         raise ArgumentError("einsum(): must specify the equation string and at least one operand")
     tensors = [as_tensor(t) for t in operands]
+    if len(tensors) > 1:
+        _no_bool("einsum", *tensors)
     dtypes = {t.dtype for t in tensors}
     if len(dtypes) > 1:
         raise DtypeError(f"einsum(): operands must have one dtype, got {', '.join(str(d) for d in dtypes)}")
@@ -307,6 +310,12 @@ def _same_dtype(op, *tensors):
     dtypes = [t.dtype for t in tensors]
     if any(d != dtypes[0] for d in dtypes):
         raise DtypeError(f"{op}: expected both operands to have the same dtype, got {' and '.join(map(str, dtypes))}")
+    _no_bool(op, *tensors)
+
+
+def _no_bool(op, *tensors):
+    if any(t.dtype == xp.bool_ for t in tensors):
+        raise DtypeError(f"{op}: not implemented for bool tensors")
 
 
 def _require_ndim(op, name, t, ndim):
@@ -394,6 +403,7 @@ def inner(input, other) -> Tensor:
     a, b = promote(input, other)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
+    _no_bool("inner", a, b)
     if a.shape[-1] != b.shape[-1]:
         raise ArgumentError(f"inner: inner() the last dimension must match on both input tensors but got shapes "
                             f"{a.shape} and {b.shape}")

@@ -448,7 +448,7 @@ def _class_weight(op, weight, num_classes, dtype):
     weight = as_tensor(weight).data
     if weight.shape != (num_classes,):
         raise ArgumentError(f"{op}: weight must have shape ({num_classes},) (one per class), got {weight.shape}")
-    return weight.astype(dtype, copy=False)
+    return weight.astype(dtype, copy=False)  # PyTorch refuses another float dtype; Lamina casts it
 
 
 def _unflatten(loss, reduction, shape):
@@ -482,7 +482,7 @@ def _cross_entropy_soft(input, target, weight, reduction, smoothing):
                          f"got {target.shape}")
     class_dim = 0 if input.ndim == 1 else 1
     num_classes = input.shape[class_dim]
-    target = target.astype(input.dtype)
+    input, target = _floating_pair("cross_entropy", input, target)  # the wider float, as PyTorch
     if smoothing:
         target = target * (1 - smoothing) + smoothing / num_classes
     terms = log_softmax(input, class_dim) * target
@@ -513,7 +513,9 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> 
     ``log_target``; 0 where t = 0. 'batchmean' divides the sum by the batch size (the true KL)."""
     _check_reduction("kl_div", reduction, extra=("batchmean",))
     input, target = as_tensor(input), as_tensor(target)
-    target = target.astype(input.dtype)
+    if input.dtype.kind != "f" or target.dtype.kind != "f":
+        raise DtypeError(f"kl_div: integral inputs not supported, got {input.dtype} and {target.dtype}")
+    input, target = _floating_pair("kl_div", input, target)
     broadcast_shapes("kl_div", input.shape, target.shape)
     if log_target:
         loss = target.exp() * (target - input)

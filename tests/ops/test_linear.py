@@ -207,3 +207,15 @@ def test_linear_takes_a_vector_weight_and_broadcast_bias_as_pytorch(r):
     np.testing.assert_allclose(y.detach().numpy(), yt.numpy(), atol=1e-12)
     assert F.linear(r(2, 3), r(3)).shape == (2,)
     assert lm.gradcheck(F.linear, x, w, b)
+
+
+@pytest.mark.parametrize("call", [lambda m, b: m.matmul(b, b), lambda m, b: m.mm(b, b), lambda m, b: m.dot(b[0], b[0]),
+                                  lambda m, b: m.mv(b, b[0]), lambda m, b: m.tensordot(b, b, 1),
+                                  lambda m, b: m.inner(b, b), lambda m, b: m.einsum("ij,jk", b, b)])
+def test_matrix_products_of_bools_raise_as_pytorch(call):
+    array = np.ones((2, 2), dtype=bool)
+    with pytest.raises(RuntimeError):
+        call(torch, torch.tensor(array))
+    with pytest.raises(RuntimeError, match="bool"):
+        call(lm, lm.from_numpy(array))
+    assert lm.outer(lm.from_numpy(array[0]), lm.from_numpy(array[0])).dtype == np.bool_

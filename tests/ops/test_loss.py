@@ -537,3 +537,16 @@ def test_zero_dimensional_inputs_raise_as_pytorch():
         L.cosine_embedding_loss(lm.tensor(1.0), lm.tensor(1.0), lm.tensor(1.0))
     with pytest.raises(TypeError):
         L.cosine_similarity(lm.zeros(3), lm.zeros(3), dim=None)
+
+
+def test_kl_div_and_soft_cross_entropy_dtypes_as_pytorch():
+    x, t = np.log(np.full((2, 3), 1 / 3, dtype=np.float32)), np.full((2, 3), 1 / 3)
+    for ours, theirs in [(L.kl_div, TF.kl_div), (L.cross_entropy, TF.cross_entropy)]:
+        y = ours(lm.from_numpy(x), lm.from_numpy(t), reduction="sum")
+        yt = theirs(torch.tensor(x), torch.tensor(t), reduction="sum")
+        assert y.dtype == np.float64 and str(yt.dtype) == "torch.float64"
+        np.testing.assert_allclose(y.item(), yt.item(), rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        TF.kl_div(torch.zeros(3), torch.zeros(3, dtype=torch.int64))
+    with pytest.raises(RuntimeError, match="integral"):
+        L.kl_div(lm.zeros(3), lm.zeros(3, dtype=lm.int64))
