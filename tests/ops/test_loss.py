@@ -547,6 +547,6 @@ def test_kl_div_and_soft_cross_entropy_dtypes_as_pytorch():
         assert y.dtype == np.float64 and str(yt.dtype) == "torch.float64"
         np.testing.assert_allclose(y.item(), yt.item(), rtol=1e-6)
     with pytest.raises(RuntimeError):
-        TF.kl_div(torch.zeros(3), torch.zeros(3, dtype=torch.int64))
+        TF.kl_div(torch.zeros(3), torch.zeros(3, dtype=torch.int64), reduction="sum")
     with pytest.raises(RuntimeError, match="integral"):
         L.kl_div(lm.zeros(3), lm.zeros(3, dtype=lm.int64))
