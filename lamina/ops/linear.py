@@ -489,3 +489,26 @@ def tensordot(a, b, dims=2, out=None) -> Tensor:
     output = [c for i, c in enumerate(labels_a) if i not in dims_a] + \
              [c for i, c in enumerate(labels_b) if i not in dims_b]
     return EinsumOp.apply(a, b, inputs=("".join(labels_a), "".join(labels_b)), output="".join(output))
+
+
+def bilinear(input1, input2, weight, bias=None) -> Tensor:
+    """y_o = sum_ij x1_i A_oij x2_j + b_o over the leading (batch) dimensions, A of shape (out, in1, in2)."""
+    x1, x2, w = as_tensor(input1), as_tensor(input2), as_tensor(weight)
+    _same_dtype("bilinear", x1, x2, w)
+    if w.ndim != 3:
+        raise ArgumentError(f"bilinear(): weight must be 3-D (out_features, in1_features, in2_features), got shape "
+                            f"{w.shape}")
+    if x1.ndim == 0 or x1.ndim != x2.ndim or x1.shape[:-1] != x2.shape[:-1]:
+        raise ArgumentError(f"bilinear(): input batch dimensions do not match: got shapes {x1.shape} and {x2.shape}")
+    if x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:
+        raise ArgumentError(f"bilinear(): input sizes {x1.shape[-1]} and {x2.shape[-1]} do not match weight size "
+                            f"{w.shape}")
+    y = einsum("...i,oij,...j->...o", x1, w, x2)
+    if bias is None:
+        return y
+    b = as_tensor(bias)
+    if b.ndim != 1 or b.shape[0] != w.shape[0]:
+        raise ArgumentError(f"bilinear(): bias size does not match weight size: got {b.shape} but expected "
+                            f"({w.shape[0]},)")
+    _same_dtype("bilinear", x1, b)
+    return y + b

@@ -219,3 +219,27 @@ def test_matrix_products_of_bools_raise_as_pytorch(call):
     with pytest.raises(RuntimeError, match="bool"):
         call(lm, lm.from_numpy(array))
     assert lm.outer(lm.from_numpy(array[0]), lm.from_numpy(array[0])).dtype == np.bool_
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (2, 4), (5, 3, 4), (5,)), ((3,), (4,), (5, 3, 4), None),
+                                    ((6, 2, 3), (6, 2, 4), (5, 3, 4), (5,))])
+def test_bilinear_matches_pytorch(shapes, r):
+    ours = [r(*s) for s in shapes if s is not None]
+    theirs = [torch.tensor(t.detach().numpy(), requires_grad=True) for t in ours]
+    y, yt = F.bilinear(*ours), TF.bilinear(*theirs)
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-12)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-12)
+    assert lm.gradcheck(F.bilinear, *[r(*s) for s in shapes if s is not None])
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (3, 4), (5, 3, 4), None), ((2, 3), (2, 4), (5, 4, 4), None),
+                                    ((2, 3), (2, 4), (5, 3, 4), (4,)), ((2, 3), (2, 4), (3, 4), None),
+                                    ((2, 3), (2, 4), (5, 3, 4), (1, 5))])
+def test_bilinear_errors_are_runtime_errors(shapes):
+    with pytest.raises(RuntimeError):
+        TF.bilinear(*[torch.zeros(s) for s in shapes if s is not None])
+    with pytest.raises(RuntimeError, match="bilinear"):
+        F.bilinear(*[lm.zeros(*s) for s in shapes if s is not None])
