@@ -80,9 +80,10 @@ class ReLUOp(Function):
 
     def backward(self, g):
         x = self.inputs[0].data
-        if recording():
-            return (g * constant(passes_relu(x)),)
-        return (constant(times_mask(g.data, passes_relu(x))),)
+        passes = passes_relu(x.reshape(1)).reshape(()) if x.ndim == 0 else passes_relu(x)  # the kernel needs an array
+        if recording() or x.ndim == 0:
+            return (g * constant(passes.astype(g.dtype, copy=False)),)
+        return (constant(times_mask(g.data, passes)),)
 
 
 class LeakyReLUOp(Function):

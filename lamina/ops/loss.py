@@ -615,6 +615,9 @@ def soft_margin_loss(input, target, reduction: str = "mean") -> Tensor:
     x, y = as_tensor(input), as_tensor(target)
     if x.dtype.kind != "f":
         raise DtypeError(f"soft_margin_loss: input must be floating point, got {x.dtype}")
+    if y.requires_grad and recording():  # grad mode on: PyTorch has no derivative for the target here
+        raise ArgumentError("soft_margin_loss: the function is not differentiable with respect to argument "
+                            "'target'; this input cannot have requires_grad=True")
     y = y if y.dtype == x.dtype else y.astype(x.dtype)  # the input's dtype, as PyTorch
     broadcast_shapes("soft_margin_loss", x.shape, y.shape)
     return _reduce(softplus(-y * x, 1.0, float("inf")), reduction)

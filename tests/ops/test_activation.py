@@ -330,3 +330,12 @@ def test_glu_and_hardtanh_edge_cases_as_pytorch():
         F.hardtanh(lm.from_numpy(uint8))
     y, yt = F.relu6(lm.from_numpy(uint8)), TF.relu6(torch.tensor(uint8))
     assert y.dtype == np.uint8 and y.tolist() == yt.tolist()
+
+
+def test_relu_of_a_0d_tensor_and_its_gradients():
+    for value in (1.5, -1.5):
+        x, xt = lm.tensor(value, dtype="float64", requires_grad=True), torch.tensor(value, requires_grad=True)
+        (g,) = lm.grad(F.relu(x) * 2, [x], create_graph=True)
+        F.relu(x).backward()
+        torch.relu(xt).backward()
+        assert g.item() == 2 * xt.grad.item() and x.grad.item() == xt.grad.item()

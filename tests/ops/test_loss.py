@@ -550,3 +550,10 @@ def test_kl_div_and_soft_cross_entropy_dtypes_as_pytorch():
         TF.kl_div(torch.zeros(3), torch.zeros(3, dtype=torch.int64), reduction="sum")
     with pytest.raises(RuntimeError, match="integral"):
         L.kl_div(lm.zeros(3), lm.zeros(3, dtype=lm.int64))
+
+
+def test_soft_margin_loss_refuses_a_target_that_requires_grad_as_pytorch():
+    with pytest.raises(RuntimeError):
+        TF.soft_margin_loss(torch.zeros(3, requires_grad=True), torch.ones(3, requires_grad=True))
+    with pytest.raises(RuntimeError, match="target"):
+        L.soft_margin_loss(lm.zeros(3, requires_grad=True), lm.ones(3, requires_grad=True))
