@@ -5,6 +5,8 @@ For C = A B:  dL/dA = dL/dC B^T,  dL/dB = A^T dL/dC  (batch dimensions summed ba
 """
 from __future__ import annotations
 
+import functools
+
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
@@ -64,8 +66,10 @@ class LinearOp(Function):
 
 @tensor_method("matmul", "__matmul__", reflected=("__rmatmul__",))
 def matmul(a, b) -> Tensor:
-    a, b = promote(a, b)
-    _no_bool("matmul", a, b)
+    """The matrix product with NumPy's/PyTorch's rules for 1-D operands and broadcast batch dimensions; the two
+    tensors must have one dtype (PyTorch's rule; a Python number takes the tensor's)."""
+    a, b = promote(a, b) if not (isinstance(a, Tensor) and isinstance(b, Tensor)) else (a, b)
+    _same_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ArgumentError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
     if a.ndim >= 2 and b.ndim >= 2:
@@ -189,13 +193,25 @@ def _einsum_operands(operands):
         operands = tuple(operands[0])
     if not operands:
         raise ArgumentError("einsum(): must specify the equation string and at least one operand")
-    tensors = [as_tensor(t) for t in operands]
-    if len(tensors) > 1:
-        _no_bool("einsum", *tensors)
+    return [as_tensor(t) for t in operands]
+
+
+def _einsum_dtypes(tensors, subscripts, output):
+    """PyTorch's rule: operands that share a summed label (a matrix product) need one dtype and no bools; without
+    one (products only) the dtypes promote."""
     dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        raise DtypeError(f"einsum(): operands must have one dtype, got {', '.join(str(d) for d in dtypes)}")
-    return tensors
+    shared_sum = any(sum(label in sub for sub in subscripts) > 1 for label in set("".join(subscripts))
+                     if label not in output)
+    if shared_sum and len(tensors) > 1:
+        _no_bool("einsum", *tensors)
+        if len(dtypes) > 1:
+            raise DtypeError(f"einsum(): operands summed together must have one dtype, got "
+                             f"{', '.join(sorted(str(d) for d in dtypes))}")
+    if len(dtypes) == 1:
+        return tensors
+    floats = [d for d in dtypes if d.kind == "f"]
+    common = functools.reduce(xp.promote_types, floats) if floats else xp.result_type(*dtypes)
+    return [t if t.dtype == common else t.astype(common) for t in tensors]
 
 
 def _expand_ellipses(lhs_terms, rhs_term, tensors, equation):
@@ -298,9 +314,10 @@ def einsum(equation, *operands) -> Tensor:
             t = t.reshape(tuple(t.shape[i] for i in keep))
         operands_in.append(t)
         subscripts.append("".join(labels[i] for i in keep))
+    operands_in = _einsum_dtypes(operands_in, subscripts, output)
     missing = [label for label in output if not any(label in sub for sub in subscripts)]
     for label in missing:  # an output label only ever of size 1 (dropped above): keep it through a ones vector
-        operands_in.append(constant(xp.ones(1, dtype=tensors[0].dtype)))
+        operands_in.append(constant(xp.ones(1, dtype=operands_in[0].dtype)))
         subscripts.append(label)
     return EinsumOp.apply(*operands_in, inputs=tuple(subscripts), output="".join(output))
 

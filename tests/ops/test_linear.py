@@ -243,3 +243,28 @@ def test_bilinear_errors_are_runtime_errors(shapes):
         TF.bilinear(*[torch.zeros(s) for s in shapes if s is not None])
     with pytest.raises(RuntimeError, match="bilinear"):
         F.bilinear(*[lm.zeros(*s) for s in shapes if s is not None])
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float32", "int64"), ("int64", "float32")])
+def test_matmul_of_two_dtypes_raises_as_pytorch(dtypes):
+    a, b = np.ones((2, 3)).astype(dtypes[0]), np.ones((3, 2)).astype(dtypes[1])
+    with pytest.raises(RuntimeError):
+        torch.matmul(torch.tensor(a), torch.tensor(b))
+    with pytest.raises(TypeError, match="matmul"):
+        lm.matmul(lm.from_numpy(a), lm.from_numpy(b))
+
+
+@pytest.mark.parametrize("equation, shapes", [("ij,jk", [(3, 2), (1, 3)]), ("ij,ij->ij", [(3, 2), (3, 2)]),
+                                              ("ij,ij->i", [(3, 2), (3, 2)]), ("ij,jk", [(3, 2), (2, 3)])])
+def test_einsum_of_two_dtypes_promotes_or_raises_as_pytorch(equation, shapes):
+    """PyTorch promotes when no label is summed across operands (a product) and raises for a contraction."""
+    arrays = [np.ones(shapes[0], np.float32), np.ones(shapes[1], np.float64)]
+    try:
+        expected = torch.einsum(equation, *map(torch.tensor, arrays))
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            lm.einsum(equation, *map(lm.from_numpy, arrays))
+        return
+    y = lm.einsum(equation, *map(lm.from_numpy, arrays))
+    assert str(y.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(y.numpy(), expected.numpy())
