@@ -6,6 +6,7 @@ log_softmax subtract the row maximum first.
 from __future__ import annotations
 
 import math
+import operator
 
 from ..autograd import Function
 from ..backend import xp
@@ -447,7 +448,7 @@ def tanhshrink(input) -> Tensor:
 def glu(input, dim: int = -1) -> Tensor:
     """Gated linear unit: a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
     x = _floating("glu", as_tensor(input))
-    _check_int_dim("glu", dim)
+    dim = _int_dim("glu", dim)
     if x.ndim == 0:
         raise ArgumentError("glu: glu does not support scalars because halving size must be even")
     axis = normalize_axis(dim, x.ndim, "glu")[0]
@@ -457,10 +458,6 @@ def glu(input, dim: int = -1) -> Tensor:
     before = (slice(None),) * axis
     return x[before + (slice(0, half),)] * sigmoid(x[before + (slice(half, 2 * half),)])
 
-
-def _check_int_dim(op, dim):
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
 
 
 def prelu(input, weight) -> Tensor:
@@ -516,18 +513,30 @@ def linear_activation(x) -> Tensor:
 def _softmax_axis(x, dim, op):
     if dim is None:  # PyTorch's deprecated implicit choice: dim 0 for 0-, 1- and 3-d input, else 1
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
-    return normalize_axis(dim, x.ndim, op)[0]
+    return normalize_axis(_int_dim(op, dim), x.ndim, op)[0]
+
+
+def _int_dim(op, dim):
+    """``dim`` as a Python int (NumPy integers too); anything else raises TypeError as PyTorch."""
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return operator.index(dim)
 
 
 def _softmax_like(fn_class, op, input, dim, dtype, negate=False):
     """Softmax-type op of ``input`` (cast to ``dtype`` first when given) along ``dim``; 0-d tensors are one
-    row of one element, empty tensors give empty results."""
-    x = _floating(op, as_tensor(input), dtype)
+    row of one element, empty tensors give empty results (of any dtype, as PyTorch); float16 is computed in
+    float32 and rounded back, as PyTorch's kernels accumulate."""
+    x = as_tensor(input)
+    if x.data.size == 0 and dtype is None and x.dtype.kind != "f":
+        _softmax_axis(x, dim, op)
+        return constant(x.data.copy())
+    x = _floating(op, x, dtype)
     axis = _softmax_axis(x, dim, op)
     if negate:
         x = -x
+    if x.dtype == xp.float16:
+        return _softmax_like(fn_class, op, x.astype(xp.float32), axis, None).astype(xp.float16)
     if x.ndim == 0:
         return fn_class.apply(x.reshape(1), axis=0).reshape(())
     return fn_class.apply(x, axis=axis)

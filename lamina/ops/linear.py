@@ -110,6 +110,7 @@ def _check_linear(x, weight, bias):
                             f"weight expects {weight.shape[-1]} (weight shape {weight.shape})")
     if x.dtype != weight.dtype:
         raise DtypeError(f"linear: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}")
+    _no_bool("linear", x)
     if bias is not None:
         bias = as_tensor(bias)
         out_shape = x.shape[:-1] + weight.shape[:-1]

@@ -571,8 +571,9 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8) -> Tensor:
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         raise DtypeError(f"cosine_similarity: expected a floating-point input, got {a.dtype} and {b.dtype}")
     a, b = _floating_pair("cosine_similarity", a, b)
-    if not isinstance(dim, int) or isinstance(dim, bool):
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
         raise TypeError(f"cosine_similarity(): argument 'dim' must be int, not {type(dim).__name__}")
+    dim = int(dim)
     ndim = max(a.ndim, b.ndim)
     axis = normalize_axis(dim, ndim, "cosine_similarity")[0]
     shape = broadcast_shapes("cosine_similarity", a.shape, b.shape)

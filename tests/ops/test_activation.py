@@ -339,3 +339,16 @@ def test_relu_of_a_0d_tensor_and_its_gradients():
         F.relu(x).backward()
         torch.relu(xt).backward()
         assert g.item() == 2 * xt.grad.item() and x.grad.item() == xt.grad.item()
+
+
+def test_softmax_takes_numpy_int_dims_empty_integer_tensors_and_float16_as_pytorch():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    np.testing.assert_allclose(F.softmax(lm.from_numpy(x), np.int64(1)).numpy(),
+                               TF.softmax(torch.tensor(x), 1).numpy(), rtol=1e-12)
+    for op in ("softmax", "log_softmax"):
+        empty = getattr(F, op)(lm.zeros(2, 0, dtype=lm.int64), -1)
+        assert empty.dtype == np.int64 and empty.shape == tuple(getattr(TF, op)(torch.zeros(2, 0).long(), -1).shape)
+        half = x.astype(np.float16)
+        y, yt = getattr(F, op)(lm.from_numpy(half), 2), getattr(TF, op)(torch.tensor(half), 2)
+        assert y.dtype == np.float16  # computed in float32 as PyTorch: within float16's rounding
+        np.testing.assert_allclose(y.numpy().astype(np.float32), yt.numpy().astype(np.float32), rtol=2e-3, atol=1e-3)

@@ -276,3 +276,16 @@ def test_normalize_dim_none_and_bad_dims_as_pytorch():
         TF.normalize(torch.tensor(array), dim=1.5)
     with pytest.raises(TypeError, match="dim"):
         F.normalize(lm.from_numpy(array), dim=1.5)
+
+
+def test_batch_norm_of_empty_and_float16_inputs_as_pytorch():
+    for shape, dtype in [((0,), "float32"), ((2, 0), "int64")]:
+        array = np.zeros(shape, dtype=dtype)
+        y = batch_norm(lm.from_numpy(array), None, None, training=True)
+        yt = TF.batch_norm(torch.tensor(array), None, None, training=True)
+        assert y.shape == tuple(yt.shape) and str(y.dtype) == str(yt.dtype).replace("torch.", "")
+    half = (rng.standard_normal((4, 3, 5)) * 3).astype(np.float16)
+    y = batch_norm(lm.from_numpy(half), None, None, training=True)
+    yt = TF.batch_norm(torch.tensor(half), None, None, training=True)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.numpy().astype(np.float32), yt.numpy().astype(np.float32), atol=2e-3)
