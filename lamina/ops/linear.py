@@ -92,7 +92,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b (PyTorch's layout: W has shape (out_features, in_features), or (in_features,) for one
     output without its dimension); b broadcasts to the output."""
     x, weight = as_tensor(input), as_tensor(weight)
-    if x.ndim == 2 and weight.ndim == 2 and x.dtype == weight.dtype and x.shape[1] == weight.shape[1] and (
+    if x.ndim == 2 and weight.ndim == 2 and x.dtype == weight.dtype and x.dtype != xp.bool_ and (
+            x.shape[1] == weight.shape[1]) and (
             bias is None or (isinstance(bias, Tensor) and bias.shape == weight.shape[:1] and bias.dtype == x.dtype)):
         return LinearOp.apply(x, weight) if bias is None else LinearOp.apply(x, weight, bias)
     _check_linear(x, weight, bias)

@@ -268,3 +268,10 @@ def test_einsum_of_two_dtypes_promotes_or_raises_as_pytorch(equation, shapes):
     y = lm.einsum(equation, *map(lm.from_numpy, arrays))
     assert str(y.dtype) == str(expected.dtype).replace("torch.", "")
     np.testing.assert_allclose(y.numpy(), expected.numpy())
+
+
+def test_linear_of_bools_raises_as_pytorch():
+    with pytest.raises(RuntimeError):
+        TF.linear(torch.ones(4, 4, dtype=torch.bool), torch.ones(4, 4, dtype=torch.bool))
+    with pytest.raises(RuntimeError, match="bool"):
+        F.linear(lm.ones(4, 4, dtype=lm.bool_), lm.ones(4, 4, dtype=lm.bool_))
