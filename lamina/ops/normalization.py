@@ -349,7 +349,7 @@ class VectorNormOp(Function):
     """||x||_p over ``axes`` (keepdims);  d/dx = sign(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0 (PyTorch's
     subgradient); p = inf: split between the entries of largest |x|; p = 0: no gradient."""
 
-    name = "vector_norm"
+    name = "normalize_norm"  # the norm inside normalize (not a public op: reduction.py owns the norms)
 
     def forward(self, x, p, axes):
         self.p, self.axes = p, axes
