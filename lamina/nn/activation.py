@@ -1,12 +1,13 @@
 """Activation layers, one per function of ``lamina.ops.activation`` (formulas there).
 
-``inplace=True`` (ReLU, SELU, LeakyReLU, ELU, Hardtanh, Hardswish, as in PyTorch) is accepted so that PyTorch
+``inplace=True`` (ReLU, ReLU6, SELU, LeakyReLU, ELU, CELU, Hardtanh, Hardswish, SiLU, Mish, ..., as in PyTorch) is accepted so that PyTorch
 model code runs unchanged; Lamina still returns a new array, with the same values and gradients.
 """
 from __future__ import annotations
 
 from .. import functional as F
-from .module import Module
+from ..creation import full
+from .module import Module, Parameter
 
 
 class _Activation(Module):
@@ -117,9 +118,14 @@ class Hardtanh(Module):
     def forward(self, x):
         return F.hardtanh(x, self.min_val, self.max_val)
 
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
 
 class Softmax(Module):
-    def __init__(self, dim: int = -1):
+    """Softmax along ``dim`` (PyTorch's default None picks dim 0 for 0-, 1- and 3-d input, else 1)."""
+
+    def __init__(self, dim: int | None = None):
         super().__init__()
         self.dim = dim
 
@@ -133,3 +139,119 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+class ReLU6(_InplaceActivation):
+    """min(max(x, 0), 6)."""
+
+    fn = staticmethod(F.relu6)
+
+
+class Hardsigmoid(_InplaceActivation):
+    fn = staticmethod(F.hardsigmoid)
+
+
+class SiLU(_InplaceActivation):
+    fn = staticmethod(F.silu)
+
+
+class Mish(_InplaceActivation):
+    fn = staticmethod(F.mish)
+
+
+class LogSigmoid(_Activation):
+    fn = staticmethod(F.logsigmoid)
+
+
+class Tanhshrink(_Activation):
+    fn = staticmethod(F.tanhshrink)
+
+
+class CELU(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softmin(Softmax):
+    def forward(self, x):
+        return F.softmin(x, self.dim)
+
+
+class Threshold(Module):
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, x):
+        return F.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class GLU(Module):
+    """a * sigmoid(b), the halves of the input along ``dim``: the output has half the size there."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Hardshrink(Module):
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, x):
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    def forward(self, x):
+        return F.softshrink(x, self.lambd)
+
+
+class PReLU(Module):
+    """x if x > 0 else a x, with ``num_parameters`` learnable slopes (1, or one per channel), all ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype))
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomised leaky ReLU: a random slope in [lower, upper] per negative element while training, their
+    mean in evaluation."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, training=self.training)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}"

@@ -1,4 +1,5 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` (with running statistics), ``LayerNorm``.
+"""Normalisation layers: ``BatchNorm1d/2d/3d`` (with running statistics), ``LayerNorm``, ``GroupNorm``,
+``InstanceNorm1d/2d/3d``.
 
 y = (x - mean) / sqrt(var + eps) * gamma + beta; in training the mean and variance come from the
 batch and update the running estimates, in eval the running estimates are used.
@@ -58,6 +59,90 @@ class BatchNorm2d(_BatchNorm):
     """Over (N, C, H, W), one mean and variance per channel."""
 
     input_ndims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Over (N, C, D, H, W), one mean and variance per channel."""
+
+    input_ndims = (5,)
+
+
+class GroupNorm(Module):
+    """Normalises each sample's ``num_groups`` groups of channels; a weight and bias per channel."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, dtype=None):
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                                f"({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = Parameter(ones(num_channels, dtype=dtype)) if affine else None
+        self.bias = Parameter(zeros(num_channels, dtype=dtype)) if affine else None
+
+    def forward(self, x):
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(Module):
+    """Each sample's channel normalised over its positions; input (N, C, *) or unbatched (C, *)."""
+
+    spatial_ndim = 1
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Parameter(ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(zeros(num_features, dtype=dtype)) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
+        else:
+            self.running_mean = self.running_var = None
+
+    def forward(self, x):
+        batched = self.spatial_ndim + 2
+        if x.ndim not in (batched - 1, batched):
+            raise ArgumentError(f"{type(self).__name__}: expected {batched - 1}-D (unbatched) or {batched}-D input, "
+                                f"got shape {tuple(x.shape)}")
+        unbatched = x.ndim == batched - 1
+        if unbatched:
+            x = x.unsqueeze(0)
+        if x.shape[1] != self.num_features and self.affine:
+            raise ArgumentError(f"{type(self).__name__}: expected input with {self.num_features} channels in dim 1, "
+                                f"got shape {tuple(x.shape)}")
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.1 if self.momentum is None else self.momentum
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_input_stats=use_input_stats, momentum=momentum, eps=self.eps)
+        return y.squeeze(0) if unbatched else y
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Over (N, C, L) or (C, L)."""
+
+    spatial_ndim = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Over (N, C, H, W) or (C, H, W)."""
+
+    spatial_ndim = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Over (N, C, D, H, W) or (C, D, H, W)."""
+
+    spatial_ndim = 3
 
 
 class LayerNorm(Module):

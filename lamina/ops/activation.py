@@ -6,12 +6,16 @@ log_softmax subtract the row maximum first.
 from __future__ import annotations
 
 import math
+import operator
 
 from ..autograd import Function
 from ..backend import xp
+from ..backend import DEFAULT_FLOAT, as_dtype
 from ..kernels.elementwise import passes_relu, positive_part, times_mask
+from ..random import numpy_generator
 from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, recording, tensor_method
+from .arithmetic import where
 from ..errors import ArgumentError, DtypeError
 
 
@@ -77,9 +81,10 @@ class ReLUOp(Function):
 
     def backward(self, g):
         x = self.inputs[0].data
-        if recording():
-            return (g * constant(passes_relu(x)),)
-        return (constant(times_mask(g.data, passes_relu(x))),)
+        passes = passes_relu(x.reshape(1)).reshape(()) if x.ndim == 0 else passes_relu(x)  # the kernel needs an array
+        if recording() or x.ndim == 0:
+            return (g * constant(passes.astype(g.dtype, copy=False)),)
+        return (constant(times_mask(g.data, passes)),)
 
 
 class LeakyReLUOp(Function):
@@ -144,6 +149,9 @@ class SoftmaxOp(Function):
 
     def forward(self, x, axis):
         self.axis = axis
+        if x.size == 0:
+            self.y = x.copy()
+            return self.y
         e = xp.exp(x - x.max(axis=axis, keepdims=True))
         self.y = e / e.sum(axis=axis, keepdims=True)
         return self.y
@@ -161,6 +169,9 @@ class LogSoftmaxOp(Function):
 
     def forward(self, x, axis):
         self.axis = axis
+        if x.size == 0:
+            self.y = x.copy()
+            return self.y
         shifted = x - x.max(axis=axis, keepdims=True)
         self.y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         return self.y
@@ -212,6 +223,50 @@ class HardswishOp(Function):
         return (g * constant(slope.astype(x.dtype, copy=False)),)
 
 
+class HardtanhOp(Function):
+    """clamp(x, min_val, max_val);  derivative 1 strictly between the bounds, 0 at and beyond them (PyTorch's
+    value at the kinks; NaN passes its gradient). relu6 is hardtanh(x, 0, 6)."""
+
+    name = "hardtanh"
+    activation = True
+
+    def forward(self, x, min_val, max_val):
+        self.min_val, self.max_val = min_val, max_val
+        return xp.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x = self.inputs[0].data
+        outside = (x <= self.min_val) | (x >= self.max_val)
+        return (g * constant((~outside).astype(g.dtype)),)
+
+
+class HardsigmoidOp(Function):
+    """relu6(x + 3) / 6;  derivative 1/6 strictly between -3 and 3, 0 elsewhere (0 at the kinks, as PyTorch)."""
+
+    name = "hardsigmoid"
+    activation = True
+
+    def forward(self, x):
+        return xp.clip(x + 3, 0, 6) / x.dtype.type(6)
+
+    def backward(self, g):
+        x = self.inputs[0].data  # PyTorch's slope is 1/6 rounded to float32, in every dtype
+        return (g * constant((((x > -3) & (x < 3)) * float(xp.float32(1 / 6))).astype(g.dtype)),)
+
+
+def _floating(op, x, dtype=None):
+    """``x`` as a float tensor for an op PyTorch computes only in floating point: integers and bools raise
+    (PyTorch: 'not implemented for Long') unless ``dtype`` asks for a floating dtype to compute in."""
+    if dtype is not None:
+        dtype = as_dtype(dtype)
+        if dtype.kind != "f":
+            raise DtypeError(f"{op}: dtype must be a floating-point dtype, got {dtype}")
+        return x.astype(dtype) if x.dtype != dtype else x
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: input dtype must be floating point, got {x.dtype}")
+    return x
+
+
 class NormalCDF(Function):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2;  Phi'(x) = e^(-x^2/2) / sqrt(2 pi)."""
 
@@ -252,55 +307,192 @@ def heaviside(x, values=0.0) -> Tensor:
     return step(x, float(values.item() if isinstance(values, Tensor) else values))
 
 
-@tensor_method()
-def sigmoid(x) -> Tensor:
-    return SigmoidOp.apply(as_tensor(x))
+def _to_float(x):
+    """Integer and bool input of an op PyTorch computes in floating point (sigmoid, tanh): the default float."""
+    return x if x.dtype.kind == "f" else x.astype(DEFAULT_FLOAT)
 
 
 @tensor_method()
-def tanh(x) -> Tensor:
-    return TanhOp.apply(as_tensor(x))
+def sigmoid(input) -> Tensor:
+    return SigmoidOp.apply(_to_float(as_tensor(input)))
 
 
 @tensor_method()
-def relu(x) -> Tensor:
-    return ReLUOp.apply(as_tensor(x))
+def tanh(input) -> Tensor:
+    return TanhOp.apply(_to_float(as_tensor(input)))
 
 
-def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLUOp.apply(as_tensor(x), slope=negative_slope)
+@tensor_method()
+def relu(input, inplace: bool = False) -> Tensor:
+    """max(0, x); integer input stays integer, bool input raises (as PyTorch)."""
+    x = as_tensor(input)
+    if x.dtype == xp.bool_:
+        raise DtypeError("relu: boolean inputs are not supported")
+    return ReLUOp.apply(x)
 
 
-def elu(x, alpha: float = 1.0) -> Tensor:
-    return ELUOp.apply(as_tensor(x), alpha=alpha, scale=1.0)
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return LeakyReLUOp.apply(_floating("leaky_relu", as_tensor(input)), slope=negative_slope)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return ELUOp.apply(_floating("elu", as_tensor(input)), alpha=alpha, scale=1.0)
 
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
-def selu(x) -> Tensor:
+def selu(input, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
-    return ELUOp.apply(as_tensor(x), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    return ELUOp.apply(_floating("selu", as_tensor(input)), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
-def gelu(x, approximate: str = "none") -> Tensor:
+def gelu(input, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELUOp.apply(as_tensor(x), approximate=approximate)
+    return GELUOp.apply(_floating("gelu", as_tensor(input)), approximate=approximate)
 
 
-def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return SoftplusOp.apply(as_tensor(x), beta=beta, threshold=threshold)
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return SoftplusOp.apply(_floating("softplus", as_tensor(input)), beta=beta, threshold=threshold)
 
 
-def softsign(x) -> Tensor:
-    """x / (1 + |x|)."""
-    x = as_tensor(x)
+def softsign(input) -> Tensor:
+    """x / (1 + |x|); integer input gives the default float dtype, bool input raises (as PyTorch)."""
+    x = as_tensor(input)
+    if x.dtype == xp.bool_:
+        raise DtypeError("softsign: boolean inputs are not supported")
     return x / (1 + x.abs())
 
 
-def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return as_tensor(x).clamp(min_val, max_val)
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val) with derivative 0 at the bounds (PyTorch's); integer input stays integer."""
+    x = as_tensor(input)
+    if min_val > max_val:
+        raise ArgumentError(f"hardtanh: min_val cannot be greater than max_val, got min_val={min_val}, "
+                            f"max_val={max_val}")
+    if x.dtype == xp.bool_:
+        raise DtypeError("hardtanh: input dtype must be numeric, got bool")
+    if x.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise ArgumentError(f"hardtanh: cannot do hardtanh on an unsigned type ({x.dtype}) with negative limits")
+    return HardtanhOp.apply(x, min_val=min_val, max_val=max_val)
+
+
+def relu6(input, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) = hardtanh(x, 0, 6): derivative 0 at 0 and at 6 (PyTorch's)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardsigmoid(input, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6, derivative 1/6 on (-3, 3) and 0 elsewhere, the kinks included."""
+    return HardsigmoidOp.apply(_floating("hardsigmoid", as_tensor(input)))
+
+
+def silu(input, inplace: bool = False) -> Tensor:
+    """x sigmoid(x) (the swish of Ramachandran et al.)."""
+    x = _floating("silu", as_tensor(input))
+    return x * sigmoid(x)
+
+
+def mish(input, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)) (Misra)."""
+    x = _floating("mish", as_tensor(input))
+    return x * tanh(softplus(x))
+
+
+def logsigmoid(input) -> Tensor:
+    """ln sigmoid(x) = -softplus(-x), computed without overflow for any x; derivative sigmoid(-x)."""
+    x = _floating("logsigmoid", as_tensor(input))
+    return -SoftplusOp.apply(-x, beta=1.0, threshold=math.inf)
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (e^(x/alpha) - 1)) = alpha elu(x / alpha); derivative 1 at 0 (PyTorch's)."""
+    x = _floating("celu", as_tensor(input))
+    if alpha == 0:
+        raise ArgumentError("celu: alpha cannot be 0 for CELU (the formula divides by it)")
+    return ELUOp.apply(x * (1.0 / alpha), alpha=1.0, scale=1.0) * alpha
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > threshold, else ``value`` (NaN stays NaN); the gradient passes where x > threshold."""
+    x = as_tensor(input)
+    replaced = x.data <= threshold
+    return where(replaced, constant(xp.asarray(value, dtype=x.dtype)), x)
+
+
+def hardshrink(input, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0 (the gradient 0 on [-lambd, lambd], as PyTorch)."""
+    x = _floating("hardshrink", as_tensor(input))
+    inside = (x.data >= -lambd) & (x.data <= lambd)
+    return where(inside, constant(xp.zeros((), x.dtype)), x)
+
+
+def softshrink(input, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (gradient 0 on [-lambd, lambd]); lambd >= 0."""
+    x = _floating("softshrink", as_tensor(input))
+    if not lambd >= 0:
+        raise ArgumentError(f"softshrink: lambda must be non-negative, got {lambd}")
+    above, below = x.data > lambd, x.data < -lambd
+    return where(above, x - lambd, where(below, x + lambd, x * 0))
+
+
+def tanhshrink(input) -> Tensor:
+    """x - tanh(x); integer input is computed in the default float dtype, as PyTorch."""
+    x = as_tensor(input)
+    if x.dtype.kind != "f":
+        x = x.astype(DEFAULT_FLOAT)
+    return x - tanh(x)
+
+
+def glu(input, dim: int = -1) -> Tensor:
+    """Gated linear unit: a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
+    x = _floating("glu", as_tensor(input))
+    dim = _int_dim("glu", dim)
+    if x.ndim == 0:
+        raise ArgumentError("glu: glu does not support scalars because halving size must be even")
+    axis = normalize_axis(dim, x.ndim, "glu")[0]
+    half = x.shape[axis] // 2
+    if x.shape[axis] % 2:
+        raise ArgumentError(f"glu: halving dimension must be even, but dimension {axis} is size {x.shape[axis]}")
+    before = (slice(None),) * axis
+    return x[before + (slice(0, half),)] * sigmoid(x[before + (slice(half, 2 * half),)])
+
+
+
+def prelu(input, weight) -> Tensor:
+    """x where x > 0, else w x with one learnable slope, or one per channel (dim 1); derivative w at 0."""
+    x, weight = as_tensor(input), as_tensor(weight)
+    x = _floating("prelu", x)
+    if weight.ndim > 1:
+        raise ArgumentError(f"prelu: expected weight to be a scalar or 1-D tensor, got ndim = {weight.ndim}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    count = weight.data.size
+    if count != 1 and count != channels:
+        raise ArgumentError(f"prelu: mismatch of parameter numbers and input channel size: found {count} "
+                            f"parameters and channel size {channels} (input shape {x.shape})")
+    if weight.dtype != x.dtype:
+        raise DtypeError(f"prelu: type promoting not supported: input is {x.dtype}, weight is {weight.dtype}")
+    if count == 1:
+        slope = weight.reshape(())
+    else:
+        slope = weight.reshape((channels,) + (1,) * (x.ndim - 2))
+    return where(x.data > 0, x, x * slope)
+
+
+def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, inplace: bool = False,
+          generator=None) -> Tensor:
+    """Randomised leaky ReLU: in training each x <= 0 is scaled by a slope drawn from U(lower, upper) (the
+    gradient is that slope); in evaluation the slope is fixed at (lower + upper) / 2."""
+    x = _floating("rrelu", as_tensor(input))
+    if lower > upper:
+        raise ArgumentError(f"rrelu: lower bound should be less than or equal to the upper bound, got "
+                            f"lower={lower}, upper={upper}")
+    if not training:
+        return LeakyReLUOp.apply(x, slope=(lower + upper) / 2)
+    slopes = numpy_generator(generator).uniform(lower, upper, x.shape).astype(x.dtype)
+    noise = xp.where(x.data > 0, xp.ones((), x.dtype), slopes)
+    return x * constant(noise)
 
 
 @tensor_method()
@@ -319,18 +511,49 @@ def linear_activation(x) -> Tensor:
 
 
 def _softmax_axis(x, dim, op):
-    if dim is None:
-        dim = -1
-    return normalize_axis(dim, x.ndim, op)[0] if x.ndim else 0
+    if dim is None:  # PyTorch's deprecated implicit choice: dim 0 for 0-, 1- and 3-d input, else 1
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return normalize_axis(_int_dim(op, dim), x.ndim, op)[0]
+
+
+def _int_dim(op, dim):
+    """``dim`` as a Python int (NumPy integers too); anything else raises TypeError as PyTorch."""
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return operator.index(dim)
+
+
+def _softmax_like(fn_class, op, input, dim, dtype, negate=False):
+    """Softmax-type op of ``input`` (cast to ``dtype`` first when given) along ``dim``; 0-d tensors are one
+    row of one element, empty tensors give empty results (of any dtype, as PyTorch); float16 is computed in
+    float32 and rounded back, as PyTorch's kernels accumulate."""
+    x = as_tensor(input)
+    if x.data.size == 0 and dtype is None and x.dtype.kind != "f":
+        _softmax_axis(x, dim, op)
+        return constant(x.data.copy())
+    x = _floating(op, x, dtype)
+    axis = _softmax_axis(x, dim, op)
+    if negate:
+        x = -x
+    if x.dtype == xp.float16:
+        return _softmax_like(fn_class, op, x.astype(xp.float32), axis, None).astype(xp.float16)
+    if x.ndim == 0:
+        return fn_class.apply(x.reshape(1), axis=0).reshape(())
+    return fn_class.apply(x, axis=axis)
 
 
 @tensor_method()
-def softmax(x, dim: int | None = -1, axis=None) -> Tensor:
-    x = as_tensor(x)
-    return SoftmaxOp.apply(x, axis=_softmax_axis(x, dim if axis is None else axis, "softmax"))
+def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, axis=None) -> Tensor:
+    """e^x / sum e^x along ``dim`` (stable: the row maximum is subtracted first)."""
+    return _softmax_like(SoftmaxOp, "softmax", input, dim if axis is None else axis, dtype)
 
 
 @tensor_method()
-def log_softmax(x, dim: int | None = -1, axis=None) -> Tensor:
-    x = as_tensor(x)
-    return LogSoftmaxOp.apply(x, axis=_softmax_axis(x, dim if axis is None else axis, "log_softmax"))
+def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, axis=None) -> Tensor:
+    """x - logsumexp(x) along ``dim``."""
+    return _softmax_like(LogSoftmaxOp, "log_softmax", input, dim if axis is None else axis, dtype)
+
+
+def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    return _softmax_like(SoftmaxOp, "softmin", input, dim, dtype, negate=True)

@@ -9,6 +9,12 @@
     cross_entropy       -w_y log_softmax(x)_y, with ignore_index and label smoothing, or soft targets
     nll_loss            -w_y x_y on log-probabilities
     kl_div              y (ln y - x) on log-probabilities x
+    soft_margin_loss, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
+    poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss, multi_margin_loss (PyTorch's formulas)
+    cosine_similarity, pairwise_distance (the distances those losses use)
+
+Dtypes as PyTorch: an integer operand of a regression loss joins the float one (never truncated), two integer
+operands raise; class targets are int64 (or uint8).
 
 The everyday cases are fused into one Function whose first-order backward is plain array maths:
 cross-entropy's gradient is (softmax(x) - onehot(y)) / N, written without building the one-hot.
@@ -17,16 +23,18 @@ differentiable ops instead, so the losses can be differentiated twice.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, broadcast_shapes, constant, recording
+from ._util import as_tensor, broadcast_shapes, constant, normalize_axis, recording
 from .activation import log_softmax, sigmoid, softmax, softplus
-from .arithmetic import log, where
+from .arithmetic import log, minimum, where
+from .reduction import amax
 from .shape import sum_to
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DimensionError, DtypeError
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -52,11 +60,26 @@ def _reduce_array(loss, reduction):
     return xp.asarray(loss.mean()), 1.0 / max(loss.size, 1)
 
 
-def _pair(op, input, target):
-    """Input and target as tensors of one dtype, checked to broadcast (warned when they differ)."""
+def _pair(op, input, target, keep_input_dtype=False):
+    """Input and target as tensors of one floating dtype, checked to broadcast (warned when they differ).
+
+    PyTorch's promotion: the wider float of the two (an integer or bool side takes the other's float dtype);
+    two integer tensors raise. ``keep_input_dtype`` (huber_loss): the result has the input's dtype, which
+    must then be floating."""
     input, target = as_tensor(input), as_tensor(target)
-    if target.dtype != input.dtype:
-        target = target.astype(input.dtype)
+    kinds = input.dtype.kind, target.dtype.kind
+    if keep_input_dtype:
+        if kinds[0] != "f":
+            raise DtypeError(f"{op}: input must be floating point, got {input.dtype}")
+        dtype = input.dtype
+    elif "f" not in kinds:
+        raise DtypeError(f"{op}: not implemented for integer or bool inputs, got {input.dtype} and {target.dtype} "
+                         "(one of input and target must be floating point)")
+    else:
+        floats = [t.dtype for t in (input, target) if t.dtype.kind == "f"]
+        dtype = xp.promote_types(floats[0], floats[-1])
+    input = input if input.dtype == dtype else input.astype(dtype)
+    target = target if target.dtype == dtype else target.astype(dtype)
     if input.shape != target.shape:
         broadcast_shapes(op, input.shape, target.shape)
         warnings.warn(f"{op}: target shape {target.shape} differs from input shape {input.shape}; they are "
@@ -93,6 +116,8 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
 def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     """Mean absolute error: reduce(|input - target|); the gradient is sign(input - target)."""
     _check_reduction("l1_loss", reduction)
+    if xp.bool_ in (as_tensor(input).dtype, as_tensor(target).dtype):
+        raise DtypeError("l1_loss: subtraction of bool tensors is not supported (PyTorch's rule); cast them first")
     input, target = _pair("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction)
 
@@ -109,7 +134,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
     _check_reduction("huber_loss", reduction)
     if delta <= 0:
         raise ArgumentError(f"huber_loss: delta must be positive, got {delta}")
-    input, target = _pair("huber_loss", input, target)
+    input, target = _pair("huber_loss", input, target, keep_input_dtype=True)
     return _reduce(_huber(input - target, delta), reduction)
 
 
@@ -153,13 +178,17 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
     """-w [t ln x + (1 - t) ln(1 - x)] for probabilities x in [0, 1]; logs clamped at -100 as PyTorch."""
     _check_reduction("binary_cross_entropy", reduction)
-    input = as_tensor(input)
-    target = as_tensor(target).astype(input.dtype)
+    input, target = as_tensor(input), as_tensor(target)
     if target.shape != input.shape:
         raise ArgumentError(f"binary_cross_entropy: target shape {target.shape} must equal input shape {input.shape}")
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+    if input.dtype.kind != "f" or target.dtype != input.dtype:
+        raise DtypeError(f"binary_cross_entropy: input and target must have one floating dtype, got {input.dtype} "
+                         f"and {target.dtype}")
+    if input.data.size and not ((input.data >= 0) & (input.data <= 1)).all():
         raise ArgumentError("binary_cross_entropy: input values must lie in [0, 1] (probabilities; "
                          "use binary_cross_entropy_with_logits for raw scores)")
+    if target.data.size and not ((target.data >= 0) & (target.data <= 1)).all():
+        raise ArgumentError("binary_cross_entropy: all elements of target should be between 0 and 1")
     if weight is None:
         return BinaryCrossEntropy.apply(input, target, reduction=reduction)
     loss = BinaryCrossEntropy.apply(input, target, reduction="none") * _broadcast_weight(
@@ -215,8 +244,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     ``pos_weight`` (broadcast along the last, class, dimension) multiplies the positive term."""
     op = "binary_cross_entropy_with_logits"
     _check_reduction(op, reduction)
-    input = as_tensor(input)
-    target = as_tensor(target).astype(input.dtype)
+    input, target = as_tensor(input), as_tensor(target)
+    if input.dtype.kind != "f" or target.dtype.kind != "f":
+        raise DtypeError(f"{op}: input and target must be floating point, got {input.dtype} and {target.dtype}")
+    if target.dtype != input.dtype:  # PyTorch computes in the wider of the two
+        dtype = xp.promote_types(input.dtype, target.dtype)
+        input, target = input.astype(dtype), target.astype(dtype)
     if target.shape != input.shape:
         raise ArgumentError(f"{op}: target shape {target.shape} must equal input shape {input.shape}")
     extra = ()
@@ -246,7 +279,7 @@ class _Targets:
             valid = labels != ignore_index
             bad = labels[valid & ((labels < 0) | (labels >= num_classes))]
             if bad.size:
-                raise ArgumentError(f"{op}: target class {int(bad[0])} is out of range for {num_classes} classes "
+                raise DimensionError(f"{op}: target class {int(bad[0])} is out of range for {num_classes} classes "
                                  f"(input shape {shape}; ignore_index={ignore_index})")
             labels = labels * valid
         elif low <= ignore_index <= high:
@@ -267,9 +300,15 @@ class _Targets:
 
 
 def _mean_scale(targets, reduction):
+    """The mean's divisor as a factor: NaN when every target is ignored (PyTorch's 0/0 value)."""
     if reduction != "mean":
         return 1.0
     return 1.0 / targets.total if targets.total else float("nan")
+
+
+def _gradient_scale(scale):
+    """The factor of the gradient: 0, not NaN, when every target is ignored (as PyTorch: nothing contributed)."""
+    return 0.0 if scale != scale else scale
 
 
 def _row_gradient_scale(g, scale, reduction):
@@ -327,7 +366,8 @@ class CrossEntropy(Function):
         p_coef, hot_coef, smooth_coef = self._coefficients()
         if recording():
             return (self._recorded_backward(g, p_coef, hot_coef, smooth_coef),)
-        row_g = g.data.reshape(-1) * self.scale if self.reduction == "none" else g.data * self.scale
+        scale = _gradient_scale(self.scale)
+        row_g = g.data.reshape(-1) * scale if self.reduction == "none" else g.data * scale
         grad = self.e * (row_g * p_coef / self.s)[:, None]
         grad[t.rows, t.labels] -= row_g * hot_coef
         if self.smoothing:
@@ -346,7 +386,7 @@ class CrossEntropy(Function):
         if self.smoothing:
             weight = xp.ones(c, x.dtype) if t.weight is None else t.weight
             target_part += _column(xp.broadcast_to(xp.asarray(smooth, dtype=x.dtype), (m,))) * weight
-        row_g = _row_gradient_scale(g, self.scale, self.reduction)
+        row_g = _row_gradient_scale(g, _gradient_scale(self.scale), self.reduction)
         return row_g * (softmax(x, 1) * constant(column) - constant(target_part))
 
 
@@ -375,15 +415,17 @@ class NLLLossOp(Function):
         x = self.inputs[0]
         picked = xp.zeros(x.shape, dtype=x.dtype)
         picked[t.rows, t.labels] = -1.0 if t.coef is None else -t.coef
-        return (_row_gradient_scale(g, self.scale, self.reduction) * constant(picked),)
+        return (_row_gradient_scale(g, _gradient_scale(self.scale), self.reduction) * constant(picked),)
 
 
 def _class_scores(op, input, target, weight, ignore_index):
     """Scores as (M, C) rows, the prepared targets, and the shape of the unreduced loss."""
     if input.ndim == 0:
         raise ArgumentError(f"{op}: input must have a class dimension, got a 0-d tensor")
-    if target.dtype.kind not in "iu":
-        raise ArgumentError(f"{op}: class targets must be integers, got dtype {target.dtype}")
+    if input.dtype.kind != "f":
+        raise DtypeError(f"{op}: input must be floating point, got {input.dtype}")
+    if target.dtype not in (xp.int64, xp.uint8):
+        raise DtypeError(f"{op}: expected class targets of dtype int64 (or uint8), got {target.dtype}")
     num_classes = input.shape[0 if input.ndim == 1 else 1]
     expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
     if target.shape != expected:
@@ -406,7 +448,7 @@ def _class_weight(op, weight, num_classes, dtype):
     weight = as_tensor(weight).data
     if weight.shape != (num_classes,):
         raise ArgumentError(f"{op}: weight must have shape ({num_classes},) (one per class), got {weight.shape}")
-    return weight.astype(dtype, copy=False)
+    return weight.astype(dtype, copy=False)  # PyTorch refuses another float dtype; Lamina casts it
 
 
 def _unflatten(loss, reduction, shape):
@@ -422,7 +464,10 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     input, target = as_tensor(input), as_tensor(target)
     if input.dtype.kind != "f":
-        raise ArgumentError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
+        raise DtypeError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
+    if input.ndim == 0:
+        raise DimensionError("cross_entropy: input must have a class dimension (dim 1, or 0 for one sample), got a "
+                             "0-d tensor")
     if target.dtype.kind == "f":
         return _cross_entropy_soft(input, target, weight, reduction, label_smoothing)
     rows, targets, shape = _class_scores("cross_entropy", input, target, weight, ignore_index)
@@ -437,7 +482,7 @@ def _cross_entropy_soft(input, target, weight, reduction, smoothing):
                          f"got {target.shape}")
     class_dim = 0 if input.ndim == 1 else 1
     num_classes = input.shape[class_dim]
-    target = target.astype(input.dtype)
+    input, target = _floating_pair("cross_entropy", input, target)  # the wider float, as PyTorch
     if smoothing:
         target = target * (1 - smoothing) + smoothing / num_classes
     terms = log_softmax(input, class_dim) * target
@@ -468,7 +513,9 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> 
     ``log_target``; 0 where t = 0. 'batchmean' divides the sum by the batch size (the true KL)."""
     _check_reduction("kl_div", reduction, extra=("batchmean",))
     input, target = as_tensor(input), as_tensor(target)
-    target = target.astype(input.dtype)
+    if input.dtype.kind != "f" or target.dtype.kind != "f":
+        raise DtypeError(f"kl_div: integral inputs not supported, got {input.dtype} and {target.dtype}")
+    input, target = _floating_pair("kl_div", input, target)
     broadcast_shapes("kl_div", input.shape, target.shape)
     if log_target:
         loss = target.exp() * (target - input)
@@ -479,4 +526,247 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> 
     if reduction == "batchmean":
         batch = input.shape[0] if input.ndim else 1
         return loss.sum() * (1.0 / batch)
+    return _reduce(loss, reduction)
+
+
+# ---- distances --------------------------------------------------------------------------------------------
+def _vector_norm(x: Tensor, p, dim, keepdim=False) -> Tensor:
+    """The p-norm along ``dim``: (sum |x|^p)^(1/p); p = inf the largest |x|, p = 0 the count of non-zeros."""
+    if p == 2:
+        return (x * x).sum(dim, keepdim=keepdim).sqrt()
+    if p == 1:
+        return x.abs().sum(dim, keepdim=keepdim)
+    if p == float("inf"):
+        return amax(x.abs(), dim, keepdim)
+    if p == 0:
+        return constant((x.data != 0).sum(axis=dim, keepdims=keepdim).astype(x.dtype))
+    return (x.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+
+
+def _floating_pair(op, a, b):
+    """Two operands promoted to one floating dtype (integers join the default float), broadcast-checked."""
+    a, b = as_tensor(a), as_tensor(b)
+    kinds = a.dtype.kind, b.dtype.kind
+    if "f" in kinds:
+        floats = [t.dtype for t in (a, b) if t.dtype.kind == "f"]
+        dtype = xp.promote_types(floats[0], floats[-1])
+    else:
+        dtype = xp.dtype(xp.float32)
+    a = a if a.dtype == dtype else a.astype(dtype)
+    b = b if b.dtype == dtype else b.astype(dtype)
+    broadcast_shapes(op, a.shape, b.shape)
+    return a, b
+
+
+def _clamped_below(norm: Tensor, eps: float) -> Tensor:
+    """max(norm, eps) in value, with the gradient of ``norm`` itself (PyTorch clamps the norm in place under
+    no_grad in cosine_similarity)."""
+    return norm + constant(xp.maximum(norm.data, eps) - norm.data)
+
+
+def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 x2) / (max(|x1|, eps) max(|x2|, eps)) along ``dim`` (x1, x2 broadcast): PyTorch's formula, each
+    vector divided by its clamped norm first."""
+    a, b = as_tensor(x1), as_tensor(x2)
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        raise DtypeError(f"cosine_similarity: expected a floating-point input, got {a.dtype} and {b.dtype}")
+    a, b = _floating_pair("cosine_similarity", a, b)
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        raise TypeError(f"cosine_similarity(): argument 'dim' must be int, not {type(dim).__name__}")
+    dim = int(dim)
+    ndim = max(a.ndim, b.ndim)
+    axis = normalize_axis(dim, ndim, "cosine_similarity")[0]
+    shape = broadcast_shapes("cosine_similarity", a.shape, b.shape)
+    if ndim == 0:
+        a, b = a.reshape(1), b.reshape(1)
+    elif a.shape != shape or b.shape != shape:
+        a, b = a.expand(*shape), b.expand(*shape)
+    na = _clamped_below(_vector_norm(a, 2, axis, keepdim=True), eps)
+    nb = _clamped_below(_vector_norm(b, 2, axis, keepdim=True), eps)
+    out = ((a / na) * (b / nb)).sum(axis)
+    return out.reshape(()) if ndim == 0 else out
+
+
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dimension (x1, x2 broadcast)."""
+    a, b = _floating_pair("pairwise_distance", x1, x2)
+    diff = a - b + eps
+    if diff.ndim == 0:
+        return _vector_norm(diff.reshape(1), p, 0, keepdim=False).reshape(())
+    return _vector_norm(diff, p, diff.ndim - 1, keepdim=keepdim)
+
+
+# ---- margins and embeddings ---------------------------------------------------------------------------
+def _same_shape(op, *tensors):
+    shape = tensors[0].shape
+    for t in tensors[1:]:
+        if t.shape != shape:
+            broadcast_shapes(op, *(t.shape for t in tensors))
+            break
+
+
+def _at(mask, values: Tensor) -> Tensor:
+    """``values`` where ``mask`` holds, 0 elsewhere (NaN outside the mask does not leak in)."""
+    return where(mask, values, constant(xp.zeros((), values.dtype)))
+
+
+def soft_margin_loss(input, target, reduction: str = "mean") -> Tensor:
+    """ln(1 + e^(-y x)) for labels y in {-1, 1}."""
+    _check_reduction("soft_margin_loss", reduction)
+    x, y = as_tensor(input), as_tensor(target)
+    if x.dtype.kind != "f":
+        raise DtypeError(f"soft_margin_loss: input must be floating point, got {x.dtype}")
+    if y.requires_grad and recording():  # grad mode on: PyTorch has no derivative for the target here
+        raise ArgumentError("soft_margin_loss: the function is not differentiable with respect to argument "
+                            "'target'; this input cannot have requires_grad=True")
+    y = y if y.dtype == x.dtype else y.astype(x.dtype)  # the input's dtype, as PyTorch
+    broadcast_shapes("soft_margin_loss", x.shape, y.shape)
+    return _reduce(softplus(-y * x, 1.0, float("inf")), reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin): x1 should rank above x2 when y = 1, below when y = -1."""
+    _check_reduction("margin_ranking_loss", reduction)
+    x1, x2 = _floating_pair("margin_ranking_loss", input1, input2)
+    y = as_tensor(target)
+    if not x1.ndim == x2.ndim == y.ndim:
+        raise ArgumentError(f"margin_ranking_loss: all input tensors should have the same number of dimensions, got "
+                            f"shapes {x1.shape}, {x2.shape} and {y.shape}")
+    broadcast_shapes("margin_ranking_loss", x1.shape, x2.shape, y.shape)
+    y = y if y.dtype == x1.dtype else y.astype(x1.dtype)
+    return _reduce((-y * (x1 - x2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (PyTorch: the first term wherever y != -1, the second
+    wherever y != 1)."""
+    _check_reduction("hinge_embedding_loss", reduction)
+    x, y = _floating_pair("hinge_embedding_loss", input, target)
+    shape = broadcast_shapes("hinge_embedding_loss", x.shape, y.shape)
+    if x.shape != shape:
+        x = x.expand(*shape)
+    hinge = _at(xp.broadcast_to(y.data != 1, shape), (margin - x).clamp(min=0))
+    return _reduce(hinge + _at(xp.broadcast_to(y.data != -1, shape), x), reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1; cos over the last dimension with
+    PyTorch's 1e-12 added to each squared norm."""
+    _check_reduction("cosine_embedding_loss", reduction)
+    x1, x2 = _floating_pair("cosine_embedding_loss", input1, input2)
+    y = as_tensor(target)
+    if x1.ndim == 0 or x2.ndim == 0 or x1.ndim > 2 or x2.ndim > 2 or y.ndim > 1:
+        raise ArgumentError(f"cosine_embedding_loss: expects 1-D or 2-D inputs and a 0-D or 1-D target, got shapes "
+                            f"{x1.shape}, {x2.shape} and {y.shape}")
+    if x1.shape != x2.shape:
+        raise ArgumentError(f"cosine_embedding_loss: inputs must have one shape, got {x1.shape} and {x2.shape}")
+    if y.shape != x1.shape[:-1]:
+        raise ArgumentError(f"cosine_embedding_loss: target of shape {y.shape} does not match the inputs' batch "
+                            f"shape {x1.shape[:-1]}")
+    dot = (x1 * x2).sum(-1)
+    cos = dot / (((x1 * x1).sum(-1) + 1e-12) * ((x2 * x2).sum(-1) + 1e-12)).sqrt()
+    loss = _at(y.data == 1, 1 - cos) + _at(y.data == -1, (cos - margin).clamp(min=0))
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                        swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)), d the pairwise distance; ``swap`` takes min(d(a, n), d(p, n))."""
+    _check_reduction("triplet_margin_loss", reduction)
+    if not margin > 0:
+        raise ArgumentError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    a, pos, neg = as_tensor(anchor), as_tensor(positive), as_tensor(negative)
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise ArgumentError(f"triplet_margin_loss: anchor, positive and negative must have the same number of "
+                            f"dimensions, got {a.ndim}, {pos.ndim} and {neg.ndim}")
+    broadcast_shapes("triplet_margin_loss", a.shape, pos.shape, neg.shape)
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, pairwise_distance(pos, neg, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+# ---- likelihoods ------------------------------------------------------------------------------------------
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, eps: float = 1e-8,
+                     reduction: str = "mean") -> Tensor:
+    """e^x - y x for log-rates x (``log_input``), else x - y ln(x + eps); ``full`` adds Stirling's
+    y ln y - y + ln(2 pi y) / 2 where y > 1."""
+    _check_reduction("poisson_nll_loss", reduction)
+    x, y = _floating_pair("poisson_nll_loss", input, target)
+    loss = x.exp() - y * x if log_input else x - y * (x + eps).log()
+    if full:
+        safe = where(y.data > 1, y, constant(xp.ones((), y.dtype)))
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        loss = loss + _at(y.data > 1, stirling)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """(ln max(var, eps) + (x - y)^2 / max(var, eps)) / 2 (+ ln(2 pi) / 2 when ``full``); var may lack the last
+    dimension or have size 1 there (one variance per sample). The clamp keeps var's gradient, as PyTorch."""
+    _check_reduction("gaussian_nll_loss", reduction)
+    x, y = _floating_pair("gaussian_nll_loss", input, target)
+    var = as_tensor(var) if isinstance(var, Tensor) else constant(xp.full(x.shape, float(var), dtype=x.dtype))
+    if var.dtype != x.dtype:
+        var = var.astype(x.dtype)
+    if var.shape != x.shape:
+        if x.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (x.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
+            raise ArgumentError(f"gaussian_nll_loss: var is of incorrect size {var.shape} for input {x.shape}")
+    if var.data.size and (var.data < 0).any():
+        raise ArgumentError("gaussian_nll_loss: var has negative entry/entries")
+    var = _clamped_below(var, eps)
+    loss = 0.5 * (var.log() + (x - y) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "mean") -> Tensor:
+    """-(y ln sigmoid(x) + (1 - y) ln sigmoid(-x)), times ``weight``, averaged over the classes (last dim)."""
+    _check_reduction("multilabel_soft_margin_loss", reduction)
+    x, y = _floating_pair("multilabel_soft_margin_loss", input, target)
+    loss = -(y * -softplus(-x, 1.0, float("inf")) + (1 - y) * -softplus(x, 1.0, float("inf")))
+    if weight is not None:
+        loss = loss * as_tensor(weight).astype(loss.dtype)
+    classes = x.shape[-1] if x.ndim else 1
+    loss = loss.sum(-1) / classes if loss.ndim else loss
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean") -> Tensor:
+    """sum_{i != y} max(0, margin - x_y + x_i)^p / C per sample (times weight[y]); p is 1 or 2."""
+    op = "multi_margin_loss"
+    _check_reduction(op, reduction)
+    if p not in (1, 2):
+        raise ArgumentError(f"{op}: only p == 1 and p == 2 supported, got {p}")
+    x, y = as_tensor(input), as_tensor(target)
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: input must be floating point, got {x.dtype}")
+    if y.dtype != xp.int64:
+        raise DtypeError(f"{op}: expected target of dtype int64, got {y.dtype}")
+    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0) or (x.ndim <= 1 and x.data.size == 0):
+        raise ArgumentError(f"{op}: expected a non-empty vector or matrix, got shape {x.shape}")
+    rows = x.reshape(1, -1) if x.ndim <= 1 else x
+    labels = y.data.reshape(-1)
+    if labels.size != rows.shape[0] or y.ndim > 1:
+        raise ArgumentError(f"{op}: target should be 1-D with one class per sample ({rows.shape[0]}), got shape "
+                            f"{y.shape}")
+    classes = rows.shape[1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ArgumentError(f"{op}: target out of range for {classes} classes")
+    picked = rows[xp.arange(labels.size), labels].reshape(-1, 1)
+    hinge = (margin - picked + rows).clamp(min=0)
+    if p == 2:
+        hinge = hinge * hinge
+    not_target = constant((xp.arange(classes) != labels[:, None]).astype(x.dtype))
+    hinge = hinge * not_target
+    if weight is not None:
+        w = as_tensor(weight).astype(x.dtype)
+        hinge = hinge * constant(w.data[labels].reshape(-1, 1))
+    loss = hinge.sum(1) / classes
+    if x.ndim <= 1 and reduction == "none":
+        loss = loss.reshape(y.shape)
     return _reduce(loss, reduction)

@@ -1,4 +1,5 @@
-"""Normalisation layers' maths: ``batch_norm`` and ``layer_norm``.
+"""Normalisation layers' maths: ``batch_norm``, ``layer_norm``, ``group_norm``, ``instance_norm``, and
+``normalize`` (vectors to unit p-norm).
 
 Both compute  y = (x - mean) / sqrt(var + eps) * w + b  with the biased variance; batch norm takes
 the statistics per channel over (N, *spatial), layer norm per sample over the trailing
@@ -17,8 +18,9 @@ import math
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
-from ._util import as_tensor, constant, recording
-from ..errors import ArgumentError
+from ._util import as_tensor, constant, normalize_axis, recording
+from .arithmetic import where
+from ..errors import ArgumentError, DtypeError
 
 
 def _recorded_backward(fn, g, axes, param_axes, view, batch_stats):
@@ -181,7 +183,8 @@ class LayerNormOp(Function):
 
 
 def _affine(op, weight, bias, shape, dtype):
-    """The optional weight and bias as tensors of ``shape``, and the flags saying which are there."""
+    """The optional weight and bias as tensors of ``shape`` and the input's dtype (PyTorch refuses mixed
+    dtypes), and the flags saying which are there."""
     tensors = []
     for name, p in (("weight", weight), ("bias", bias)):
         if p is None:
@@ -189,8 +192,25 @@ def _affine(op, weight, bias, shape, dtype):
         p = as_tensor(p)
         if p.shape != shape:
             raise ArgumentError(f"{op}: {name} must have shape {shape}, got {p.shape}")
-        tensors.append(p if p.dtype == dtype else p.astype(dtype))
+        if p.dtype != dtype:
+            raise DtypeError(f"{op}: mixed dtypes: expected {name} to have the input's dtype {dtype}, got {p.dtype}")
+        tensors.append(p)
     return tensors, {"has_weight": weight is not None, "has_bias": bias is not None}
+
+
+def _floating_input(op, input):
+    x = as_tensor(input)
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: not implemented for dtype {x.dtype}: the input must be floating point")
+    return x
+
+
+def _empty_result(x, shape, affine, flags):
+    """The normalisation of an input with no elements: an empty result, still connected to x, weight and bias."""
+    y = x * 0.0
+    for p in affine:
+        y = y + p.sum() * 0.0
+    return y.reshape(shape) if y.shape != shape else y
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
@@ -198,32 +218,182 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Batch normalisation of (N, C) or (N, C, *) input, per channel C.
 
     Training uses the batch's statistics and updates ``running_mean``/``running_var`` in place
-    (when given); eval uses the running statistics."""
+    (when given); eval uses the running statistics. eps must be positive in training and non-negative in
+    evaluation (PyTorch's checks)."""
+    if training and not eps > 0:
+        raise ArgumentError(f"batch_norm: eps must be positive during training, but got {eps}")
+    if not training and not eps >= 0:
+        raise ArgumentError(f"batch_norm: eps must be non-negative, but got {eps}")
+    return _batch_norm("batch_norm", input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _batch_norm(op, input, running_mean, running_var, weight, bias, training, momentum, eps):
     x = as_tensor(input)
+    if x.data.size == 0 and (x.ndim < 2 or x.dtype.kind != "f"):  # nothing to normalise: PyTorch returns it
+        return constant(x.data.copy())
+    x = _floating_input(op, x)
+    if x.dtype == xp.float16:  # computed in float32 and rounded back, as PyTorch's kernels accumulate
+        weight, bias = (None if p is None else as_tensor(p).astype(xp.float32) for p in (weight, bias))
+        return _batch_norm(op, x.astype(xp.float32), running_mean, running_var, weight, bias, training, momentum,
+                           eps).astype(xp.float16)
     if x.ndim < 2:
-        raise ArgumentError(f"batch_norm: input must have shape (N, C) or (N, C, *), got {x.shape}")
+        raise ArgumentError(f"{op}: input must have shape (N, C) or (N, C, *), got {x.shape}")
     channels = x.shape[1]
     running = []
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
         if stat is not None and tuple(stat.shape) != (channels,):
-            raise ArgumentError(f"batch_norm: {name} must have shape ({channels},) for input {x.shape}, "
+            raise ArgumentError(f"{op}: {name} must have shape ({channels},) for input {x.shape}, "
                              f"got {tuple(stat.shape)}")
-        running.append(stat.data if isinstance(stat, Tensor) else stat)
-    if training and x.data.size // max(channels, 1) <= 1:
-        raise ArgumentError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
+        running.append(stat.data if isinstance(stat, Tensor) else stat)  # another float dtype is cast
+    if training and x.data.size // max(channels, 1) == 1:
+        raise ArgumentError(f"{op}: expected more than 1 value per channel when training, got input {x.shape}")
     if not training and (running_mean is None or running_var is None):
-        raise ArgumentError("batch_norm: running_mean and running_var are required when training=False")
-    affine, flags = _affine("batch_norm", weight, bias, (channels,), x.dtype)
+        raise ArgumentError(f"{op}: running_mean and running_var are required when training=False")
+    affine, flags = _affine(op, weight, bias, (channels,), x.dtype)
+    if x.data.size == 0:
+        return _empty_result(x, x.shape, affine, flags)
     return BatchNormOp.apply(x, *affine, running_mean=running[0], running_var=running[1], training=bool(training),
                            momentum=momentum, eps=eps, **flags)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
-    """Layer normalisation over the trailing ``normalized_shape`` of each sample (w, b of that shape)."""
-    x = as_tensor(input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    """Layer normalisation over the trailing ``normalized_shape`` (a tuple, a list, or an int as nn.LayerNorm
+    takes) of each sample, w and b of that shape."""
+    x = _floating_input("layer_norm", input)
+    if isinstance(normalized_shape, int) and not isinstance(normalized_shape, bool):
+        normalized_shape = (normalized_shape,)
+    if not isinstance(normalized_shape, (list, tuple)) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in normalized_shape):
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' must be a tuple of ints, got {normalized_shape!r}")
+    shape = tuple(normalized_shape)
     if len(shape) == 0 or len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise ArgumentError(f"layer_norm: normalized_shape {shape} must match the trailing dimensions of the "
                          f"input, got input of shape {x.shape}")
     affine, flags = _affine("layer_norm", weight, bias, shape, x.dtype)
+    if x.data.size == 0:
+        return _empty_result(x, x.shape, affine, flags)
     return LayerNormOp.apply(x, *affine, normalized_ndim=len(shape), eps=eps, **flags)
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Group normalisation of (N, C, *) input: the C channels in ``num_groups`` groups, each sample's group
+    normalised over its channels and positions (biased variance); w, b per channel."""
+    x = _floating_input("group_norm", input)
+    if x.ndim < 2:
+        raise ArgumentError(f"group_norm: expected at least 2 dimensions for input tensor but received {x.ndim}")
+    n, channels = x.shape[0], x.shape[1]
+    if not isinstance(num_groups, int) or num_groups <= 0 or channels % num_groups:
+        raise ArgumentError(f"group_norm: expected number of channels in input to be divisible by num_groups, but "
+                            f"got input of shape {x.shape} and num_groups={num_groups}")
+    affine, flags = _affine("group_norm", weight, bias, (channels,), x.dtype)
+    if x.data.size == 0:
+        return _empty_result(x, x.shape, affine, flags)
+    groups = x.reshape(n, num_groups, x.data.size // (n * num_groups))
+    centered = groups - groups.mean(2, keepdim=True)
+    y = (centered * ((centered * centered).mean(2, keepdim=True) + eps) ** -0.5).reshape(x.shape)
+    view = (1, channels) + (1,) * (x.ndim - 2)
+    if flags["has_weight"]:
+        y = y * affine[0].reshape(view)
+    if flags["has_bias"]:
+        y = y + affine[-1].reshape(view)
+    return y
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance normalisation of (N, C, *) input: each sample's channel over its positions (PyTorch: batch norm
+    of the (1, N*C, *) view; the running statistics, when given, become the mean over the batch)."""
+    x = _floating_input("instance_norm", input)
+    if x.ndim < 2:
+        raise ArgumentError(f"instance_norm: input must have shape (N, C, *), got {x.shape}")
+    n, channels = x.shape[0], x.shape[1]
+    if use_input_stats and x.data.size // max(n * channels, 1) == 1:
+        raise ArgumentError(f"instance_norm: expected more than 1 spatial element when training, got input {x.shape}")
+    stats = []
+    for stat in (running_mean, running_var):
+        array = stat.data if isinstance(stat, Tensor) else stat
+        stats.append(None if array is None else xp.tile(array, n))
+    affine = []
+    for p in (weight, bias):
+        p = None if p is None else as_tensor(p)
+        if p is not None and p.shape != (channels,):
+            raise ArgumentError(f"instance_norm: weight and bias must have shape ({channels},), got {p.shape}")
+        affine.append(None if p is None else p.reshape(1, channels).expand(n, channels).reshape(n * channels))
+    view = x.reshape(1, n * channels, *x.shape[2:])
+    y = _batch_norm("instance_norm", view, stats[0], stats[1], affine[0], affine[1], use_input_stats, momentum, eps)
+    for stat, tiled in zip((running_mean, running_var), stats):
+        if stat is not None and use_input_stats and n:
+            target = stat.data if isinstance(stat, Tensor) else stat
+            target[...] = tiled.reshape(n, channels).mean(axis=0)
+    return y.reshape(x.shape)
+
+
+def _p_norm(x, p, axes):
+    """||x||_p over ``axes`` (keepdims), as an array; p = inf the largest |x|, p = 0 the count of non-zeros."""
+    a = xp.abs(x)
+    if p == float("inf"):
+        return a.max(axis=axes, keepdims=True) if x.size else xp.zeros_like(a.sum(axis=axes, keepdims=True))
+    if p == float("-inf"):
+        return a.min(axis=axes, keepdims=True)
+    if p == 0:
+        return (x != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
+    if p == 2:
+        return xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+    if p == 1:
+        return a.sum(axis=axes, keepdims=True)
+    with xp.errstate(divide="ignore"):
+        return (a ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+
+
+class VectorNormOp(Function):
+    """||x||_p over ``axes`` (keepdims);  d/dx = sign(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0 (PyTorch's
+    subgradient); p = inf: split between the entries of largest |x|; p = 0: no gradient."""
+
+    name = "normalize_norm"  # the norm inside normalize (not a public op: reduction.py owns the norms)
+
+    def forward(self, x, p, axes):
+        self.p, self.axes = p, axes
+        self.norm = _p_norm(x, p, axes)
+        return self.norm
+
+    def backward(self, g):
+        x = self.inputs[0]
+        p, norm = self.p, self.norm
+        if p == 0:
+            return (g * constant(xp.zeros(x.shape, x.dtype)),)
+        if p in (float("inf"), float("-inf")):
+            hits = (xp.abs(x.data) == norm).astype(x.dtype)
+            hits /= xp.maximum(hits.sum(axis=self.axes, keepdims=True), 1)
+            return (g * constant(xp.sign(x.data) * hits),)
+        nonzero = norm != 0
+        safe = xp.where(nonzero, norm, 1)
+        if recording():
+            n = VectorNormOp.apply(x, p=p, axes=self.axes)
+            n_safe = where(constant(nonzero), n, constant(xp.ones((), x.dtype)))
+            if p == 2:
+                return (g * x / n_safe * constant(nonzero.astype(x.dtype)),)
+            slope = constant(xp.sign(x.data)) * x.abs() ** (p - 1) / n_safe ** (p - 1)
+            return (g * slope * constant(nonzero.astype(x.dtype)),)
+        if p == 2:
+            slope = x.data / safe
+        else:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                slope = xp.sign(x.data) * xp.abs(x.data) ** (p - 1) / safe ** (p - 1)
+        return (g * constant((slope * nonzero).astype(x.dtype, copy=False)),)
+
+
+def normalize(input, p: float = 2.0, dim=1, eps: float = 1e-12, out=None) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim`` (an int or a tuple): unit vectors, and 0 for a zero vector (whose
+    gradient is then 1/eps, as PyTorch's)."""
+    x = _floating_input("normalize", input)
+    if dim is None:
+        dim = tuple(range(x.ndim))
+    elif isinstance(dim, bool) or not isinstance(dim, (int, tuple, list)) or (
+            not isinstance(dim, int) and not all(isinstance(d, int) and not isinstance(d, bool) for d in dim)):
+        raise TypeError(f"normalize(): argument 'dim' must be an int or a tuple of ints, got {dim!r}")
+    axes = normalize_axis(dim, x.ndim, "normalize") if x.ndim else (0,)
+    if x.ndim == 0:
+        norm = VectorNormOp.apply(x.reshape(1), p=p, axes=(0,)).reshape(())
+    else:
+        norm = VectorNormOp.apply(x, p=p, axes=axes)
+    return x / norm.clamp(min=eps)

@@ -63,3 +63,42 @@ def test_hardswish_in_summary_has_no_parameters_and_one_flop_per_element():
 def test_hardswish_layer_refuses_integer_input():
     with pytest.raises(TypeError, match="hardswish: input dtype must be floating point, got int64"):
         nn.Hardswish()(lm.tensor([[1, 2]]))
+
+
+# ---- the other activation layers against torch.nn ---------------------------------------------------------
+LAYERS = [  # (constructor name, args, kwargs); the same call builds both layers
+    ("ReLU6", (), {}), ("Hardsigmoid", (), {}), ("SiLU", (), {}), ("Mish", (), {}),
+    ("LogSigmoid", (), {}), ("CELU", (1.5,), {}), ("Softmin", (1,), {}), ("Threshold", (0.2, -1.0), {}),
+    ("GLU", (), {"dim": 1}), ("Hardshrink", (0.3,), {}), ("Softshrink", (), {"lambd": 0.4}), ("Tanhshrink", (), {}),
+    ("RReLU", (0.1, 0.3), {}), ("Softmax", (1,), {}), ("PReLU", (), {}), ("PReLU", (4,), {"init": 0.1}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", LAYERS, ids=[f"{n}{len(a)}" for n, a, _ in LAYERS])
+def test_activation_layers_match_torch_in_eval(name, args, kwargs):
+    rng = np.random.default_rng(2)
+    array = np.concatenate([rng.uniform(-4, 4, 20), [-3.0, 0.0, 0.2, 3.0]]).reshape(2, 4, 3)
+    layer, torch_layer = getattr(nn, name)(*args, **kwargs).eval(), getattr(torch.nn, name)(*args, **kwargs).eval()
+    x, xt = lm.tensor(array, dtype="float64", requires_grad=True), torch.tensor(array, requires_grad=True)
+    layer.double(), torch_layer.double()
+    y, yt = layer(x), torch_layer(xt)
+    upstream = rng.standard_normal(tuple(yt.shape))
+    y.backward(lm.tensor(upstream, dtype="float64"))
+    yt.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+    assert sorted(layer.state_dict()) == sorted(torch_layer.state_dict())
+    if name == "PReLU":
+        np.testing.assert_allclose(layer.weight.grad.numpy(), torch_layer.weight.grad.numpy(), atol=1e-10)
+        assert layer.weight.dtype == np.float32 or layer.weight.dtype == np.float64
+
+
+def test_prelu_layer_is_trained_like_torchs():
+    layer, torch_layer = nn.PReLU(3), torch.nn.PReLU(3)
+    assert [n for n, _ in layer.named_parameters()] == ["weight"] and layer.weight.shape == (3,)
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), torch_layer.weight.detach().numpy())
+    opt = lm.optim.SGD(layer.parameters(), lr=0.5)
+    x = lm.tensor([[-1.0, -2.0, 3.0]])
+    layer(x).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(layer.weight.detach().numpy(), [0.25 + 0.5, 0.25 + 1.0, 0.25], rtol=1e-6)

@@ -1,4 +1,4 @@
-"""The normalisation layers as modules (BatchNorm1d, BatchNorm2d, LayerNorm) with PyTorch as the oracle.
+"""The normalisation layers as modules (BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d) with PyTorch as the oracle.
 
 The functional ``batch_norm`` / ``layer_norm`` are checked in test_ops_norm_dropout_embedding.py;
 here it is what the modules add on top: their parameters and buffers, the running statistics they
@@ -20,8 +20,9 @@ DTYPES = {
     "float64": (np.float64, torch.float64, {"rtol": 1e-10, "atol": 1e-12}),
     "float32": (np.float32, torch.float32, {"rtol": 2e-5, "atol": 2e-5}),
 }
-BN_CASES = [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (3, 4, 5, 2))]
-BN_IDS = ["bn1d-NC", "bn1d-NCL", "bn2d-NCHW"]
+BN_CASES = [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (3, 4, 5, 2)),
+            ("BatchNorm3d", (2, 3, 2, 3, 2))]
+BN_IDS = ["bn1d-NC", "bn1d-NCL", "bn2d-NCHW", "bn3d-NCDHW"]
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -510,3 +511,66 @@ def test_layernorm_wrong_input_shape_raises_value_error(normalized, shape):
     message = str(info.value)
     assert re.search(r"layer_?norm", message, re.IGNORECASE), message
     assert str(expected) in message, message
+
+
+# ---- GroupNorm and InstanceNorm ---------------------------------------------------------------------------
+def _same_parameters(ours, theirs, rng):
+    for name in ("weight", "bias"):
+        if getattr(theirs, name) is not None:
+            set_param(ours, theirs, name, rng.standard_normal(getattr(theirs, name).shape))
+
+
+@pytest.mark.parametrize("dtype_key", DTYPES)
+@pytest.mark.parametrize("groups, channels, shape, affine", [(2, 4, (3, 4, 5), True), (1, 3, (2, 3, 2, 2), False),
+                                                             (3, 6, (2, 6), True)])
+def test_groupnorm_matches_torch(groups, channels, shape, affine, dtype_key):
+    rng = np.random.default_rng(21)
+    np_dtype, t_dtype, tol = DTYPES[dtype_key]
+    ours = nn.GroupNorm(groups, channels, affine=affine, dtype=np_dtype)
+    theirs = torch.nn.GroupNorm(groups, channels, affine=affine, dtype=t_dtype)
+    _same_parameters(ours, theirs, rng)
+    assert sorted(ours.state_dict()) == sorted(theirs.state_dict())
+    x = data(rng, shape, np_dtype)
+    a, b = lm.tensor(x, dtype=np_dtype, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = ours(a), theirs(b)
+    g = rng.standard_normal(shape).astype(np_dtype)
+    y.backward(lm.tensor(g, dtype=np_dtype))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(npy(y), npy(yt), **tol)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+    if affine:
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), **tol)
+        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), **tol)
+
+
+def test_groupnorm_checks_the_groups_as_torch():
+    with pytest.raises(ValueError):
+        torch.nn.GroupNorm(3, 4)
+    with pytest.raises(ValueError, match="divisible"):
+        nn.GroupNorm(3, 4)
+
+
+@pytest.mark.parametrize("cls, shape", [("InstanceNorm1d", (2, 3, 5)), ("InstanceNorm1d", (3, 5)),
+                                        ("InstanceNorm2d", (2, 3, 4, 4)), ("InstanceNorm2d", (3, 4, 4))])
+@pytest.mark.parametrize("kwargs", [{}, {"affine": True}, {"track_running_stats": True, "momentum": 0.3}],
+                         ids=["plain", "affine", "running"])
+def test_instancenorm_matches_torch_in_train_and_eval(cls, shape, kwargs):
+    rng = np.random.default_rng(22)
+    _, _, tol = DTYPES["float64"]
+    ours = getattr(nn, cls)(3, dtype=np.float64, **kwargs)
+    theirs = getattr(torch.nn, cls)(3, dtype=torch.float64, **kwargs)
+    _same_parameters(ours, theirs, rng)
+    assert sorted(ours.state_dict()) == sorted(theirs.state_dict())
+    for mode in ("train", "train", "eval"):
+        getattr(ours, mode)(), getattr(theirs, mode)()
+        x = data(rng, shape, np.float64)
+        a, b = lm.tensor(x, dtype=np.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, yt = ours(a), theirs(b)
+        g = rng.standard_normal(shape)
+        y.backward(lm.tensor(g, dtype=np.float64))
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(npy(y), npy(yt), **tol)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+        if kwargs.get("track_running_stats"):
+            np.testing.assert_allclose(npy(ours.running_mean), npy(theirs.running_mean), **tol)
+            np.testing.assert_allclose(npy(ours.running_var), npy(theirs.running_var), **tol)

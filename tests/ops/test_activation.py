@@ -153,3 +153,202 @@ def test_relu_passes_the_gradient_of_a_nan_as_pytorch(size):
         (gt,) = torch.autograd.grad(torch.relu(t).sum(), t)
         np.testing.assert_array_equal(F.relu(a).detach().numpy(), torch.relu(t).detach().numpy())
         np.testing.assert_array_equal(ga.detach().numpy(), gt.numpy())
+
+
+# ---- the activations PyTorch code uses beyond the courses' ------------------------------------------------
+KINK_POINTS = [-30.0, -6.0, -3.0, -2.0, -1.0, -0.5, -0.125, 0.0, 0.125, 0.5, 1.0, 2.0, 3.0, 6.0, 30.0]
+MORE = {  # name: (lamina fn, torch fn); inputs are the kinks above and random normal values
+    "silu": (F.silu, TF.silu), "mish": (F.mish, TF.mish), "logsigmoid": (F.logsigmoid, TF.logsigmoid),
+    "hardsigmoid": (F.hardsigmoid, TF.hardsigmoid), "relu6": (F.relu6, TF.relu6),
+    "hardtanh": (lambda x: F.hardtanh(x, -2.0, 3.0), lambda x: TF.hardtanh(x, -2.0, 3.0)),
+    "celu": (lambda x: F.celu(x, 2.0), lambda x: TF.celu(x, 2.0)), "celu1": (F.celu, TF.celu),
+    "threshold": (lambda x: F.threshold(x, 1.0, 5.0), lambda x: TF.threshold(x, 1.0, 5.0)),
+    "hardshrink": (F.hardshrink, TF.hardshrink), "softshrink": (lambda x: F.softshrink(x, 1.0),
+                                                                lambda x: TF.softshrink(x, 1.0)),
+    "tanhshrink": (F.tanhshrink, TF.tanhshrink),
+    "softmin": (lambda x: F.softmin(x, 0), lambda x: TF.softmin(x, 0)),
+    "glu": (lambda x: F.glu(x, 0), lambda x: TF.glu(x, 0)),
+    "rrelu_eval": (F.rrelu, TF.rrelu),
+    "prelu": (lambda x: F.prelu(x, lm.tensor([0.25], dtype=x.dtype)),
+              lambda x: TF.prelu(x, torch.tensor([0.25], dtype=x.dtype))),
+}
+
+
+def _points_and_noise(dtype):
+    rng = np.random.default_rng(3)
+    return np.concatenate([KINK_POINTS, rng.standard_normal(15)]).astype(dtype)  # 30 values: glu halves them
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_activations_match_pytorch_at_the_kinks(name, dtype):
+    """Values and gradients against PyTorch, exactly at the kink points (PyTorch's one-sided slopes there)."""
+    ours, theirs = MORE[name]
+    array = _points_and_noise(dtype)
+    x, xt = lm.tensor(array, dtype=dtype, requires_grad=True), torch.tensor(array, requires_grad=True)
+    y, yt = ours(x), theirs(xt)
+    upstream = np.linspace(0.5, 1.5, y.shape[0]).astype(dtype)
+    y.backward(lm.tensor(upstream, dtype=dtype))
+    yt.backward(torch.tensor(upstream))
+    tol = dict(atol=1e-10, rtol=1e-10) if dtype == "float64" else dict(atol=1e-6, rtol=1e-5)
+    assert y.dtype == np.dtype(dtype) and y.shape == tuple(yt.shape)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), **tol)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("name", ["silu", "mish", "logsigmoid", "celu", "tanhshrink", "softmin", "glu"])
+def test_smooth_new_activations_have_second_derivatives(name, r):
+    x = r(4, 6)
+    assert lm.gradcheck(MORE[name][0], x)
+    assert lm.gradgradcheck(MORE[name][0], x)
+
+
+@pytest.mark.parametrize("name", ["hardsigmoid", "relu6", "threshold", "hardshrink", "softshrink", "prelu"])
+def test_piecewise_new_activations_pass_gradcheck_away_from_kinks(name, leaf):
+    x = leaf([[-4.1, -2.7, -0.8, -0.3], [0.2, 0.7, 1.6, 4.4]])
+    assert lm.gradcheck(MORE[name][0], x)
+
+
+def test_prelu_learns_one_slope_per_channel(leaf):
+    rng = np.random.default_rng(5)
+    array, weight = rng.standard_normal((2, 3, 4)), np.array([0.1, 0.2, 0.3])
+    x, w = leaf(array), leaf(weight)
+    xt, wt = torch.tensor(array, requires_grad=True), torch.tensor(weight, requires_grad=True)
+    F.prelu(x, w).sum().backward()
+    TF.prelu(xt, wt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-12)
+    assert lm.gradcheck(lambda x, w: F.prelu(x, w), x, w)
+
+
+def test_rrelu_in_training_draws_slopes_in_range_and_uses_them_as_gradient(leaf):
+    x = leaf(-np.linspace(1, 2, 50))
+    y = F.rrelu(x, 0.1, 0.3, training=True)
+    y.sum().backward()
+    slopes = y.detach().numpy() / x.detach().numpy()
+    assert ((slopes >= 0.1) & (slopes <= 0.3)).all() and len(set(slopes.round(12))) > 1
+    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-12)
+    assert (F.rrelu(leaf([1.0, 2.0]), training=True).detach().numpy() == [1.0, 2.0]).all()
+
+
+def test_integer_input_keeps_pytorchs_dtype_or_raises():
+    ints, tints = lm.tensor([-2, 1, 8]), torch.tensor([-2, 1, 8])
+    for ours, theirs in [(F.relu6, TF.relu6), (lambda x: F.hardtanh(x, 0.0, 1.0), lambda x: TF.hardtanh(x, 0.0, 1.0)),
+                         (lambda x: F.threshold(x, 0, 5), lambda x: TF.threshold(x, 0, 5)),
+                         (F.tanhshrink, TF.tanhshrink)]:
+        y, yt = ours(ints), theirs(tints)
+        assert str(y.dtype) == str(yt.dtype).replace("torch.", "")
+        np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-6)
+    for fn, tfn in [(F.silu, TF.silu), (F.mish, TF.mish), (F.hardsigmoid, TF.hardsigmoid),
+                    (F.logsigmoid, TF.logsigmoid), (F.hardshrink, TF.hardshrink), (F.celu, TF.celu),
+                    (lambda x: F.softmax(x, 0), lambda x: TF.softmax(x, 0)),
+                    (lambda x: F.log_softmax(x, 0), lambda x: TF.log_softmax(x, 0)),
+                    (lambda x: F.softmin(x, 0), lambda x: TF.softmin(x, 0))]:
+        with pytest.raises(RuntimeError):
+            tfn(tints)
+        with pytest.raises(RuntimeError, match="floating point"):
+            fn(ints)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F: F.hardtanh(F_in(F), 2.0, 1.0), lambda F: F.celu(F_in(F), 0.0), lambda F: F.glu(F_in(F, 3)),
+    lambda F: F.glu(F_in(F, ())), lambda F: F.softshrink(F_in(F), -1.0), lambda F: F.rrelu(F_in(F), 0.5, 0.1),
+    lambda F: F.prelu(F_in(F, (2, 3)), F_in(F, 2)), lambda F: F.prelu(F_in(F, (2, 3)), F_in(F, (1, 3))),
+    lambda F: F.glu(F_in(F, (2, 2)), 2), lambda F: F.softmax(F_in(F, (2, 3)), 2),
+    lambda F: F.softmax(F_in(F, ()), 1),
+], ids=["hardtanh_bounds", "celu_alpha0", "glu_odd", "glu_scalar", "softshrink_negative", "rrelu_bounds",
+        "prelu_count", "prelu_2d_weight", "glu_dim", "softmax_dim", "softmax_0d_dim"])
+def test_bad_arguments_raise_pytorchs_exception_type(call):
+    with pytest.raises(Exception) as theirs:
+        call(TF)
+    with pytest.raises(theirs.type if theirs.type is not ValueError else ValueError):
+        call(F)
+
+
+def F_in(module, shape=4):
+    """Zeros of ``shape`` in the library of ``module`` (torch.nn.functional or lamina.functional)."""
+    return torch.zeros(shape) if module is TF else lm.zeros(*((shape,) if isinstance(shape, int) else shape))
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "softmin"])
+def test_softmax_family_edge_cases_match_pytorch(op):
+    ours, theirs = getattr(F, op), getattr(TF, op)
+    for dim in (0, -1):  # 0-d tensors: one element, dim 0 or -1
+        y, yt = ours(lm.tensor(2.0), dim), theirs(torch.tensor(2.0), dim)
+        assert y.shape == () and np.allclose(y.numpy(), yt.numpy())
+    for shape, dim in [((0, 3), 0), ((0, 3), 1), ((2, 0), 1)]:  # empty tensors
+        assert ours(lm.zeros(*shape), dim).shape == tuple(theirs(torch.zeros(shape), dim).shape)
+    ints = [[1, 2, 3], [3, 1, 0]]
+    y, yt = ours(lm.tensor(ints), 1, dtype=lm.float64), theirs(torch.tensor(ints), 1, dtype=torch.float64)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-12)
+    x = lm.tensor([[0.5, 1.0], [2.0, -1.0]], requires_grad=True)
+    y = ours(x, dim=1, dtype=lm.float64)
+    y.sum().backward()
+    assert y.dtype == np.float64 and x.grad.dtype == np.float32
+    for array in [np.zeros((2, 3, 4)), np.zeros(3)]:  # PyTorch's implicit dim (deprecated) without a dim
+        with pytest.warns(UserWarning):
+            expected = theirs(torch.tensor(array)).numpy()
+        np.testing.assert_allclose(ours(lm.from_numpy(array)).numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu", "softplus", "softsign"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_the_classic_activations_on_integers_and_bools_follow_pytorch(name, dtype):
+    """relu keeps integers, sigmoid/tanh/softsign compute them in float32, the others raise (a RuntimeError)."""
+    array = np.array([-2, 0, 3]).astype(dtype)
+    try:
+        expected = getattr(TF, name)(torch.tensor(array))
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            getattr(F, name)(lm.from_numpy(array))
+        return
+    y = getattr(F, name)(lm.from_numpy(array))
+    assert str(y.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_the_classic_activations_take_pytorchs_inplace_argument():
+    x = lm.tensor([-1.0, 2.0])
+    for ours, theirs in [(lambda t: F.relu(t, inplace=False), lambda t: TF.relu(t, inplace=False)),
+                         (lambda t: F.leaky_relu(t, 0.2, False), lambda t: TF.leaky_relu(t, 0.2, False)),
+                         (lambda t: F.elu(t, 1.0, False), lambda t: TF.elu(t, 1.0, False)),
+                         (lambda t: F.selu(t, False), lambda t: TF.selu(t, False))]:
+        np.testing.assert_allclose(ours(x).numpy(), theirs(torch.tensor([-1.0, 2.0])).numpy(), rtol=1e-6)
+
+
+def test_glu_and_hardtanh_edge_cases_as_pytorch():
+    assert F.glu(lm.zeros(0)).shape == tuple(TF.glu(torch.zeros(0)).shape) == (0,)
+    with pytest.raises(TypeError):
+        TF.glu(torch.zeros(3, 4), None)
+    with pytest.raises(TypeError, match="dim"):
+        F.glu(lm.zeros(3, 4), None)
+    uint8 = np.array([1, 2, 9], dtype=np.uint8)
+    with pytest.raises(RuntimeError):
+        TF.hardtanh(torch.tensor(uint8))
+    with pytest.raises(RuntimeError, match="unsigned"):
+        F.hardtanh(lm.from_numpy(uint8))
+    y, yt = F.relu6(lm.from_numpy(uint8)), TF.relu6(torch.tensor(uint8))
+    assert y.dtype == np.uint8 and y.tolist() == yt.tolist()
+
+
+def test_relu_of_a_0d_tensor_and_its_gradients():
+    for value in (1.5, -1.5):
+        x, xt = lm.tensor(value, dtype="float64", requires_grad=True), torch.tensor(value, requires_grad=True)
+        (g,) = lm.grad(F.relu(x) * 2, [x], create_graph=True)
+        F.relu(x).backward()
+        torch.relu(xt).backward()
+        assert g.item() == 2 * xt.grad.item() and x.grad.item() == xt.grad.item()
+
+
+def test_softmax_takes_numpy_int_dims_empty_integer_tensors_and_float16_as_pytorch():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    np.testing.assert_allclose(F.softmax(lm.from_numpy(x), np.int64(1)).numpy(),
+                               TF.softmax(torch.tensor(x), 1).numpy(), rtol=1e-12)
+    for op in ("softmax", "log_softmax"):
+        empty = getattr(F, op)(lm.zeros(2, 0, dtype=lm.int64), -1)
+        assert empty.dtype == np.int64 and empty.shape == tuple(getattr(TF, op)(torch.zeros(2, 0).long(), -1).shape)
+        half = x.astype(np.float16)
+        y, yt = getattr(F, op)(lm.from_numpy(half), 2), getattr(TF, op)(torch.tensor(half), 2)
+        assert y.dtype == np.float16  # computed in float32 as PyTorch: within float16's rounding
+        np.testing.assert_allclose(y.numpy().astype(np.float32), yt.numpy().astype(np.float32), rtol=2e-3, atol=1e-3)

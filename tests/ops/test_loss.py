@@ -318,3 +318,242 @@ def test_errors_name_the_op_and_shapes():
         L.binary_cross_entropy_with_logits(x, lm.rand(4, 1))
     with pytest.warns(UserWarning, match="mse_loss: target shape"):
         L.mse_loss(x, lm.randn(3))
+
+
+# ---- dtypes as PyTorch ---------------------------------------------------------------------------------
+def _dtype_name(t):
+    return str(t.dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("float32", "int64"), ("int64", "int64"),
+                                    ("float32", "float64"), ("float64", "float32"), ("bool", "float32"),
+                                    ("float32", "bool")])
+def test_regression_losses_promote_or_raise_as_pytorch(name, dtypes):
+    """An integer target is not truncated: int and float meet in the float dtype (float64 wins), as PyTorch;
+    huber_loss keeps the input's dtype; what PyTorch refuses raises a RuntimeError here too."""
+    values = [[1.5, 2.5, 3.5], [1.0, 0.0, 3.0]]
+    theirs = [torch.tensor(v).to(getattr(torch, d)) for v, d in zip(values, dtypes)]
+    ours = [lm.from_numpy(t.numpy()) for t in theirs]
+    try:
+        expected = getattr(TF, name)(*theirs)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            getattr(L, name)(*ours)
+        return
+    result = getattr(L, name)(*ours)
+    assert str(result.dtype) == _dtype_name(expected)
+    np.testing.assert_allclose(result.item(), expected.item(), rtol=1e-6)
+
+
+def test_binary_cross_entropy_checks_targets_and_dtypes_as_pytorch():
+    x = [0.2, 0.7]
+    for target in ([1.5, 0.0], [-0.5, 0.0]):
+        with pytest.raises(RuntimeError, match="target"):
+            TF.binary_cross_entropy(torch.tensor(x), torch.tensor(target))
+        with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+            L.binary_cross_entropy(lm.tensor(x), lm.tensor(target))
+    for target in (lm.tensor([1, 0]), lm.tensor([1.0, 0.0], dtype=lm.float64)):
+        with pytest.raises(RuntimeError):
+            TF.binary_cross_entropy(torch.tensor(x), torch.tensor(target.numpy()))
+        with pytest.raises(TypeError):
+            L.binary_cross_entropy(lm.tensor(x), target)
+    with pytest.raises(RuntimeError):
+        L.binary_cross_entropy(lm.tensor([float("nan"), 0.5]), lm.tensor([1.0, 0.0]))
+    with pytest.raises(TypeError):
+        L.binary_cross_entropy_with_logits(lm.tensor(x), lm.tensor([1, 0]))
+    wide = L.binary_cross_entropy_with_logits(lm.tensor(x), lm.tensor([1.0, 0.0], dtype=lm.float64))
+    expected = TF.binary_cross_entropy_with_logits(torch.tensor(x), torch.tensor([1.0, 0.0], dtype=torch.float64))
+    assert wide.dtype == np.float64 and np.isclose(wide.item(), expected.item())
+
+
+@pytest.mark.parametrize("name, smoothing", [("cross_entropy", 0.0), ("cross_entropy", 0.1), ("nll_loss", 0.0)])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_every_target_ignored_gives_pytorchs_value_and_a_zero_gradient(name, smoothing, reduction):
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    kwargs = {"label_smoothing": smoothing} if smoothing else {}
+    ours, theirs = lm.from_numpy(x).requires_grad_(), torch.tensor(x, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        y = getattr(L, name)(ours, lm.tensor([-100, -100, -100]), reduction=reduction, **kwargs)
+    yt = getattr(TF, name)(theirs, torch.tensor([-100, -100, -100]), reduction=reduction, **kwargs)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy())  # NaN for the mean, as PyTorch
+    y.sum().backward()
+    yt.sum().backward()
+    assert (ours.grad.numpy() == 0).all() and (theirs.grad.numpy() == 0).all()
+    for create_graph in (True,):
+        ours = lm.from_numpy(x).requires_grad_()
+        with np.errstate(invalid="ignore"):
+            (g,) = lm.grad(getattr(L, name)(ours, lm.tensor([-100, -100, -100]), **kwargs), [ours],
+                           create_graph=create_graph)
+        assert (g.detach().numpy() == 0).all()
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_class_target_errors_have_pytorchs_types(name):
+    x, xt = lm.zeros(3, 4), torch.zeros(3, 4)
+    for target, error in [([1.0, 2.0, 0.0], RuntimeError), (np.array([1, 2, 0], np.int32), RuntimeError),
+                          ([True, False, True], RuntimeError), ([1, 2, 4], IndexError), ([1, 2, -1], IndexError),
+                          ([1, 2], ValueError)]:
+        with pytest.raises(error):
+            getattr(TF, name)(xt, torch.tensor(np.asarray(target)))
+        with pytest.raises(error):
+            getattr(L, name)(x, lm.tensor(np.asarray(target)))
+    with pytest.raises(RuntimeError):
+        getattr(L, name)(lm.tensor([[1, 2], [3, 4]]), lm.tensor([1, 0]))
+    uint8 = getattr(L, name)(lm.randn(3, 4), lm.tensor(np.array([1, 2, 0], np.uint8)))
+    assert uint8.dtype == np.float32
+    with np.errstate(invalid="ignore"):
+        empty = getattr(L, name)(lm.zeros(0, 3), lm.tensor(np.zeros(0, np.int64)))
+    assert np.isnan(empty.item()) and np.isnan(getattr(TF, name)(torch.zeros(0, 3), torch.zeros(0).long()).item())
+
+
+# ---- more losses against PyTorch ----------------------------------------------------------------------------
+def _signs(shape):
+    return np.where(np.random.default_rng(3).standard_normal(shape) > 0, 1.0, -1.0)
+
+
+MORE = {  # name: (call(functional module, library, reduction, *operands), shapes, fixed operands, positive operands)
+    "soft_margin": (lambda F, m, r, x, y: F.soft_margin_loss(x, y, reduction=r), [(4, 3), (4, 3)],
+                    {1: _signs((4, 3))}, ()),
+    "margin_ranking": (lambda F, m, r, a, b, y: F.margin_ranking_loss(a, b, y, margin=0.3, reduction=r),
+                       [(5,), (5,), (5,)], {2: _signs(5)}, ()),
+    "hinge_embedding": (lambda F, m, r, x, y: F.hinge_embedding_loss(x, y, margin=0.5, reduction=r), [(4, 3), (4, 3)],
+                        {1: _signs((4, 3))}, ()),
+    "cosine_embedding": (lambda F, m, r, a, b, y: F.cosine_embedding_loss(a, b, y, margin=0.1, reduction=r),
+                         [(4, 3), (4, 3), (4,)], {2: _signs(4)}, ()),
+    "cosine_embedding_1d": (lambda F, m, r, a, b, y: F.cosine_embedding_loss(a, b, y, reduction=r),
+                            [(3,), (3,), ()], {2: np.array(-1.0)}, ()),
+    "triplet": (lambda F, m, r, a, b, c: F.triplet_margin_loss(a, b, c, margin=2.0, reduction=r),
+                [(4, 3), (4, 3), (4, 3)], {}, ()),
+    "triplet_swap_p1": (lambda F, m, r, a, b, c: F.triplet_margin_loss(a, b, c, margin=2.0, p=1, swap=True,
+                                                                        reduction=r), [(4, 3), (4, 3), (4, 3)], {}, ()),
+    "triplet_3d_p3": (lambda F, m, r, a, b, c: F.triplet_margin_loss(a, b, c, margin=2.0, p=3, reduction=r),
+                      [(2, 4, 3), (2, 4, 3), (2, 4, 3)], {}, ()),
+    "poisson": (lambda F, m, r, x, y: F.poisson_nll_loss(x, y, reduction=r), [(4, 3), (4, 3)], {}, (1,)),
+    "poisson_full": (lambda F, m, r, x, y: F.poisson_nll_loss(x, y * 3, log_input=False, full=True, reduction=r),
+                     [(4, 3), (4, 3)], {}, (0, 1)),
+    "gaussian": (lambda F, m, r, x, y, v: F.gaussian_nll_loss(x, y, v, reduction=r), [(4, 3), (4, 3), (4, 3)], {},
+                 (2,)),
+    "gaussian_full_var1": (lambda F, m, r, x, y, v: F.gaussian_nll_loss(x, y, v, full=True, reduction=r),
+                           [(4, 3), (4, 3), (4, 1)], {}, (2,)),
+    "gaussian_tiny_var": (lambda F, m, r, x, y, v: F.gaussian_nll_loss(x, y, v * 1e-7, reduction=r),
+                          [(4, 3), (4, 3), (4,)], {}, (2,)),
+    "multilabel_soft_margin": (lambda F, m, r, x, y, w: F.multilabel_soft_margin_loss(x, y, weight=w, reduction=r),
+                               [(4, 3), (4, 3), (3,)], {1: (np.arange(12).reshape(4, 3) % 3 == 1) * 1.0}, (2,)),
+    "multi_margin": (lambda F, m, r, x, y: F.multi_margin_loss(x, y, reduction=r), [(4, 3), (4,)],
+                     {1: np.array([0, 2, 1, 1])}, ()),
+    "multi_margin_p2_weight": (lambda F, m, r, x, y: F.multi_margin_loss(
+        x, y, p=2, margin=0.5, weight=m.tensor([1.0, 2.0, 3.0], dtype=m.float64), reduction=r), [(4, 3), (4,)],
+        {1: np.array([0, 2, 1, 1])}, ()),
+    "multi_margin_1d": (lambda F, m, r, x, y: F.multi_margin_loss(x, y, reduction=r), [(3,), ()], {1: np.array(1)},
+                        ()),
+    "cosine_similarity": (lambda F, m, r, a, b: F.cosine_similarity(a, b), [(4, 3), (1, 3)], {}, ()),
+    "cosine_similarity_dim0": (lambda F, m, r, a, b: F.cosine_similarity(a, b, dim=0), [(3, 4), (3, 4)], {}, ()),
+    "cosine_similarity_1d": (lambda F, m, r, a, b: F.cosine_similarity(a, b, dim=0), [(3,), (3,)], {}, ()),
+    "pairwise_distance": (lambda F, m, r, a, b: F.pairwise_distance(a, b), [(4, 3), (4, 3)], {}, ()),
+    "pairwise_distance_p1_keepdim": (lambda F, m, r, a, b: F.pairwise_distance(a, b, p=1, keepdim=True),
+                                     [(4, 3), (4, 3)], {}, ()),
+    "pairwise_distance_inf": (lambda F, m, r, a, b: F.pairwise_distance(a, b, p=float("inf")), [(4, 3), (4, 3)], {},
+                              ()),
+    "pairwise_distance_0d": (lambda F, m, r, a, b: F.pairwise_distance(a, b), [(), ()], {}, ()),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_losses_match_pytorch(name, reduction):
+    call, shapes, fixed, positive = MORE[name]
+    gen = np.random.default_rng(11)
+    arrays = [fixed[i] if i in fixed else gen.standard_normal(s) for i, s in enumerate(shapes)]
+    arrays = [np.abs(a) + 0.1 if i in positive else a for i, a in enumerate(arrays)]
+    grads = [a.dtype.kind == "f" and i not in fixed for i, a in enumerate(arrays)]
+    ours = [lm.from_numpy(np.asarray(a)).requires_grad_(g) for a, g in zip(arrays, grads)]
+    theirs = [torch.tensor(np.asarray(a), requires_grad=g) for a, g in zip(arrays, grads)]
+    y, yt = call(L, lm, reduction, *ours), call(TF, torch, reduction, *theirs)
+    assert y.shape == tuple(yt.shape) and str(y.dtype) == _dtype_name(yt)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-10)
+    y.sum().backward()
+    yt.sum().backward()
+    for a, b, g in zip(ours, theirs, grads):
+        if g:
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["soft_margin", "margin_ranking", "cosine_embedding", "triplet", "poisson",
+                                  "gaussian", "multilabel_soft_margin", "multi_margin", "cosine_similarity",
+                                  "pairwise_distance"])
+def test_more_losses_gradcheck(name):
+    call, shapes, fixed, positive = MORE[name]
+    gen = np.random.default_rng(5)
+    arrays = [fixed[i] if i in fixed else gen.standard_normal(s) for i, s in enumerate(shapes)]
+    arrays = [np.abs(a) + 0.5 if i in positive else a for i, a in enumerate(arrays)]
+    free = [i for i, a in enumerate(arrays) if i not in fixed and a.dtype.kind == "f"]
+
+    def fn(*tensors):
+        operands = [lm.from_numpy(np.asarray(a)) for a in arrays]
+        for i, t in zip(free, tensors):
+            operands[i] = t
+        return call(L, lm, "sum", *operands)
+
+    assert lm.gradcheck(fn, *[lm.from_numpy(np.asarray(arrays[i], dtype=np.float64)).requires_grad_() for i in free])
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, m, z, t: F.cosine_similarity(z(3), z(3)), lambda F, m, z, t: F.cosine_similarity(z(2, 3), z(2, 4)),
+    lambda F, m, z, t: F.cosine_similarity(t([[1, 2]]), t([[1, 2]])),
+    lambda F, m, z, t: F.pairwise_distance(z(2, 3), z(2, 4)),
+    lambda F, m, z, t: F.margin_ranking_loss(z(3), z(2), z(3)), lambda F, m, z, t: F.margin_ranking_loss(z(2, 3), z(3), z(1)),
+    lambda F, m, z, t: F.soft_margin_loss(z(3), z(2)), lambda F, m, z, t: F.soft_margin_loss(t([1, 2]), z(2)),
+    lambda F, m, z, t: F.cosine_embedding_loss(z(2, 3), z(2, 3), z(3)),
+    lambda F, m, z, t: F.cosine_embedding_loss(z(2, 3), z(2, 4), z(2)),
+    lambda F, m, z, t: F.cosine_embedding_loss(z(2, 3, 1), z(2, 3, 1), z(2)),
+    lambda F, m, z, t: F.triplet_margin_loss(z(2, 3), z(3, 3), z(2, 3)),
+    lambda F, m, z, t: F.triplet_margin_loss(z(2, 3), z(3), z(2, 3)),
+    lambda F, m, z, t: F.triplet_margin_loss(z(2, 3), z(2, 3), z(2, 3), margin=-1.0),
+    lambda F, m, z, t: F.gaussian_nll_loss(z(2, 3), z(2, 3), z(3) + 1),
+    lambda F, m, z, t: F.gaussian_nll_loss(z(2, 3), z(2, 3), z(2, 3) - 1),
+    lambda F, m, z, t: F.multilabel_soft_margin_loss(z(2, 3), z(2, 4)),
+    lambda F, m, z, t: F.multi_margin_loss(z(2, 3), t([0, 3])), lambda F, m, z, t: F.multi_margin_loss(z(2, 3), t([0, 2]), p=3),
+    lambda F, m, z, t: F.multi_margin_loss(z(2, 3), t([0, 2, 1])), lambda F, m, z, t: F.multi_margin_loss(z(2, 3, 4), t([0, 2])),
+    lambda F, m, z, t: F.multi_margin_loss(z(2, 3), t([0.0, 2.0])),
+    lambda F, m, z, t: F.soft_margin_loss(z(3), z(3), reduction="avg"),
+])
+def test_more_losses_raise_what_pytorch_raises(call):
+    with pytest.raises(Exception) as theirs:
+        call(TF, torch, lambda *s: torch.zeros(s), torch.tensor)
+    expected = theirs.type if theirs.type in (ValueError, IndexError, TypeError) else RuntimeError
+    with pytest.raises(expected):
+        call(L, lm, lambda *s: lm.zeros(*s), lm.tensor)
+
+
+def test_zero_dimensional_inputs_raise_as_pytorch():
+    with pytest.raises(IndexError):
+        TF.cross_entropy(torch.tensor(1.0), torch.tensor(1.0))
+    with pytest.raises(IndexError):
+        L.cross_entropy(lm.tensor(1.0), lm.tensor(1.0))
+    with pytest.raises(RuntimeError):
+        TF.cosine_embedding_loss(torch.tensor(1.0), torch.tensor(1.0), torch.tensor(1.0))
+    with pytest.raises(RuntimeError):
+        L.cosine_embedding_loss(lm.tensor(1.0), lm.tensor(1.0), lm.tensor(1.0))
+    with pytest.raises(TypeError):
+        L.cosine_similarity(lm.zeros(3), lm.zeros(3), dim=None)
+
+
+def test_kl_div_and_soft_cross_entropy_dtypes_as_pytorch():
+    x, t = np.log(np.full((2, 3), 1 / 3, dtype=np.float32)), np.full((2, 3), 1 / 3)
+    for ours, theirs in [(L.kl_div, TF.kl_div), (L.cross_entropy, TF.cross_entropy)]:
+        y = ours(lm.from_numpy(x), lm.from_numpy(t), reduction="sum")
+        yt = theirs(torch.tensor(x), torch.tensor(t), reduction="sum")
+        assert y.dtype == np.float64 and str(yt.dtype) == "torch.float64"
+        np.testing.assert_allclose(y.item(), yt.item(), rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        TF.kl_div(torch.zeros(3), torch.zeros(3, dtype=torch.int64), reduction="sum")
+    with pytest.raises(RuntimeError, match="integral"):
+        L.kl_div(lm.zeros(3), lm.zeros(3, dtype=lm.int64))
+
+
+def test_soft_margin_loss_refuses_a_target_that_requires_grad_as_pytorch():
+    with pytest.raises(RuntimeError):
+        TF.soft_margin_loss(torch.zeros(3, requires_grad=True), torch.ones(3, requires_grad=True))
+    with pytest.raises(RuntimeError, match="target"):
+        L.soft_margin_loss(lm.zeros(3, requires_grad=True), lm.ones(3, requires_grad=True))
