@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d`` (PyTorch's arguments and init)."""
+"""Convolution layers: ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d`` (PyTorch's arguments and init)."""
 from __future__ import annotations
 
 import math
@@ -38,7 +38,9 @@ class _ConvNd(Module):
         init.default_uniform_(self.weight, self.bias, fan_in=fan_in, generator=generator)
 
     def _check_input(self, x, ndim: int):
-        if x.ndim != ndim or x.shape[1] != self.in_channels:
+        """A batched (ndim) or unbatched (ndim - 1) input with in_channels channels."""
+        batched = x.ndim == ndim
+        if x.ndim not in (ndim, ndim - 1) or x.shape[1 if batched else 0] != self.in_channels:
             raise ArgumentError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, ...) with "
                              f"{ndim} dimensions, got {tuple(x.shape)}")
 
@@ -95,29 +97,65 @@ class Conv2d(_ConvNd):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
-    """Transposed convolution (the adjoint of Conv2d), for upsampling in decoders and U-Nets."""
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C, D, H, W): each out = floor((n + 2 pad - dilation (k - 1) - 1) / stride) + 1."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, dtype=None, generator=None):
+        kernel_size = _per_axis(kernel_size, 3)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         (out_channels, in_channels // groups) + kernel_size, dtype, generator)
+
+    def forward(self, x):
+        self._check_input(x, 5)
+        return F.conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Transposed convolution (the adjoint of ConvNd), for upsampling in decoders and U-Nets."""
+
+    axes = 2
+    fn = staticmethod(F.conv_transpose2d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, dtype=None, generator=None):
-        kernel_size = _pair(kernel_size)
-        self_output_padding = output_padding
+        kernel_size = _per_axis(kernel_size, self.axes)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          (in_channels, out_channels // groups) + kernel_size, dtype, generator)
-        self.output_padding = self_output_padding
+        self.output_padding = output_padding
 
     def forward(self, x):
-        self._check_input(x, 4)
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                  self.groups, self.dilation)
+        self._check_input(x, self.axes + 2)
+        return self.fn(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                       self.dilation)
 
     def compute_output_shape(self, input_shape) -> tuple:
         """out = (n - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1 per axis."""
+        axes = self.axes
         sizes = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, k, s, p, d, e in
-                      zip(input_shape[2:], self.weight.shape[2:], _pair(self.stride), _pair(self.padding),
-                          _pair(self.dilation), _pair(self.output_padding)))
+                      zip(input_shape[2:], self.weight.shape[2:], _per_axis(self.stride, axes),
+                          _per_axis(self.padding, axes), _per_axis(self.dilation, axes),
+                          _per_axis(self.output_padding, axes)))
         return (input_shape[0], self.out_channels) + sizes
 
     def flops(self, input_shape, output_shape) -> int:
-        """Each input element spreads over (out/groups) kh kw outputs: a multiply-add each."""
+        """Each input element spreads over (out/groups) prod(kernel) outputs: a multiply-add each."""
         return 2 * math.prod(self.weight.shape[1:]) * count(input_shape)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed convolution over (N, C, L)."""
+
+    axes = 1
+    fn = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed convolution over (N, C, H, W) (the adjoint of Conv2d)."""
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed convolution over (N, C, D, H, W) (the adjoint of Conv3d)."""
+
+    axes = 3
+    fn = staticmethod(F.conv_transpose3d)
