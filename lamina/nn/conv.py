@@ -159,3 +159,42 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     axes = 3
     fn = staticmethod(F.conv_transpose3d)
+
+
+class Unfold(Module):
+    """The sliding blocks of (N, C, H, W) input as (N, C kh kw, L) columns (``F.unfold``, im2col)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, x):
+        return F.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def flops(self, input_shape, output_shape) -> int:
+        """A copy: no arithmetic."""
+        return 0
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Module):
+    """(N, C kh kw, L) blocks summed into an (N, C, *output_size) image (``F.fold``, col2im)."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, x):
+        return F.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def flops(self, input_shape, output_shape) -> int:
+        """One addition per block cell."""
+        return count(input_shape)
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
