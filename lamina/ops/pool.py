@@ -151,15 +151,16 @@ class MaxUnpoolOp(Function):
     def forward(self, x, *, index, shape):
         self.index = index
         n, c = x.shape[:2]
-        plane = math.prod(shape)
+        plane, cells = math.prod(shape), math.prod(x.shape[2:])
         out = xp.zeros((n, c, plane), dtype=x.dtype)
-        xp.put_along_axis(out, index.reshape(n, c, -1), x.reshape(n, c, -1), axis=2)
+        xp.put_along_axis(out, index.reshape(n, c, cells), x.reshape(n, c, cells), axis=2)
         return out.reshape((n, c) + tuple(shape))
 
     def backward(self, g):
         x = self.inputs[0]
         n, c = x.shape[:2]
-        return (g.reshape(n, c, -1).gather(2, constant(self.index.reshape(n, c, -1))).reshape(x.shape),)
+        flat_index = constant(self.index.reshape(n, c, math.prod(x.shape[2:])))
+        return (g.reshape(n, c, math.prod(g.shape[2:])).gather(2, flat_index).reshape(x.shape),)
 
 
 # ---- argument handling ---------------------------------------------------------------------------
@@ -401,8 +402,8 @@ def _adaptive_max(op, input, output_size, return_indices, axes):
             kernel = tuple(s // o for s, o in zip(x.shape[2:], sizes))
             return (max_pool2d if axes == 2 else max_pool3d)(x, kernel, return_indices=return_indices)
         index = adaptive_argmax(x.data, *sizes)
-        flat = x.reshape(n, c, -1)
-        y = flat.gather(2, Tensor._wrap(index.reshape(n, c, -1))).reshape((n, c) + tuple(sizes))
+        flat = x.reshape(n, c, math.prod(x.shape[2:]))
+        y = flat.gather(2, Tensor._wrap(index.reshape(n, c, math.prod(sizes)))).reshape((n, c) + tuple(sizes))
         return (y, Tensor._wrap(index)) if return_indices else y
 
     return _batched(op, input, axes, run)
