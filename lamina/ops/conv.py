@@ -262,9 +262,10 @@ def _conv(op, x, weight, bias, stride, padding, dilation, groups, shapes) -> Ten
 
 
 def _empty_batch(x, weight, bias, size, channels) -> Tensor:
-    """The (0, channels, *size) output of a batch of none: zeros that still depend on every operand."""
+    """The empty (N, channels, *size) output of a batch of none (or of an empty image): zeros that still
+    depend on every operand."""
     zero = (x.sum() + weight.sum() * 0 + (0 if bias is None else bias.sum() * 0)) * 0
-    return zero.expand(0, channels, *size)
+    return zero.expand(x.shape[0], channels, *size)
 
 
 def _unbatched(fn, x, *args):
@@ -323,11 +324,11 @@ def _conv_transpose(op, x, weight, bias, stride, padding, output_padding, groups
     kernel = tuple(weight.shape[2:])
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
                  for n, s, p, d, k, e in zip(x.shape[2:], stride, pad, dilation, kernel, extra))
-    if min(size) < 1 or min(x.shape[2:]) < 1:
+    if min(size) < (0 if axes == 3 else 1) or min(x.shape[2:]) < 1:  # PyTorch's 3-D kernel returns empty outputs
         raise ArgumentError(f"{op}: the output would be empty ({'x'.join(map(str, size))}) for input shape "
                             f"{tuple(shapes[0])}, weight shape {tuple(shapes[1])}, stride {stride}, padding {pad}")
     geo = Geometry(kernel, stride, dilation, tuple(p for p in pad for _ in range(2)), groups)
-    if x.shape[0] == 0:
+    if x.shape[0] == 0 or min(size) == 0:
         return _empty_batch(x, weight, bias, size, weight.shape[1] * groups)
     transpose = _family(geo)[1]
     if bias is None:

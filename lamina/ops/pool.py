@@ -289,6 +289,8 @@ def _avg_pool(op, cls, input, spatial, kernel_size, stride, padding, ceil_mode, 
 
     def run(x):
         geo, size = _window_geometry(op, tuple(x.shape), kernel_size, stride, padding, 1, ceil_mode)
+        if spatial == 3 and any(n < k for n, k in zip(x.shape[2:], geo.kernel)):  # PyTorch's 3-D check, unpadded
+            raise ArgumentError(f"{op}: input image {tuple(x.shape[2:])} is smaller than the kernel {geo.kernel}")
         if divisor_override:
             scale = 1.0 / divisor_override
         else:
@@ -468,6 +470,7 @@ def _unpool_size(op, x, kernel, stride, pad, output_size):
 
 
 def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, axes):
+    x = _input(op, input, axes)
     index = as_tensor(indices)
     if index.dtype != xp.int64:
         raise ArgumentError(f"{op}: indices must be an int64 tensor, got {index.dtype}")
@@ -486,7 +489,6 @@ def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, a
                                 f"{'x'.join(map(str, shape))})")
         return MaxUnpoolOp.apply(x, index=index.data, shape=shape)
 
-    x = _input(op, input, axes)
     if tuple(index.shape) != tuple(x.shape):
         raise ArgumentError(f"{op}: indices of shape {tuple(index.shape)} must have the input's shape "
                             f"{tuple(x.shape)}")

@@ -352,6 +352,15 @@ def test_empty_batch_gives_an_empty_output_and_zero_gradients(leaf):
     assert conv_transpose2d(lm.zeros(0, 2, 3, 3), lm.zeros(2, 4, 3, 3)).shape == (0, 4, 5, 5)
 
 
+def test_conv_transpose3d_may_return_an_empty_output_as_torch(leaf):
+    x, w = leaf(rng.standard_normal((2, 4, 1, 1, 1))), leaf(rng.standard_normal((4, 2, 2, 2, 2)))
+    y = conv_transpose3d(x, w, padding=(1, 0, 0))
+    assert y.shape == tuple(TF.conv_transpose3d(torch.zeros(2, 4, 1, 1, 1), torch.zeros(4, 2, 2, 2, 2),
+                                                padding=(1, 0, 0)).shape)
+    y.sum().backward()
+    assert not x.grad.data.any() and not w.grad.data.any()
+
+
 def test_integer_convolution_matches_torch():
     x, w = rng.integers(-5, 5, (2, 3, 5, 4, 4)), rng.integers(-5, 5, (4, 3, 2, 2, 2))
     y = conv3d(lm.from_numpy(x), lm.from_numpy(w), stride=(1, 2, 1), padding=1)

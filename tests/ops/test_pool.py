@@ -420,6 +420,8 @@ def test_lp_pool_matches_torch(dtype, rtol, atol, vs_torch):
     (lambda: avg_pool2d(lm.zeros(1, 1, 4, 4), 2, divisor_override=0),
      lambda: TF.avg_pool2d(torch.zeros(1, 1, 4, 4), 2, divisor_override=0), RuntimeError),
     (lambda: max_pool3d(lm.zeros(1, 4, 4), 2), lambda: TF.max_pool3d(torch.zeros(1, 4, 4), 2), RuntimeError),
+    (lambda: avg_pool3d(lm.zeros(1, 1, 2, 2, 2), 3, padding=1),   # the padded input would hold it; PyTorch checks
+     lambda: TF.avg_pool3d(torch.zeros(1, 1, 2, 2, 2), 3, padding=1), RuntimeError),
 ])
 def test_bad_arguments_raise_torchs_types(call, torch_call, error):
     with pytest.raises(error):
