@@ -205,21 +205,24 @@ def _window_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mod
 _LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
-def _input(op, x, spatial, integers=False):
+def _input(op, x, spatial, integers=()):
+    """The input tensor, checked: rank, dtype (floating, or an integer dtype PyTorch pools too: ``integers``
+    names them, or is "all"), non-empty channel and spatial axes."""
     x = as_tensor(x)
     if x.ndim not in (spatial + 1, spatial + 2):
         raise ArgumentError(f"{op}: expected a {spatial + 2}-D input {_LAYOUTS[spatial]} or an unbatched "
                             f"{spatial + 1}-D one, got shape {x.shape}")
-    if x.dtype.kind != "f" and not (integers and x.dtype.kind in "iu"):
-        raise _UnsupportedDtype(f"{op}: input dtype must be floating point{' or integer' if integers else ''}, "
-                                f"got {x.dtype}")
+    integer = x.dtype.kind in "iu" and (integers == "all" or x.dtype.name in integers)
+    if x.dtype.kind != "f" and not integer:
+        allowed = "" if not integers else " or integer" if integers == "all" else " or " + ", ".join(integers)
+        raise _UnsupportedDtype(f"{op}: input dtype must be floating point{allowed}, got {x.dtype}")
     if 0 in x.shape[-spatial - 1:]:
         raise ArgumentError(f"{op}: expected non-empty channel and spatial dimensions (only the batch may be 0), "
                             f"got shape {tuple(x.shape)}")
     return x
 
 
-def _batched(op, x, spatial, fn, integers=False):
+def _batched(op, x, spatial, fn, integers=()):
     """Run ``fn`` on a batched input (adding and removing the batch axis of an unbatched one)."""
     x = _input(op, x, spatial, integers)
     if x.ndim == spatial + 2:
@@ -250,7 +253,7 @@ def _max_pool(op, cls, input, spatial, kernel_size, stride, padding, dilation, c
         xpad = pad(x.data, geo, _lowest(x.dtype))
         return y, Tensor._wrap(max_indices(xpad, y.data, geo, x.shape))
 
-    return _batched(op, input, spatial, run, integers=True)
+    return _batched(op, input, spatial, run, integers="all")
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -291,13 +294,23 @@ def _avg_pool(op, cls, input, spatial, kernel_size, stride, padding, ceil_mode, 
         geo, size = _window_geometry(op, tuple(x.shape), kernel_size, stride, padding, 1, ceil_mode)
         if spatial == 3 and any(n < k for n, k in zip(x.shape[2:], geo.kernel)):  # PyTorch's 3-D check, unpadded
             raise ArgumentError(f"{op}: input image {tuple(x.shape[2:])} is smaller than the kernel {geo.kernel}")
-        if divisor_override:
-            scale = 1.0 / divisor_override
+        count = divisor_override or _window_counts(op, x, geo, size, padding, count_include_pad)
+        if x.dtype.kind != "f":
+            return Tensor._wrap(_truncated_mean(x.data, geo, size, count))
+        if isinstance(count, int):
+            scale = 1.0 / count
         else:
-            scale = _inverse_divisor(op, x, geo, size, padding, count_include_pad)
+            scale = (1.0 / count).astype(x.dtype)
         return cls.apply(x, geo=geo, size=size, scale=scale)
 
-    return _batched(op, input, spatial, run)
+    return _batched(op, input, spatial, run, integers=("int64",))
+
+
+def _truncated_mean(x, geo, size, count):
+    """The window sums of an integer ``x`` divided by ``count`` and rounded toward zero, as PyTorch's integer
+    kernels divide."""
+    sums = gather_windows(x, geo, size)
+    return (xp.abs(sums) // count * xp.sign(sums)).astype(x.dtype, copy=False)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -316,8 +329,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                      count_include_pad, divisor_override)
 
 
-def _inverse_divisor(op, x, geo: Geometry, size, padding, count_include_pad):
-    """1 / (number of pixels each window averages): a float, or an array of the output size near the borders."""
+def _window_counts(op, x, geo: Geometry, size, padding, count_include_pad):
+    """The number of pixels each window averages: an int, or an int array of the output size near the borders."""
     pad = _tuple(padding, len(size), "padding", op, 0)
     count = xp.ones((), dtype=xp.int64)
     for n, o, k, s, p in zip(x.shape[2:], size, geo.kernel, geo.stride, pad):
@@ -327,8 +340,8 @@ def _inverse_divisor(op, x, geo: Geometry, size, padding, count_include_pad):
             start, end = xp.maximum(start, 0), xp.minimum(end, n)
         count = count[..., None] * (end - start)
     if (count == count.flat[0]).all():
-        return 1.0 / float(count.flat[0])
-    return (1.0 / count).astype(x.dtype)
+        return int(count.flat[0])
+    return count
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -347,7 +360,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         return avg_pool2d(x.unsqueeze(2), _as_line(kernel_size, 1), _as_line(stride, 1), _as_line(padding, 0),
                           ceil_mode, count_include_pad).squeeze(2)
 
-    return _batched("avg_pool1d", input, 1, run)
+    return _batched("avg_pool1d", input, 1, run, integers=("int64",))
 
 
 # ---- adaptive pooling ----------------------------------------------------------------------------

@@ -288,7 +288,24 @@ def test_max_pool_of_integers_matches_torch(dtype):
                                   TF.max_pool3d(torch.from_numpy(x3), (1, 2, 2), padding=(0, 1, 1)).numpy())
 
 
+def test_avg_pool_of_int64_rounds_toward_zero_as_torch():
+    x = rng.integers(-20, 20, (2, 3, 6, 7))
+    for ours, theirs, data, kwargs in [
+        (avg_pool2d, TF.avg_pool2d, x, dict(kernel_size=2, stride=1)),
+        (avg_pool2d, TF.avg_pool2d, x, dict(kernel_size=3, stride=2, padding=1, count_include_pad=False,
+                                            ceil_mode=True)),
+        (avg_pool2d, TF.avg_pool2d, x, dict(kernel_size=2, divisor_override=3)),
+        (avg_pool1d, TF.avg_pool1d, x[0], dict(kernel_size=3, stride=2, padding=1)),
+        (avg_pool3d, TF.avg_pool3d, x[None], dict(kernel_size=2, stride=1, padding=1)),
+    ]:
+        y = ours(lm.from_numpy(data), **kwargs)
+        assert y.dtype == np.int64
+        np.testing.assert_array_equal(y.data, theirs(torch.from_numpy(data), **kwargs).numpy())
+
+
 @pytest.mark.parametrize("call, torch_call", [
+    (lambda: avg_pool2d(lm.zeros(1, 1, 4, 4, dtype=lm.int32), 2),
+     lambda: TF.avg_pool2d(torch.zeros(1, 1, 4, 4, dtype=torch.int32), 2)),
     (lambda: max_pool2d(lm.from_numpy(np.ones((1, 1, 4, 4), dtype=bool)), 2),
      lambda: TF.max_pool2d(torch.ones(1, 1, 4, 4, dtype=torch.bool), 2)),
     (lambda: max_pool1d(lm.zeros(1, 1, 8, dtype=lm.int64), 2),
