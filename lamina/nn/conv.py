@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d`` (PyTorch's arguments and init)."""
+"""Convolution layers: ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d`` (PyTorch's arguments and init), and the
+sliding-block layers ``Unfold`` and ``Fold``."""
 from __future__ import annotations
 
 import math
@@ -19,13 +20,20 @@ def _per_axis(value, n: int) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                 weight_shape, dtype=None, generator=None):
+                 weight_shape, dtype=None, generator=None, padding_mode="zeros"):
         super().__init__()
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"{type(self).__name__}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise ArgumentError(f"{type(self).__name__}: padding_mode must be one of {_PADDING_MODES}, "
+                                f"got {padding_mode!r}")
+        self.padding_mode = padding_mode
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.groups = dilation, groups
@@ -43,6 +51,22 @@ class _ConvNd(Module):
         if x.ndim not in (ndim, ndim - 1) or x.shape[1 if batched else 0] != self.in_channels:
             raise ArgumentError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, ...) with "
                              f"{ndim} dimensions, got {tuple(x.shape)}")
+
+    def _conv(self, x, fn):
+        """``fn`` (F.conv1d/2d/3d) on x; a padding_mode other than 'zeros' pads x first with F.pad, as PyTorch."""
+        if self.padding_mode == "zeros":
+            return fn(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        axes = self.weight.ndim - 2
+        if self.padding == "same":
+            totals = [d * (k - 1) for d, k in zip(_per_axis(self.dilation, axes), self.weight.shape[2:])]
+            pairs = [(t // 2, t - t // 2) for t in totals]
+        elif self.padding == "valid":
+            pairs = [(0, 0)] * axes
+        else:
+            pairs = [(p, p) for p in _per_axis(self.padding, axes)]
+        widths = [w for pair in reversed(pairs) for w in pair]
+        return fn(F.pad(x, widths, mode=self.padding_mode), self.weight, self.bias, self.stride, 0, self.dilation,
+                  self.groups)
 
     def compute_output_shape(self, input_shape) -> tuple:
         """out = floor((n + 2 padding - dilation (k - 1) - 1) / stride) + 1 per axis ('same': n)."""
@@ -73,42 +97,42 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C, L)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, dtype=None, generator=None):
+                 bias=True, padding_mode="zeros", device=None, dtype=None, generator=None):
         k = kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size
         super().__init__(in_channels, out_channels, k, stride, padding, dilation, groups, bias,
-                         (out_channels, in_channels // groups, k), dtype, generator)
+                         (out_channels, in_channels // groups, k), dtype, generator, padding_mode)
 
     def forward(self, x):
         self._check_input(x, 3)
-        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv(x, F.conv1d)
 
 
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W): out = floor((H + 2 pad - dilation (k - 1) - 1) / stride) + 1."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, dtype=None, generator=None):
+                 bias=True, padding_mode="zeros", device=None, dtype=None, generator=None):
         kernel_size = _pair(kernel_size)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         (out_channels, in_channels // groups) + kernel_size, dtype, generator)
+                         (out_channels, in_channels // groups) + kernel_size, dtype, generator, padding_mode)
 
     def forward(self, x):
         self._check_input(x, 4)
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv(x, F.conv2d)
 
 
 class Conv3d(_ConvNd):
     """3-D convolution over (N, C, D, H, W): each out = floor((n + 2 pad - dilation (k - 1) - 1) / stride) + 1."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, dtype=None, generator=None):
+                 bias=True, padding_mode="zeros", device=None, dtype=None, generator=None):
         kernel_size = _per_axis(kernel_size, 3)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         (out_channels, in_channels // groups) + kernel_size, dtype, generator)
+                         (out_channels, in_channels // groups) + kernel_size, dtype, generator, padding_mode)
 
     def forward(self, x):
         self._check_input(x, 5)
-        return F.conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv(x, F.conv3d)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -118,7 +142,9 @@ class _ConvTransposeNd(_ConvNd):
     fn = staticmethod(F.conv_transpose2d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, dtype=None, generator=None):
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None, generator=None):
+        if padding_mode != "zeros":
+            raise ArgumentError(f'{type(self).__name__}: only "zeros" padding mode is supported, got {padding_mode!r}')
         kernel_size = _per_axis(kernel_size, self.axes)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          (in_channels, out_channels // groups) + kernel_size, dtype, generator)

@@ -79,3 +79,18 @@ def test_wrong_channels_name_the_layer():
         Conv3d(2, 3, 2)(lm.zeros(1, 3, 4, 4, 4))
     with pytest.raises(RuntimeError, match="ConvTranspose1d"):
         ConvTranspose1d(2, 3, 2)(lm.zeros(1, 2, 4, 4))
+
+
+def test_torchs_keyword_arguments_are_accepted():
+    """padding_mode and device, in torch's positions (a non-'zeros' mode pads with F.pad first)."""
+    conv = Conv3d(2, 3, 2, 1, 0, 1, 1, True, "zeros", None, lm.float64)
+    assert conv.weight.dtype == np.float64 and conv.padding_mode == "zeros"
+    assert ConvTranspose1d(2, 3, 2, padding_mode="zeros", device=None).weight.shape == (2, 3, 2)
+    with pytest.raises(ValueError):
+        torch.nn.Conv2d(2, 3, 2, padding_mode="mirror")
+    with pytest.raises(ValueError):
+        Conv2d(2, 3, 2, padding_mode="mirror")
+    with pytest.raises(ValueError):
+        torch.nn.ConvTranspose2d(2, 3, 2, padding_mode="reflect")
+    with pytest.raises(ValueError):
+        ConvTranspose2d(2, 3, 2, padding_mode="reflect")

@@ -10,6 +10,7 @@ from lamina.nn import pooling as P
 rng = np.random.default_rng(4)
 
 LAYERS = [
+    ("LPPool3d", dict(norm_type=2, kernel_size=(1, 2, 2)), (2, 3, 2, 4, 4)),
     ("MaxPool1d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9)),
     ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), (2, 3, 7, 8)),
     ("MaxPool3d", dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), padding=1, dilation=(2, 1, 1)), (2, 3, 5, 6, 5)),
