@@ -251,7 +251,8 @@ def _conv_geometry(op, spatial, channels, w_shape, b_shape, shapes, stride, padd
 # ---- public functions ----------------------------------------------------------------------------
 def _conv(op, x, weight, bias, stride, padding, dilation, groups, shapes) -> Tensor:
     """A batched convolution with 2 or 3 spatial axes (the 1-D one arrives as 2-D)."""
-    geo = _conv_geometry(op, tuple(x.shape[2:]), x.shape[1], tuple(weight.shape), None if bias is None else tuple(bias.shape),
+    b_shape = None if bias is None else tuple(bias.shape)
+    geo = _conv_geometry(op, tuple(x.shape[2:]), x.shape[1], tuple(weight.shape), b_shape,
                          tuple(map(tuple, shapes)), stride, padding, dilation, groups)
     conv = _family(geo)[0]
     if x.shape[0] == 0:

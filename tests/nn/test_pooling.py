@@ -26,6 +26,8 @@ LAYERS = [
     ("LPPool2d", dict(norm_type=3, kernel_size=2), (2, 3, 6, 6)),
     ("Upsample", dict(scale_factor=2, mode="trilinear", align_corners=True), (2, 3, 2, 3, 2)),
     ("Upsample", dict(size=(5, 7), mode="bicubic"), (2, 3, 3, 4)),
+    ("UpsamplingNearest2d", dict(scale_factor=2), (2, 3, 3, 4)),
+    ("UpsamplingBilinear2d", dict(size=(5, 7)), (2, 3, 3, 4)),
 ]
 
 

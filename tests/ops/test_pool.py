@@ -359,7 +359,7 @@ def test_empty_batch_and_zero_output_sizes():
     assert adaptive_avg_pool2d(lm.zeros(1, 2, 4, 4), 0).shape == (1, 2, 0, 0)
 
 
-# ---- unpooling and LP pooling -----------------------------------------------------------------------------------------
+# ---- unpooling and LP pooling -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
 def test_max_unpool_inverts_max_pool_as_torch(dtype, rtol, atol):
     for pool, unpool, tpool, tunpool, shape, kwargs, out in [

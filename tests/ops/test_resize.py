@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as TF
 
 import lamina as lm
-from lamina.ops.resize import interpolate, upsample
+from lamina.ops.resize import interpolate, upsample, upsample_bilinear, upsample_nearest
 
 rng = np.random.default_rng(11)
 
@@ -144,3 +144,12 @@ def test_errors_have_torchs_types(call, torch_call, error):
 def test_empty_batch_resizes_to_an_empty_batch():
     y = interpolate(lm.zeros(0, 2, 4, 5, 3), scale_factor=2, mode="trilinear")
     assert y.shape == tuple(TF.interpolate(torch.zeros(0, 2, 4, 5, 3), scale_factor=2, mode="trilinear").shape)
+
+
+@pytest.mark.filterwarnings("ignore:`nn.functional.upsample")  # torch's deprecation notes on its own names
+def test_deprecated_upsample_names_match_torch(vs_torch):
+    x = rng.standard_normal((2, 3, 4, 5))
+    vs_torch(lambda x: upsample_nearest(x, scale_factor=2), lambda x: TF.upsample_nearest(x, scale_factor=2), x,
+             np.float64, 0, 1e-12)
+    vs_torch(lambda x: upsample_bilinear(x, size=(6, 7)), lambda x: TF.upsample_bilinear(x, size=(6, 7)), x,
+             np.float64, 0, 1e-12)
