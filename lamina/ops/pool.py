@@ -38,6 +38,10 @@ class _UnsupportedDtype(DtypeError, NotImplementedError):
     """A dtype PyTorch has no kernel for (it raises NotImplementedError, a RuntimeError)."""
 
 
+class _ZeroNorm(ArgumentError, ZeroDivisionError):
+    """lp pooling with norm_type 0: PyTorch's 1 / norm_type raises ZeroDivisionError."""
+
+
 def _lowest(dtype):
     """The padding of max pooling: -inf, or the smallest integer of an integer dtype."""
     return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
@@ -532,6 +536,8 @@ def _lp_pool(op, avg, input, norm_type, kernel_size, stride, ceil_mode, axes):
     x = _input(op, input, axes)
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)):
         raise TypeError(f"{op}: norm_type must be a number, got {norm_type!r}")
+    if norm_type == 0:
+        raise _ZeroNorm(f"{op}: norm_type must not be 0 (the result is the (1 / norm_type)-th power)")
     kernel = _tuple(kernel_size, axes, "kernel_size", op, 1)
     out = avg(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu() * math.prod(kernel)).pow(1.0 / norm_type)

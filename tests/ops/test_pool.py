@@ -419,6 +419,10 @@ def test_lp_pool_matches_torch(dtype, rtol, atol, vs_torch):
                       (1.5, dict(kernel_size=3, stride=2, ceil_mode=True))]:
         vs_torch(lambda x: lp_pool2d(x, p, **kwargs), lambda x: TF.lp_pool2d(x, p, **kwargs), x, dtype, rtol, atol)
     vs_torch(lambda x: lp_pool1d(x, 2.0, 3, 2), lambda x: TF.lp_pool1d(x, 2.0, 3, 2), x[:, :, 0], dtype, rtol, atol)
+    with pytest.raises(ZeroDivisionError):
+        TF.lp_pool2d(torch.ones(1, 1, 4, 4), 0, 2)
+    with pytest.raises(ZeroDivisionError, match="lp_pool2d: norm_type"):
+        lp_pool2d(lm.ones(1, 1, 4, 4), 0, 2)
 
 
 # ---- argument types -------------------------------------------------------------------------------------------------
