@@ -198,8 +198,9 @@ def _check(x, mode, align_corners, antialias, size, recompute_scale_factor):
     if x.ndim not in (3, 4, 5) or (_MODES[mode] is not None and x.ndim != _MODES[mode]):
         wanted = "a 3-D, 4-D or 5-D" if _MODES[mode] is None else f"a {_MODES[mode]}-D"
         raise _UnsupportedMode(f"interpolate: mode {mode!r} takes {wanted} input, got shape {tuple(x.shape)}")
-    if x.dtype.kind != "f":
-        raise _UnsupportedMode(f"interpolate: input dtype must be floating point, got {x.dtype}")
+    if x.dtype.kind != "f" and not (x.dtype == xp.uint8 and mode.startswith("nearest")):
+        raise _UnsupportedMode(f"interpolate: input dtype must be floating point (or uint8 for the nearest modes), "
+                               f"got {x.dtype}")
     if x.shape[1] == 0:
         raise ArgumentError(f"interpolate: expected a non-empty channel dimension, got shape {tuple(x.shape)}")
     if antialias:

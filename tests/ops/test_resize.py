@@ -153,3 +153,13 @@ def test_deprecated_upsample_names_match_torch(vs_torch):
              np.float64, 0, 1e-12)
     vs_torch(lambda x: upsample_bilinear(x, size=(6, 7)), lambda x: TF.upsample_bilinear(x, size=(6, 7)), x,
              np.float64, 0, 1e-12)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_modes_resize_uint8_images_as_torch(mode):
+    x = rng.integers(0, 256, (2, 3, 5, 7)).astype(np.uint8)
+    for data in (x, x[:, :, 0], x.reshape(2, 3, 5, 7, 1)):
+        y = interpolate(lm.from_numpy(data), scale_factor=1.7, mode=mode)
+        expected = TF.interpolate(torch.from_numpy(data), scale_factor=1.7, mode=mode)
+        assert y.dtype == np.uint8
+        np.testing.assert_array_equal(y.data, expected.numpy())
