@@ -1,9 +1,10 @@
-"""Pooling kernels: windows as strided views, the max tournament, first-maximum masks, gather/scatter.
+"""Pooling kernels: windows as strided views, the max tournament, first-maximum masks, gather/scatter,
+adaptive windows (averaging matrices, argmax).
 
 A k x k window with stride s reads, for each kernel offset (i, j), one strided view of the padded
-input: view_ij[.., a, b] = x_pad[.., a s + i d, b s + j d]. Max pooling is the elementwise maximum of
-the views, average pooling their sum; both backward passes put the gradient back through the same
-views. Measured on the development machine (``shared/PERFORMANCE.md``):
+input: view_ij[.., a, b] = x_pad[.., a s + i d, b s + j d] (one more offset and axis in 3-D). Max pooling
+is the elementwise maximum of the views, average pooling their sum; both backward passes put the
+gradient back through the same views. Measured on the development machine (``shared/PERFORMANCE.md``):
 
 - 2x2 max pooling as the max of 4 strided views: 95 us against 440 us for a reshape and a max over
   axes; played as a tournament of pairs, whose two semi-final winners the backward reuses to find

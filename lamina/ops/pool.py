@@ -27,7 +27,6 @@ from ..kernels.layout import memory_order
 from ..kernels.patches import Geometry
 from ..kernels.pooling import (adaptive_argmax, adaptive_matrix, first_max_masks, gather_windows, max_indices,
                                nonnegative_map, pad, scatter_windows, window_max)
-from ..kernels.scatter import scatter_add
 from ..tensor import Tensor
 from ._util import as_tensor, constant, memoised, recording
 from ..errors import ArgumentError, DtypeError

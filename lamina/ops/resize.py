@@ -26,7 +26,7 @@ from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor
-from ..errors import ArgumentError, DtypeError
+from ..errors import ArgumentError
 
 
 def _along(weight, axis, ndim):
