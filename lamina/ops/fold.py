@@ -17,8 +17,8 @@ from ..backend import xp
 from ..kernels.patches import Geometry, col2im, patches_view
 from ..tensor import Tensor
 from ._util import as_tensor
-from ..errors import ArgumentError, DtypeError
-from .conv import _tuple
+from ..errors import ArgumentError
+from .conv import _UnsupportedDtype, _tuple
 
 
 class UnfoldOp(Function):
@@ -63,16 +63,17 @@ def _geometry(op, kernel_size, dilation, padding, stride) -> Geometry:
     return Geometry(kernel, stride, dilation, (pad[0], pad[0], pad[1], pad[1]))
 
 
-def _floating(op, x):
+def _floating(op, x, bool_too=False):
+    """The input as a tensor of a dtype PyTorch's kernel takes (unfold, a copy, also takes bool)."""
     x = as_tensor(x)
-    if x.dtype.kind != "f":
-        raise DtypeError(f"{op}: input dtype must be floating point, got {x.dtype}")
+    if x.dtype.kind != "f" and not (bool_too and x.dtype.kind == "b"):
+        raise _UnsupportedDtype(f"{op}: input dtype must be floating point, got {x.dtype}")
     return x
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """The sliding blocks of (N, C, H, W) (or unbatched (C, H, W)) input as (N, C kh kw, L) columns (im2col)."""
-    x = _floating("unfold", input)
+    x = _floating("unfold", input, bool_too=True)
     if x.ndim not in (3, 4) or min(x.shape[-3:] if x.ndim == 4 else x.shape) < 1:
         raise ArgumentError(f"unfold: expected a 4-D (N, C, H, W) or 3-D (C, H, W) input with non-empty C, H and W, "
                             f"got shape {tuple(x.shape)}")

@@ -29,12 +29,8 @@ from ..kernels.pooling import (adaptive_argmax, adaptive_matrix, first_max_masks
                                nonnegative_map, pad, scatter_windows, window_max)
 from ..tensor import Tensor
 from ._util import as_tensor, constant, memoised, recording
-from ..errors import ArgumentError, DtypeError
-from .conv import _is_int, _tuple
-
-
-class _UnsupportedDtype(DtypeError, NotImplementedError):
-    """A dtype PyTorch has no kernel for (it raises NotImplementedError, a RuntimeError)."""
+from ..errors import ArgumentError
+from .conv import _UnsupportedDtype, _is_int, _tuple
 
 
 class _ZeroNorm(ArgumentError, ZeroDivisionError):

@@ -436,3 +436,18 @@ def test_unbatched_3d_input_matches_torch():
     wt = rng.standard_normal((2, 3, 2, 2, 2))
     _compare(lambda x, w: conv_transpose3d(x, w, stride=2), lambda x, w: TF.conv_transpose3d(x, w, stride=2),
              [x, wt], np.float64, 0, 1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "uint8"])
+def test_dtypes_torch_has_no_kernel_for(dtype):
+    """bool has no convolution in torch, and its transposed convolutions take only int64 of the integers."""
+    x, w = np.ones((1, 2, 4, 4), dtype=dtype), np.ones((2, 2, 2, 2), dtype=dtype)
+    calls = [(conv_transpose2d, TF.conv_transpose2d)] + ([(conv2d, TF.conv2d)] if dtype == "bool" else [])
+    for ours, theirs in calls:
+        with pytest.raises(NotImplementedError):
+            theirs(torch.from_numpy(x), torch.from_numpy(w))
+        with pytest.raises(NotImplementedError):
+            ours(lm.from_numpy(x), lm.from_numpy(w))
+    if dtype != "bool":
+        np.testing.assert_array_equal(conv2d(lm.from_numpy(x), lm.from_numpy(w)).data,
+                                      TF.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy())

@@ -85,3 +85,14 @@ def test_errors_as_torch(call, torch_call, error):
         torch_call()
     with pytest.raises(error):
         call()
+
+
+def test_dtypes_as_torch():
+    mask = rng.random((1, 2, 4, 5)) < 0.5
+    np.testing.assert_array_equal(F.unfold(lm.from_numpy(mask), 2).data, TF.unfold(torch.from_numpy(mask), 2).numpy())
+    with pytest.raises(NotImplementedError):
+        TF.unfold(torch.zeros(1, 1, 4, 4, dtype=torch.int64), 2)
+    with pytest.raises(NotImplementedError):
+        F.unfold(lm.zeros(1, 1, 4, 4, dtype=lm.int64), 2)
+    with pytest.raises(NotImplementedError):
+        F.fold(lm.zeros(1, 4, 9, dtype=lm.int64), (4, 4), 2)
