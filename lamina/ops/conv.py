@@ -333,7 +333,8 @@ def _conv_transpose(op, x, weight, bias, stride, padding, output_padding, groups
     kernel = tuple(weight.shape[2:])
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
                  for n, s, p, d, k, e in zip(x.shape[2:], stride, pad, dilation, kernel, extra))
-    if min(size) < (0 if axes == 3 else 1) or min(x.shape[2:]) < 1:  # PyTorch's 3-D kernel returns empty outputs
+    empty_allowed = axes == 3 and x.dtype == "float32"  # PyTorch's float32 3-D kernel returns empty outputs
+    if min(size) < (0 if empty_allowed else 1) or min(x.shape[2:]) < 1:
         raise ArgumentError(f"{op}: the output would be empty ({'x'.join(map(str, size))}) for input shape "
                             f"{tuple(shapes[0])}, weight shape {tuple(shapes[1])}, stride {stride}, padding {pad}")
     geo = Geometry(kernel, stride, dilation, tuple(p for p in pad for _ in range(2)), groups)

@@ -482,6 +482,8 @@ def _unpool_size(op, x, kernel, stride, pad, output_size):
 
 
 def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, axes):
+    if as_tensor(input).dtype.kind != "f":  # PyTorch checks the dtype before the rank here
+        raise _UnsupportedDtype(f"{op}: input dtype must be floating point, got {as_tensor(input).dtype}")
     x = _input(op, input, axes)
     index = as_tensor(indices)
     if index.dtype != xp.int64:
