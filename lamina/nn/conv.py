@@ -150,10 +150,28 @@ class _ConvTransposeNd(_ConvNd):
                          (in_channels, out_channels // groups) + kernel_size, dtype, generator)
         self.output_padding = output_padding
 
-    def forward(self, x):
+    def forward(self, x, output_size=None):
         self._check_input(x, self.axes + 2)
-        return self.fn(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
-                       self.dilation)
+        extra = self.output_padding if output_size is None else self._output_padding(x, output_size)
+        return self.fn(x, self.weight, self.bias, self.stride, self.padding, extra, self.groups, self.dilation)
+
+    def _output_padding(self, x, output_size):
+        """The output_padding that gives ``output_size`` (its last entries), which must lie within a stride of
+        the smallest output, as PyTorch."""
+        axes = self.axes
+        sizes = tuple(output_size)[-axes:] if len(output_size) in (axes + 1, axes + 2) else tuple(output_size)
+        if len(sizes) != axes:
+            raise ArgumentError(f"{type(self).__name__}: output_size must have {axes} or {axes + 2} elements, "
+                                f"got {tuple(output_size)}")
+        extra = []
+        for n, size, k, s, p, d in zip(x.shape[-axes:], sizes, self.weight.shape[2:], _per_axis(self.stride, axes),
+                                       _per_axis(self.padding, axes), _per_axis(self.dilation, axes)):
+            smallest = (n - 1) * s - 2 * p + d * (k - 1) + 1
+            if not smallest <= size <= smallest + s - 1:
+                raise ArgumentError(f"{type(self).__name__}: requested an output size of {tuple(sizes)}, but each "
+                                    f"size must lie in [{smallest}, {smallest + s - 1}] here")
+            extra.append(size - smallest)
+        return tuple(extra)
 
     def compute_output_shape(self, input_shape) -> tuple:
         """out = (n - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1 per axis."""

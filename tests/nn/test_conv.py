@@ -94,3 +94,18 @@ def test_torchs_keyword_arguments_are_accepted():
         torch.nn.ConvTranspose2d(2, 3, 2, padding_mode="reflect")
     with pytest.raises(ValueError):
         ConvTranspose2d(2, 3, 2, padding_mode="reflect")
+
+
+def test_transposed_layers_take_an_output_size_as_torch():
+    x = np.random.default_rng(8).standard_normal((1, 2, 3, 4, 3))
+    up, reference = ConvTranspose3d(2, 3, 3, stride=2, padding=1, dtype=lm.float64), \
+        torch.nn.ConvTranspose3d(2, 3, 3, stride=2, padding=1, dtype=torch.float64)
+    for (_, p), (_, q) in zip(up.named_parameters(), reference.named_parameters()):
+        p.data[...] = q.detach().numpy()
+    for size in [(6, 8, 5), (1, 3, 5, 7, 6), (5, 7, 5)]:
+        expected = reference(torch.tensor(x), output_size=size).detach().numpy()
+        np.testing.assert_allclose(up(lm.from_numpy(x), output_size=size).data, expected, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError):
+        reference(torch.tensor(x), output_size=(9, 8, 5))
+    with pytest.raises(ValueError):
+        up(lm.from_numpy(x), output_size=(9, 8, 5))
