@@ -47,10 +47,13 @@ def dense_flat(a):
 
 
 def chwn(a):
-    """An NCHW array as a C-contiguous (C, H, W, N) array (no copy when its memory is already that)."""
-    return xp.ascontiguousarray(a.transpose(1, 2, 3, 0))
+    """An NCHW (or N C *S) array as a C-contiguous (C, H, W, N) (or (C, *S, N)) array (no copy when its
+    memory is already that)."""
+    return xp.ascontiguousarray(a.transpose(tuple(range(1, a.ndim)) + (0,)))
 
 
 def nchw_view(chwn_rows, channels: int, size: tuple, batch: int):
-    """A (C, H * W * N) result of a matrix product, as an NCHW view of its (C, H, W, N) memory."""
-    return chwn_rows.reshape(channels, size[0], size[1], batch).transpose(3, 0, 1, 2)
+    """A (C, H * W * N) result of a matrix product, as an NCHW view of its (C, H, W, N) memory (any number
+    of spatial axes in ``size``)."""
+    rows = chwn_rows.reshape((channels,) + tuple(size) + (batch,))
+    return rows.transpose((rows.ndim - 1,) + tuple(range(rows.ndim - 1)))

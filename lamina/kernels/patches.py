@@ -20,6 +20,8 @@ matrices run 2-4x faster in column pieces of 4,096 (``matmul_chunked``).
 from __future__ import annotations
 
 import functools
+import math
+import itertools
 from typing import NamedTuple
 
 from ..backend import xp
@@ -29,7 +31,8 @@ _CHUNK = 4096  # GEMM columns per call: skinny products over long patch matrices
 
 
 class Geometry(NamedTuple):
-    """Where a kernel of size ``kernel`` reads: (rows, columns) pairs, padding (top, bottom, left, right)."""
+    """Where a kernel of size ``kernel`` reads, along each of its d spatial axes (d = 2: (rows, columns)):
+    stride, dilation, and padding as (before, after) per axis ((top, bottom, left, right) in 2-D)."""
 
     kernel: tuple
     stride: tuple = (1, 1)
@@ -37,47 +40,61 @@ class Geometry(NamedTuple):
     padding: tuple = (0, 0, 0, 0)
     groups: int = 1
 
-    def output_size(self, h: int, w: int) -> tuple:
-        """floor((H + padding - d (k - 1) - 1) / s) + 1 along each axis."""
-        (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right) = (
-            self.kernel, self.stride, self.dilation, self.padding)
-        return ((h + top + bottom - dh * (kh - 1) - 1) // sh + 1,
-                (w + left + right - dw * (kw - 1) - 1) // sw + 1)
+    def output_size(self, *sizes: int) -> tuple:
+        """floor((n + padding - d (k - 1) - 1) / s) + 1 along each axis."""
+        return tuple((n + self.padding[2 * a] + self.padding[2 * a + 1] - d * (k - 1) - 1) // s + 1
+                     for a, (n, k, s, d) in enumerate(zip(sizes, self.kernel, self.stride, self.dilation)))
 
     def windows(self, size: tuple) -> tuple:
-        """(i, j, rows, cols): for each kernel offset, the slices of the padded image it reads."""
+        """(*offsets, *slices): for each kernel offset (row-major), the slices of the padded image it reads
+        (``(i, j, rows, cols)`` in 2-D)."""
         return _windows(self, tuple(size))
+
+    def crop(self, shape: tuple) -> tuple:
+        """The slices that take the unpadded image of spatial ``shape`` out of the padded one."""
+        return tuple(slice(self.padding[2 * a], self.padding[2 * a] + n) for a, n in enumerate(shape))
+
+    def padded(self, shape: tuple) -> tuple:
+        """The padded spatial shape."""
+        return tuple(n + self.padding[2 * a] + self.padding[2 * a + 1] for a, n in enumerate(shape))
+
+
+def _axis_slice(offset: int, dilation: int, stride: int, length: int) -> slice:
+    """The positions kernel offset ``offset`` reads along one axis for ``length`` outputs."""
+    return slice(offset * dilation, offset * dilation + stride * (length - 1) + 1, stride)
 
 
 @functools.lru_cache(maxsize=256)
 def _windows(geo: Geometry, size: tuple) -> tuple:
     """Geometry.windows, computed once per geometry and output size (every step asks again)."""
-    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
-    ho, wo = size
-    return tuple((i, j, slice(i * dh, i * dh + sh * (ho - 1) + 1, sh), slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
-                 for i in range(kh) for j in range(kw))
+    return tuple(offsets + tuple(_axis_slice(i, d, s, o) for i, d, s, o in zip(offsets, geo.dilation, geo.stride, size))
+                 for offsets in itertools.product(*(range(k) for k in geo.kernel)))
 
 
 def padded_chwn(x, geo: Geometry):
-    """NCHW ``x`` as a (C, H_pad, W_pad, N) array with the geometry's zero padding."""
-    top, bottom, left, right = geo.padding
-    if not (top or bottom or left or right):
+    """N C *S ``x`` as a (C, *S_pad, N) array with the geometry's zero padding."""
+    if not any(geo.padding):
         return chwn(x)
-    n, c, h, w = x.shape
-    out = xp.zeros((c, h + top + bottom, w + left + right, n), dtype=x.dtype)
-    out[:, top:top + h, left:left + w] = x.transpose(1, 2, 3, 0)
+    out = xp.zeros((x.shape[1],) + geo.padded(x.shape[2:]) + (x.shape[0],), dtype=x.dtype)
+    out[(slice(None),) + geo.crop(x.shape[2:])] = x.transpose(tuple(range(1, x.ndim)) + (0,))
     return out
 
 
-def _im2col(x, geo: Geometry, size: tuple):
-    """The patch matrix of NCHW ``x`` as (groups, C/groups * kh * kw, Ho * Wo * N), one strided copy."""
+def patches_view(x, geo: Geometry, size: tuple):
+    """Every patch of N C *S ``x`` as a read-only (C, *kernel, *size, N) strided view of its padded copy:
+    P[c, i.., a.., n] = x_pad[n, c, a s + i d ..] (no copy beyond the padding)."""
     xpad = padded_chwn(x, geo)
-    c, _, _, n = xpad.shape
-    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
-    sc, sy, sx, sn = xpad.strides
-    patches = xp.lib.stride_tricks.as_strided(
-        xpad, (c, kh, kw, size[0], size[1], n), (sc, dh * sy, dw * sx, sh * sy, sw * sx, sn), writeable=False)
-    return xp.ascontiguousarray(patches).reshape(geo.groups, c // geo.groups * kh * kw, -1)
+    spatial = xpad.strides[1:-1]
+    strides = ((xpad.strides[0],) + tuple(d * t for d, t in zip(geo.dilation, spatial))
+               + tuple(s * t for s, t in zip(geo.stride, spatial)) + (xpad.strides[-1],))
+    shape = (xpad.shape[0],) + tuple(geo.kernel) + tuple(size) + (xpad.shape[-1],)
+    return xp.lib.stride_tricks.as_strided(xpad, shape, strides, writeable=False)
+
+
+def _im2col(x, geo: Geometry, size: tuple):
+    """The patch matrix of N C *S ``x`` as (groups, C/groups * prod(kernel), prod(size) * N), one strided copy."""
+    patches = patches_view(x, geo, size)
+    return xp.ascontiguousarray(patches).reshape(geo.groups, x.shape[1] // geo.groups * math.prod(geo.kernel), -1)
 
 
 class FullPatches:
@@ -128,7 +145,7 @@ class RowPatches:
         """Row patches pay off when each output row is a long matrix (measured in LeNet-5's training
         step: Wo N >= 512; alone, a layer gains from about 1024, but the smaller copy also leaves more
         of the cache to the layers around it)."""
-        return geo.groups == 1 and geo.dilation[0] == 1 and size[1] * batch >= 512
+        return len(geo.kernel) == 2 and geo.groups == 1 and geo.dilation[0] == 1 and size[1] * batch >= 512
 
     def project(self, w):
         o, c, kh, kw = w.shape
@@ -148,27 +165,28 @@ class RowPatches:
 
 
 def patch_matrix(x, geo: Geometry, size: tuple):
-    """The patch matrix of NCHW ``x`` for an output of ``size``, in the cheaper form for this geometry."""
+    """The patch matrix of N C *S ``x`` for an output of ``size``, in the cheaper form for this geometry."""
     cls = RowPatches if RowPatches.suits(geo, size, x.shape[0]) else FullPatches
     return cls(x, geo, size)
 
 
 def col2im(dcols, geo: Geometry, shape: tuple):
-    """The adjoint of the patch matrix: add every patch (C, kh, kw, Ho, Wo, N) back onto a (C, H, W, N)
+    """The adjoint of the patch matrix: add every patch (C, *kernel, *out, N) back onto a (C, *S, N)
     image of spatial ``shape``.
 
-    First the kh kernel rows are added at their row offsets for all kernel columns at once (kh large
-    contiguous adds), then each kernel column at its column offset (kw strided adds).
+    One axis at a time: the k kernel offsets of the first remaining kernel axis are added at their offsets
+    along its spatial axis for all other offsets at once (k large contiguous adds in 2-D for the rows,
+    then kw strided adds for the columns).
     """
-    _, kh, kw, ho, wo, _ = dcols.shape  # (C, kh, kw, Ho, Wo, N)
-    h, w = shape
-    top, bottom, left, right = geo.padding
-    windows = geo.windows((ho, wo))
-    columns = _shifted_sum([dcols[:, i] for i in range(kh)], [windows[i * kw][2] for i in range(kh)],
-                           h + top + bottom, axis=2)                          # (C, kw, H_pad, Wo, N)
-    image = _shifted_sum([columns[:, j] for j in range(kw)], [windows[j][3] for j in range(kw)],
-                         w + left + right, axis=2)                            # (C, H_pad, W_pad, N)
-    return image[:, top:top + h, left:left + w]
+    d = len(geo.kernel)
+    out = dcols.shape[1 + d:1 + 2 * d]
+    padded = geo.padded(shape)
+    image = dcols
+    for a in range(d):  # image: (C, k_a .. k_{d-1}, S_0 .. S_{a-1} padded, o_a .. o_{d-1}, N)
+        k, dil, s = geo.kernel[a], geo.dilation[a], geo.stride[a]
+        image = _shifted_sum([image[:, i] for i in range(k)], [_axis_slice(i, dil, s, out[a]) for i in range(k)],
+                             padded[a], axis=d)
+    return image[(slice(None),) + geo.crop(shape)]
 
 
 def _shifted_sum(parts, slices, length: int, axis: int):
@@ -198,14 +216,13 @@ def _shifted_sum(parts, slices, length: int, axis: int):
 
 
 def transposed_patches(g, w, geo: Geometry, size: tuple):
-    """W^T g scattered back onto the image: the adjoint of ``W cols`` in the input, as a (C, H, W, N)
-    array of spatial ``size`` (the caller views it as NCHW). ``g`` is NCHW (N, O, Ho, Wo), ``w`` is
-    (O, C/groups, kh, kw)."""
+    """W^T g scattered back onto the image: the adjoint of ``W cols`` in the input, as a (C, *S, N)
+    array of spatial ``size`` (the caller views it as N C *S). ``g`` is (N, O, *out), ``w`` is
+    (O, C/groups, *kernel)."""
     o, c_per_group = w.shape[0], w.shape[1]
-    kh, kw = geo.kernel
     wt = w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1)
     dcols = matmul_chunked(wt, grad_matrix(g, geo.groups))
-    dcols = dcols.reshape(c_per_group * geo.groups, kh, kw, g.shape[2], g.shape[3], g.shape[0])
+    dcols = dcols.reshape((c_per_group * geo.groups,) + tuple(geo.kernel) + tuple(g.shape[2:]) + (g.shape[0],))
     return col2im(dcols, geo, size)
 
 
@@ -233,11 +250,11 @@ def matmul_nt_chunked(a, b):
 
 
 def grad_matrix(g, groups: int):
-    """dY (N, O, Ho, Wo) as (groups, O/groups, Ho * Wo * N)."""
+    """dY (N, O, *out) as (groups, O/groups, prod(out) * N)."""
     return chwn(g).reshape(groups, g.shape[1] // groups, -1)
 
 
 def channel_sums(g):
-    """sum of NCHW ``g`` over N, H and W: a matrix-vector product over its (C, H W N) rows."""
+    """sum of N C *S ``g`` over N and S: a matrix-vector product over its (C, H W N) rows."""
     rows = grad_matrix(g, 1)[0]
     return rows @ xp.ones(rows.shape[1], dtype=rows.dtype)

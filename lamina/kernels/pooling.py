@@ -1,9 +1,10 @@
-"""Pooling kernels: windows as strided views, the max tournament, first-maximum masks, gather/scatter.
+"""Pooling kernels: windows as strided views, the max tournament, first-maximum masks, gather/scatter,
+adaptive windows (averaging matrices, argmax).
 
 A k x k window with stride s reads, for each kernel offset (i, j), one strided view of the padded
-input: view_ij[.., a, b] = x_pad[.., a s + i d, b s + j d]. Max pooling is the elementwise maximum of
-the views, average pooling their sum; both backward passes put the gradient back through the same
-views. Measured on the development machine (``shared/PERFORMANCE.md``):
+input: view_ij[.., a, b] = x_pad[.., a s + i d, b s + j d] (one more offset and axis in 3-D). Max pooling
+is the elementwise maximum of the views, average pooling their sum; both backward passes put the
+gradient back through the same views. Measured on the development machine (``shared/PERFORMANCE.md``):
 
 - 2x2 max pooling as the max of 4 strided views: 95 us against 440 us for a reshape and a max over
   axes; played as a tournament of pairs, whose two semi-final winners the backward reuses to find
@@ -15,24 +16,30 @@ views. Measured on the development machine (``shared/PERFORMANCE.md``):
 """
 from __future__ import annotations
 
+import math
+
 from ..backend import xp
 from .layout import in_order, memory_order, new_in_order
 from .patches import Geometry
 
 
 def pad(x, geo: Geometry, fill):
-    """NCHW ``x`` with the geometry's padding filled with ``fill``, in x's memory order."""
-    top, bottom, left, right = geo.padding
-    if not (top or bottom or left or right):
+    """N C *S ``x`` with the geometry's padding filled with ``fill``, in x's memory order."""
+    if not any(geo.padding):
         return x
-    n, c, h, w = x.shape
-    out = new_in_order((n, c, h + top + bottom, w + left + right), fill, x.dtype, memory_order(x))
-    out[:, :, top:top + h, left:left + w] = x
+    out = new_in_order(x.shape[:2] + geo.padded(x.shape[2:]), fill, x.dtype, memory_order(x))
+    out[(slice(None), slice(None)) + geo.crop(x.shape[2:])] = x
     return out
 
 
+def _slices(geo: Geometry, size):
+    """For each kernel offset (row-major), the index of the padded N C *S input its view reads."""
+    d = len(geo.kernel)
+    return [(slice(None), slice(None)) + window[d:] for window in geo.windows(size)]
+
+
 def _views(xpad, geo: Geometry, size):
-    return [xpad[:, :, rows, cols] for _, _, rows, cols in geo.windows(size)]
+    return [xpad[at] for at in _slices(geo, size)]
 
 
 def window_max(xpad, geo: Geometry, size):
@@ -111,13 +118,11 @@ def scatter_windows(g, geo: Geometry, shape, order, masks=None, scale=1.0):
     g = in_order(g, order)
     if not (isinstance(scale, float) and scale == 1.0):
         g = g * scale
-    top, bottom, left, right = geo.padding
-    n, c, h, w = shape
-    padded = (h + top + bottom, w + left + right)
+    padded = geo.padded(shape[2:])
     assign = _disjoint(geo)
-    dx = new_in_order((n, c) + padded, None if _tiling(geo, g.shape[2:], padded) else 0, g.dtype, order)
-    for k, (_, _, rows, cols) in enumerate(geo.windows(g.shape[2:])):
-        view = dx[:, :, rows, cols]
+    dx = new_in_order(tuple(shape[:2]) + padded, None if _tiling(geo, g.shape[2:], padded) else 0, g.dtype, order)
+    for k, at in enumerate(_slices(geo, g.shape[2:])):
+        view = dx[at]
         if masks is None and assign:
             xp.copyto(view, g)
         elif masks is None:
@@ -126,7 +131,7 @@ def scatter_windows(g, geo: Geometry, shape, order, masks=None, scale=1.0):
             xp.multiply(g, masks[k], out=view)
         else:
             view += g * masks[k]
-    return dx[:, :, top:top + h, left:left + w]
+    return dx[(slice(None), slice(None)) + geo.crop(shape[2:])]
 
 
 def _disjoint(geo: Geometry) -> bool:
@@ -141,16 +146,18 @@ def _tiling(geo: Geometry, size, padded) -> bool:
 
 
 def max_indices(xpad, y, geo: Geometry, shape):
-    """Flat positions h * W + w (in the unpadded input of ``shape``) of the first maximum of each window."""
+    """Flat positions (h * W + w in 2-D, (d * H + h) * W + w in 3-D) in the unpadded input plane of ``shape``
+    of the first maximum of each window (of the last NaN in a window holding NaN, as PyTorch)."""
     index = xp.zeros(y.shape, dtype=xp.int64)
-    kw = geo.kernel[1]
     for k, mask in enumerate(first_max_masks(xpad, y, geo)):
         index += k * mask
-    ho, wo = y.shape[2:]
-    i, j = index // kw, index % kw
-    rows = xp.arange(ho)[:, None] * geo.stride[0] - geo.padding[0] + i * geo.dilation[0]
-    cols = xp.arange(wo)[None, :] * geo.stride[1] - geo.padding[2] + j * geo.dilation[1]
-    return rows * shape[3] + cols
+    flat = xp.zeros(y.shape, dtype=xp.int64)
+    offsets = xp.unravel_index(index, geo.kernel)
+    spatial = len(geo.kernel)
+    for a, (offset, o, s, d, n) in enumerate(zip(offsets, y.shape[2:], geo.stride, geo.dilation, shape[2:])):
+        start = (xp.arange(o) * s - geo.padding[2 * a]).reshape((o,) + (1,) * (spatial - a - 1))
+        flat = flat * n + start + offset * d
+    return flat
 
 
 def adaptive_bounds(n, o):
@@ -158,18 +165,71 @@ def adaptive_bounds(n, o):
     return [((a * n) // o, -((-(a + 1) * n) // o)) for a in range(o)]
 
 
-def adaptive_argmax(x, ho, wo):
-    """Flat index of the (row-major first) maximum of each adaptive window: along W, then along H.
-    A window with several NaNs points at its first NaN (PyTorch's adaptive pooling at its last)."""
-    n, c, h, w = x.shape
-    col_best = xp.empty((n, c, h, wo), dtype=x.dtype)
-    col_index = xp.empty((n, c, h, wo), dtype=xp.int64)
-    for b, (start, end) in enumerate(adaptive_bounds(w, wo)):
-        col_index[..., b] = start + xp.argmax(x[..., start:end], axis=-1)
-        col_best[..., b] = xp.max(x[..., start:end], axis=-1)
-    index = xp.empty((n, c, ho, wo), dtype=xp.int64)
-    for a, (start, end) in enumerate(adaptive_bounds(h, ho)):
-        row = start + xp.argmax(col_best[:, :, start:end], axis=2)              # (n, c, wo)
-        col = xp.take_along_axis(col_index, row[:, :, None, :], axis=2)[:, :, 0]
-        index[:, :, a] = row * w + col
+def adaptive_matrix(n, o, dtype):
+    """(o, n) matrix whose row a averages the adaptive window a (weights 1 / its length)."""
+    m = xp.zeros((o, n), dtype=dtype)
+    for a, (start, end) in enumerate(adaptive_bounds(n, o)):
+        m[a, start:end] = 1.0 / (end - start)
+    return m
+
+
+def along_axes(x, mats):
+    """x with matrix ``mats[k]`` (o_k, n_k) applied along spatial axis k of N C *S ``x``: y = x x_k M_k."""
+    y = x
+    for k, m in enumerate(mats):
+        axis = 2 + k
+        before, after = y.shape[:axis], y.shape[axis + 1:]
+        rows = y.reshape(math.prod(before), y.shape[axis], math.prod(after))
+        y = xp.matmul(m, rows).reshape(before + (m.shape[0],) + after)
+    return y
+
+
+def nonnegative_map(x, mats):
+    """``along_axes`` for matrices of non-negative weights, keeping non-finite values where they belong:
+    a product with zero weights would spread one NaN or inf to every output (0 * NaN = NaN). The finite part
+    goes through the matrices; an output that any +inf (-inf, NaN) reaches becomes +inf (-inf; NaN, also
+    for +inf and -inf together), as a sum over its own window would."""
+    finite = xp.isfinite(x)
+    if finite.all():
+        return along_axes(x, mats)
+    y = along_axes(xp.where(finite, x, 0), mats)
+    reach = {name: along_axes(mask.astype(y.dtype), mats) > 0
+             for name, mask in (("nan", xp.isnan(x)), ("pos", x == xp.inf), ("neg", x == -xp.inf))}
+    y[reach["pos"]] = xp.inf
+    y[reach["neg"]] = -xp.inf
+    y[reach["nan"] | (reach["pos"] & reach["neg"])] = xp.nan
+    return y
+
+
+def _argmax_last_nan(a, axis):
+    """Index along ``axis`` of the first maximum, or of the last NaN where there is one (PyTorch's adaptive
+    max keeps a value when ``v > best or isnan(v)``)."""
+    index = xp.argmax(a, axis=axis)
+    if a.dtype.kind == "f":
+        nan = xp.isnan(a)
+        if nan.any():
+            last = a.shape[axis] - 1 - xp.argmax(xp.flip(nan, axis=axis), axis=axis)
+            index = xp.where(nan.any(axis=axis), last, index)
+    return index
+
+
+def adaptive_argmax(x, *sizes):
+    """Flat index (h * W + w in 2-D, (d H + h) W + w in 3-D) in the input plane of the maximum of each adaptive
+    window of N C *S ``x``: the first in row-major order, or the window's last NaN, as PyTorch. One spatial
+    axis at a time, from the last: the best of each window along it and where that best came from."""
+    best, index = x, xp.zeros(x.shape, dtype=xp.int64)
+    trailing = 1
+    for k in reversed(range(len(sizes))):
+        axis, n = 2 + k, x.shape[2 + k]
+        bests, indices = [], []
+        for start, end in adaptive_bounds(n, sizes[k]):
+            segment = xp.take(best, xp.arange(start, end), axis=axis)
+            at = xp.expand_dims(_argmax_last_nan(segment, axis), axis)
+            bests.append(xp.take_along_axis(segment, at, axis=axis))
+            inner = xp.take_along_axis(xp.take(index, xp.arange(start, end), axis=axis), at, axis=axis)
+            indices.append((start + at) * trailing + inner)
+        shape = best.shape[:axis] + (0,) + best.shape[axis + 1:]
+        best = xp.concatenate(bests, axis=axis) if bests else xp.empty(shape, dtype=x.dtype)
+        index = xp.concatenate(indices, axis=axis) if indices else xp.empty(shape, dtype=xp.int64)
+        trailing *= n
     return index

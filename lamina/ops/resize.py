@@ -1,12 +1,16 @@
 """Resizing: ``interpolate`` (alias ``upsample``) with PyTorch's index conventions.
 
-Both modes are separable: the image is resampled along H, then along W, each time as
+Every mode is separable: the image is resampled along each spatial axis in turn (D, H, W), each time as
 
     y[.., a, ..] = sum_t w_t[a] x[.., i_t[a], ..]
 
 nearest:  one term, i[a] = min(floor(a * scale), n - 1), weight 1 ('nearest-exact': floor((a + 0.5) scale))
 linear:   two terms; source s = (a + 1/2) scale - 1/2 (clamped at 0), or s = a (n - 1)/(m - 1) with
           align_corners; i0 = floor(s), i1 = min(i0 + 1, n - 1), weights 1 - (s - i0) and s - i0
+          (bilinear and trilinear: linear along each axis)
+bicubic:  four terms, taps floor(s) - 1 .. floor(s) + 2 clamped, Keys' cubic weights with a = -0.75;
+          s not clamped at 0
+area:     adaptive average pooling
 
 where scale = 1 / scale_factor when one is given, else n / m (n input, m output pixels), computed in
 the input's float precision like PyTorch. The map is linear in x; its adjoint (the backward) adds
@@ -16,12 +20,13 @@ sums are contiguous runs (``add.reduceat``), never ``add.at``.
 from __future__ import annotations
 
 import math
+import numbers
 
 from ..autograd import Function
 from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor
-from ..errors import ArgumentError, DtypeError
+from ..errors import ArgumentError
 
 
 def _along(weight, axis, ndim):
@@ -95,57 +100,136 @@ def _linear_terms(n, m, scale_factor, align_corners, dtype):
     return [(low, (one - lam).astype(dtype)), (high, lam)]
 
 
+def _cubic_terms(n, m, scale_factor, align_corners, dtype):
+    """Four (index, weight) terms of bicubic interpolation (Keys' kernel, a = -0.75, as PyTorch): source
+    s = a scale or (a + 1/2) scale - 1/2 (not clamped), t = s - floor(s), taps floor(s) - 1 .. floor(s) + 2
+    clamped to the image."""
+    one, a = dtype.type(1), dtype.type(-0.75)
+    position = xp.arange(m, dtype=dtype)
+    if align_corners:
+        scale = dtype.type(n - 1) / dtype.type(m - 1) if m > 1 else dtype.type(0)
+        source = position * scale
+    else:
+        scale = dtype.type(1.0 / scale_factor) if scale_factor else dtype.type(n) / dtype.type(m)
+        source = scale * (position + dtype.type(0.5)) - dtype.type(0.5)
+    floor = xp.floor(source)
+    t = (source - floor).astype(dtype)
+
+    def near(x):   # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + one
+
+    def far(x):    # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = [far(t + one), near(t), near(one - t), far(one - t + one)]
+    start = floor.astype(xp.int64) - 1
+    return [(xp.clip(start + k, 0, n - 1), w.astype(dtype)) for k, w in enumerate(weights)]
+
+
 # ---- public functions ----------------------------------------------------------------------------
-_MODES = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4}
+class _UnsupportedMode(ArgumentError, NotImplementedError):
+    """A mode or rank PyTorch's interpolate has no kernel for (it raises NotImplementedError)."""
+
+
+_MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bilinear": 4, "bicubic": 4,
+          "trilinear": 5}
+_INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
 
 
 def _output_sizes(x, size, scale_factor, spatial):
     op = "interpolate"
-    if (size is None) == (scale_factor is None):
-        raise ArgumentError(f"{op}: give exactly one of size and scale_factor")
+    if size is not None and scale_factor is not None:
+        raise ArgumentError(f"{op}: only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ArgumentError(f"{op}: either size or scale_factor should be defined")
     if size is not None:
-        sizes = (size,) * spatial if isinstance(size, int) else tuple(int(s) for s in size)
-        if len(sizes) != spatial:
-            raise ArgumentError(f"{op}: size {size!r} must have {spatial} entries for input shape {tuple(x.shape)}")
+        sizes = _sizes(size, spatial, "size", x)
         factors = (None,) * spatial
     else:
-        factors = (float(scale_factor),) * spatial if isinstance(scale_factor, (int, float)) else tuple(
-            float(f) for f in scale_factor)
-        if len(factors) != spatial:
-            raise ArgumentError(f"{op}: scale_factor {scale_factor!r} must have {spatial} entries "
-                             f"for input shape {tuple(x.shape)}")
+        factors = _factors(scale_factor, spatial, x)
         sizes = tuple(math.floor(n * f) for n, f in zip(x.shape[2:], factors))
-    if min(sizes) < 1:
-        raise ArgumentError(f"{op}: the output size {sizes} would be empty (input shape {tuple(x.shape)})")
+    if min(sizes) < 1 or min(x.shape[2:]) < 1:
+        raise ArgumentError(f"{op}: input and output sizes should be greater than 0, got input "
+                            f"{tuple(x.shape[2:])} and output {sizes}")
     return sizes, factors
+
+
+def _sizes(size, spatial, name, x):
+    if isinstance(size, (tuple, list)):
+        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in size):
+            raise TypeError(f"interpolate: {name} must be an int or a tuple of ints, got {size!r}")
+        sizes = tuple(int(s) for s in size)
+    elif isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        sizes = (int(size),) * spatial
+    else:
+        raise TypeError(f"interpolate: {name} must be an int or a tuple of ints, got {size!r}")
+    if len(sizes) != spatial:
+        raise ArgumentError(f"interpolate: size {size!r} must have {spatial} entries for input shape "
+                            f"{tuple(x.shape)}")
+    return sizes
+
+
+def _factors(scale_factor, spatial, x):
+    def number(f):
+        return isinstance(f, numbers.Real) and not isinstance(f, bool)
+
+    if isinstance(scale_factor, (tuple, list)):
+        if not all(number(f) for f in scale_factor):
+            raise TypeError(f"interpolate: scale_factor must be a number or a tuple of numbers, got {scale_factor!r}")
+        factors = tuple(float(f) for f in scale_factor)
+    elif number(scale_factor):
+        factors = (float(scale_factor),) * spatial
+    else:
+        raise TypeError(f"interpolate: scale_factor must be a number or a tuple of numbers, got {scale_factor!r}")
+    if len(factors) != spatial:
+        raise ArgumentError(f"interpolate: scale_factor {scale_factor!r} must have {spatial} entries "
+                            f"for input shape {tuple(x.shape)}")
+    return factors
+
+
+def _check(x, mode, align_corners, antialias, size, recompute_scale_factor):
+    if mode not in _MODES:
+        raise _UnsupportedMode(f"interpolate: mode must be one of {sorted(_MODES)}, got {mode!r}")
+    if mode not in _INTERPOLATING and align_corners is not None:
+        raise ArgumentError(f"interpolate: align_corners can only be set with the interpolating modes "
+                            f"{' | '.join(_INTERPOLATING)}, not {mode!r}")
+    if recompute_scale_factor and size is not None:
+        raise ArgumentError("interpolate: recompute_scale_factor is not meaningful with an explicit size")
+    if x.ndim not in (3, 4, 5) or (_MODES[mode] is not None and x.ndim != _MODES[mode]):
+        wanted = "a 3-D, 4-D or 5-D" if _MODES[mode] is None else f"a {_MODES[mode]}-D"
+        raise _UnsupportedMode(f"interpolate: mode {mode!r} takes {wanted} input, got shape {tuple(x.shape)}")
+    if x.dtype.kind != "f" and not (x.dtype == xp.uint8 and mode.startswith("nearest")):
+        raise _UnsupportedMode(f"interpolate: input dtype must be floating point (or uint8 for the nearest modes), "
+                               f"got {x.dtype}")
+    if x.shape[1] == 0:
+        raise ArgumentError(f"interpolate: expected a non-empty channel dimension, got shape {tuple(x.shape)}")
+    if antialias:
+        raise ArgumentError("interpolate: antialias=True is not supported")
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False) -> Tensor:
-    """Resize the spatial axes of (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor``.
+    """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by
+    ``scale_factor`` (output floor(n * scale_factor); the kernels then use 1 / scale_factor unless
+    ``recompute_scale_factor``).
 
-    Modes: 'nearest', 'nearest-exact', 'linear' (3-D) and 'bilinear' (4-D), as torch.nn.functional.
+    Modes: 'nearest', 'nearest-exact' and 'area' (any rank), 'linear' (3-D), 'bilinear' and 'bicubic' (4-D),
+    'trilinear' (5-D), as torch.nn.functional.
     """
     x = as_tensor(input)
-    if mode not in _MODES:
-        raise ArgumentError(f"interpolate: mode must be one of {sorted(_MODES)}, got {mode!r}")
-    if x.ndim not in (3, 4) or (_MODES[mode] is not None and x.ndim != _MODES[mode]):
-        raise ArgumentError(f"interpolate: mode {mode!r} takes a "
-                         f"{'3-D (N, C, L) or 4-D (N, C, H, W)' if _MODES[mode] is None else f'{_MODES[mode]}-D'} "
-                         f"input, got shape {tuple(x.shape)}")
-    if x.dtype.kind != "f":
-        raise DtypeError(f"interpolate: input dtype must be floating point, got {x.dtype}")
-    if antialias:
-        raise ArgumentError("interpolate: antialias=True is not supported")
-    if mode.startswith("nearest") and align_corners is not None:
-        raise ArgumentError("interpolate: align_corners can only be set with the linear modes")
+    _check(x, mode, align_corners, antialias, size, recompute_scale_factor)
     sizes, factors = _output_sizes(x, size, scale_factor, x.ndim - 2)
+    if mode == "area":
+        from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[x.ndim - 3](x, sizes)
     if recompute_scale_factor:
         factors = (None,) * len(factors)
     y = x
     for axis, (n, m, factor) in enumerate(zip(x.shape[2:], sizes, factors), start=2):
         if mode.startswith("nearest"):
             terms = _nearest_terms(n, m, factor, exact=mode == "nearest-exact")
+        elif mode == "bicubic":
+            terms = _cubic_terms(n, m, factor, bool(align_corners), x.dtype)
         else:
             terms = _linear_terms(n, m, factor, bool(align_corners), x.dtype)
         if n != m or len(terms) > 1 or not (terms[0][0] == xp.arange(m)).all():
@@ -156,3 +240,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None) -> Tensor:
     """The old name of ``interpolate``."""
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None) -> Tensor:
+    """PyTorch's deprecated name for ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None) -> Tensor:
+    """PyTorch's deprecated name for ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

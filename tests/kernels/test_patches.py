@@ -14,6 +14,7 @@ from lamina.kernels.patches import (
     matmul_chunked,
     matmul_nt_chunked,
     padded_chwn,
+    patches_view,
     patch_matrix,
     transposed_patches,
 )
@@ -255,3 +256,45 @@ def test_grad_matrix_holds_chwn_rows_per_group(groups, rng):
 def test_channel_sums_equal_the_sum_over_n_h_w(view, rng):
     g = view(rng.standard_normal((2, 3, 4, 5)))
     np.testing.assert_allclose(channel_sums(g), g.sum((0, 2, 3)), rtol=1e-12)
+
+
+# ---- three spatial axes -------------------------------------------------------------------------------------
+GEO3 = Geometry((2, 3, 2), (1, 2, 2), (2, 1, 1), (1, 0, 0, 1, 2, 1), groups=1)
+
+
+def test_3d_geometry_output_size_and_windows():
+    assert GEO3.output_size(5, 6, 4) == ((5 + 1 - 2 - 1) // 1 + 1, (6 + 1 - 2 - 1) // 2 + 1, (4 + 3 - 1 - 1) // 2 + 1)
+    windows = GEO3.windows((2, 3, 2))
+    assert len(windows) == 12 and windows[0][:3] == (0, 0, 0) and windows[-1][:3] == (1, 2, 1)
+    assert windows[-1][3:] == (slice(2, 4, 1), slice(2, 7, 2), slice(1, 4, 2))
+
+
+def test_3d_patches_view_holds_every_patch(rng):
+    x = rng.standard_normal((2, 3, 5, 6, 4))
+    size = GEO3.output_size(*x.shape[2:])
+    view = patches_view(x, GEO3, size)
+    xpad = np.pad(x, ((0, 0), (0, 0), (1, 0), (0, 1), (2, 1)))
+    assert view.shape == (3, 2, 3, 2) + size + (2,)
+    for i, j, k in np.ndindex(2, 3, 2):
+        for a, b, c in np.ndindex(*size):
+            np.testing.assert_array_equal(view[:, i, j, k, a, b, c], xpad[:, :, a + 2 * i, 2 * b + j, 2 * c + k].T)
+
+
+def test_3d_col2im_is_the_adjoint_of_the_patch_view(rng):
+    x = rng.standard_normal((2, 3, 5, 6, 4))
+    size = GEO3.output_size(*x.shape[2:])
+    dcols = rng.standard_normal((3, 2, 3, 2) + size + (2,))
+    image = col2im(dcols, GEO3, x.shape[2:])                      # (C, D, H, W, N)
+    left = (patches_view(x, GEO3, size) * dcols).sum()
+    np.testing.assert_allclose(left, (x.transpose(1, 2, 3, 4, 0) * image).sum(), rtol=1e-12)
+
+
+def test_3d_transposed_patches_is_the_adjoint_of_project(rng):
+    geo = Geometry((2, 2, 3), (2, 1, 1), (1, 1, 2), (0, 0, 1, 1, 0, 2), groups=2)
+    x, w = rng.standard_normal((2, 4, 5, 4, 6)), rng.standard_normal((6, 2, 2, 2, 3))
+    size = geo.output_size(*x.shape[2:])
+    y = FullPatches(x, geo, size).project(w).reshape((6,) + size + (2,))
+    g = rng.standard_normal(y.shape)
+    g_nchw = np.ascontiguousarray(g.transpose(4, 0, 1, 2, 3))
+    back = transposed_patches(g_nchw, w, geo, x.shape[2:])
+    np.testing.assert_allclose((y * g).sum(), (x.transpose(1, 2, 3, 4, 0) * back).sum(), rtol=1e-12)

@@ -11,6 +11,9 @@ from lamina.kernels.patches import Geometry
 from lamina.kernels.pooling import (
     adaptive_argmax,
     adaptive_bounds,
+    adaptive_matrix,
+    along_axes,
+    nonnegative_map,
     first_max_masks,
     gather_windows,
     max_indices,
@@ -264,3 +267,39 @@ def test_adaptive_argmax_matches_torch(size, rng):
         index = adaptive_argmax(x, *size)
         assert index.dtype == np.int64
         np.testing.assert_array_equal(index, index_t.numpy())
+
+
+def test_adaptive_argmax_points_at_the_last_nan_like_torch(rng):
+    x = rng.standard_normal((2, 3, 7, 9))
+    x[rng.random(x.shape) < 0.25] = np.nan
+    for size in [(3, 4), (2, 2), (7, 9)]:
+        _, index_t = TF.adaptive_max_pool2d(torch.tensor(x), size, return_indices=True)
+        np.testing.assert_array_equal(adaptive_argmax(x, *size), index_t.numpy())
+
+
+@pytest.mark.parametrize("size", [(2, 3, 4), (5, 1, 3)])
+def test_3d_adaptive_argmax_matches_torch(size, rng):
+    shape = (2, 2, 5, 4, 6)
+    for x in (rng.standard_normal(shape), tied(rng, shape)):
+        _, index_t = TF.adaptive_max_pool3d(torch.tensor(x), size, return_indices=True)
+        np.testing.assert_array_equal(adaptive_argmax(x, *size), index_t.numpy())
+
+
+def test_along_axes_equals_the_matrix_products(rng):
+    x = rng.standard_normal((2, 3, 5, 4, 6))
+    mats = [adaptive_matrix(n, o, np.float64) for n, o in zip(x.shape[2:], (3, 2, 4))]
+    expected = np.einsum("ad,be,cf,nkdef->nkabc", *mats, x)
+    np.testing.assert_allclose(along_axes(x, mats), expected, rtol=1e-12)
+
+
+def test_nonnegative_map_keeps_non_finite_values_in_their_windows():
+    """Windows [0, 2), [1, 4), [3, 5) on each axis: each output is the mean of its own window only."""
+    x = np.zeros((1, 1, 5, 5))
+    x[0, 0, 0, 0], x[0, 0, 4, 4], x[0, 0, 2, 2], x[0, 0, 2, 3] = np.nan, np.inf, np.inf, -np.inf
+    mats = [adaptive_matrix(5, 3, np.float64)] * 2
+    bounds = adaptive_bounds(5, 3)
+    with np.errstate(invalid="ignore"):  # inf + -inf in the reference
+        expected = np.array([[x[0, 0, r0:r1, c0:c1].mean() for c0, c1 in bounds] for r0, r1 in bounds])
+    np.testing.assert_array_equal(nonnegative_map(x, mats)[0, 0], expected)
+    assert np.isnan(expected[0, 0]) and np.isnan(expected[1, 1]) and expected[1, 2] == -np.inf
+    assert expected[2, 2] == np.inf and expected[0, 2] == 0

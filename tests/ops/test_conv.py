@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as TF
 
 import lamina as lm
-from lamina.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from lamina.ops.conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on its own padding
 
@@ -267,10 +267,6 @@ def test_channel_mismatch_message():
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=2, padding="same"), ["same", "strided"]),
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), lm.zeros(4)), ["bias", "(6,)"]),
     (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), padding="full"), ["padding", "'full'"]),
-    # after a cached call with stride 1: the geometry cache must not take 1.0 for the equal 1
-    (lambda: (conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=1),
-              conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=1.0)), ["conv2d", "stride", "1.0"]),
-    (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=[1, 1.5]), ["conv2d", "stride", "[1, 1.5]"]),
     (lambda: conv1d(lm.zeros(1, 2, 8), lm.zeros(4, 3, 3)), ["conv1d", "2 channels", "(4, 3, 3)"]),
     (lambda: conv1d(lm.zeros(1, 2, 2), lm.zeros(4, 2, 3)), ["conv1d", "larger", "(1, 2, 2)"]),
     (lambda: conv_transpose2d(lm.zeros(1, 2, 4, 4), lm.zeros(3, 1, 3, 3)), ["conv_transpose2d", "2 channels"]),
@@ -287,3 +283,179 @@ def test_errors_name_the_op_and_the_shapes(call, words):
 def test_dtype_mismatch_is_a_type_error():
     with pytest.raises(TypeError, match="conv2d: .*float32.*float64"):
         conv2d(lm.zeros(1, 1, 4, 4), lm.zeros(1, 1, 3, 3, dtype=lm.float64))
+
+
+@pytest.mark.parametrize("call, words", [
+    # after a cached call with stride 1: the geometry cache must not take 1.0 for the equal 1
+    (lambda: (conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=1),
+              conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=1.0)), ["conv2d", "stride", "1.0"]),
+    (lambda: conv2d(lm.zeros(1, 1, 8, 8), lm.zeros(6, 1, 3, 3), stride=[1, 1.5]), ["conv2d", "stride", "[1, 1.5]"]),
+    (lambda: conv3d(lm.zeros(1, 1, 4, 4, 4), lm.zeros(2, 1, 2, 2, 2), padding=0.5), ["conv3d", "padding"]),
+    (lambda: conv2d(lm.zeros(1, 2, 8, 8), lm.zeros(2, 1, 3, 3), groups=2.0), ["conv2d", "groups"]),
+    (lambda: conv_transpose3d(lm.zeros(1, 1, 4, 4, 4), lm.zeros(1, 2, 2, 2, 2), stride=True), ["stride"]),
+])
+def test_float_arguments_are_type_errors_as_in_torch(call, words):
+    with pytest.raises(TypeError) as err:
+        call()
+    for word in words:
+        assert word in str(err.value)
+    with pytest.raises(TypeError):
+        TF.conv2d(torch.zeros(1, 1, 8, 8), torch.zeros(6, 1, 3, 3), stride=1.0)
+
+
+def test_numpy_integers_are_accepted_for_sizes():
+    x, w = rng.standard_normal((1, 2, 7, 7)), rng.standard_normal((3, 2, 3, 3))
+    kwargs = dict(stride=np.int64(2), padding=(np.int32(1), 0), dilation=np.int64(1), groups=np.int64(1))
+    y = conv2d(lm.from_numpy(x), lm.from_numpy(w), **kwargs)
+    np.testing.assert_allclose(y.data, TF.conv2d(torch.tensor(x), torch.tensor(w), **kwargs).numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("call, torch_call", [
+    (lambda: conv2d(lm.zeros(1, 3, 2, 5), lm.zeros(4, 3, 3, 3)),                      # kernel larger than the input
+     lambda: TF.conv2d(torch.zeros(1, 3, 2, 5), torch.zeros(4, 3, 3, 3))),
+    (lambda: conv3d(lm.zeros(1, 3, 4, 2, 5), lm.zeros(4, 3, 3, 3, 3)),
+     lambda: TF.conv3d(torch.zeros(1, 3, 4, 2, 5), torch.zeros(4, 3, 3, 3, 3))),
+    (lambda: conv3d(lm.zeros(1, 3, 4, 4, 4), lm.zeros(4, 2, 3, 3, 3)),                # channel mismatch
+     lambda: TF.conv3d(torch.zeros(1, 3, 4, 4, 4), torch.zeros(4, 2, 3, 3, 3))),
+    (lambda: conv2d(lm.zeros(1, 3, 5, 5), lm.zeros(4, 3, 3, 3), groups=0),
+     lambda: TF.conv2d(torch.zeros(1, 3, 5, 5), torch.zeros(4, 3, 3, 3), groups=0)),
+    (lambda: conv2d(lm.zeros(1, 3, 5, 5), lm.zeros(4, 3, 3, 3), lm.zeros(4, dtype=lm.float64)),  # bias dtype
+     lambda: TF.conv2d(torch.zeros(1, 3, 5, 5), torch.zeros(4, 3, 3, 3), torch.zeros(4, dtype=torch.float64))),
+    (lambda: conv2d(lm.zeros(1, 3, 5, 5), lm.zeros(4, 3, 3, 3, dtype=lm.float64)),   # weight dtype
+     lambda: TF.conv2d(torch.zeros(1, 3, 5, 5), torch.zeros(4, 3, 3, 3, dtype=torch.float64))),
+    (lambda: conv2d(lm.zeros(1, 3, 5, 5), lm.zeros(0, 3, 3, 3)),                      # no output channel
+     lambda: TF.conv2d(torch.zeros(1, 3, 5, 5), torch.zeros(0, 3, 3, 3))),
+    (lambda: conv2d(lm.zeros(1, 3, 0, 5), lm.zeros(4, 3, 3, 3)),                      # empty image
+     lambda: TF.conv2d(torch.zeros(1, 3, 0, 5), torch.zeros(4, 3, 3, 3))),
+    (lambda: conv2d(lm.zeros(1, 3, 5, 5), lm.zeros(4, 3, 3, 3), stride=(1, 1, 1)),
+     lambda: TF.conv2d(torch.zeros(1, 3, 5, 5), torch.zeros(4, 3, 3, 3), stride=(1, 1, 1))),
+    (lambda: conv3d(lm.zeros(1, 3, 5, 5), lm.zeros(4, 3, 3, 3)),
+     lambda: TF.conv3d(torch.zeros(1, 3, 5, 5), torch.zeros(4, 3, 3, 3))),
+    (lambda: conv_transpose3d(lm.zeros(1, 3, 1, 1, 1), lm.zeros(3, 2, 1, 1, 1), padding=1),
+     lambda: TF.conv_transpose3d(torch.zeros(1, 3, 1, 1, 1), torch.zeros(3, 2, 1, 1, 1), padding=1)),
+    (lambda: conv_transpose3d(lm.zeros(1, 3, 2, 2, 2), lm.zeros(3, 2, 3, 3, 3), stride=2, output_padding=2),
+     lambda: TF.conv_transpose3d(torch.zeros(1, 3, 2, 2, 2), torch.zeros(3, 2, 3, 3, 3), stride=2, output_padding=2)),
+])
+def test_bad_calls_raise_runtime_errors_as_torch(call, torch_call):
+    with pytest.raises(RuntimeError):
+        torch_call()
+    with pytest.raises(RuntimeError):
+        call()
+
+
+def test_empty_batch_gives_an_empty_output_and_zero_gradients(leaf):
+    x, w, b = leaf(np.zeros((0, 2, 5, 5, 5))), leaf(rng.standard_normal((3, 2, 2, 2, 2))), leaf(np.ones(3))
+    y = conv3d(x, w, b, stride=2)
+    assert y.shape == tuple(TF.conv3d(torch.zeros(0, 2, 5, 5, 5), torch.zeros(3, 2, 2, 2, 2), stride=2).shape)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and not w.grad.data.any() and not b.grad.data.any()
+    assert conv_transpose2d(lm.zeros(0, 2, 3, 3), lm.zeros(2, 4, 3, 3)).shape == (0, 4, 5, 5)
+
+
+def test_conv_transpose3d_may_return_an_empty_output_as_torch():
+    """PyTorch's float32 kernel returns an empty output where its float64 one raises."""
+    x = lm.tensor(rng.standard_normal((2, 4, 1, 1, 1)), requires_grad=True)
+    w = lm.tensor(rng.standard_normal((4, 2, 2, 2, 2)), requires_grad=True)
+    y = conv_transpose3d(x, w, padding=(1, 0, 0))
+    assert y.shape == tuple(TF.conv_transpose3d(torch.zeros(2, 4, 1, 1, 1), torch.zeros(4, 2, 2, 2, 2),
+                                                padding=(1, 0, 0)).shape)
+    y.sum().backward()
+    assert not x.grad.data.any() and not w.grad.data.any()
+    with pytest.raises(RuntimeError):
+        TF.conv_transpose3d(torch.zeros(2, 4, 1, 1, 1, dtype=torch.float64),
+                            torch.zeros(4, 2, 2, 2, 2, dtype=torch.float64), padding=(1, 0, 0))
+    with pytest.raises(RuntimeError):
+        conv_transpose3d(lm.zeros(2, 4, 1, 1, 1, dtype=lm.float64), lm.zeros(4, 2, 2, 2, 2, dtype=lm.float64),
+                         padding=(1, 0, 0))
+
+
+def test_integer_convolution_matches_torch():
+    x, w = rng.integers(-5, 5, (2, 3, 5, 4, 4)), rng.integers(-5, 5, (4, 3, 2, 2, 2))
+    y = conv3d(lm.from_numpy(x), lm.from_numpy(w), stride=(1, 2, 1), padding=1)
+    expected = TF.conv3d(torch.tensor(x), torch.tensor(w), stride=(1, 2, 1), padding=1)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y.data, expected.numpy())
+
+
+# ---- 3-D convolutions --------------------------------------------------------------------------------
+CONV3D_CASES = [
+    dict(x=(2, 3, 4, 5, 4), w=(4, 3, 2, 3, 2)),
+    dict(x=(1, 2, 5, 6, 5), w=(3, 2, 3, 3, 3), stride=2, padding=1),
+    dict(x=(1, 2, 6, 5, 7), w=(2, 2, 2, 3, 2), stride=(1, 2, 3), padding=(2, 0, 1), dilation=(2, 1, 2)),
+    dict(x=(2, 2, 4, 5, 4), w=(2, 2, 3, 2, 3), padding="same", dilation=(1, 2, 1)),  # asymmetric padding
+    dict(x=(2, 2, 4, 4, 5), w=(3, 2, 2, 2, 2), padding="valid"),
+    dict(x=(1, 4, 4, 4, 4), w=(6, 2, 3, 3, 3), padding=1, groups=2),
+    dict(x=(2, 3, 3, 4, 4), w=(3, 1, 2, 2, 2), stride=2, groups=3),  # depthwise
+]
+TRANSPOSED3D_CASES = [
+    dict(x=(2, 4, 3, 4, 3), w=(4, 3, 3, 3, 3), stride=2, padding=1, output_padding=1),
+    dict(x=(1, 4, 3, 2, 3), w=(4, 2, 3, 2, 2), stride=(2, 1, 3), padding=(1, 0, 1), output_padding=(1, 0, 2),
+         groups=2),
+    dict(x=(2, 2, 3, 3, 2), w=(2, 2, 2, 3, 2), dilation=(2, 1, 3), output_padding=(1, 0, 0)),
+]
+
+
+@pytest.mark.parametrize("case", CONV3D_CASES, ids=str)
+def test_conv3d_gradcheck(case, r):
+    case = dict(case)
+    x, w = r(*case.pop("x")), r(*case.pop("w"))
+    assert lm.gradcheck(lambda x, w, b: conv3d(x, w, b, **case), x, w, r(w.shape[0]))
+
+
+@pytest.mark.parametrize("case", TRANSPOSED3D_CASES, ids=str)
+def test_conv_transpose3d_gradcheck(case, r):
+    case = dict(case)
+    x, w = r(*case.pop("x")), r(*case.pop("w"))
+    b = r(w.shape[1] * case.get("groups", 1))
+    assert lm.gradcheck(lambda x, w, b: conv_transpose3d(x, w, b, **case), x, w, b)
+
+
+def test_3d_second_derivatives(r):
+    x, w, b = r(1, 4, 3, 4, 3), r(4, 2, 2, 2, 2), r(4)
+    assert lm.gradgradcheck(lambda x, w, b: conv3d(x, w, b, stride=(1, 2, 1), padding=1, groups=2), x, w, b)
+    assert lm.gradgradcheck(lambda x, w: conv_transpose3d(x, w, stride=2, output_padding=1), r(1, 2, 2, 3, 2),
+                            r(2, 2, 2, 2, 2))
+
+
+@pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
+@pytest.mark.parametrize("case", CONV3D_CASES + [dict(x=(4, 3, 8, 16, 16), w=(8, 3, 3, 3, 3), padding=1)], ids=str)
+def test_conv3d_matches_torch(case, dtype, rtol, atol):
+    case = dict(case)
+    x, w = rng.standard_normal(case.pop("x")), rng.standard_normal(case.pop("w"))
+    b = rng.standard_normal(w.shape[0])
+    _compare(lambda x, w, b: conv3d(x, w, b, **case), lambda x, w, b: TF.conv3d(x, w, b, **case),
+             [x, w, b], dtype, rtol, atol)
+
+
+@pytest.mark.parametrize("dtype, rtol, atol", PRECISIONS)
+@pytest.mark.parametrize("case", TRANSPOSED3D_CASES, ids=str)
+def test_conv_transpose3d_matches_torch(case, dtype, rtol, atol):
+    case = dict(case)
+    x, w = rng.standard_normal(case.pop("x")), rng.standard_normal(case.pop("w"))
+    b = rng.standard_normal(w.shape[1] * case.get("groups", 1))
+    _compare(lambda x, w, b: conv_transpose3d(x, w, b, **case),
+             lambda x, w, b: TF.conv_transpose3d(x, w, b, **case), [x, w, b], dtype, rtol, atol)
+
+
+def test_unbatched_3d_input_matches_torch():
+    x, w, b = rng.standard_normal((2, 4, 5, 3)), rng.standard_normal((3, 2, 2, 2, 2)), rng.standard_normal(3)
+    _compare(lambda x, w, b: conv3d(x, w, b, padding=1), lambda x, w, b: TF.conv3d(x, w, b, padding=1),
+             [x, w, b], np.float64, 0, 1e-6)
+    wt = rng.standard_normal((2, 3, 2, 2, 2))
+    _compare(lambda x, w: conv_transpose3d(x, w, stride=2), lambda x, w: TF.conv_transpose3d(x, w, stride=2),
+             [x, wt], np.float64, 0, 1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "uint8"])
+def test_dtypes_torch_has_no_kernel_for(dtype):
+    """bool has no convolution in torch, and its transposed convolutions take only int64 of the integers."""
+    x, w = np.ones((1, 2, 4, 4), dtype=dtype), np.ones((2, 2, 2, 2), dtype=dtype)
+    calls = [(conv_transpose2d, TF.conv_transpose2d)] + ([(conv2d, TF.conv2d)] if dtype == "bool" else [])
+    for ours, theirs in calls:
+        with pytest.raises(NotImplementedError):
+            theirs(torch.from_numpy(x), torch.from_numpy(w))
+        with pytest.raises(NotImplementedError):
+            ours(lm.from_numpy(x), lm.from_numpy(w))
+    if dtype != "bool":
+        np.testing.assert_array_equal(conv2d(lm.from_numpy(x), lm.from_numpy(w)).data,
+                                      TF.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy())
