@@ -1024,8 +1024,8 @@ def where(condition, input=None, other=None):
         if condition.data.dtype.kind != "b" and condition.data.dtype != xp.uint8:  # uint8: PyTorch's old masks
             raise DtypeError(f"where: expected the condition to be a bool tensor, got {condition.dtype}")
         cond = condition.data.astype(bool, copy=False)
-    elif isinstance(condition, xp.ndarray):
-        cond = condition.astype(bool, copy=False)
+    elif isinstance(condition, (xp.ndarray, xp.bool_)):  # a mask computed on arrays inside an op (0-d: a NumPy bool)
+        cond = xp.asarray(condition).astype(bool, copy=False)
     else:
         raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
     if input is None and other is None:

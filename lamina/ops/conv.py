@@ -29,10 +29,6 @@ from ._util import as_tensor, constant, memoised, recording
 from ..errors import ArgumentError, DtypeError
 
 
-class _UnsupportedDtype(DtypeError, NotImplementedError):
-    """A dtype PyTorch has no kernel for (it raises NotImplementedError, a RuntimeError)."""
-
-
 def _bias_grad(g: Tensor) -> Tensor:
     """dL/dbias = dY summed over N and the spatial axes."""
     return g.sum((0,) + tuple(range(2, g.ndim))) if recording() else constant(channel_sums(g.data))
@@ -173,7 +169,7 @@ def _operands(op, x, weight, bias, ndim):
         raise DtypeError(f"{op}: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}")
     integers = ("int64",) if "transpose" in op else ("uint8", "int8", "int16", "int32", "int64")
     if x.dtype.kind != "f" and x.dtype.name not in integers:
-        raise _UnsupportedDtype(f"{op}: input dtype must be floating point or one of {', '.join(integers)}, "
+        raise DtypeError(f"{op}: input dtype must be floating point or one of {', '.join(integers)}, "
                                 f"got {x.dtype}")
     if bias is not None:
         bias = as_tensor(bias)

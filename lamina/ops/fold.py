@@ -17,8 +17,8 @@ from ..backend import xp
 from ..kernels.patches import Geometry, col2im, patches_view
 from ..tensor import Tensor
 from ._util import as_tensor
-from ..errors import ArgumentError
-from .conv import _UnsupportedDtype, _tuple
+from ..errors import ArgumentError, DtypeError
+from .conv import _tuple
 
 
 class UnfoldOp(Function):
@@ -67,7 +67,7 @@ def _floating(op, x, bool_too=False):
     """The input as a tensor of a dtype PyTorch's kernel takes (unfold, a copy, also takes bool)."""
     x = as_tensor(x)
     if x.dtype.kind != "f" and not (bool_too and x.dtype.kind == "b"):
-        raise _UnsupportedDtype(f"{op}: input dtype must be floating point, got {x.dtype}")
+        raise DtypeError(f"{op}: input dtype must be floating point, got {x.dtype}")
     return x
 
 

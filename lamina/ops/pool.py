@@ -29,8 +29,8 @@ from ..kernels.pooling import (adaptive_argmax, adaptive_matrix, first_max_masks
                                nonnegative_map, pad, scatter_windows, window_max)
 from ..tensor import Tensor
 from ._util import as_tensor, constant, memoised, recording
-from ..errors import ArgumentError
-from .conv import _UnsupportedDtype, _is_int, _tuple
+from ..errors import ArgumentError, DtypeError
+from .conv import _is_int, _tuple
 
 
 class _ZeroNorm(ArgumentError, ZeroDivisionError):
@@ -214,7 +214,7 @@ def _input(op, x, spatial, integers=()):
     integer = x.dtype.kind in "iu" and (integers == "all" or x.dtype.name in integers)
     if x.dtype.kind != "f" and not integer:
         allowed = "" if not integers else " or integer" if integers == "all" else " or " + ", ".join(integers)
-        raise _UnsupportedDtype(f"{op}: input dtype must be floating point{allowed}, got {x.dtype}")
+        raise DtypeError(f"{op}: input dtype must be floating point{allowed}, got {x.dtype}")
     if 0 in x.shape[-spatial - 1:]:
         raise ArgumentError(f"{op}: expected non-empty channel and spatial dimensions (only the batch may be 0), "
                             f"got shape {tuple(x.shape)}")
@@ -483,7 +483,7 @@ def _unpool_size(op, x, kernel, stride, pad, output_size):
 
 def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, axes):
     if as_tensor(input).dtype.kind != "f":  # PyTorch checks the dtype before the rank here
-        raise _UnsupportedDtype(f"{op}: input dtype must be floating point, got {as_tensor(input).dtype}")
+        raise DtypeError(f"{op}: input dtype must be floating point, got {as_tensor(input).dtype}")
     x = _input(op, input, axes)
     index = as_tensor(indices)
     if index.dtype != xp.int64:

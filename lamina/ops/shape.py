@@ -30,10 +30,6 @@ class _NotSupported(ArgumentError, NotImplementedError):
     """A combination PyTorch does not implement either (it raises ``NotImplementedError``)."""
 
 
-class _UnsupportedDtype(DtypeError, NotImplementedError):
-    """A dtype PyTorch's kernel is not implemented for (``NotImplementedError``)."""
-
-
 # ---- the Functions ----------------------------------------------------------------------------------
 class Reshape(Function):
     name = "reshape"
@@ -700,7 +696,7 @@ def _repeat_counts(repeats: Tensor, n: int):
     """Per-slice repeat counts (a 0-d or one-element tensor applies to all ``n``), checked as PyTorch."""
     counts = repeats.data
     if counts.dtype.kind not in "iu":
-        raise _UnsupportedDtype(f"repeat_interleave: repeats must be an integer tensor, got {counts.dtype}")
+        raise DtypeError(f"repeat_interleave: repeats must be an integer tensor, got {counts.dtype}")
     if counts.ndim > 1:
         raise ArgumentError(f"repeat_interleave: repeats must be a 0-d or 1-d tensor, got shape {counts.shape}")
     if counts.size == 1:
@@ -1165,7 +1161,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         raise _NotSupported(f"pad: {mode} padding of {k} dims needs a {k + 1}-D or {k + 2}-D input, "
                             f"got shape {x.shape}")
     if x.dtype == xp.bool_ and mode != "circular":
-        raise _UnsupportedDtype(f"pad: {mode} padding is not implemented for bool tensors (as in PyTorch)")
+        raise DtypeError(f"pad: {mode} padding is not implemented for bool tensors (as in PyTorch)")
     if mode != "circular":
         batched = x.ndim == k + 2
         if any(n == 0 for n in x.shape[1 if batched else 0:]):

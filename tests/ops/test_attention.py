@@ -96,7 +96,7 @@ def test_attention_dropout_uses_laminas_generator():
 
 
 def _zeros(module, shape, dtype="float32"):
-    return torch.zeros(shape, dtype=getattr(torch, dtype)) if module is TF else lm.zeros(*shape, dtype=dtype)
+    return torch.zeros(shape, dtype=getattr(torch, dtype)) if module is TF else lm.zeros(shape, dtype=dtype)
 
 
 @pytest.mark.parametrize("shapes, kwargs", [

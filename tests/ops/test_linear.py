@@ -109,7 +109,7 @@ def test_einsum_errors_are_pytorchs_runtime_errors(equation, shapes):
     with pytest.raises(RuntimeError):
         torch.einsum(equation, *[torch.zeros(s) for s in shapes])
     with pytest.raises(RuntimeError, match="einsum"):
-        lm.einsum(equation, *[lm.zeros(*s) for s in shapes])
+        lm.einsum(equation, *[lm.zeros(s) for s in shapes])
 
 
 def test_einsum_refuses_mixed_dtypes_and_a_non_string_equation():
@@ -185,7 +185,7 @@ def test_product_shape_errors_are_runtime_errors(call):
     with pytest.raises(RuntimeError):
         call(torch, lambda *s: torch.zeros(s))
     with pytest.raises(RuntimeError):
-        call(lm, lambda *s: lm.zeros(*s))
+        call(lm, lambda *s: lm.zeros(s))
 
 
 @pytest.mark.parametrize("call", [
@@ -197,7 +197,7 @@ def test_product_dtype_mismatches_raise(call):
     with pytest.raises(RuntimeError):
         call(torch, lambda *s: torch.zeros(s), lambda *s: torch.zeros(s, dtype=torch.int64))
     with pytest.raises(TypeError):
-        call(lm, lambda *s: lm.zeros(*s), lambda *s: lm.zeros(*s, dtype=lm.int64))
+        call(lm, lambda *s: lm.zeros(s), lambda *s: lm.zeros(s, dtype=lm.int64))
 
 
 def test_linear_takes_a_vector_weight_and_broadcast_bias_as_pytorch(r):
@@ -242,7 +242,7 @@ def test_bilinear_errors_are_runtime_errors(shapes):
     with pytest.raises(RuntimeError):
         TF.bilinear(*[torch.zeros(s) for s in shapes if s is not None])
     with pytest.raises(RuntimeError, match="bilinear"):
-        F.bilinear(*[lm.zeros(*s) for s in shapes if s is not None])
+        F.bilinear(*[lm.zeros(s) for s in shapes if s is not None])
 
 
 @pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float32", "int64"), ("int64", "float32")])

@@ -523,7 +523,7 @@ def test_more_losses_raise_what_pytorch_raises(call):
         call(TF, torch, lambda *s: torch.zeros(s), torch.tensor)
     expected = theirs.type if theirs.type in (ValueError, IndexError, TypeError) else RuntimeError
     with pytest.raises(expected):
-        call(L, lm, lambda *s: lm.zeros(*s), lm.tensor)
+        call(L, lm, lambda *s: lm.zeros(s), lm.tensor)
 
 
 def test_zero_dimensional_inputs_raise_as_pytorch():

@@ -235,7 +235,7 @@ def test_normalisation_errors_have_pytorchs_types(call):
     with pytest.raises(Exception) as theirs:
         call(TF, lambda *s: torch.zeros(s))
     with pytest.raises(theirs.type if theirs.type in (ValueError, IndexError) else RuntimeError):
-        call(F, lambda *s: lm.zeros(*s))
+        call(F, lambda *s: lm.zeros(s))
 
 
 # ---- normalize ----------------------------------------------------------------------------------------------------

@@ -355,7 +355,7 @@ def test_empty_batch_and_zero_output_sizes():
                                  (adaptive_avg_pool2d, TF.adaptive_avg_pool2d, dict(output_size=0)),
                                  (adaptive_max_pool2d, TF.adaptive_max_pool2d, dict(output_size=(0, 2)))]:
         shape = (0, 2, 4, 4, 4) if ours is avg_pool3d else (0, 2, 4, 4)
-        assert ours(lm.zeros(*shape), **kwargs).shape == tuple(theirs(torch.zeros(shape), **kwargs).shape)
+        assert ours(lm.zeros(shape), **kwargs).shape == tuple(theirs(torch.zeros(shape), **kwargs).shape)
     assert adaptive_avg_pool2d(lm.zeros(1, 2, 4, 4), 0).shape == (1, 2, 0, 0)
 
 

@@ -332,11 +332,11 @@ def test_bad_dtype_argument_is_a_type_error_as_pytorch(name, dtype):
 @pytest.mark.parametrize("name", ["cummax", "cummin"])
 @pytest.mark.parametrize("shape", [(0,), (2, 0, 3)])
 def test_empty_tensors_take_any_dim_in_cummax_as_pytorch(name, shape):
-    values, indices = getattr(lm, name)(lm.zeros(*shape), 7)
+    values, indices = getattr(lm, name)(lm.zeros(shape), 7)
     theirs = getattr(torch, name)(torch.zeros(shape), 7)
     assert values.shape == indices.shape == tuple(theirs.values.shape) and indices.dtype == np.int64
     with pytest.raises(TypeError):
-        getattr(lm, name)(lm.zeros(*shape), 1.5)
+        getattr(lm, name)(lm.zeros(shape), 1.5)
 
 
 def test_diff_of_order_0_returns_the_input_as_pytorch():
