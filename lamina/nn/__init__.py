@@ -3,8 +3,8 @@
     module.py        Module, Parameter
     containers.py    Sequential, ModuleList, ModuleDict
     linear.py        Linear, Identity, Flatten, Unflatten
-    conv.py          Conv1d, Conv2d, ConvTranspose2d
-    pooling.py       MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Upsample
+    conv.py          Conv1d/2d/3d, ConvTranspose1d/2d/3d, Unfold, Fold
+    pooling.py       MaxPool1d/2d/3d, AvgPool1d/2d/3d, adaptive and LP pooling, MaxUnpool1d/2d/3d, Upsample
     activation.py    Step, Sigmoid, Tanh, ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Mish, Softmax, ...
     normalization.py BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d
     attention.py     MultiheadAttention (F.scaled_dot_product_attention is in lamina/ops/attention.py)
@@ -14,6 +14,7 @@
     loss.py          MSELoss, CrossEntropyLoss, ..., TripletMarginLoss; CosineSimilarity, PairwiseDistance
     init.py          weight initialisation
     summary.py       summary(): Keras' table, each layer asked for its output and FLOPs
+    functional.py    ``import lamina.nn.functional as F``: the ops, as ``torch.nn.functional``
 """
 from . import init, utils
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
@@ -21,7 +22,7 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Ha
                          Softmax, Softmin, Softplus, Softshrink, Softsign, Step, Tanh, Tanhshrink, Threshold)
 from .attention import MultiheadAttention
 from .containers import ModuleDict, ModuleList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Fold, Unfold
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import Flatten, Identity, Linear, Unflatten
@@ -33,4 +34,8 @@ from .module import Module, Parameter
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                             InstanceNorm3d, LayerNorm)
 from .regularization import ActivityRegularization, activity_penalty
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool1d,
+                      MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, Upsample, UpsamplingBilinear2d,
+                      UpsamplingNearest2d)
+from . import functional

@@ -52,3 +52,11 @@ def test_sequential_runs_the_written_layers_for_hooks_and_on_request():
     model.fuse_relu_max_pool = False
     y = model(x)
     assert y._ctx.name == "max_pool2d" and y._ctx.inputs[0]._ctx.name == "relu"
+
+
+def test_relu_then_max_pool_with_indices_is_not_fused():
+    """The fused op returns no indices: a MaxPool2d that must return them runs on its own."""
+    x = lm.randn(1, 2, 4, 4)
+    out, indices = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2, return_indices=True))(x)
+    expected, expected_indices = lm.functional.max_pool2d(lm.functional.relu(x), 2, return_indices=True)
+    assert out.tolist() == expected.tolist() and indices.tolist() == expected_indices.tolist()
