@@ -609,8 +609,11 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
 
 @tensor_method()
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tensor:
-    """log sum exp over ``dim`` (every dim when None), stable; integer inputs give the default float dtype."""
+    """log sum exp over ``dim``, stable; integer inputs give the default float dtype. ``dim`` is required, as in
+    PyTorch (``dim=()`` reduces every dim of an empty or 0-d tensor, ``x.logsumexp(tuple(range(x.ndim)))`` all)."""
     x, dim = _input("logsumexp", input), pick_axis(dim, axis)
+    if dim is None:
+        raise TypeError("logsumexp() missing 1 required positional argument: 'dim'")
     if x.data.dtype.kind != "f":
         x = cast(x, xp.float32)
     if isinstance(dim, (tuple, list)) and not dim and x.ndim and x.data.size and not keepdim:  # as PyTorch

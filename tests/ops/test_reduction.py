@@ -21,7 +21,7 @@ REDUCTIONS = {
     "max": lambda x: x.max(), "max_dim": lambda x: x.max(dim=1).values, "min_dim": lambda x: x.min(2, keepdim=True)[0],
     "amax": lambda x: x.amax(dim=(1, 2)), "var": lambda x: x.var(1), "var_biased": lambda x: x.var(correction=0),
     "std": lambda x: x.std(dim=0), "prod": lambda x: x.prod(), "prod_dim": lambda x: x.prod(dim=1),
-    "logsumexp": lambda x: x.logsumexp(dim=1), "logsumexp_all": lambda x: lm.logsumexp(x),
+    "logsumexp": lambda x: x.logsumexp(dim=1), "logsumexp_all": lambda x: lm.logsumexp(x, tuple(range(x.ndim))),
     "norm": lambda x: x.norm(),
 }
 
@@ -416,3 +416,10 @@ def test_tensor_methods_exist():
     assert x.count_nonzero().item() == 3 and x.nansum().item() == 6.0 and x.nanmean().item() == 1.5
     assert x.aminmax().max.item() == 3.0 and x.median().item() == 1.0 and x.nanmedian(0).indices.tolist() == [0, 0]
     assert x.quantile(0.5).item() == pytest.approx(1.5)
+
+
+def test_logsumexp_needs_dim_as_in_pytorch():
+    with pytest.raises(TypeError):
+        torch.logsumexp(torch.ones(2, 3))
+    with pytest.raises(TypeError, match="logsumexp.*'dim'"):
+        lm.logsumexp(lm.ones(2, 3))
