@@ -555,6 +555,21 @@ def _correction(op, dim, unbiased, correction):
     return dim, correction
 
 
+class OverCorrected(Function):
+    """s / max(0, n - correction) when n - correction <= 0: inf (nan for s = 0), PyTorch's value; the gradient
+    is still g / (n - correction), PyTorch's (finite when the correction exceeds the count)."""
+
+    name = "over_corrected"
+
+    def forward(self, s, dof):
+        self.dof = dof
+        return xp.where(s == 0, xp.nan, xp.inf).astype(s.dtype) if s.size else s
+
+    def backward(self, g):
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return (g / self.dof if self.dof else g * float("inf"),)
+
+
 def _var(op, x, dim, unbiased, keepdim, correction):
     x = _input(op, x)
     _floating(op, x, "std and var only support floating point dtypes")
@@ -564,9 +579,14 @@ def _var(op, x, dim, unbiased, keepdim, correction):
     mu = mean(x, axes, keepdim=True)
     centered = x - mu
     dof = count - correction
-    scale = float("nan") if count == 0 else 1.0 / dof if dof > 0 else float("inf")  # / max(0, n - correction)
     with xp.errstate(invalid="ignore"):
-        variance = Sum.apply(centered * centered, axes=axes, keepdim=keepdim) * scale
+        squares = Sum.apply(centered * centered, axes=axes, keepdim=keepdim)
+        if count == 0:
+            variance = squares * float("nan")
+        elif dof > 0:
+            variance = squares * (1.0 / dof)
+        else:
+            variance = OverCorrected.apply(squares, dof=dof)
     return variance, (mu if keepdim else mu.reshape(variance.shape))
 
 

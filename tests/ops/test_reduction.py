@@ -423,3 +423,17 @@ def test_logsumexp_needs_dim_as_in_pytorch():
         torch.logsumexp(torch.ones(2, 3))
     with pytest.raises(TypeError, match="logsumexp.*'dim'"):
         lm.logsumexp(lm.ones(2, 3))
+
+
+@pytest.mark.parametrize("correction", [4, 5.5])
+def test_var_with_correction_beyond_the_count_is_inf_with_pytorchs_gradient(correction):
+    """PyTorch divides the value by max(0, n - correction) (inf) but the gradient by n - correction (finite)."""
+    data = np.random.default_rng(0).standard_normal((3, 4))
+    theirs = torch.tensor(data, requires_grad=True)
+    ours = lm.from_numpy(data.copy()).requires_grad_(True)
+    with pytest.warns(UserWarning):
+        torch.var(theirs, dim=0, correction=correction).sum().backward()
+    value = lm.var(ours, dim=0, correction=correction)
+    value.sum().backward()
+    assert np.isposinf(value.detach().numpy()).all()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
