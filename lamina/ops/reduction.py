@@ -563,7 +563,8 @@ class OverCorrected(Function):
 
     def forward(self, s, dof):
         self.dof = dof
-        return xp.where(s == 0, xp.nan, xp.inf).astype(s.dtype) if s.size else s
+        with xp.errstate(invalid="ignore"):
+            return s * s.dtype.type(xp.inf)  # inf; nan for s = 0 or nan
 
     def backward(self, g):
         with xp.errstate(divide="ignore", invalid="ignore"):
