@@ -221,13 +221,23 @@ class Tensor:
         if graph:  # the old values as a node of their own: the new node reads them, not the updated array
             source = Tensor._wrap(self.data.copy())
             source._ctx, source._requires_grad = self._ctx, self._requires_grad
-            args = tuple(source if a is self else a for a in args)  # x.add_(x): both operands are the old x
-            kwargs = {k: source if v is self else v for k, v in kwargs.items()}
+            args = tuple(self._before_update(a, source) for a in args)
+            kwargs = {k: self._before_update(v, source) for k, v in kwargs.items()}
         result = op(source, *args, **kwargs)
         if not isinstance(result, Tensor):
             result = Tensor._wrap(xp.asarray(result))
         self._write(what, result, graph)
         return self
+
+    def _before_update(self, operand, source):
+        """An operand of an in-place op as the node must see it: ``x.add_(x)`` and ``x.add_(x.detach())`` read
+        the values before the update (``source``), not the array the update overwrites."""
+        if operand is self:
+            return source
+        if (isinstance(operand, Tensor) and not operand._requires_grad and operand._version_counter is not None
+                and operand._version_counter is self._version_counter):
+            return Tensor._wrap(source.data)
+        return operand
 
     def _write(self, what, result, graph=False, reshape=False):
         if not reshape and result.shape != self.shape:
