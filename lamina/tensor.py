@@ -261,21 +261,21 @@ class Tensor:
         self._bump_version()
 
     def __setitem__(self, index, value):
+        """``x[index] = value`` in place; while the graph is recorded and x or value requires grad, the change
+        is a node of the graph (PyTorch's ``CopySlices``: the gradient of the overwritten part is zero)."""
         self._check_inplace("__setitem__")
-        recording = autograd.is_grad_enabled()
-        if recording and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
-            raise ArgumentError("__setitem__: assigning into a tensor that is part of the graph (or a value that "
-                                "requires grad) is not differentiable in Lamina; build the tensor with lm.where / "
-                                "lm.cat, or assign under lm.no_grad()")
         index = _unwrap_index(index)
-        value = value.data if isinstance(value, Tensor) else value
+        if autograd.is_grad_enabled() and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+            self._update("__setitem__", "_index_put", index, value)
+            return
+        array = value.data if isinstance(value, Tensor) else value
         try:
-            self.data[index] = value
+            self.data[index] = array
         except IndexError as err:
-            raise IndexError(f"__setitem__: {err}") from None
+            raise IndexError(f"__setitem__: {err} (tensor shape {list(self.shape)})") from None
         except (ValueError, TypeError) as err:
-            raise ArgumentError(f"__setitem__: cannot assign a value of shape {xp.shape(value)} into a tensor of "
-                                f"shape {list(self.shape)} at {index!r} ({err})") from None
+            raise ArgumentError(f"__setitem__: cannot assign a value of shape {list(xp.shape(array))} into a tensor "
+                                f"of shape {list(self.shape)} at {index!r} ({err})") from None
         self._bump_version()
 
     def zero_(self) -> Tensor:

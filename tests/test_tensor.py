@@ -145,3 +145,48 @@ def test_shape_changing_in_place_methods():
         assert tuple(x.shape) == (1, 3, 2)
         x.squeeze_()
         assert tuple(x.shape) == (3, 2)
+
+
+@pytest.mark.parametrize("assign", [
+    lambda lib, y, w: y.__setitem__(1, w[0] * 3),
+    lambda lib, y, w: y.__setitem__((slice(None), 0), w),
+    lambda lib, y, w: y.__setitem__(lib.tensor([[True, False, True], [False, True, False]]), 7.0),
+    lambda lib, y, w: y.__setitem__((lib.tensor([0, 1]), lib.tensor([2, 0])), w * w),
+    lambda lib, y, w: y.__setitem__(Ellipsis, w.sum()),
+])
+def test_assignment_into_a_tensor_of_the_graph_gives_torch_gradients(assign):
+    import torch
+    data = np.array([[0.5, -1.0, 2.0], [1.5, -0.25, 0.75]])
+
+    def run(lib, make):
+        x = make(data.copy()).requires_grad_()
+        w = make(np.array([3.0, -2.0])).requires_grad_()
+        y = x * 2
+        assign(lib, y, w)
+        (y * y).sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), None if w.grad is None else w.grad.numpy()
+
+    for e, g in zip(run(torch, torch.from_numpy), run(lm, lm.from_numpy)):
+        assert (e is None) == (g is None)
+        if e is not None:
+            np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
+def test_assignment_of_a_value_that_requires_grad_into_a_plain_tensor_records_it():
+    import torch
+    for lib, make in ((torch, torch.from_numpy), (lm, lm.from_numpy)):
+        w = make(np.array([1.0, 2.0, 3.0])).requires_grad_()
+        buffer = lib.zeros(2, 3, dtype=lib.float64)
+        buffer[1] = w
+        (buffer * buffer).sum().backward()
+        assert w.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_assignment_errors_are_those_of_torch():
+    import torch
+    for lib in (torch, lm):
+        x = lib.zeros(2, 3)
+        with pytest.raises(IndexError):
+            x[5] = 1.0
+        with pytest.raises(RuntimeError):
+            x[0] = lib.ones(4)
