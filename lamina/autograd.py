@@ -198,8 +198,9 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
                 raise RuntimeError(
                     f"backward: trying to backward through the graph a second time ({fn.name} was freed); "
                     "pass retain_graph=True to the first backward() to keep it")
-            if _inplace_changes[0] and _saved_versions(fn) != _versions(fn.inputs):
-                raise _modified_error(fn)
+            if _inplace_changes[0] and (_saved_versions(fn) != _versions(fn.inputs)
+                                        or _output_changed(fn, tensor)):
+                raise _modified_error(fn, tensor)
             for parent, g in zip(fn.inputs, fn.backward(grad)):
                 if g is None or not parent._requires_grad:
                     continue
@@ -243,8 +244,29 @@ class InplaceModificationError(ArgumentError):
     (PyTorch: ``RuntimeError``)."""
 
 
-def _modified_error(fn) -> InplaceModificationError:
-    """PyTorch's message for the first input of ``fn`` whose version moved since the forward pass."""
+def _output_changed(fn, output) -> bool:
+    """Whether ``output`` was changed in place since ``fn`` made it while ``fn`` keeps its array for the backward
+    (exp, sigmoid and tanh save their result); a node that saved only its inputs does not mind."""
+    if _version(output) == getattr(fn, "output_version", 0):
+        return False
+    data, shares = output.data, output._xp.may_share_memory
+    for value in vars(fn).values():
+        for item in (value if isinstance(value, (tuple, list)) else (value,)):
+            if isinstance(item, type(data)) and (item is data or shares(item, data)):
+                return True
+    return False
+
+
+def _modified_error(fn, output) -> InplaceModificationError:
+    """PyTorch's message for the first input of ``fn`` (or its output, which some backwards read) whose version
+    moved since the forward pass."""
+    expected = getattr(fn, "output_version", 0)
+    if _output_changed(fn, output):
+        return InplaceModificationError(
+            f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{_describe(output)}, which is output 0 of {fn.name}, is at version {_version(output)}; expected "
+            f"version {expected} instead. Hint: the backward of {fn.name} may read its output; change it out of "
+            "place, or after the backward")
     for tensor, saved in zip(fn.inputs, _saved_versions(fn)):
         now = _version(tensor)
         if now != saved:

@@ -218,8 +218,8 @@ class Tensor:
         graph = autograd.is_grad_enabled() and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in (*args, *kwargs.values())))
         source = self
-        if graph:  # the old values as a node of their own: the new node reads them, not the updated array
-            source = Tensor._wrap(self.data.copy())
+        if graph:  # the old values as a node of their own, keeping the old array (see _write)
+            source = Tensor._wrap(self.data)
             source._ctx, source._requires_grad = self._ctx, self._requires_grad
             args = tuple(self._before_update(a, source) for a in args)
             kwargs = {k: self._before_update(v, source) for k, v in kwargs.items()}
@@ -240,6 +240,9 @@ class Tensor:
         return operand
 
     def _write(self, what, result, graph=False, reshape=False):
+        """Make ``result`` the tensor's values. Outside the graph they are written into its array (views see
+        them). In the graph the tensor takes the result's array and node, and the old array stays with the old
+        values: the nodes that saved it (exp saves its output) still differentiate at the right point."""
         if not reshape and result.shape != self.shape:
             raise ArgumentError(f"{what}: output with shape {list(self.shape)} doesn't match the broadcast shape "
                                 f"{list(result.shape)}")
@@ -249,16 +252,18 @@ class Tensor:
                 raise ArgumentError(f"{what}: result type {_scalar_name(result.data.dtype)} can't be cast to the "
                                     f"desired output type {_scalar_name(dtype)}")
             result = result.to(dtype) if result._requires_grad else Tensor._wrap(result.data.astype(dtype))
-        if reshape:
-            self.data = result.data
+        in_graph = graph and result._requires_grad
+        if reshape or in_graph:
+            self.data = result.data if result.data.base is None or reshape else result.data.copy()
         else:
             try:
                 self.data[...] = result.data
             except ValueError as err:  # a read-only array (a broadcast view, a read-only NumPy buffer)
                 raise ArgumentError(f"{what}: cannot write into this tensor ({err})") from None
-        if graph and result._requires_grad:
-            self._ctx, self._requires_grad = result._ctx, True
         self._bump_version()
+        if in_graph and result._ctx is not None:
+            self._ctx, self._requires_grad = result._ctx, True
+            self._ctx.output_version = self._version  # what its backward expects (see autograd.run_backward)
 
     def __setitem__(self, index, value):
         """``x[index] = value`` in place; while the graph is recorded and x or value requires grad, the change

@@ -266,3 +266,31 @@ def test_training_with_an_optimizer_between_backward_passes_still_works():
         model(x).pow(2).sum().backward()
         optimizer.step()
     assert all(p._version == 0 for p in model.parameters())
+
+
+@pytest.mark.parametrize("make, fails", [(lambda x: x.exp(), True), (lambda x: x.sigmoid(), True),
+                                         (lambda x: x * 3, False), (lambda x: x + 1, False)])
+def test_an_output_changed_after_the_forward_fails_only_where_the_backward_reads_it_as_torch(make, fails):
+    import torch
+    for lib in (torch, lm):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = make(x)
+        with lib.no_grad():
+            y.mul_(2)
+        if fails:
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                y.sum().backward()
+        else:
+            y.sum().backward()
+            assert x.grad is not None
+
+
+def test_an_output_changed_in_the_graph_keeps_the_values_its_node_saved():
+    """y = exp(x); y += 1 in the graph: exp's backward reads the result it saved, which the update must not
+    overwrite (torch refuses this case; Lamina keeps the old array for exp and gives the true gradient)."""
+    x = lm.tensor([0.5, -1.0], dtype=lm.float64, requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, -1.0]), rtol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), np.exp([0.5, -1.0]) + 1, rtol=1e-12)
