@@ -11,7 +11,9 @@ through the backend's ``xp``; NumPy itself is used only to print.
 """
 from __future__ import annotations
 
-import numpy as np  # host-side only: printing
+import numbers
+
+import numpy as np  # host-side only: printing; the scalar types fill_ takes
 
 from . import autograd
 from .backend import DEFAULT_FLOAT, as_dtype, is_floating, to_numpy, xp
@@ -274,6 +276,13 @@ class Tensor:
             self._update("__setitem__", "_index_put", index, value)
             return
         array = value.data if isinstance(value, Tensor) else value
+        if isinstance(array, (str, bytes)) or array is None:
+            raise TypeError(f"can't assign a {type(array).__name__} to a {self.type()}")
+        if isinstance(index, (str, bytes, float)):
+            raise TypeError(f"__setitem__: a tensor cannot be indexed by a {type(index).__name__} ({index!r})") \
+                if not isinstance(index, float) else IndexError(
+                "__setitem__: only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors are "
+                f"valid indices, got the float {index}")
         try:
             self.data[index] = array
         except IndexError as err:
@@ -291,6 +300,8 @@ class Tensor:
         if isinstance(value, Tensor) and value.ndim != 0:
             raise ArgumentError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                 f"{value.ndim} dimensions.")
+        if not isinstance(value, (Tensor, numbers.Number, np.generic)) or isinstance(value, (np.str_, np.bytes_)):
+            raise TypeError(f"fill_(): argument 'value' must be a number or a 0-d tensor, not {type(value).__name__}")
         value_tensor = value if isinstance(value, Tensor) else Tensor._wrap(xp.asarray(value, dtype=self.data.dtype))
         if isinstance(value, Tensor) or _needs_graph(self):
             return self._update("fill_", _fill_like, value_tensor)
@@ -301,7 +312,10 @@ class Tensor:
 
     def copy_(self, other, non_blocking=False) -> Tensor:
         """The values of ``other`` broadcast to this shape and cast to this dtype (any dtype, as PyTorch)."""
-        other = other if isinstance(other, Tensor) else Tensor(other)
+        if isinstance(other, _ndarray) and other.dtype.kind in "biufc":
+            other = Tensor._wrap(other)
+        if not isinstance(other, Tensor):
+            raise TypeError(f"copy_(): argument 'other' must be Tensor, not {type(other).__name__}")
         try:
             xp.broadcast_to(xp.empty(other.shape, dtype=bool), self.shape)
         except ValueError:

@@ -190,3 +190,20 @@ def test_assignment_errors_are_those_of_torch():
             x[5] = 1.0
         with pytest.raises(RuntimeError):
             x[0] = lib.ones(4)
+
+
+@pytest.mark.parametrize("build", [
+    lambda lib: lib.zeros(3).fill_("a"),
+    lambda lib: lib.zeros(3).fill_(None),
+    lambda lib: lib.zeros(3).copy_([1.0, 2.0, 3.0]),
+    lambda lib: lib.zeros(3).copy_(None),
+    lambda lib: lib.zeros(3).__setitem__(0, "a"),
+    lambda lib: lib.zeros(3).__setitem__(0, None),
+    lambda lib: lib.zeros(3).add_("a"),
+])
+def test_in_place_methods_with_arguments_of_a_wrong_type_raise_type_error_as_torch(build):
+    import torch
+    with pytest.raises(TypeError):
+        build(torch)
+    with pytest.raises(TypeError):
+        build(lm)

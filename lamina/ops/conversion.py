@@ -360,9 +360,8 @@ def _storage_offset(x: Tensor) -> int:
 
 # ---- new tensors like this one ---------------------------------------------------------------------------
 def _size_arg(op: str, size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)) or (len(size) == 1 and hasattr(size[0], "__len__")
-                                                                 and not isinstance(size[0], Tensor)):
-        size = tuple(size[0])
+    if len(size) == 1 and hasattr(size[0], "__len__") and not isinstance(size[0], Tensor):
+        size = tuple(size[0])  # new_zeros((2, 3)) as new_zeros(2, 3)
     for n in size:
         if isinstance(n, bool) or not isinstance(n, (numbers.Integral, Tensor)):
             raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of type "
@@ -405,6 +404,8 @@ def _new_full(x: Tensor, size, fill_value, *, dtype=None, device=None, requires_
     dtype = x.data.dtype if dtype is None else _dtype(dtype)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if not isinstance(size, (tuple, list)) and not (isinstance(size, Tensor) and size.ndim == 1):
+        raise TypeError(f"new_full(): argument 'size' must be tuple of ints, not {type(size).__name__}")
     array = xp.empty(_size_arg("new_full", (size,)), dtype=dtype)
     array.fill(fill_value)
     return _new(x, "new_full", array, requires_grad)
