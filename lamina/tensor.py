@@ -3,11 +3,16 @@
 A Tensor holds ``data`` (an array of the backend, NumPy by default), an optional ``grad`` and, when
 it was computed from tensors that require gradients, ``_ctx``: the ``Function`` that made it.
 
-This file holds what a tensor is (its array, its gradient, its place in the graph, conversions to
-Python and NumPy, in-place updates outside the graph); it knows no op. The operators and op methods
+This file holds what a tensor is (its array, its gradient, its place in the graph, its version counter,
+conversions to Python and NumPy, in-place updates); it defines no op: the in-place methods (``add_``,
+``x[i] = v``, ``relu_``, ...) call the ops by name when they run. The operators and op methods
 (``x + y``, ``x @ w``, ``x.sum()``, ``x.relu()``) are bound to the class by ``lamina.ops``: each op
 declares its method names beside its maths (see ``lamina/ops/__init__.py``). Array work goes
 through the backend's ``xp``; NumPy itself is used only to print.
+
+In-place methods follow PyTorch: each bumps the tensor's ``_version`` (shared with ``detach()``), and a
+backward through a node whose saved tensors changed since the forward pass raises PyTorch's "modified by
+an inplace operation" error. ``.data`` stays outside the count (optimisers update it, as PyTorch's ``.data``).
 """
 from __future__ import annotations
 
@@ -205,8 +210,9 @@ class Tensor:
     # As in PyTorch: the result is computed by the out-of-place op, must keep the tensor's shape and be castable
     # to its dtype, and is written into its array (views of it see the change). Under no_grad (parameter
     # updates, initialisation) that is all; while the graph is recorded, a tensor that is not a leaf
-    # requiring grad, or that receives a value requiring grad, takes the op's node as its grad_fn. Each
-    # change bumps the version counter, so a backward through a node that read the old values fails.
+    # requiring grad, or that receives a value requiring grad, takes the op's node as its grad_fn and the
+    # result's array (the old array keeps the old values for the nodes that saved it). Each change bumps
+    # the version counter, so a backward through a node that read the old values fails.
     def _check_inplace(self, what):
         if self._requires_grad and self._ctx is None and autograd.is_grad_enabled():
             raise ArgumentError(f"{what}: a leaf Variable that requires grad is being used in an in-place operation "
@@ -312,10 +318,10 @@ class Tensor:
 
     def copy_(self, other, non_blocking=False) -> Tensor:
         """The values of ``other`` broadcast to this shape and cast to this dtype (any dtype, as PyTorch)."""
-        if isinstance(other, _ndarray) and other.dtype.kind in "biufc":
-            other = Tensor._wrap(other)
-        if not isinstance(other, Tensor):
+        if other is None or isinstance(other, (str, bytes)):
             raise TypeError(f"copy_(): argument 'other' must be Tensor, not {type(other).__name__}")
+        if not isinstance(other, Tensor):  # a nested list or an array, as Lamina always took (PyTorch: Tensor only)
+            other = Tensor(other, dtype=self.data.dtype)
         try:
             xp.broadcast_to(xp.empty(other.shape, dtype=bool), self.shape)
         except ValueError:
