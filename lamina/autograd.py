@@ -236,7 +236,8 @@ def _versions(tensors) -> tuple:
 
 def _saved_versions(fn) -> tuple:
     """The inputs' versions when ``fn`` ran forward (None was stored while nothing had been changed: all 0)."""
-    return (0,) * len(fn.inputs) if fn.versions is None else fn.versions
+    versions = getattr(fn, "versions", None)  # (a node made without apply has none: taken as all 0)
+    return (0,) * len(fn.inputs) if versions is None else versions
 
 
 class InplaceModificationError(ArgumentError):
