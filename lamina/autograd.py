@@ -19,12 +19,15 @@ import functools
 import sys
 import threading
 
+from .errors import ArgumentError
+
 
 class _GradState(threading.local):
     enabled = True  # every thread starts with gradients recorded
 
 
 _state = _GradState()
+_inplace_changes = [0]  # in-place changes of tensors so far: while 0, no node needs to check its inputs' versions
 _ADD_IN_PLACE_FROM = 1024  # elements: below this a new array is cheaper than NumPy's in-place add
 
 
@@ -87,7 +90,7 @@ class Function:
     Call them with ``MyOp.apply(*tensors, **params)``.
     """
 
-    __slots__ = ("inputs", "freed", "__dict__")
+    __slots__ = ("inputs", "versions", "freed", "__dict__")
     name = "function"
     activation = False   # an activation function (``trace`` labels its factor "activation")
     commutative = False  # the inputs can be swapped (``draw_graph`` then leaves its edges unnumbered)
@@ -105,6 +108,7 @@ class Function:
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
+                    fn.versions = _versions(inputs) if _inplace_changes[0] else None
                     fn.freed = False
                     result._requires_grad = True
                     result._ctx = fn
@@ -194,6 +198,9 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
                 raise RuntimeError(
                     f"backward: trying to backward through the graph a second time ({fn.name} was freed); "
                     "pass retain_graph=True to the first backward() to keep it")
+            if _inplace_changes[0] and (_saved_versions(fn) != _versions(fn.inputs)
+                                        or _output_changed(fn, tensor)):
+                raise _modified_error(fn, tensor)
             for parent, g in zip(fn.inputs, fn.backward(grad)):
                 if g is None or not parent._requires_grad:
                     continue
@@ -210,6 +217,75 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
     finally:
         _state.enabled = previous
     return results
+
+
+def note_inplace_change() -> None:
+    """Count an in-place change of some tensor (``Tensor._bump_version`` calls it). Until the first one, the
+    graph records no versions: every tensor is then at version 0, which is what a backward checks."""
+    _inplace_changes[0] += 1
+
+
+def _version(tensor) -> int:
+    counter = tensor._version_counter
+    return 0 if counter is None else counter[0]
+
+
+def _versions(tensors) -> tuple:
+    return tuple([_version(t) for t in tensors])
+
+
+def _saved_versions(fn) -> tuple:
+    """The inputs' versions when ``fn`` ran forward (None was stored while nothing had been changed: all 0)."""
+    versions = getattr(fn, "versions", None)  # (a node made without apply has none: taken as all 0)
+    return (0,) * len(fn.inputs) if versions is None else versions
+
+
+class InplaceModificationError(ArgumentError):
+    """A tensor a graph node needs for its backward was changed in place after the forward pass
+    (PyTorch: ``RuntimeError``)."""
+
+
+def _output_changed(fn, output) -> bool:
+    """Whether ``output`` was changed in place since ``fn`` made it while ``fn`` keeps its array for the backward
+    (exp, sigmoid and tanh save their result); a node that saved only its inputs does not mind."""
+    if _version(output) == getattr(fn, "output_version", 0):
+        return False
+    data, shares = output.data, output._xp.may_share_memory
+    for value in vars(fn).values():
+        for item in (value if isinstance(value, (tuple, list)) else (value,)):
+            if isinstance(item, type(data)) and (item is data or shares(item, data)):
+                return True
+    return False
+
+
+def _modified_error(fn, output) -> InplaceModificationError:
+    """PyTorch's message for the first input of ``fn`` (or its output, which some backwards read) whose version
+    moved since the forward pass."""
+    expected = getattr(fn, "output_version", 0)
+    if _output_changed(fn, output):
+        return InplaceModificationError(
+            f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{_describe(output)}, which is output 0 of {fn.name}, is at version {_version(output)}; expected "
+            f"version {expected} instead. Hint: the backward of {fn.name} may read its output; change it out of "
+            "place, or after the backward")
+    for tensor, saved in zip(fn.inputs, _saved_versions(fn)):
+        now = _version(tensor)
+        if now != saved:
+            described = _describe(tensor)
+            if tensor._ctx is not None:
+                described += f", which is output 0 of {tensor._ctx.name},"
+            return InplaceModificationError(
+                f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"{described} is at version {now}; expected version {saved} instead. Hint: the backward of "
+                f"{fn.name} reads this tensor; change it out of place (y = x * 10) or after the backward")
+    return InplaceModificationError(f"{fn.name}: an input was modified by an inplace operation")
+
+
+def _describe(tensor) -> str:
+    """``[torch.FloatTensor [2, 3]]``, as PyTorch names a tensor in autograd errors."""
+    type_of = getattr(tensor, "type", None)
+    name = type_of() if callable(type_of) else str(tensor.data.dtype)
+    return f"[{name} [{', '.join(str(n) for n in tensor.shape)}]]"
 
 
 def _accumulate(pending, tensor, grad, create_graph):

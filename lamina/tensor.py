@@ -3,15 +3,22 @@
 A Tensor holds ``data`` (an array of the backend, NumPy by default), an optional ``grad`` and, when
 it was computed from tensors that require gradients, ``_ctx``: the ``Function`` that made it.
 
-This file holds what a tensor is (its array, its gradient, its place in the graph, conversions to
-Python and NumPy, in-place updates outside the graph); it knows no op. The operators and op methods
+This file holds what a tensor is (its array, its gradient, its place in the graph, its version counter,
+conversions to Python and NumPy, in-place updates); it defines no op: the in-place methods (``add_``,
+``x[i] = v``, ``relu_``, ...) call the ops by name when they run. The operators and op methods
 (``x + y``, ``x @ w``, ``x.sum()``, ``x.relu()``) are bound to the class by ``lamina.ops``: each op
 declares its method names beside its maths (see ``lamina/ops/__init__.py``). Array work goes
 through the backend's ``xp``; NumPy itself is used only to print.
+
+In-place methods follow PyTorch: each bumps the tensor's ``_version`` (shared with ``detach()``), and a
+backward through a node whose saved tensors changed since the forward pass raises PyTorch's "modified by
+an inplace operation" error. ``.data`` stays outside the count (optimisers update it, as PyTorch's ``.data``).
 """
 from __future__ import annotations
 
-import numpy as np  # host-side only: printing
+import numbers
+
+import numpy as np  # host-side only: printing; the scalar types fill_ takes
 
 from . import autograd
 from .backend import DEFAULT_FLOAT, as_dtype, is_floating, to_numpy, xp
@@ -21,7 +28,7 @@ _ndarray = xp.ndarray  # the backend's array type
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so that ndarray @ Tensor calls Tensor.__rmatmul__
     _xp = xp
 
@@ -31,6 +38,7 @@ class Tensor:
         self._ctx = None
         self._retains_grad = False
         self._requires_grad = False
+        self._version_counter = None  # a one-element list from the first in-place change on (see _bump_version)
         if requires_grad:
             self.requires_grad = True
 
@@ -43,7 +51,27 @@ class Tensor:
         t._requires_grad = False
         t._ctx = None
         t._retains_grad = False
+        t._version_counter = None
         return t
+
+    # ---- version counter ---------------------------------------------------------------------
+    @property
+    def _version(self) -> int:
+        """How many in-place changes the data has seen (PyTorch's ``_version``); a graph node records its
+        inputs' versions and its backward refuses inputs changed since (their values are stale)."""
+        counter = self._version_counter  # made on the first change: most tensors never see one
+        return 0 if counter is None else counter[0]
+
+    def _shared_version_counter(self) -> list:
+        counter = self._version_counter
+        if counter is None:
+            counter = self._version_counter = [0]
+        return counter
+
+    def _bump_version(self) -> None:
+        """Count one in-place change (every in-place method calls it; ``detach()`` shares the count)."""
+        self._shared_version_counter()[0] += 1
+        autograd.note_inplace_change()
 
     # ---- gradients ---------------------------------------------------------------------------
     @property
@@ -91,8 +119,10 @@ class Tensor:
         autograd.run_backward([self], [grad], retain or create_graph, create_graph)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (shares memory)."""
-        return Tensor._wrap(self.data)
+        """The same data, cut from the graph (shares memory and the version counter, as PyTorch)."""
+        t = Tensor._wrap(self.data)
+        t._version_counter = self._shared_version_counter()
+        return t
 
     def detach_(self) -> Tensor:
         self._ctx = None
@@ -176,62 +206,228 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    # ---- in-place updates (outside the graph: parameter updates, initialisation) -------------
+    # ---- in-place updates ----------------------------------------------------------------------
+    # As in PyTorch: the result is computed by the out-of-place op, must keep the tensor's shape and be castable
+    # to its dtype, and is written into its array (views of it see the change). Under no_grad (parameter
+    # updates, initialisation) that is all; while the graph is recorded, a tensor that is not a leaf
+    # requiring grad, or that receives a value requiring grad, takes the op's node as its grad_fn and the
+    # result's array (the old array keeps the old values for the nodes that saved it). Each change bumps
+    # the version counter, so a backward through a node that read the old values fails.
     def _check_inplace(self, what):
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(
-                f"{what}: in-place change of a tensor that requires grad; wrap it in lm.no_grad() "
-                "or change .data")
+        if self._requires_grad and self._ctx is None and autograd.is_grad_enabled():
+            raise ArgumentError(f"{what}: a leaf Variable that requires grad is being used in an in-place operation "
+                                "(wrap the update in lm.no_grad() or change .data)")
+
+    def _update(self, what, op, *args, **kwargs):
+        """Replace the values by ``op(values, *args, **kwargs)`` (``op``: a function of Tensors or the name of a
+        Tensor method), with PyTorch's in-place semantics; ``what`` names the method in errors."""
+        self._check_inplace(what)
+        op = getattr(Tensor, op) if isinstance(op, str) else op
+        graph = autograd.is_grad_enabled() and (self._requires_grad or any(
+            isinstance(a, Tensor) and a._requires_grad for a in (*args, *kwargs.values())))
+        source = self
+        if graph:  # the old values as a node of their own, keeping the old array (see _write)
+            source = Tensor._wrap(self.data)
+            source._ctx, source._requires_grad = self._ctx, self._requires_grad
+            args = tuple(self._before_update(a, source) for a in args)
+            kwargs = {k: self._before_update(v, source) for k, v in kwargs.items()}
+        result = op(source, *args, **kwargs)
+        if not isinstance(result, Tensor):
+            result = Tensor._wrap(xp.asarray(result))
+        self._write(what, result, graph)
+        return self
+
+    def _before_update(self, operand, source):
+        """An operand of an in-place op as the node must see it: ``x.add_(x)`` and ``x.add_(x.detach())`` read
+        the values before the update (``source``), not the array the update overwrites."""
+        if operand is self:
+            return source
+        if (isinstance(operand, Tensor) and not operand._requires_grad and operand._version_counter is not None
+                and operand._version_counter is self._version_counter):
+            return Tensor._wrap(source.data)
+        return operand
+
+    def _write(self, what, result, graph=False, reshape=False):
+        """Make ``result`` the tensor's values. Outside the graph they are written into its array (views see
+        them). In the graph the tensor takes the result's array and node, and the old array stays with the old
+        values: the nodes that saved it (exp saves its output) still differentiate at the right point."""
+        if not reshape and result.shape != self.shape:
+            raise ArgumentError(f"{what}: output with shape {list(self.shape)} doesn't match the broadcast shape "
+                                f"{list(result.shape)}")
+        dtype = self.data.dtype
+        if result.data.dtype != dtype:
+            if not _can_cast(result.data.dtype, dtype):
+                raise ArgumentError(f"{what}: result type {_scalar_name(result.data.dtype)} can't be cast to the "
+                                    f"desired output type {_scalar_name(dtype)}")
+            result = result.to(dtype) if result._requires_grad else Tensor._wrap(result.data.astype(dtype))
+        in_graph = graph and result._requires_grad
+        if reshape or in_graph:
+            self.data = result.data if result.data.base is None or reshape else result.data.copy()
+        else:
+            try:
+                self.data[...] = result.data
+            except ValueError as err:  # a read-only array (a broadcast view, a read-only NumPy buffer)
+                raise ArgumentError(f"{what}: cannot write into this tensor ({err})") from None
+        self._bump_version()
+        if in_graph and result._ctx is not None:
+            self._ctx, self._requires_grad = result._ctx, True
+            self._ctx.output_version = self._version  # what its backward expects (see autograd.run_backward)
 
     def __setitem__(self, index, value):
+        """``x[index] = value`` in place; while the graph is recorded and x or value requires grad, the change
+        is a node of the graph (PyTorch's ``CopySlices``: the gradient of the overwritten part is zero)."""
         self._check_inplace("__setitem__")
-        self.data[_unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+        index = _unwrap_index(index)
+        if autograd.is_grad_enabled() and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+            self._update("__setitem__", "_index_put", index, value)
+            return
+        array = value.data if isinstance(value, Tensor) else value
+        if isinstance(array, (str, bytes)) or array is None:
+            raise TypeError(f"can't assign a {type(array).__name__} to a {self.type()}")
+        if isinstance(index, (str, bytes, float)):
+            raise TypeError(f"__setitem__: a tensor cannot be indexed by a {type(index).__name__} ({index!r})") \
+                if not isinstance(index, float) else IndexError(
+                "__setitem__: only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors are "
+                f"valid indices, got the float {index}")
+        try:
+            self.data[index] = array
+        except IndexError as err:
+            raise IndexError(f"__setitem__: {err} (tensor shape {list(self.shape)})") from None
+        except (ValueError, TypeError) as err:
+            raise ArgumentError(f"__setitem__: cannot assign a value of shape {list(xp.shape(array))} into a tensor "
+                                f"of shape {list(self.shape)} at {index!r} ({err})") from None
+        self._bump_version()
 
     def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        self.data[...] = 0
-        return self
+        return self.fill_(0)
 
     def fill_(self, value) -> Tensor:
+        """Every element = value (a number or a one-element tensor), cast to the tensor's dtype."""
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise ArgumentError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                f"{value.ndim} dimensions.")
+        if not isinstance(value, (Tensor, numbers.Number, np.generic)) or isinstance(value, (np.str_, np.bytes_)):
+            raise TypeError(f"fill_(): argument 'value' must be a number or a 0-d tensor, not {type(value).__name__}")
+        value_tensor = value if isinstance(value, Tensor) else Tensor._wrap(xp.asarray(value, dtype=self.data.dtype))
+        if isinstance(value, Tensor) or _needs_graph(self):
+            return self._update("fill_", _fill_like, value_tensor)
         self._check_inplace("fill_")
-        self.data[...] = value
+        self.data[...] = value_tensor.data
+        self._bump_version()
         return self
 
-    def copy_(self, other) -> Tensor:
-        self._check_inplace("copy_")
-        self.data[...] = other.data if isinstance(other, Tensor) else other
-        return self
+    def copy_(self, other, non_blocking=False) -> Tensor:
+        """The values of ``other`` broadcast to this shape and cast to this dtype (any dtype, as PyTorch)."""
+        if other is None or isinstance(other, (str, bytes)):
+            raise TypeError(f"copy_(): argument 'other' must be Tensor, not {type(other).__name__}")
+        if not isinstance(other, Tensor):  # a nested list or an array, as Lamina always took (PyTorch: Tensor only)
+            other = Tensor(other, dtype=self.data.dtype)
+        try:
+            xp.broadcast_to(xp.empty(other.shape, dtype=bool), self.shape)
+        except ValueError:
+            raise ArgumentError(f"copy_: the source of shape {list(other.shape)} must be broadcastable to the "
+                                f"destination's shape {list(self.shape)}") from None
+        if other.data.dtype != self.data.dtype:
+            other = other.to(self.data.dtype) if self.data.dtype.kind == "f" else Tensor._wrap(
+                other.data.astype(self.data.dtype))
+        return self._update("copy_", _fill_like, other)
 
-    def add_(self, other, alpha=1.0) -> Tensor:
-        self._check_inplace("add_")
-        other = other.data if isinstance(other, Tensor) else other
-        self.data += other if alpha == 1.0 else alpha * other
-        return self
+    def add_(self, other, *, alpha=1) -> Tensor:
+        if alpha == 1:
+            return self._update("add_", "add", other)
+        return self._update("add_", "add", other, alpha=alpha)
 
-    def sub_(self, other, alpha=1.0) -> Tensor:
-        return self.add_(other, -alpha)
+    def sub_(self, other, *, alpha=1) -> Tensor:
+        if alpha == 1:
+            return self._update("sub_", "sub", other)
+        return self._update("sub_", "sub", other, alpha=alpha)
 
     def mul_(self, other) -> Tensor:
-        self._check_inplace("mul_")
-        self.data *= other.data if isinstance(other, Tensor) else other
-        return self
+        return self._update("mul_", "mul", other)
+
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        if rounding_mode is None:
+            return self._update("div_", "div", other)
+        return self._update("div_", "div", other, rounding_mode=rounding_mode)
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+        return self._update("clamp_", "clamp", min, max)
+
+    clip_ = clamp_
 
     def __iadd__(self, other):
-        return self.add_(other)
+        return self._update("__iadd__", "add", other)
 
     def __isub__(self, other):
-        return self.sub_(other)
+        return self._update("__isub__", "sub", other)
 
     def __imul__(self, other):
-        return self.mul_(other)
+        return self._update("__imul__", "mul", other)
 
     def __itruediv__(self, other):
-        self._check_inplace("div_")
-        self.data /= other.data if isinstance(other, Tensor) else other
-        return self
+        return self._update("__itruediv__", "div", other)
+
+    def __ipow__(self, other):
+        return self._update("__ipow__", "pow", other)
+
+    def __imatmul__(self, other):
+        return self._update("__imatmul__", "matmul", other)
 
     def __pos__(self):
         return self
+
+
+# PyTorch's in-place variants ``x.<op>_(...)`` of ops ``x.<op>(...)``: bound below, the op looked up when called.
+_INPLACE_VARIANTS = (
+    "abs", "absolute", "neg", "negative", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+    "square", "reciprocal", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+    "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "sigmoid", "relu", "erf", "erfc", "erfinv", "lgamma",
+    "digamma", "floor", "ceil", "round", "trunc", "frac", "fix", "nan_to_num", "logit", "i0", "sinc", "deg2rad",
+    "rad2deg", "pow", "float_power", "fmod", "remainder", "floor_divide", "true_divide", "multiply", "divide",
+    "subtract", "atan2", "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "addmm", "addbmm", "baddbmm", "addmv",
+    "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "copysign", "xlogy", "logaddexp", "heaviside",
+    "masked_fill", "masked_scatter", "index_fill", "index_add", "index_copy", "index_put", "scatter", "scatter_add",
+    "scatter_reduce", "put", "tril", "triu", "cumsum", "cumprod", "logical_not", "logical_and", "logical_or",
+    "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+    "bitwise_right_shift", "eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", "greater_equal",
+    "not_equal", "hardtanh", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "hardsigmoid", "hardswish",
+    "threshold", "renorm", "t", "transpose", "swapaxes", "swapdims", "unsqueeze", "squeeze")
+_RESHAPING = frozenset({"t", "transpose", "swapaxes", "swapdims", "unsqueeze", "squeeze"})  # x.t_() changes shape
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+                 "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
+
+
+def _scalar_name(dtype) -> str:
+    """PyTorch's name of a dtype in messages and type strings (``Float`` for float32, ``Long`` for int64)."""
+    name = as_dtype(dtype).name
+    return _SCALAR_NAMES.get(name, name)
+
+
+def type_string(dtype) -> str:
+    """``x.type()``'s answer: ``'torch.FloatTensor'`` for float32, ``'torch.LongTensor'`` for int64, ..."""
+    return f"torch.{_scalar_name(dtype)}Tensor"
+
+
+def _kind_rank(dtype) -> int:
+    return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}[dtype.kind]
+
+
+def _can_cast(source, target) -> bool:
+    """PyTorch's rule for writing a result into a tensor: never to a lower kind (float into an integer tensor,
+    complex into a real one, anything but bool into a bool one)."""
+    return _kind_rank(as_dtype(source)) <= _kind_rank(as_dtype(target))
+
+
+def _needs_graph(tensor) -> bool:
+    return tensor._requires_grad and autograd.is_grad_enabled()
+
+
+def _fill_like(source, value):
+    """``value`` broadcast to ``source``'s shape, as an op of ``source`` (its gradient is zero there)."""
+    keep_none = Tensor._wrap(xp.zeros(source.shape, dtype=bool))
+    return source.where(keep_none, value)
 
 
 def _as_array(data, dtype=None):
@@ -254,3 +450,31 @@ def _unwrap_index(index):
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return index
+
+
+def _inplace_variant(base: str):
+    """``x.<base>_(*args)``: ``x.<base>(*args)`` written into x (see ``Tensor._update``)."""
+    name = base + "_"
+
+    def method(self, *args, **kwargs):
+        op = getattr(Tensor, base, None)
+        if not callable(op):
+            raise AttributeError(f"'Tensor' object has no attribute '{name}' (Lamina has no {base} op)")
+        if base in _RESHAPING:  # a new view of the same values: the shape changes, the values do not
+            self._check_inplace(name)
+            source = Tensor._wrap(self.data)  # the tensor as it was, so that its new node does not point to itself
+            source._ctx, source._requires_grad = self._ctx, self._requires_grad
+            result = op(source, *args, **kwargs)
+            self._write(name, result, graph=True, reshape=True)
+            return self
+        return self._update(name, op, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In place: x.{base}(...) written into x (PyTorch's {name})."
+    return method
+
+
+for _base in _INPLACE_VARIANTS:
+    if not hasattr(Tensor, _base + "_"):
+        setattr(Tensor, _base + "_", _inplace_variant(_base))
+del _base

@@ -38,3 +38,171 @@ def test_inplace_change_of_a_tensor_that_requires_grad_is_refused_outside_no_gra
         w[0] = 5.0
         w.add_(lm.ones(3), alpha=-1)
     assert w.tolist() == [4.0, 0.0, 0.0]
+
+
+# ---- in-place methods: PyTorch's semantics --------------------------------------------------------------
+def _both(build):
+    """Run ``build(lib)`` with torch and with Lamina; return both results as NumPy arrays."""
+    import torch
+    expected, got = build(torch), build(lm)
+    return expected.detach().numpy(), got.detach().numpy()
+
+
+@pytest.mark.parametrize("name, args", [
+    ("add_", (2.0,)), ("sub_", (0.5,)), ("mul_", (3.0,)), ("div_", (4.0,)), ("clamp_", (-0.5, 0.5)),
+    ("exp_", ()), ("abs_", ()), ("neg_", ()), ("relu_", ()), ("sigmoid_", ()), ("tanh_", ()), ("pow_", (2,)),
+    ("zero_", ()), ("fill_", (7.0,))])
+def test_in_place_methods_give_the_values_of_torch(name, args):
+    data = [[-1.0, 0.25, 2.0], [3.0, -4.0, 0.0]]
+    expected, got = _both(lambda lib: getattr(lib.tensor(data), name)(*args))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_in_place_methods_write_into_views_and_return_the_tensor_itself():
+    base = lm.zeros(2, 3)
+    row = base[1]
+    assert row.add_(lm.tensor([1.0, 2.0, 3.0])) is row
+    assert base.tolist() == [[0, 0, 0], [1, 2, 3]]
+    x = lm.ones(2)
+    y = x
+    x += 1
+    assert y is x and y.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("build", [
+    lambda lib: lib.tensor([1, 2]).div_(2),  # Float result into a Long tensor
+    lambda lib: lib.tensor([1, 2]).add_(1.5),
+    lambda lib: lib.tensor([True, False]).add_(1),  # Long into Bool
+    lambda lib: lib.zeros(3).add_(lib.zeros(2, 3)),  # the result would need a bigger shape
+    lambda lib: lib.zeros(3).copy_(lib.zeros(2)),  # not broadcastable
+    lambda lib: lib.zeros(3).fill_(lib.zeros(2)),  # fill_ takes a 0-d value
+])
+def test_in_place_results_that_do_not_fit_raise_runtime_error_as_torch(build):
+    import torch
+    with pytest.raises(RuntimeError):
+        build(torch)
+    with pytest.raises(RuntimeError):
+        build(lm)
+
+
+def test_copy_casts_and_broadcasts_as_torch():
+    expected, got = _both(lambda lib: lib.zeros(2, 3, dtype=lib.int64).copy_(lib.tensor([1.7, -2.2, 3.9])))
+    assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+
+
+def test_in_place_change_of_a_leaf_that_requires_grad_raises_as_torch():
+    import torch
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        torch.ones(2, requires_grad=True).mul_(2)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        lm.ones(2, requires_grad=True).mul_(2)
+
+
+@pytest.mark.parametrize("update", [
+    lambda y, w: y.add_(w),
+    lambda y, w: y.mul_(w),
+    lambda y, w: y.mul_(w).relu_(),
+    lambda y, w: y.clamp_(-1, 0.5).sub_(w, alpha=2),
+    lambda y, w: y.copy_(w * 3),
+    lambda y, w: y.add_(w).mul_(w).add_(y.detach()),
+])
+def test_in_place_changes_in_the_graph_give_torch_gradients(update):
+    import torch
+    data = np.array([[0.5, -1.0, 2.0], [1.5, -0.25, 0.75]])
+
+    def run(lib, as_tensor):
+        x = as_tensor(data.copy()).requires_grad_()
+        w = as_tensor(data[::-1].copy()).requires_grad_()
+        y = x * 2  # a non-leaf: changed in place, it takes the in-place op's node
+        out = update(y, w)
+        assert out is y
+        (y * y).sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), w.grad.numpy()
+
+    expected = run(torch, torch.from_numpy)
+    got = run(lm, lm.from_numpy)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
+def test_in_place_change_of_a_tensor_without_grad_by_one_with_grad_records_it():
+    import torch
+    for lib, make in ((torch, torch.from_numpy), (lm, lm.from_numpy)):
+        w = make(np.array([1.0, 2.0])).requires_grad_()
+        buffer = lib.zeros(2, dtype=lib.float64)
+        buffer.add_(w * 3)
+        assert buffer.requires_grad
+        buffer.sum().backward()
+        assert w.grad.tolist() == [3.0, 3.0]
+
+
+def test_shape_changing_in_place_methods():
+    import torch
+    for lib in (torch, lm):
+        x = lib.zeros(2, 3)
+        assert x.t_() is x and tuple(x.shape) == (3, 2)
+        x.unsqueeze_(0)
+        assert tuple(x.shape) == (1, 3, 2)
+        x.squeeze_()
+        assert tuple(x.shape) == (3, 2)
+
+
+@pytest.mark.parametrize("assign", [
+    lambda lib, y, w: y.__setitem__(1, w[0] * 3),
+    lambda lib, y, w: y.__setitem__((slice(None), 0), w),
+    lambda lib, y, w: y.__setitem__(lib.tensor([[True, False, True], [False, True, False]]), 7.0),
+    lambda lib, y, w: y.__setitem__((lib.tensor([0, 1]), lib.tensor([2, 0])), w * w),
+    lambda lib, y, w: y.__setitem__(Ellipsis, w.sum()),
+])
+def test_assignment_into_a_tensor_of_the_graph_gives_torch_gradients(assign):
+    import torch
+    data = np.array([[0.5, -1.0, 2.0], [1.5, -0.25, 0.75]])
+
+    def run(lib, make):
+        x = make(data.copy()).requires_grad_()
+        w = make(np.array([3.0, -2.0])).requires_grad_()
+        y = x * 2
+        assign(lib, y, w)
+        (y * y).sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), None if w.grad is None else w.grad.numpy()
+
+    for e, g in zip(run(torch, torch.from_numpy), run(lm, lm.from_numpy)):
+        assert (e is None) == (g is None)
+        if e is not None:
+            np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
+def test_assignment_of_a_value_that_requires_grad_into_a_plain_tensor_records_it():
+    import torch
+    for lib, make in ((torch, torch.from_numpy), (lm, lm.from_numpy)):
+        w = make(np.array([1.0, 2.0, 3.0])).requires_grad_()
+        buffer = lib.zeros(2, 3, dtype=lib.float64)
+        buffer[1] = w
+        (buffer * buffer).sum().backward()
+        assert w.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_assignment_errors_are_those_of_torch():
+    import torch
+    for lib in (torch, lm):
+        x = lib.zeros(2, 3)
+        with pytest.raises(IndexError):
+            x[5] = 1.0
+        with pytest.raises(RuntimeError):
+            x[0] = lib.ones(4)
+
+
+@pytest.mark.parametrize("build", [
+    lambda lib: lib.zeros(3).fill_("a"),
+    lambda lib: lib.zeros(3).fill_(None),
+    lambda lib: lib.zeros(3).copy_(None),
+    lambda lib: lib.zeros(3).__setitem__(0, "a"),
+    lambda lib: lib.zeros(3).__setitem__(0, None),
+    lambda lib: lib.zeros(3).add_("a"),
+])
+def test_in_place_methods_with_arguments_of_a_wrong_type_raise_type_error_as_torch(build):
+    import torch
+    with pytest.raises(TypeError):
+        build(torch)
+    with pytest.raises(TypeError):
+        build(lm)

@@ -12,10 +12,15 @@ come back to an earlier value and the epochs repeat forever. ``fit`` detects tha
 """
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 from ..backend import xp
 from ..tensor import Tensor
+
+_CELL = 64  # the cycle search files each weight vector in a grid of cells of 64 * atol (see _CycleFinder)
+_MAX_AMBIGUOUS = 12  # components near a cell border looked up in both cells; beyond this, a full scan
 
 
 def _array(x, dtype=xp.float64):
@@ -58,6 +63,58 @@ class PerceptronHistory:
 
 def _format(w) -> str:
     return "(" + ", ".join(f"{v:+.4g}" for v in w) + ")"
+
+
+class _CycleFinder:
+    """The weight vectors seen so far, filed so that finding the first one within ``atol`` of a new one (in
+    every component) takes about constant time: a vector is filed under its cell in a grid of spacing
+    64 atol; a vector within atol of it lies in the same cell in every component that is not within atol of a
+    cell border, and in the cell or its neighbour in those that are, so only those few cells are looked up.
+    With atol = 0, the vectors themselves are the keys."""
+
+    def __init__(self, atol: float):
+        self.atol = float(atol)
+        self.cell = _CELL * self.atol
+        self.seen = []
+        self.cells = {}
+
+    def add(self, w):
+        """File ``w``; return the index of the first earlier vector within atol of it, or None."""
+        w = xp.asarray(w, dtype=xp.float64)
+        match = self._first_match(w)
+        if self.cell > 0:
+            key = tuple(xp.floor(w / self.cell).astype(xp.int64).tolist())
+        else:
+            key = tuple(w.tolist())
+        self.cells.setdefault(key, []).append(len(self.seen))
+        self.seen.append(w)
+        return match
+
+    def _first_match(self, w):
+        if self.cell <= 0:
+            found = self.cells.get(tuple(w.tolist()))
+            return found[0] if found else None
+        scaled = w / self.cell
+        base = xp.floor(scaled)
+        offset = scaled - base
+        near = self.atol / self.cell
+        low, high = offset <= near, offset >= 1 - near
+        ambiguous = xp.flatnonzero(low | high).tolist()
+        if len(ambiguous) > _MAX_AMBIGUOUS:  # (not seen in practice) compare with every vector
+            candidates = range(len(self.seen))
+        else:
+            base = base.astype(xp.int64).tolist()
+            candidates = set()
+            for shifts in itertools.product((0, 1), repeat=len(ambiguous)):
+                key = list(base)
+                for i, shift in zip(ambiguous, shifts):
+                    if shift:
+                        key[i] += -1 if low[i] else 1
+                candidates.update(self.cells.get(tuple(key), ()))
+        for index in sorted(candidates):
+            if float(xp.max(xp.abs(w - self.seen[index]))) <= self.atol:
+                return index
+        return None
 
 
 class Perceptron:
@@ -110,9 +167,18 @@ class Perceptron:
         x, y = self.augment(self._check(x)), _array(y).reshape(-1)
         if y.shape[0] != x.shape[0]:
             raise ValueError(f"Perceptron.fit: {x.shape[0]} samples but {y.shape[0]} targets")
-        if eta <= 0:
-            raise ValueError(f"Perceptron.fit: eta must be > 0, got {eta}")
+        if not bool(xp.isfinite(x).all()):
+            raise ValueError("Perceptron.fit: the inputs hold NaN or infinite values; the rule cannot learn from them")
+        if not bool(((y == 0) | (y == 1)).all()):
+            bad = sorted({float(v) for v in y[(y != 0) & (y != 1)].tolist()}, key=str)[:5]
+            raise ValueError(f"Perceptron.fit: the targets must be 0 or 1 (the step's outputs), got {bad}")
+        if not (eta > 0 and math.isfinite(eta)):
+            raise ValueError(f"Perceptron.fit: eta must be > 0 and finite, got {eta}")
+        if not bool(xp.isfinite(self.weights).all()):
+            raise ValueError(f"Perceptron.fit: the weights hold NaN or infinite values ({_format(self.weights)})")
         history = PerceptronHistory(weights=[self.weights.copy()])
+        cycles = _CycleFinder(atol)
+        cycles.add(self.weights)
         for _ in range(max_epochs):
             errors = 0
             for xi, target in zip(x, y):
@@ -125,12 +191,9 @@ class Perceptron:
             if errors == 0:
                 history.converged = True
                 break
-            now = history.weights[-1]
-            for start, earlier in enumerate(history.weights[:-1]):
-                if xp.max(xp.abs(now - earlier)) <= atol:
-                    history.cycle = (start, len(history.weights) - 1 - start)
-                    break
-            if history.cycle is not None:
+            start = cycles.add(history.weights[-1])
+            if start is not None:
+                history.cycle = (start, len(history.weights) - 1 - start)
                 break
         return history
 

@@ -7,7 +7,9 @@ every backend; the orthogonal init's QR too) and copied into the parameter's arr
 """
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 
 import numpy as np  # host-side: the QR factorisation of the orthogonal init
 
@@ -36,6 +38,19 @@ def fan_in_and_fan_out(tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
+def _skip_empty(init):
+    """An initialiser that leaves a zero-element tensor as it is, with PyTorch's warning (there is nothing to
+    draw, and its fans may be 0: a bound of 1 / sqrt(0) must not be computed)."""
+    @functools.wraps(init)
+    def checked(tensor, *args, **kwargs):
+        if tensor.numel() == 0:
+            warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=2)
+            return tensor
+        return init(tensor, *args, **kwargs)
+
+    return checked
+
+
 def _fill(tensor, values):
     with no_grad():
         tensor.data[...] = xp.asarray(values)
@@ -43,10 +58,14 @@ def _fill(tensor, values):
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    if not a <= b:
+        raise ArgumentError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     return _fill(tensor, numpy_generator(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+    if not std >= 0:
+        raise ArgumentError(f"normal expects std >= 0.0, but found std {std}")
     return _fill(tensor, numpy_generator(generator).normal(mean, std, tensor.shape))
 
 
@@ -62,12 +81,14 @@ def ones_(tensor):
     return _fill(tensor, 1.0)
 
 
+@_skip_empty
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_skip_empty
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
@@ -77,16 +98,20 @@ glorot_uniform_, glorot_normal_ = xavier_uniform_, xavier_normal_
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
+    if mode not in ("fan_in", "fan_out"):
+        raise ArgumentError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
+@_skip_empty
 def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_skip_empty
 def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
@@ -95,6 +120,10 @@ he_uniform_, he_normal_ = kaiming_uniform_, kaiming_normal_
 
 
 def orthogonal_(tensor, gain: float = 1.0, generator=None):
+    if tensor.ndim < 2:
+        raise ArgumentError(f"Only tensors with 2 or more dimensions are supported, got shape {tensor.shape}")
+    if tensor.numel() == 0:  # nothing to orthogonalise (PyTorch returns it as it is)
+        return tensor
     rows = tensor.shape[0]
     cols = math.prod(tensor.shape[1:])
     flat = numpy_generator(generator).standard_normal((max(rows, cols), min(rows, cols)))

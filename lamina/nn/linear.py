@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 from .. import functional as F
 from ..creation import empty
@@ -16,11 +17,29 @@ def _check_features(layer: Module, x, expected: int, what: str = "features") -> 
                          f"dimension, got shape {tuple(x.shape)}")
 
 
+def _size(layer: str, name: str, value) -> int:
+    """A layer size as PyTorch takes it: any integer (Python, NumPy, bool); a float or other type is a TypeError,
+    a negative size an ArgumentError (PyTorch: RuntimeError)."""
+    if not isinstance(value, numbers.Integral):
+        raise TypeError(f"{layer}: {name} must be an int, got {type(value).__name__} {value!r}")
+    return int(value)
+
+
+def _check_shape(shape: tuple) -> tuple:
+    if any(n < 0 for n in shape):
+        negative = next(n for n in shape if n < 0)
+        raise ArgumentError(f"Trying to create tensor with negative dimension {negative}: {list(shape)}")
+    return shape
+
+
 class Linear(Module):
     """y = x W^T + b, W of shape (out_features, in_features) (Keras' Dense)."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None, generator=None):
         super().__init__()
+        in_features, out_features = _size("Linear", "in_features", in_features), _size("Linear", "out_features",
+                                                                                      out_features)
+        _check_shape((out_features, in_features))
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         self.bias = Parameter(empty(out_features, dtype=dtype)) if bias else None

@@ -1,14 +1,21 @@
-"""Conversions: a tensor in another dtype (``astype``, ``float``, ``double``, ...) and copies (``clone``).
+"""Conversions: a tensor in another dtype (``astype``, ``to``, ``type``, ``float``, ``double``, ``half``, ...),
+copies (``clone``), the bits in another dtype (``view(dtype)``), new tensors of the same dtype (``new_zeros``...)
+and facts about the storage (``element_size``, ``nbytes``, ``stride``, ``is_contiguous``, ``device``).
 
 A cast to a floating dtype is differentiable (the gradient is cast back to the input's dtype); a
-cast to integers or booleans leaves the graph, as nothing can be differentiated there.
+cast to integers or booleans leaves the graph, as nothing can be differentiated there. Lamina runs on the
+CPU: ``to("cpu")`` and ``device="cpu"`` are accepted, another device is an error.
 """
 from __future__ import annotations
 
+import numbers
+
 from ..autograd import Function
 from ..backend import as_dtype, xp
-from ..tensor import Tensor
-from ._util import tensor_method
+from ..errors import ArgumentError, DimensionError, DtypeError
+from ..tensor import Tensor, _SCALAR_NAMES, type_string
+from ._util import constant, recording, tensor_method
+from .shape import sum_to
 
 
 class Cast(Function):
@@ -37,7 +44,7 @@ class Clone(Function):
 
 def cast(x: Tensor, dtype) -> Tensor:
     """x in ``dtype`` (the same tensor when it already has it)."""
-    dtype = as_dtype(dtype)
+    dtype = _dtype(dtype)
     if dtype == x.data.dtype:
         return x
     if x.requires_grad and dtype.kind != "f":
@@ -45,14 +52,93 @@ def cast(x: Tensor, dtype) -> Tensor:
     return Cast.apply(x, dtype=dtype)
 
 
-@tensor_method("astype", "to")
+_TYPE_STRINGS = {f"torch.{name}Tensor": dtype for dtype, name in _SCALAR_NAMES.items()}
+_CPU = ("cpu", "cpu:0")
+
+
+def _dtype(dtype):
+    """A NumPy dtype from what names one: a dtype, a type, a NumPy name ('float32') or a PyTorch type string
+    ('torch.FloatTensor'); bfloat16 is refused (NumPy has no such type)."""
+    if isinstance(dtype, str):
+        if dtype in _TYPE_STRINGS:
+            dtype = _TYPE_STRINGS[dtype]
+        elif "bfloat16" in dtype.lower():
+            raise DtypeError(_NO_BFLOAT16)
+    try:
+        return as_dtype(dtype)
+    except TypeError:
+        raise DtypeError(f"not a dtype: {dtype!r} (expected e.g. lm.float32, 'float64' or 'torch.LongTensor')") from None
+
+
+_NO_BFLOAT16 = "bfloat16: NumPy, Lamina's array library, has no bfloat16 type; use half() (float16) or float()"
+
+
+def _device(device) -> None:
+    """Accept the CPU (Lamina's only device) in any of PyTorch's spellings; refuse the others."""
+    if isinstance(device, str):
+        name, index = device, None
+    else:
+        name, index = str(getattr(device, "type", device)), getattr(device, "index", None)
+    if name not in _CPU or index not in (None, 0):
+        raise ArgumentError(f"to: Lamina computes on the CPU only; device {device!r} is not available")
+
+
+@tensor_method("astype")
 def _astype(x: Tensor, dtype) -> Tensor:
     return cast(x, dtype)
 
 
+@tensor_method("to")
+def _to(x: Tensor, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None) -> Tensor:
+    """PyTorch's three forms: ``to(dtype)``, ``to(device, dtype=None)`` (only "cpu") and ``to(other)`` (other's
+    dtype); ``copy=True`` always returns a new tensor. Differentiable as ``astype``."""
+    if len(args) > 2:
+        raise TypeError(f"to() takes at most 2 positional arguments (dtype or device or tensor), got {len(args)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.data.dtype if dtype is None else dtype
+        elif isinstance(arg, bool):  # to(dtype, non_blocking)
+            continue
+        elif isinstance(arg, str) and (arg.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xla", "xpu")):
+            _device(arg)
+        elif type(arg).__name__ == "device":
+            _device(arg)
+        else:
+            dtype = arg
+    if device is not None:
+        _device(device)
+    result = x if dtype is None else cast(x, dtype)
+    return clone(result) if copy and result is x else result
+
+
+@tensor_method("type")
+def _type(x: Tensor, dtype=None, non_blocking=False, **kwargs):
+    """``x.type()``: PyTorch's type string ('torch.FloatTensor'); ``x.type(dtype)``: x cast to dtype (a dtype or
+    such a string), differentiable as ``to``."""
+    if dtype is None:
+        return type_string(x.data.dtype)
+    if isinstance(dtype, str) and dtype.startswith("torch.") and dtype not in _TYPE_STRINGS:
+        if "BFloat16" in dtype:
+            raise DtypeError(_NO_BFLOAT16)
+        if "cuda" in dtype:
+            raise ArgumentError(f"type: Lamina computes on the CPU only; {dtype!r} is not available")
+        raise ArgumentError(f"invalid type: {dtype!r}")
+    if not isinstance(dtype, (str, type)) and not hasattr(dtype, "kind"):
+        raise TypeError(f"type: dtype must be a type, str, or dtype object, got {type(dtype).__name__}")
+    return cast(x, dtype)
+
+
+@tensor_method("type_as")
+def _type_as(x: Tensor, other: Tensor) -> Tensor:
+    """x in ``other``'s dtype."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as(): argument 'other' must be Tensor, not {type(other).__name__}")
+    return cast(x, other.data.dtype)
+
+
 def _cast_to(dtype, method: str):
     """The Tensor method ``x.<method>()``: x cast to ``dtype`` (``x.float()`` is float32, as PyTorch)."""
-    def convert(x: Tensor) -> Tensor:
+    def convert(x: Tensor, memory_format=None) -> Tensor:
         return cast(x, dtype)
 
     convert.__name__ = convert.__qualname__ = f"_{method}"
@@ -61,17 +147,299 @@ def _cast_to(dtype, method: str):
 
 _float = _cast_to(xp.float32, "float")
 _double = _cast_to(xp.float64, "double")
+_half = _cast_to(xp.float16, "half")
 _long = _cast_to(xp.int64, "long")
 _int = _cast_to(xp.int32, "int")
+_short = _cast_to(xp.int16, "short")
+_char = _cast_to(xp.int8, "char")
+_byte = _cast_to(xp.uint8, "byte")
 _bool = _cast_to(xp.bool_, "bool")
 
+
+@tensor_method("bfloat16")
+def _bfloat16(x: Tensor, memory_format=None) -> Tensor:
+    raise DtypeError(_NO_BFLOAT16)
+
+
+@tensor_method("cpu")
+def _cpu(x: Tensor, memory_format=None) -> Tensor:
+    """x itself: it is on the CPU already."""
+    return x
+
+
+@tensor_method("cuda")
+def _cuda(x: Tensor, device=None, non_blocking=False, memory_format=None) -> Tensor:
+    raise ArgumentError("cuda: Lamina computes on the CPU only (NumPy); keep the tensor on the CPU")
+
+
+class Device:
+    """What ``x.device`` answers: Lamina's only device, the CPU (equal to "cpu" and to torch.device("cpu"))."""
+
+    type, index = "cpu", None
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            return other in _CPU
+        return str(getattr(other, "type", None)) == "cpu" and getattr(other, "index", None) in (None, 0)
+
+    def __hash__(self):
+        return hash("cpu")
+
+    def __str__(self):
+        return "cpu"
+
+    def __repr__(self):
+        return "device(type='cpu')"
+
+
+_DEVICE = Device()
+
+
+@tensor_method("device", is_property=True)
+def _device_of(x: Tensor) -> Device:
+    return _DEVICE
+
+
+@tensor_method("is_cuda", is_property=True)
+def _is_cuda(x: Tensor) -> bool:
+    return False
+
+
+# ---- x[index] = value, in the graph -------------------------------------------------------------------------
+class IndexPut(Function):
+    """y = x with ``value`` (broadcast) written at ``index``;  dL/dx = g with zeros at index,
+    dL/dvalue = g[index] summed to value's shape (PyTorch's ``index_put_`` / ``CopySlices``)."""
+
+    name = "index_put"
+
+    def forward(self, x, value, index):
+        self.index = index
+        out = x.copy()
+        out[index] = value
+        return out
+
+    def backward(self, g):
+        x, value = self.inputs
+        keep = xp.ones(x.shape, dtype=bool)
+        keep[self.index] = False
+        if recording():
+            g_x = g.where(constant(keep), constant(xp.zeros((), dtype=g.dtype)))
+        else:
+            g_x = constant(xp.where(keep, g.data, xp.zeros((), dtype=g.dtype)))
+        g_value = None
+        if value.requires_grad:
+            taken = g[self.index]
+            g_value = sum_to(taken, value.shape) if taken.shape != value.shape else taken
+        return g_x, g_value
+
+
+@tensor_method("_index_put")
+def _index_put(x: Tensor, index, value) -> Tensor:
+    """``x[index] = value`` as a new tensor in the graph (``Tensor.__setitem__`` uses it while recording)."""
+    value = value if isinstance(value, Tensor) else Tensor._wrap(xp.asarray(value, dtype=x.data.dtype))
+    if value.data.dtype != x.data.dtype:
+        value = cast(value, x.data.dtype)
+    try:
+        xp.broadcast_to(xp.empty(value.shape, dtype=bool), xp.empty(x.shape, dtype=bool)[index].shape)
+    except ValueError:
+        raise ArgumentError(f"__setitem__: shape mismatch: value tensor of shape {list(value.shape)} cannot be "
+                            f"broadcast to indexing result of shape "
+                            f"{list(xp.empty(x.shape, dtype=bool)[index].shape)}") from None
+    return IndexPut.apply(x, value, index=index)
+
+
+# ---- the bits in another dtype ---------------------------------------------------------------------------
+def _view_dtype(x: Tensor, dtype) -> Tensor:
+    """``x.view(dtype)``: the same bytes read as ``dtype`` (PyTorch's rules). Same item size: the same shape;
+    a different one: the last dimension scales by the ratio, which needs a last dimension of stride 1, a size
+    divisible by the ratio when the new items are larger, and not a 0-d tensor. Not differentiable."""
+    dtype = _dtype(dtype)
+    old, new = x.data.dtype.itemsize, dtype.itemsize
+    data = x.data
+    if old != new:
+        if data.ndim == 0:
+            raise ArgumentError(f"view: self.dim() cannot be 0 to view {x.data.dtype} as {dtype} "
+                                "(different element sizes)")
+        if data.strides[-1] != old and data.shape[-1] != 1:
+            raise ArgumentError("view: self.stride(-1) must be 1 to view "
+                                f"{x.data.dtype} as {dtype} (different element sizes)")
+        if new > old and data.shape[-1] % (new // old):
+            raise ArgumentError(f"view: self.size(-1) must be divisible by {new // old} to view {x.data.dtype} as "
+                                f"{dtype} (different element sizes), but got {data.shape[-1]}")
+        if not data.flags.c_contiguous:
+            data = xp.ascontiguousarray(data)  # NumPy reinterprets only contiguous rows; the bytes are the same
+    return Tensor._wrap(data.view(dtype))
+
+
+# ---- facts about the storage ----------------------------------------------------------------------------
+@tensor_method("element_size")
+def _element_size(x: Tensor) -> int:
+    """Bytes per element."""
+    return x.data.dtype.itemsize
+
+
+@tensor_method("itemsize", is_property=True)
+def _itemsize(x: Tensor) -> int:
+    return x.data.dtype.itemsize
+
+
+@tensor_method("nbytes", is_property=True)
+def _nbytes(x: Tensor) -> int:
+    return x.data.size * x.data.dtype.itemsize
+
+
+@tensor_method("is_floating_point")
+def _is_floating_point(x: Tensor) -> bool:
+    return x.data.dtype.kind == "f"
+
+
+@tensor_method("is_complex")
+def _is_complex(x: Tensor) -> bool:
+    return x.data.dtype.kind == "c"
+
+
+@tensor_method("is_signed")
+def _is_signed(x: Tensor) -> bool:
+    return x.data.dtype.kind in "fic"
+
+
+@tensor_method("ndimension")
+def _ndimension(x: Tensor) -> int:
+    return x.data.ndim
+
+
+@tensor_method("nelement")
+def _nelement(x: Tensor) -> int:
+    return int(x.data.size)
+
+
+def _contiguous_strides(shape) -> tuple:
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+@tensor_method("stride")
+def _stride(x: Tensor, dim=None):
+    """Steps in elements between neighbours along each dimension (PyTorch's ``stride()``)."""
+    data = x.data
+    if data.flags.c_contiguous:
+        strides = _contiguous_strides(data.shape)
+    else:
+        strides = tuple(s // data.dtype.itemsize for s in data.strides)
+    if dim is None:
+        return strides
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"stride(): argument 'dim' must be int, not {type(dim).__name__}")
+    if not -max(data.ndim, 1) <= dim < max(data.ndim, 1):
+        raise DimensionError(f"stride: dim {dim} is out of range for a tensor with {data.ndim} dimensions")
+    return strides[dim] if data.ndim else 1
+
+
+@tensor_method("is_contiguous")
+def _is_contiguous(x: Tensor, memory_format=None) -> bool:
+    return bool(x.data.flags.c_contiguous)
+
+
+@tensor_method("data_ptr")
+def _data_ptr(x: Tensor) -> int:
+    return int(x.data.__array_interface__["data"][0])
+
+
+@tensor_method("storage_offset")
+def _storage_offset(x: Tensor) -> int:
+    """Elements between the start of the underlying buffer and the first element."""
+    base = x.data
+    while isinstance(base.base, xp.ndarray):
+        base = base.base
+    start = base.__array_interface__["data"][0]
+    return (x.data.__array_interface__["data"][0] - start) // x.data.dtype.itemsize
+
+
+# ---- new tensors like this one ---------------------------------------------------------------------------
+def _size_arg(op: str, size) -> tuple:
+    if len(size) == 1 and hasattr(size[0], "__len__") and not isinstance(size[0], Tensor):
+        size = tuple(size[0])  # new_zeros((2, 3)) as new_zeros(2, 3)
+    for n in size:
+        if isinstance(n, bool) or not isinstance(n, (numbers.Integral, Tensor)):
+            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(n).__name__}")
+    size = tuple(int(n) for n in size)
+    if any(n < 0 for n in size):
+        raise ArgumentError(f"{op}: trying to create tensor with negative dimension: {list(size)}")
+    return size
+
+
+def _new(x, op, array, requires_grad):
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+@tensor_method("new_zeros")
+def _new_zeros(x: Tensor, *size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """Zeros of ``size`` in x's dtype (or ``dtype``)."""
+    dtype = x.data.dtype if dtype is None else _dtype(dtype)
+    return _new(x, "new_zeros", xp.zeros(_size_arg("new_zeros", size), dtype=dtype), requires_grad)
+
+
+@tensor_method("new_ones")
+def _new_ones(x: Tensor, *size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    dtype = x.data.dtype if dtype is None else _dtype(dtype)
+    return _new(x, "new_ones", xp.ones(_size_arg("new_ones", size), dtype=dtype), requires_grad)
+
+
+@tensor_method("new_empty")
+def _new_empty(x: Tensor, *size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    dtype = x.data.dtype if dtype is None else _dtype(dtype)
+    return _new(x, "new_empty", xp.empty(_size_arg("new_empty", size), dtype=dtype), requires_grad)
+
+
+@tensor_method("new_full")
+def _new_full(x: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """``fill_value`` everywhere, cast to x's dtype (or ``dtype``): ``int_tensor.new_full((2,), 3.5)`` is 3."""
+    dtype = x.data.dtype if dtype is None else _dtype(dtype)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if not isinstance(size, (tuple, list)) and not (isinstance(size, Tensor) and size.ndim == 1):
+        raise TypeError(f"new_full(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+    array = xp.empty(_size_arg("new_full", (size,)), dtype=dtype)
+    array.fill(fill_value)
+    return _new(x, "new_full", array, requires_grad)
+
+
+@tensor_method("new_tensor")
+def _new_tensor(x: Tensor, data, *, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """A copy of ``data`` in x's dtype (or ``dtype``), outside any graph."""
+    dtype = x.data.dtype if dtype is None else _dtype(dtype)
+    source = data.data if isinstance(data, Tensor) else data
+    try:
+        array = xp.array(source, dtype=dtype, copy=True)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"new_tensor: cannot make a {dtype} tensor from {type(data).__name__} ({err})") from None
+    return _new(x, "new_tensor", array, requires_grad)
 
 @tensor_method()
 def clone(x: Tensor) -> Tensor:
     return Clone.apply(x)
 
 
+class Contiguous(Function):
+    """x's values in a fresh row-major (C-contiguous) array; its gradient passes unchanged."""
+
+    name = "contiguous"
+
+    def forward(self, x):
+        return xp.ascontiguousarray(x)
+
+    def backward(self, g):
+        return (g,)
+
+
 @tensor_method("contiguous")
-def _contiguous(x: Tensor) -> Tensor:
-    """x itself: every tensor Lamina hands out can be used as it is (PyTorch's name, for its code)."""
-    return x
+def _contiguous(x: Tensor, memory_format=None) -> Tensor:
+    """x itself when its array is row-major already, else a row-major copy (PyTorch's ``contiguous``)."""
+    return x if x.data.flags.c_contiguous else Contiguous.apply(x)

@@ -240,7 +240,7 @@ class Model(Module):
 
     def _train_epoch(self, batches, epoch: int, callbacks, dtype) -> dict:
         self.train()
-        means = _Means()
+        means, batch = _Means(), -1
         for batch, data in enumerate(batches):
             x, y = _unpack(data, dtype, "fit")
             callbacks.on_batch_begin(batch, {})
@@ -251,6 +251,9 @@ class Model(Module):
                 self._non_finite_loss(loss, epoch, batch, _length(batches))
             if self.stop_training:
                 break
+        if batch < 0:
+            raise ValueError(f"fit: the training data gave no batch in epoch {epoch + 1} (an empty loader, or "
+                             "a generator already used up by an earlier epoch)")
         return means.result()
 
     def _non_finite_loss(self, loss: float, epoch: int, batch: int, steps) -> None:
@@ -356,11 +359,18 @@ def _split_validation(x, y, validation_data, validation_split: float, dtype):
         train = (_as_array(x, "x", dtype), _as_array(y, "y"))
         if len(train[0]) != len(train[1]):
             raise ValueError(f"fit: x has {len(train[0])} samples, y has {len(train[1])}")
+        if len(train[0]) == 0:
+            raise ValueError(f"fit: no training samples (x has shape {train[0].shape}); pass at least one sample")
     if validation_data is not None:
         if isinstance(validation_data, (tuple, list)):
             if len(validation_data) != 2:
                 raise ValueError(f"fit: validation_data must be (x_val, y_val), got {len(validation_data)} items")
             validation_data = (_as_array(validation_data[0], "x_val", dtype), _as_array(validation_data[1], "y_val"))
+            if len(validation_data[0]) != len(validation_data[1]):
+                raise ValueError(f"fit: x_val has {len(validation_data[0])} samples, y_val has "
+                                 f"{len(validation_data[1])}")
+            if len(validation_data[0]) == 0:
+                raise ValueError("fit: validation_data holds no samples; pass at least one, or no validation_data")
         return train, validation_data
     if not validation_split:
         return train, None

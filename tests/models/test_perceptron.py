@@ -83,3 +83,61 @@ def test_perceptron_errors():
         Perceptron(2).fit(X, [0, 1])
     with pytest.raises(ValueError, match="eta"):
         Perceptron(2).fit(X, TRUTH["and"], eta=0)
+
+
+@pytest.mark.parametrize("targets", [[0, 1, 1, 2], [0, 1, 1, -1], [0, 0.5, 1, 1], [0, 1, 1, np.nan]])
+def test_perceptron_rejects_targets_other_than_0_and_1(targets):
+    with pytest.raises(ValueError, match="0 or 1"):
+        Perceptron(2).fit(X, targets)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_perceptron_rejects_non_finite_inputs_instead_of_reporting_convergence(bad):
+    x = np.array(X, dtype=float)
+    x[2, 1] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        Perceptron(2).fit(x, TRUTH["and"])
+    with pytest.raises(ValueError, match="eta"):
+        Perceptron(2).fit(X, TRUTH["and"], eta=bad if bad != -np.inf else np.inf)
+
+
+def _first_repeat_by_brute_force(weights, atol):
+    """The documented cycle: the first epoch e whose start weights equal (within atol) an earlier start's."""
+    for e in range(1, len(weights)):
+        for start in range(e):
+            if np.max(np.abs(weights[e] - weights[start])) <= atol:
+                return start, e - start
+    return None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_cycle_found_is_the_first_repeat_of_the_definition(seed):
+    rng = np.random.default_rng(seed)
+    n, samples = int(rng.integers(1, 4)), int(rng.integers(3, 8))
+    x = rng.integers(-2, 3, (samples, n)).astype(float) if seed % 2 else rng.standard_normal((samples, n)).round(1)
+    y = (rng.random(samples) > 0.5).astype(float)
+    history = Perceptron(n).fit(x, y, eta=[0.1, 0.3, 1.0][seed % 3], max_epochs=300)
+    if history.converged:
+        assert _first_repeat_by_brute_force(history.weights[:-1], 1e-9) is None
+    else:
+        assert history.cycle == _first_repeat_by_brute_force(history.weights, 1e-9)
+
+
+def test_the_cycle_search_takes_linear_time_in_the_epochs():
+    """4,000 epochs of a problem without a cycle: the old pairwise search took 36 s; the rule itself ~1 s."""
+    import time
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((20, 3)), (rng.random(20) > 0.5).astype(float)  # not separable, no exact cycle
+    unit = Perceptron(3)
+    start = time.process_time()
+    history = unit.fit(x, y, eta=0.1, max_epochs=4000)
+    elapsed = time.process_time() - start
+    assert history.epochs == 4000 and history.cycle is None and not history.converged
+    assert elapsed < 8.0
+
+
+def test_a_cycle_is_found_with_atol_zero_and_with_exact_weights():
+    history = Perceptron(2).fit(X, TRUTH["xor"], eta=1.0, max_epochs=100, atol=0.0)
+    assert history.cycle is not None
+    start, length = history.cycle
+    np.testing.assert_array_equal(history.weights[start], history.weights[start + length])

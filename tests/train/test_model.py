@@ -349,3 +349,23 @@ def test_compile_errors_are_clear():
         model.fit(*blobs(5), validation_split=1.0, verbose=0)
     with pytest.raises(NotImplementedError, match="subclass Model"):
         Model()(lm.zeros(1, 2))
+
+
+def test_fit_on_empty_data_raises_instead_of_returning_silently():
+    model = classifier()
+    model.compile("adam", "cross_entropy")
+    with pytest.raises(ValueError, match="no training samples"):
+        model.fit(np.zeros((0, 2), np.float32), np.zeros(0, np.int64), verbose=0)
+    from lamina.data import dataloader as loaders
+    from lamina.data import dataset as datasets
+    empty = loaders.DataLoader(datasets.TensorDataset(np.zeros((0, 2), np.float32), np.zeros(0, np.int64)))
+    with pytest.raises(ValueError, match="no batch in epoch 1"):
+        model.fit(empty, epochs=2, verbose=0)
+    batches = iter([(np.ones((4, 2), np.float32), np.zeros(4, np.int64))])
+    with pytest.raises(ValueError, match="epoch 2"):
+        model.fit(batches, epochs=2, verbose=0)  # a generator: used up after epoch 1
+    x, y = blobs(5)
+    with pytest.raises(ValueError, match="validation_data holds no samples"):
+        model.fit(x, y, validation_data=(np.zeros((0, 2), np.float32), np.zeros(0, np.int64)), verbose=0)
+    with pytest.raises(ValueError, match="x_val has 2 samples, y_val has 3"):
+        model.fit(x, y, validation_data=(x[:2], y[:3]), verbose=0)
