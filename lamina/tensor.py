@@ -290,7 +290,7 @@ class Tensor:
                 "__setitem__: only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors are "
                 f"valid indices, got the float {index}")
         try:
-            self.data[index] = array
+            self._assign(index, array)  # PyTorch's placement of the indexed dimensions (lamina/ops/indexing.py)
         except IndexError as err:
             raise IndexError(f"__setitem__: {err} (tensor shape {list(self.shape)})") from None
         except (ValueError, TypeError) as err:

@@ -14,8 +14,7 @@ from ..autograd import Function
 from ..backend import as_dtype, xp
 from ..errors import ArgumentError, DimensionError, DtypeError
 from ..tensor import Tensor, _SCALAR_NAMES, type_string
-from ._util import constant, recording, tensor_method
-from .shape import sum_to
+from ._util import tensor_method
 
 
 class Cast(Function):
@@ -203,49 +202,6 @@ def _device_of(x: Tensor) -> Device:
 @tensor_method("is_cuda", is_property=True)
 def _is_cuda(x: Tensor) -> bool:
     return False
-
-
-# ---- x[index] = value, in the graph -------------------------------------------------------------------------
-class IndexPut(Function):
-    """y = x with ``value`` (broadcast) written at ``index``;  dL/dx = g with zeros at index,
-    dL/dvalue = g[index] summed to value's shape (PyTorch's ``index_put_`` / ``CopySlices``)."""
-
-    name = "index_put"
-
-    def forward(self, x, value, index):
-        self.index = index
-        out = x.copy()
-        out[index] = value
-        return out
-
-    def backward(self, g):
-        x, value = self.inputs
-        keep = xp.ones(x.shape, dtype=bool)
-        keep[self.index] = False
-        if recording():
-            g_x = g.where(constant(keep), constant(xp.zeros((), dtype=g.dtype)))
-        else:
-            g_x = constant(xp.where(keep, g.data, xp.zeros((), dtype=g.dtype)))
-        g_value = None
-        if value.requires_grad:
-            taken = g[self.index]
-            g_value = sum_to(taken, value.shape) if taken.shape != value.shape else taken
-        return g_x, g_value
-
-
-@tensor_method("_index_put")
-def _index_put(x: Tensor, index, value) -> Tensor:
-    """``x[index] = value`` as a new tensor in the graph (``Tensor.__setitem__`` uses it while recording)."""
-    value = value if isinstance(value, Tensor) else Tensor._wrap(xp.asarray(value, dtype=x.data.dtype))
-    if value.data.dtype != x.data.dtype:
-        value = cast(value, x.data.dtype)
-    try:
-        xp.broadcast_to(xp.empty(value.shape, dtype=bool), xp.empty(x.shape, dtype=bool)[index].shape)
-    except ValueError:
-        raise ArgumentError(f"__setitem__: shape mismatch: value tensor of shape {list(value.shape)} cannot be "
-                            f"broadcast to indexing result of shape "
-                            f"{list(xp.empty(x.shape, dtype=bool)[index].shape)}") from None
-    return IndexPut.apply(x, value, index=index)
 
 
 # ---- the bits in another dtype ---------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import operator
 
-from ..autograd import Function, no_grad
+from ..autograd import Function
 from ..backend import xp
 from ..kernels.scatter import scatter_add as _bincount_add
 from ..tensor import Tensor
 from ._util import constant, normalize_axis, tensor_method
 from .arithmetic import where
-from .shape import broadcast_to
+from .shape import broadcast_to, sum_to
 from ..errors import ArgumentError, DimensionError, DtypeError
 
 
@@ -872,26 +872,71 @@ def index_select(input, dim, index) -> Tensor:
     return GetItem.apply(x, index=((slice(None),) * dim, (slice(None),) * dim + (array.reshape(-1),)))
 
 
-def _setitem(x: Tensor, index, value) -> None:
-    """``x[index] = value`` with PyTorch's placement of the indexed dimensions (see ``getitem``), in place and
-    outside the graph like ``Tensor.__setitem__``; not bound yet: tensor.py owns ``__setitem__``."""
-    x._check_inplace("__setitem__")
-    basic, advanced = _torch_index(index, x.shape)
+def _write(array, index, value) -> None:
+    """array[index] = value in place, with PyTorch's placement (``index`` from ``_torch_index``)."""
+    basic, advanced = index
     basic = basic if isinstance(basic, tuple) else (basic,)
     if not any(item is Ellipsis for item in basic):
         basic = basic + (Ellipsis,)  # a view even when every dimension is picked by an int
-    view = x.data[basic]
-    view[(Ellipsis,) if advanced is None else advanced] = value.data if isinstance(value, Tensor) else value
+    view = array[basic]
+    view[(Ellipsis,) if advanced is None else advanced] = value
 
 
-# ---- in-place forms (x.scatter_(...)): outside the graph, as Tensor.__setitem__ ---------------------------
+class SetItem(Function):
+    """y = x with ``value`` (broadcast) written at ``index``;  dL/dx = g with zeros at index,
+    dL/dvalue = g[index] summed to value's shape (PyTorch's ``CopySlices``)."""
+
+    name = "setitem"
+
+    def forward(self, x, value, index):
+        self.index = index
+        out = x.copy()
+        _write(out, index, value)
+        return out
+
+    def backward(self, g):
+        x, value = self.inputs
+        keep = xp.ones(x.shape, dtype=g.dtype)
+        _write(keep, self.index, 0)
+        g_value = None
+        if value.requires_grad:
+            taken = GetItem.apply(g, index=self.index)
+            g_value = sum_to(taken, value.shape) if taken.shape != value.shape else taken
+        return g * constant(keep), g_value
+
+
+def _target_shape(shape, index) -> tuple:
+    """The shape x[index] has (``index`` from ``_torch_index``), without allocating x."""
+    return _select(xp.broadcast_to(xp.zeros((), dtype=bool), shape), index).shape
+
+
+@tensor_method("_index_put")
+def _index_put(x: Tensor, index, value) -> Tensor:
+    """``x[index] = value`` as a new tensor in the graph (``Tensor.__setitem__`` while the graph is recorded)."""
+    value = value if isinstance(value, Tensor) else Tensor._wrap(xp.asarray(value, dtype=x.data.dtype))
+    if value.data.dtype != x.data.dtype:
+        value = value.to(x.data.dtype)
+    index = _torch_index(index, x.shape)
+    target = _target_shape(x.shape, index)
+    try:
+        xp.broadcast_shapes(value.shape, target)
+    except ValueError:
+        raise ArgumentError(f"__setitem__: shape mismatch: value tensor of shape {list(value.shape)} cannot be "
+                            f"broadcast to indexing result of shape {list(target)}") from None
+    return SetItem.apply(x, value, index=index)
+
+
+@tensor_method("_assign")
+def _assign(x: Tensor, index, value) -> None:
+    """``x[index] = value`` (an array or a number) in place, outside the graph, with PyTorch's placement of the
+    indexed dimensions (``Tensor.__setitem__`` calls it, then counts the change)."""
+    _write(x.data, _torch_index(index, x.shape), value)
+
+
+# ---- in-place forms (x.scatter_(...)): Tensor._update gives them PyTorch's in-place semantics --------------
 def _in_place(fn, method):
     def update(self, *args, **kwargs):
-        self._check_inplace(method)
-        with no_grad():
-            result = fn(self, *args, **kwargs)
-        self.data[...] = result.data
-        return self
+        return self._update(method, fn, *args, **kwargs)
 
     update.__name__ = method
     return tensor_method(method)(update)

@@ -460,3 +460,33 @@ def test_random_bad_calls_raise_what_pytorch_raises_or_agree():
             assert not isinstance(mine, type), (described, mine)
             assert mine.shape == theirs.shape and mine.dtype == theirs.dtype, described
             np.testing.assert_array_equal(mine, theirs, err_msg=described)
+
+
+SETITEM_CASES = [
+    (lambda d: (1, slice(None), slice(3, 11, 2), d, slice(0, 2)), (2, 3, 12, 6, 4), (3, 4, 5, 2)),
+    (lambda d: (d, slice(None), d), (6, 3, 6), (5, 3)),
+    (lambda d: (Ellipsis, d), (2, 3, 6), (2, 3, 5)),
+    (lambda d: (0, d, None), (2, 6, 3), (5, 1, 3)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SETITEM_CASES)))
+@pytest.mark.parametrize("graph", [False, True])
+def test_setitem_places_indexed_dims_as_pytorch(case, graph):
+    """x[index] = v writes the cells torch writes (mixed basic and advanced indices), and in the graph the
+    gradient of x is zero where it was overwritten while v receives the gradient of those cells."""
+    make_index, shape, value_shape = SETITEM_CASES[case]
+    rng = np.random.default_rng(case)
+    x, v, d = rng.standard_normal(shape), rng.standard_normal(value_shape), np.array([4, 0, 2, 1, 3])
+    tx, tv = torch.tensor(x, requires_grad=graph), torch.tensor(v, requires_grad=graph)
+    lx, lv = lm.from_numpy(x.copy()).requires_grad_(graph), lm.from_numpy(v.copy()).requires_grad_(graph)
+    ty, ly = tx * 1, lx * 1
+    ty[make_index(torch.from_numpy(d))] = tv
+    ly[make_index(lm.from_numpy(d))] = lv
+    np.testing.assert_array_equal(ly.detach().numpy(), ty.detach().numpy())
+    if graph:
+        w = rng.standard_normal(shape)
+        (ty * torch.from_numpy(w)).sum().backward()
+        (ly * lm.from_numpy(w)).sum().backward()
+        np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy())
+        np.testing.assert_allclose(lv.grad.numpy(), tv.grad.numpy())
