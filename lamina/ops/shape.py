@@ -22,7 +22,7 @@ from ..backend import xp
 from ..kernels.scatter import scatter_add
 from ..tensor import Tensor
 from ._util import as_tensor, broadcast_shapes, tensor_method
-from .conversion import cast
+from .conversion import _view_dtype, cast
 from ..errors import ArgumentError, DimensionError, DtypeError
 
 
@@ -391,7 +391,7 @@ def _infer_shape(shape: tuple, numel: int, op: str, source: str) -> tuple:
 
 
 # ---- reshaping --------------------------------------------------------------------------------------
-@tensor_method("reshape", "view")
+@tensor_method("reshape")
 def reshape(input: Tensor, *args, shape=None, size=None) -> Tensor:
     """The shape as ints or one tuple (or ``shape=``/``size=``, torch.reshape's and Tensor.view's keywords);
     one -1 is inferred."""
@@ -403,7 +403,19 @@ def reshape(input: Tensor, *args, shape=None, size=None) -> Tensor:
     return Reshape.apply(x, shape=shape)
 
 
-view = reshape
+@tensor_method()
+def view(input: Tensor, *args, shape=None, size=None, dtype=None) -> Tensor:
+    """``x.view(*shape)`` is ``reshape`` (Lamina's arrays need no contiguity); ``x.view(dtype)`` reads the same
+    bytes as another dtype, as PyTorch (``conversion._view_dtype``; not differentiable)."""
+    if dtype is None and len(args) == 1 and _is_dtype(args[0]):
+        dtype = args[0]
+    if dtype is not None:
+        return _view_dtype(as_tensor(input), dtype)
+    return reshape(input, *args, shape=shape, size=size)
+
+
+def _is_dtype(value) -> bool:
+    return isinstance(value, (xp.dtype, str)) or (isinstance(value, type) and issubclass(value, xp.generic))
 
 
 @tensor_method()

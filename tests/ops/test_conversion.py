@@ -293,3 +293,15 @@ class _Viewable:
     def view(self, dtype):
         from lamina.ops.conversion import _view_dtype
         return _view_dtype(self.tensor, dtype)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float16", "uint8", "float64", "bool"])
+def test_tensor_view_dtype_reads_the_bytes_as_pytorch(dtype):
+    data = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    if dtype == "bool":
+        data = (data > 0).astype(np.float32).view(np.uint8)[:, ::4].copy()  # bytes that are 0 or 1
+    theirs = torch.from_numpy(data.copy()).view(getattr(torch, dtype))
+    ours = lm.from_numpy(data.copy()).view(getattr(lm, dtype))
+    assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == dtype
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert lm.from_numpy(data).view(-1).shape == (data.size,)  # sizes still reshape

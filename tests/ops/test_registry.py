@@ -40,7 +40,7 @@ def test_every_public_function_of_a_family_is_an_op_of_lm_and_F():
 
 def test_tensor_methods_and_operators_are_the_ops_they_declare():
     x = lm.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
-    assert lm.Tensor.sum is F.sum and lm.Tensor.__add__ is F.add and lm.Tensor.view is F.reshape
+    assert lm.Tensor.sum is F.sum and lm.Tensor.__add__ is F.add and lm.Tensor.view is F.view
     assert np.array_equal((2 - x).detach().numpy(), 2 - x.detach().numpy())        # reflected operand order
     assert np.array_equal(x.T.detach().numpy(), x.detach().numpy().T)              # a property
     assert np.array_equal(x.where(x > 0, 0.0).detach().numpy(), [[1.0, 0.0], [3.0, 4.0]])
