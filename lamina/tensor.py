@@ -103,20 +103,30 @@ class Tensor:
         """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
         self._retains_grad = True
 
-    def backward(self, grad=None, retain_graph=None, create_graph=False, *, gradient=None) -> None:
+    def backward(self, grad=None, retain_graph=None, create_graph=False, inputs=None, *, gradient=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         ``grad`` (PyTorch calls it ``gradient``) is the upstream gradient, required unless self holds
         one element; ``retain_graph`` keeps the graph for another backward (default: as
         ``create_graph``); ``create_graph`` records the backward pass so that gradients can be
-        differentiated again.
+        differentiated again; ``inputs`` (a tensor or a list), when given, are the only tensors whose ``.grad``
+        receives the gradient.
         """
         if gradient is not None:
             if grad is not None:
                 raise TypeError("backward: pass the upstream gradient once, as grad or as gradient")
             grad = gradient
         retain = create_graph if retain_graph is None else retain_graph
-        autograd.run_backward([self], [grad], retain or create_graph, create_graph)
+        if inputs is None:
+            autograd.run_backward([self], [grad], retain or create_graph, create_graph)
+            return
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise ArgumentError("backward: 'inputs' argument to backward() cannot be empty")
+        grads = autograd.run_backward([self], [grad], retain or create_graph, create_graph, inputs=inputs)
+        for tensor, g in zip(inputs, grads):
+            if g is not None:
+                tensor.grad = g if tensor.grad is None else tensor.grad + g
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter, as PyTorch)."""
@@ -157,9 +167,9 @@ class Tensor:
             raise ArgumentError(f"item(): only one-element tensors can be converted, this one has shape {self.shape}")
         return self.data.reshape(()).item()
 
-    def numpy(self):
-        """The data as a NumPy array (shared memory on the CPU)."""
-        if self.requires_grad:
+    def numpy(self, *, force: bool = False):
+        """The data as a NumPy array (shared memory on the CPU); ``force=True`` detaches first, as PyTorch."""
+        if self.requires_grad and not force:
             raise RuntimeError("numpy(): the tensor requires grad; call .detach().numpy() to leave the graph")
         return to_numpy(self.data)
 

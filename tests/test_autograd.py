@@ -294,3 +294,15 @@ def test_an_output_changed_in_the_graph_keeps_the_values_its_node_saved():
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, -1.0]), rtol=1e-12)
     np.testing.assert_allclose(y.detach().numpy(), np.exp([0.5, -1.0]) + 1, rtol=1e-12)
+
+
+def test_backward_inputs_fills_only_their_grad_as_pytorch():
+    import torch
+    x, y = lm.tensor([1.0, 2.0], requires_grad=True), lm.tensor([3.0], requires_grad=True)
+    tx, ty = torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor([3.0], requires_grad=True)
+    for _ in range(2):  # accumulates like any backward
+        (x * x * y).sum().backward(inputs=[x])
+        (tx * tx * ty).sum().backward(inputs=[tx])
+    assert x.grad.tolist() == tx.grad.tolist() and y.grad is None and ty.grad is None
+    with pytest.raises(RuntimeError):
+        (x * y).sum().backward(inputs=[])

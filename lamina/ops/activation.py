@@ -305,8 +305,9 @@ def step(x, value: float = 0.0) -> Tensor:
     return StepOp.apply(as_tensor(x), value=value)
 
 
-def heaviside(x, values=0.0) -> Tensor:
-    return step(x, float(values.item() if isinstance(values, Tensor) else values))
+def heaviside(input, values=0.0) -> Tensor:
+    """1 where input > 0, 0 where input < 0, ``values`` where input = 0 (the perceptron's step)."""
+    return step(input, float(values.item() if isinstance(values, Tensor) else values))
 
 
 def _to_float(x):

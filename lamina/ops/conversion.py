@@ -379,8 +379,9 @@ def _new_tensor(x: Tensor, data, *, dtype=None, device=None, requires_grad=False
     return _new(x, "new_tensor", array, requires_grad)
 
 @tensor_method()
-def clone(x: Tensor) -> Tensor:
-    return Clone.apply(x)
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy in the graph (``memory_format`` is accepted: Lamina's copies are contiguous)."""
+    return Clone.apply(input)
 
 
 class Contiguous(Function):

@@ -63,9 +63,13 @@ def _indices(op, indices, limit, what):
     return data
 
 
-def embedding(input, weight, padding_idx=None) -> Tensor:
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0, scale_grad_by_freq=False,
+              sparse=False) -> Tensor:
     """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer tensor ``input``
-    (any shape); the result has shape input.shape + (embedding_dim,)."""
+    (any shape); the result has shape input.shape + (embedding_dim,). With ``max_norm``, the picked rows whose
+    ``norm_type``-norm exceeds it are first scaled in place to max_norm / (norm + 1e-7), as PyTorch."""
+    if scale_grad_by_freq or sparse:
+        raise ArgumentError("embedding: scale_grad_by_freq and sparse gradients are not supported")
     weight = as_tensor(weight)
     if weight.ndim != 2:
         raise ArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
@@ -75,7 +79,16 @@ def embedding(input, weight, padding_idx=None) -> Tensor:
         if not -num <= padding_idx < num:
             raise ArgumentError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
         padding_idx %= num
+    if max_norm is not None:
+        _renorm_rows(weight.data, xp.unique(indices), float(max_norm), float(norm_type))
     return EmbeddingOp.apply(weight, indices=indices, padding_idx=padding_idx)
+
+
+def _renorm_rows(weight, rows, max_norm: float, norm_type: float) -> None:
+    """weight[rows] scaled in place so that no row's norm exceeds max_norm (PyTorch's embedding_renorm_)."""
+    norms = xp.linalg.norm(weight[rows].astype(xp.float64), ord=norm_type, axis=1)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.dtype)
+    weight[rows] *= scale[:, None]
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:

@@ -65,9 +65,10 @@ class LinearOp(Function):
 
 
 @tensor_method("matmul", "__matmul__", reflected=("__rmatmul__",))
-def matmul(a, b) -> Tensor:
+def matmul(input, other) -> Tensor:
     """The matrix product with NumPy's/PyTorch's rules for 1-D operands and broadcast batch dimensions; the two
     tensors must have one dtype (PyTorch's rule; a Python number takes the tensor's)."""
+    a, b = input, other
     a, b = promote(a, b) if not (isinstance(a, Tensor) and isinstance(b, Tensor)) else (a, b)
     _same_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:

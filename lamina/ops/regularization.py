@@ -47,7 +47,7 @@ def _dropped(x):
     return x * (0.0 if x.dtype.kind == "f" else 0)
 
 
-def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None) -> Tensor:
     """Zero each element with probability p and scale the others by 1/(1 - p); identity when
     ``training`` is False or p = 0. ``generator`` (an ``lm.Generator``) makes the mask reproducible."""
     x = as_tensor(input)
@@ -59,7 +59,7 @@ def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Ten
     return DropoutOp.apply(x, mask=_mask(x.shape, p, x.dtype, generator))
 
 
-def dropout2d(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
+def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None) -> Tensor:
     """Channel dropout of (N, C, H, W) input: each whole feature map x[n, c] is zeroed with
     probability p, the others scaled by 1/(1 - p). A 3-D input is read as (N, C, L), as PyTorch."""
     x = as_tensor(input)

@@ -73,3 +73,15 @@ def test_one_hot_matches_torch():
     np.testing.assert_array_equal(out.data, [[1, 0, 0, 0], [0, 0, 1, 0]])
     with pytest.raises(ValueError, match="one_hot: index 4 is out of range for 3 classes"):
         one_hot(lm.tensor([0, 4]), 3)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.5])
+def test_embedding_max_norm_renormalises_the_picked_rows_as_pytorch(norm_type):
+    weight = np.random.default_rng(1).standard_normal((6, 4)).astype(np.float32) * 3
+    indices = np.array([[0, 2], [2, 5]])
+    theirs = torch.from_numpy(weight.copy())
+    ours = lm.from_numpy(weight.copy())
+    expected = TF.embedding(torch.from_numpy(indices), theirs, max_norm=1.5, norm_type=norm_type)
+    out = embedding(lm.from_numpy(indices), ours, max_norm=1.5, norm_type=norm_type)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5)  # rows 0, 2, 5 rescaled in place
