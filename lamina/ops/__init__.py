@@ -1,17 +1,28 @@
 """Every op of Lamina, one file per family; each op's forward and backward side by side.
 
-    arithmetic.py     + - * / ** and the elementwise maths (exp, log, sqrt, clamp, where, ...), comparisons
-    conversion.py     dtype casts and copies (astype, float, double, clone)
-    linear.py         matmul, linear
-    reduction.py      sum, mean, max, min, var, std, prod, logsumexp, argmax, norm
-    shape.py          reshape, permute, expand, cat, stack, split, pad, flip, roll
-    indexing.py       x[i], index_select, gather, masked_fill
-    activation.py     step, sigmoid, tanh, relu, ..., softmax, log_softmax
-    loss.py           mse, cross-entropy and the other losses
-    conv.py           conv1d, conv2d, conv_transpose1d/2d
-    pool.py           max/avg/adaptive pooling, and max pooling fused with the ReLU before it
-    resize.py         interpolate (nearest, bilinear)
-    normalization.py  batch_norm, layer_norm
+    arithmetic.py     + - * / ** // %, div rounding modes, fmod, minimum/maximum, clamp, where, comparisons,
+                      isclose/isinf/isnan, lerp, atan2, copysign, logaddexp, hypot, exp, log, sqrt, sin, cos, abs
+    bitwise.py        & | ^ ~ << >> on integers (logical on bool), logical_and/or/xor/not
+    maths.py          the elementwise functions: rsqrt, erf/erfc/erfinv, log2/log10/exp2/expm1, tan, asin ...
+                      atanh, sinh/cosh, floor/ceil/round/trunc/frac, logit, sinc, nan_to_num, i0
+    scan.py           cumsum, cumprod, cummax, cummin, logcumsumexp, diff
+    conversion.py     dtype casts and copies (to, type, half, float, double, clone, view(dtype)), new_* tensors
+    linear.py         matmul, linear, einsum, mm/bmm/mv/dot/outer/inner, addmm/baddbmm, tensordot, bilinear
+    attention.py      scaled_dot_product_attention (masks, causal, dropout, grouped-query)
+    reduction.py      sum, mean, prod, max/min, amax/amin, var/std(_mean), logsumexp, argmax, norm, all/any,
+                      count_nonzero, median, mode, quantile, nansum/nanmean
+    sorting.py        sort, argsort, msort, topk, kthvalue, unique, searchsorted, bucketize
+    shape.py          reshape/view, permute, expand, cat/stack, split/chunk, pad (4 modes), flip, roll, repeat,
+                      tile, repeat_interleave, tril/triu, diagonal/diag, meshgrid, Tensor.unfold, narrow, movedim
+    indexing.py       x[i] and x[i] = v (PyTorch's placement), index_select, gather, scatter(_reduce), index_add,
+                      masked_fill/select/scatter, nonzero, take(_along_dim), index_put
+    activation.py     step, sigmoid, tanh, relu, ..., silu, mish, hardsigmoid, glu, prelu, softmax, log_softmax
+    loss.py           mse, cross-entropy and the other losses (margins, triplet, NLL variants, ...)
+    conv.py           conv1d/2d/3d, conv_transpose1d/2d/3d
+    fold.py           unfold (im2col) and fold (col2im)
+    pool.py           max/avg/adaptive/LP pooling in 1-3 D, max_unpool, max pooling fused with the ReLU before it
+    resize.py         interpolate (nearest, nearest-exact, (bi/tri)linear, bicubic, area)
+    normalization.py  batch_norm, layer_norm, group_norm, instance_norm, normalize
     regularization.py dropout
     embedding.py      embedding, one_hot
 
