@@ -72,6 +72,8 @@ def to_lib(name, a, grad):
 
 def as_numpy(x):
     if isinstance(x, torch.Tensor):
+        if x._is_zerotensor():  # a gradient PyTorch knows is zero (sign, sgn) and keeps unallocated
+            return np.zeros(tuple(x.shape), dtype=str(x.dtype).removeprefix("torch."))
         return x.detach().numpy()
     if isinstance(x, lm.Tensor):
         return x.detach().numpy()
