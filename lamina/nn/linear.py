@@ -35,7 +35,8 @@ def _check_shape(shape: tuple) -> tuple:
 class Linear(Module):
     """y = x W^T + b, W of shape (out_features, in_features) (Keras' Dense)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None, generator=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None,
+                 generator=None):
         super().__init__()
         in_features, out_features = _size("Linear", "in_features", in_features), _size("Linear", "out_features",
                                                                                       out_features)
@@ -64,6 +65,11 @@ class Linear(Module):
 
 
 class Identity(Module):
+    """x -> x; any arguments are accepted and ignored, as PyTorch's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, x):
         return x
 

@@ -6,6 +6,8 @@ batch and update the running estimates, in eval the running estimates are used.
 """
 from __future__ import annotations
 
+import numbers
+
 from .. import functional as F
 from ..backend import xp
 from ..creation import ones, zeros
@@ -14,22 +16,35 @@ from .module import Module, Parameter
 from ..errors import ArgumentError
 
 
+def _affine_parameters(layer: Module, shape: tuple, affine: bool, bias: bool, dtype) -> None:
+    """weight = 1 and bias = 0 of ``shape`` when ``affine`` (no bias with bias=False), else both registered as None,
+    as PyTorch (so ``layer.weight`` is None and neither is in state_dict)."""
+    layer.register_parameter("weight", Parameter(ones(*shape, dtype=dtype)) if affine else None)
+    layer.register_parameter("bias", Parameter(zeros(*shape, dtype=dtype)) if affine and bias else None)
+
+
 class _BatchNorm(Module):
     input_ndims = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None):
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = Parameter(ones(num_features, dtype=dtype)) if affine else None
-        self.bias = Parameter(zeros(num_features, dtype=dtype)) if affine else None
+        _affine_parameters(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
             self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
         else:
-            self.running_mean = self.running_var = None
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
+        """A checkpoint without num_batches_tracked (older PyTorch) loads with the current count, as PyTorch."""
+        key = prefix + "num_batches_tracked"
+        if self.track_running_stats and key not in state_dict and self.num_batches_tracked is not None:
+            state_dict[key] = self.num_batches_tracked.detach()
 
     def forward(self, x):
         if x.ndim not in self.input_ndims or x.shape[1] != self.num_features:
@@ -70,14 +85,14 @@ class BatchNorm3d(_BatchNorm):
 class GroupNorm(Module):
     """Normalises each sample's ``num_groups`` groups of channels; a weight and bias per channel."""
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, dtype=None):
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
+                 dtype=None, *, bias: bool = True):
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
             raise ArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                                 f"({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        self.weight = Parameter(ones(num_channels, dtype=dtype)) if affine else None
-        self.bias = Parameter(zeros(num_channels, dtype=dtype)) if affine else None
+        _affine_parameters(self, (num_channels,), affine, bias, dtype)
 
     def forward(self, x):
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
@@ -92,18 +107,18 @@ class _InstanceNorm(Module):
     spatial_ndim = 1
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, dtype=None):
+                 track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = Parameter(ones(num_features, dtype=dtype)) if affine else None
-        self.bias = Parameter(zeros(num_features, dtype=dtype)) if affine else None
+        _affine_parameters(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
             self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
         else:
-            self.running_mean = self.running_var = None
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
 
     def forward(self, x):
         batched = self.spatial_ndim + 2
@@ -148,15 +163,15 @@ class InstanceNorm3d(_InstanceNorm):
 class LayerNorm(Module):
     """Normalises over the last ``len(normalized_shape)`` dimensions of each sample."""
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, dtype=None):
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 device=None, dtype=None):
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.normalized_shape, self.eps = shape, eps
-        self.weight = Parameter(ones(*shape, dtype=dtype)) if elementwise_affine else None
-        self.bias = Parameter(zeros(*shape, dtype=dtype)) if elementwise_affine else None
+        shape = (int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        _affine_parameters(self, shape, elementwise_affine, bias, dtype)
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}"
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

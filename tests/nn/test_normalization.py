@@ -308,9 +308,9 @@ def test_batchnorm_load_state_dict_checks_keys_and_shapes():
     theirs = torch.nn.BatchNorm1d(3)
     ours = nn.BatchNorm1d(3)
     state = {k: npy(v) for k, v in theirs.state_dict().items()}
-    with pytest.raises(KeyError, match="num_batches_tracked"):
-        ours.load_state_dict({k: v for k, v in state.items() if k != "num_batches_tracked"})
-    with pytest.raises(ValueError, match="running_var"):
+    ours.load_state_dict({k: v for k, v in state.items() if k != "num_batches_tracked"})  # old checkpoints, as torch
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items() if k != "num_batches_tracked"})
+    with pytest.raises(RuntimeError, match="size mismatch for running_var"):
         ours.load_state_dict({**state, "running_var": np.ones(4, dtype=np.float32)})
 
 
