@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 
 from .. import functional as F
+from ..errors import ArgumentError
 from ..creation import full
 from .module import Module, Parameter
 
@@ -152,6 +153,15 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) input, at each position."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ArgumentError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead")
+        return F.softmax(x, -3)
 
 
 class LogSoftmax(Softmax):

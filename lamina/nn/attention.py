@@ -35,6 +35,10 @@ def _additive(mask, dtype, name):
     return mask if mask.dtype == dtype else mask.astype(dtype)
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under PyTorch's name for MultiheadAttention's out_proj (so the printed model is PyTorch's)."""
+
+
 class MultiheadAttention(Module):
     """Attention over ``num_heads`` heads of size embed_dim / num_heads (Vaswani et al.), as torch.nn's."""
 
@@ -64,7 +68,7 @@ class MultiheadAttention(Module):
             self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, dtype=dtype))
             self.in_proj_weight = None
         self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype)) if bias else None
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -158,5 +162,3 @@ class MultiheadAttention(Module):
             bias = padding if bias is None else bias + padding
         return bias
 
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"

@@ -64,6 +64,38 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class Bilinear(Module):
+    """y = x1^T A x2 + b, A of shape (out_features, in1_features, in2_features); A and b ~ U(-1/sqrt(in1),
+    1/sqrt(in1)), as PyTorch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None, generator=None):
+        super().__init__()
+        sizes = [_size("Bilinear", name, value) for name, value in
+                 (("in1_features", in1_features), ("in2_features", in2_features), ("out_features", out_features))]
+        _check_shape((sizes[2], sizes[0], sizes[1]))
+        self.in1_features, self.in2_features, self.out_features = sizes
+        self.weight = Parameter(empty(sizes[2], sizes[0], sizes[1], dtype=dtype))
+        self.register_parameter("bias", Parameter(empty(sizes[2], dtype=dtype)) if bias else None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] else 0
+        init.uniform_(self.weight, -bound, bound, generator=generator)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def flops(self, input_shape, output_shape) -> int:
+        return 2 * self.in1_features * self.in2_features * count(output_shape)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
 class Identity(Module):
     """x -> x; any arguments are accepted and ignored, as PyTorch's."""
 

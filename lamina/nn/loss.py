@@ -36,8 +36,6 @@ class _Loss(Module):
             raise ArgumentError(f"{type(self).__name__}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
 class _WeightedLoss(_Loss):

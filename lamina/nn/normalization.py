@@ -61,7 +61,8 @@ class _BatchNorm(Module):
                             training=use_batch_stats, momentum=0.0 if momentum is None else momentum, eps=self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -98,7 +99,7 @@ class GroupNorm(Module):
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
 class _InstanceNorm(Module):
@@ -139,7 +140,7 @@ class _InstanceNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -172,6 +173,57 @@ class LayerNorm(Module):
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """y_c = x_c / (k + alpha / n sum_{c' near c} x_c'^2)^beta over ``size`` neighbouring channels (AlexNet),
+    computed as PyTorch's: the squares zero-padded by size // 2 before and (size - 1) // 2 after, averaged."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x):
+        if x.ndim < 3:
+            raise ArgumentError(f"LocalResponseNorm: Expected 3D or higher dimensionality input (got {x.ndim} "
+                                f"dimensions)")
+        if x.numel() == 0:
+            return x
+        size, shape = self.size, tuple(x.shape)
+        squares = (x * x).reshape(shape[0], 1, shape[1], shape[2], -1)
+        squares = F.pad(squares, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        average = F.avg_pool3d(squares, (size, 1, 1), stride=1).reshape(shape)
+        return x / (average * self.alpha + self.k) ** self.beta
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x^2) + eps) * weight over the last ``len(normalized_shape)`` dimensions; ``eps=None``
+    is the input dtype's machine epsilon, as PyTorch."""
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        shape = (int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.register_parameter("weight", Parameter(ones(*shape, dtype=dtype)) if elementwise_affine else None)
+
+    def forward(self, x):
+        n = len(self.normalized_shape)
+        if tuple(x.shape[x.ndim - n:]) != self.normalized_shape or x.ndim < n:
+            raise ArgumentError(f"RMSNorm: Given normalized_shape={list(self.normalized_shape)}, expected input with "
+                                f"shape [*, {', '.join(map(str, self.normalized_shape))}], but got input of size "
+                                f"{list(x.shape)}")
+        eps = float(xp.finfo(x.dtype).eps) if self.eps is None else self.eps
+        dims = tuple(range(x.ndim - n, x.ndim))
+        y = x * ((x * x).mean(dim=dims, keepdim=True) + eps).rsqrt() if dims else x * (x * x + eps).rsqrt()
+        return y * self.weight if self.weight is not None else y
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -221,7 +221,12 @@ class Upsample(Module):
                              self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
-        return f"size={self.size}, scale_factor={self.scale_factor}, mode={self.mode!r}"
+        """PyTorch's: the scale factor (as floats) when given, else the size; then the mode."""
+        if self.scale_factor is not None:
+            scale = self.scale_factor
+            scale = tuple(float(s) for s in scale) if isinstance(scale, (tuple, list)) else float(scale)
+            return f"scale_factor={scale!r}, mode={self.mode!r}"
+        return f"size={self.size!r}, mode={self.mode!r}"
 
 
 class UpsamplingNearest2d(Upsample):

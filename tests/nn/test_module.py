@@ -79,7 +79,7 @@ def test_zero_grad_and_requires_grad():
 
 def test_repr_is_readable():
     text = repr(nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.Linear(400, 120)))
-    assert "(0): Conv2d(1, 6, kernel_size=(5, 5), stride=1, padding=2)" in text
+    assert "(0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))" in text
     assert "(2): Linear(in_features=400, out_features=120, bias=True)" in text
 
 
