@@ -158,6 +158,9 @@ class Softmax(Module):
 class Softmax2d(Module):
     """Softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) input, at each position."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, x):
         if x.ndim not in (3, 4):
             raise ArgumentError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead")
