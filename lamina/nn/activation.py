@@ -107,6 +107,9 @@ class GELU(Module):
     def forward(self, x):
         return F.gelu(x, self.approximate)
 
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
 
 class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
@@ -115,6 +118,9 @@ class Softplus(Module):
 
     def forward(self, x):
         return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Hardtanh(Module):
