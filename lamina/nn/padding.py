@@ -25,11 +25,19 @@ class _PadNd(Module):
 
     def forward(self, x):
         if self.mode != "constant" and x.ndim not in (self.spatial + 1, self.spatial + 2):
-            raise ArgumentError(f"{type(self).__name__}: expected {self.spatial + 1}D or {self.spatial + 2}D input, "
-                                f"but got input of size: {tuple(x.shape)}")
+            self._rank_error(x)
         if self.mode == "constant":
             return F.pad(x, self.padding, mode="constant", value=self.value)
         return F.pad(x, self.padding, mode=self.mode)
+
+    def _rank_error(self, x):
+        """PyTorch's types: circular padding a ValueError; reflect / replicate a RuntimeError when the padding is
+        longer than twice the rank, else NotImplementedError (that padding size is not supported for the rank)."""
+        message = (f"{type(self).__name__}: expected {self.spatial + 1}D or {self.spatial + 2}D input, but got input "
+                   f"of size: {tuple(x.shape)}")
+        if self.mode == "circular" or len(self.padding) > 2 * x.ndim:
+            raise ArgumentError(message)
+        raise NotImplementedError(message)
 
     def compute_output_shape(self, input_shape) -> tuple:
         shape = list(input_shape)
