@@ -338,7 +338,9 @@ class Module:
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
         """Name -> tensor (detached, sharing memory; the Parameters themselves with ``keep_vars``) for every
         parameter and persistent buffer, each name after ``prefix``; added to ``destination`` when given."""
-        if args:  # PyTorch's deprecated positional (destination, prefix, keep_vars)
+        if args and isinstance(args[0], str):  # Lamina's state_dict(prefix)
+            prefix = args[0]
+        elif args:  # PyTorch's deprecated positional (destination, prefix, keep_vars)
             destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
         state = OrderedDict() if destination is None else destination
         for module_prefix, module in self.named_modules():
@@ -363,7 +365,7 @@ class Module:
         state_dict = OrderedDict(state_dict)
         for module_prefix, module in self.named_modules():
             module._upgrade_state_dict(state_dict, f"{module_prefix}." if module_prefix else "")
-        own = self.state_dict(keep_vars=True)
+        own = Module.state_dict(self, keep_vars=True)  # (a subclass's state_dict may take fewer arguments)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []

@@ -230,7 +230,7 @@ def test_sgd_steps_reach_the_same_weights_as_torch(momentum, padding_idx, dtype_
 
 @pytest.mark.parametrize("padding_idx", [10, -11])
 def test_a_padding_index_outside_the_table_is_a_clear_error(padding_idx):
-    with pytest.raises(AssertionError, match=rf"Embedding: padding_idx {padding_idx} must be within num_embeddings \(10\)"):
+    with pytest.raises(AssertionError, match=rf"Embedding: padding_idx {padding_idx} must be within num_embeddings"):
         nn.Embedding(10, 3, padding_idx=padding_idx)
     with pytest.raises(AssertionError):
         torch.nn.Embedding(10, 3, padding_idx=padding_idx)  # PyTorch refuses it too (with an assert)

@@ -171,3 +171,10 @@ def test_parameter_list_and_dict_register_their_parameters():
     theirs.weights = torch.nn.ParameterList([torch.ones(2), torch.zeros(3), torch.ones(1)])
     theirs.table = torch.nn.ParameterDict({"a": torch.ones(2), "b": torch.zeros(1)})
     assert list(theirs.state_dict()) == ["weights.0", "weights.1", "weights.2", "table.a", "table.b"]
+
+
+def test_state_dict_takes_lamina_positional_prefix_and_torchs_legacy_destination():
+    ours = _net(nn)
+    assert list(ours.state_dict("model.")) == list(_net(torch.nn).state_dict(prefix="model."))
+    destination = OrderedDict()
+    assert list(ours.state_dict(destination, "m.")) == list(destination) and next(iter(destination)) == "m.conv.weight"
