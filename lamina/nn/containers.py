@@ -131,7 +131,8 @@ class Sequential(Module):
 def _relu_then_max_pool(first: Module, second: Module) -> bool:
     """True for ReLU then MaxPool2d (exactly those classes, no hooks): they may run as one op."""
     return (type(first) is ReLU and type(second) is MaxPool2d and not second.return_indices
-            and not first._forward_hooks and not second._forward_hooks)
+            and not first._forward_hooks and not second._forward_hooks
+            and not first._forward_pre_hooks and not second._forward_pre_hooks)
 
 
 class ModuleList(Module):

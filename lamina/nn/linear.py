@@ -8,7 +8,7 @@ from .. import functional as F
 from ..creation import empty
 from . import init
 from .module import Module, Parameter, count
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DimensionError
 
 
 def _check_features(layer: Module, x, expected: int, what: str = "features") -> None:
@@ -137,16 +137,31 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
+    """Dim ``dim`` split into ``unflattened_size`` (one entry may be -1); the size is kept as given (list or
+    tuple), as PyTorch prints it."""
+
     def __init__(self, dim: int, unflattened_size):
         super().__init__()
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"unflattened_size must be tuple of ints, but found type {type(unflattened_size).__name__}")
+        self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, x):
         return x.reshape(self.compute_output_shape(x.shape))
 
     def compute_output_shape(self, input_shape) -> tuple:
-        shape, dim = tuple(input_shape), self.dim % len(input_shape)
-        return shape[:dim] + self.unflattened_size + shape[dim + 1:]
+        shape, sizes = tuple(input_shape), tuple(self.unflattened_size)
+        if not -len(shape) <= self.dim < len(shape):
+            raise DimensionError(f"Unflatten: dim {self.dim} is out of range for an input of shape {shape}")
+        dim = self.dim % len(shape)
+        known = math.prod(s for s in sizes if s != -1)
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != shape[dim]) or (-1 in sizes and (
+                known == 0 or shape[dim] % known)):
+            raise ArgumentError(f"Unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                                f"{self.dim} ({shape[dim]}) in the input tensor of shape {shape}")
+        if -1 in sizes:
+            sizes = tuple(shape[dim] // known if s == -1 else s for s in sizes)
+        return shape[:dim] + sizes + shape[dim + 1:]
 
     def flops(self, input_shape, output_shape) -> int:
         return 0

@@ -44,6 +44,7 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
 
     # ---- registration --------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -321,12 +322,23 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
+        for hook in self.__dict__.get("_forward_pre_hooks", {}).values():
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
         for hook in self._forward_hooks.values():
             result = hook(self, args, output)
             if result is not None:
                 output = result
         return output
+
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, inputs)`` runs before every forward and may return new inputs (a tuple, or one value);
+        returns a handle with ``remove()``."""
+        key = object()
+        self._forward_pre_hooks[key] = hook
+        return _HookHandle(self._forward_pre_hooks, key)
 
     def register_forward_hook(self, hook):
         """``hook(module, inputs, output)`` runs after every forward; returns a handle with ``remove()``."""

@@ -178,3 +178,34 @@ def test_state_dict_takes_lamina_positional_prefix_and_torchs_legacy_destination
     assert list(ours.state_dict("model.")) == list(_net(torch.nn).state_dict(prefix="model."))
     destination = OrderedDict()
     assert list(ours.state_dict(destination, "m.")) == list(destination) and next(iter(destination)) == "m.conv.weight"
+
+
+def test_forward_pre_hook_can_replace_the_inputs_as_torch():
+    for m, ones in ((torch.nn, torch.ones), (nn, lm.ones)):
+        layer = m.Linear(3, 2)
+        handle = layer.register_forward_pre_hook(lambda module, inputs: (inputs[0] * 0,))
+        np.testing.assert_allclose(np.asarray(layer(ones(1, 3)).detach().numpy()), layer.bias.detach().numpy()[None])
+        handle.remove()
+        assert not np.allclose(layer(ones(1, 3)).detach().numpy(), layer.bias.detach().numpy()[None])
+
+
+def test_parameters_to_vector_and_back_as_torch():
+    theirs, ours = torch.nn.Linear(3, 2), nn.Linear(3, 2)
+    ours.load_state_dict(theirs.state_dict())
+    expected = torch.nn.utils.parameters_to_vector(theirs.parameters())
+    got = nn.utils.parameters_to_vector(ours.parameters())
+    np.testing.assert_array_equal(got.detach().numpy(), expected.detach().numpy())
+    got.sum().backward()
+    assert np.all(ours.weight.grad.numpy() == 1)
+    nn.utils.vector_to_parameters(lm.arange(8.0), ours.parameters())
+    torch.nn.utils.vector_to_parameters(torch.arange(8.0), theirs.parameters())
+    np.testing.assert_array_equal(ours.weight.detach().numpy(), theirs.weight.detach().numpy())
+    np.testing.assert_array_equal(ours.bias.detach().numpy(), theirs.bias.detach().numpy())
+
+
+def test_unflatten_checks_the_sizes_and_keeps_them_as_given():
+    for m, ones in ((torch.nn, torch.ones), (nn, lm.ones)):
+        with pytest.raises(RuntimeError, match="don't multiply up to the size of dim 1"):
+            m.Unflatten(1, (2, 3))(ones(3, 4))
+        assert tuple(m.Unflatten(1, (2, -1))(ones(3, 4)).shape) == (3, 2, 2)
+    assert repr(nn.Unflatten(-1, [2, 2])) == repr(torch.nn.Unflatten(-1, [2, 2]))
