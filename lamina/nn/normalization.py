@@ -134,7 +134,7 @@ class _InstanceNorm(Module):
             raise ArgumentError(f"{type(self).__name__}: expected input with {self.num_features} channels in dim 1, "
                                 f"got shape {tuple(x.shape)}")
         use_input_stats = self.training or not self.track_running_stats
-        momentum = 0.1 if self.momentum is None else self.momentum
+        momentum = 0.0 if self.momentum is None else self.momentum  # None: the running stats stay, as PyTorch
         y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             use_input_stats=use_input_stats, momentum=momentum, eps=self.eps)
         return y.squeeze(0) if unbatched else y

@@ -150,3 +150,22 @@ def test_the_default_initialisation_has_torchs_bounds(make, bound):
         ours_value = ours.state_dict()[key].numpy()
         assert np.abs(value.numpy()).max() <= bound + 1e-7 and np.abs(ours_value).max() <= bound + 1e-7
         assert np.abs(ours_value).max() > 0.5 * bound  # drawn over the whole range, not a narrower one
+
+
+@pytest.mark.parametrize("name, kwargs, shape", [
+    ("BatchNorm1d", {"momentum": None}, (5, 3)), ("BatchNorm2d", {"momentum": 0.3}, (4, 3, 2, 2)),
+    ("InstanceNorm1d", {"track_running_stats": True, "momentum": None}, (2, 3, 4)),
+    ("InstanceNorm2d", {"affine": True, "track_running_stats": True}, (3, 2, 2)),
+])
+def test_running_statistics_follow_torch_over_several_steps(name, kwargs, shape, rng):
+    theirs, ours = getattr(torch.nn, name)(3, **kwargs), getattr(nn, name)(3, **kwargs)
+    for _ in range(3):
+        a = rng.standard_normal(shape).astype(np.float32)
+        np.testing.assert_allclose(ours(lm.from_numpy(a)).detach().numpy(), theirs(torch.from_numpy(a)).detach().numpy(),
+                                   atol=1e-5)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), atol=1e-6)
+    theirs.eval(), ours.eval()
+    a = rng.standard_normal(shape).astype(np.float32)
+    np.testing.assert_allclose(ours(lm.from_numpy(a)).detach().numpy(), theirs(torch.from_numpy(a)).detach().numpy(),
+                               atol=1e-5)
