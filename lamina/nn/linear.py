@@ -73,6 +73,8 @@ class Bilinear(Module):
         super().__init__()
         sizes = [_size("Bilinear", name, value) for name, value in
                  (("in1_features", in1_features), ("in2_features", in2_features), ("out_features", out_features))]
+        if sizes[0] <= 0:  # (the bound 1 / sqrt(in1_features) needs it; PyTorch checks only this one)
+            raise ArgumentError(f"Bilinear: in1_features must be > 0, but got (in1_features={sizes[0]})")
         _check_shape((sizes[2], sizes[0], sizes[1]))
         self.in1_features, self.in2_features, self.out_features = sizes
         self.weight = Parameter(empty(sizes[2], sizes[0], sizes[1], dtype=dtype))
@@ -80,7 +82,7 @@ class Bilinear(Module):
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:
-        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] else 0
+        bound = 1 / math.sqrt(self.weight.shape[1])
         init.uniform_(self.weight, -bound, bound, generator=generator)
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound, generator=generator)

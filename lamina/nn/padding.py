@@ -19,8 +19,8 @@ class _PadNd(Module):
 
     def __init__(self, padding, value: float = 0.0):
         super().__init__()
-        if isinstance(padding, numbers.Integral):
-            padding = (int(padding),) * (2 * self.spatial)
+        if isinstance(padding, numbers.Number):  # any number repeated, as PyTorch's _ntuple (F.pad checks it)
+            padding = (padding,) * (2 * self.spatial)
         self.padding, self.value = tuple(padding), value  # a tuple is taken as F.pad takes it (any even length)
 
     def forward(self, x):

@@ -11,9 +11,9 @@ import lamina.nn as nn
 
 
 @pytest.mark.parametrize("name, shape, channel_shape", [
-    ("Dropout1d", (4, 6, 50), (4, 6, 1)), ("Dropout1d", (6, 50), (6, 1)),
-    ("Dropout2d", (4, 6, 5, 5), (4, 6, 1, 1)), ("Dropout2d", (4, 6, 50), (4, 6, 1)),
-    ("Dropout3d", (2, 6, 3, 3, 3), (2, 6, 1, 1, 1)), ("Dropout3d", (6, 3, 3, 3), (6, 1, 1, 1)),
+    ("Dropout1d", (4, 40, 50), (4, 40, 1)), ("Dropout1d", (40, 50), (40, 1)),
+    ("Dropout2d", (4, 40, 5, 5), (4, 40, 1, 1)), ("Dropout2d", (4, 40, 50), (4, 40, 1)),
+    ("Dropout3d", (2, 40, 3, 3, 3), (2, 40, 1, 1, 1)), ("Dropout3d", (40, 3, 3, 3), (40, 1, 1, 1)),
 ])
 def test_channel_dropout_zeroes_whole_channels_and_scales_the_rest(name, shape, channel_shape):
     layer = getattr(nn, name)(p=0.4)
@@ -106,3 +106,13 @@ def test_rms_norm_default_eps_is_the_dtype_epsilon():
         ours = nn.RMSNorm(3, dtype=dtype)(lm.from_numpy(x.astype(dtype)))
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5)
         assert str(ours.dtype) == dtype
+
+
+def test_bilinear_and_padding_constructor_errors_have_torchs_type():
+    for m in (torch.nn, nn):
+        with pytest.raises(ValueError, match="in1_features must be > 0"):
+            m.Bilinear(0, 2, 3)
+    with pytest.raises(TypeError):
+        torch.nn.ZeroPad2d(1.5)(torch.ones(1, 2, 2))
+    with pytest.raises(TypeError, match="pad"):
+        nn.ZeroPad2d(1.5)(lm.ones(1, 2, 2))
