@@ -312,14 +312,14 @@ class ParameterList(Module):
         return self.extend(values)
 
     def extra_repr(self) -> str:
+        """PyTorch's: one '  (i): Parameter containing: [dtype of size AxB]' line per entry."""
         lines = []
         for i, p in enumerate(self._values()):
             if isinstance(p, Tensor):
                 size = "x".join(str(n) for n in p.shape)
-                lines.append(f"({i}): Parameter containing: [{type(p).__name__.replace('Parameter', 'Tensor')} "
-                             f"of size {size}]")
+                lines.append(f"  ({i}): Parameter containing: [{p.dtype} of size {size}]")
             else:
-                lines.append(f"({i}): Object of type: {type(p).__name__}")
+                lines.append(f"  ({i}): Object of type: {type(p).__name__}")
         return "\n".join(lines)
 
 
@@ -386,5 +386,5 @@ class ParameterDict(Module):
         return self[key]
 
     def extra_repr(self) -> str:
-        return "\n".join(f"({k}): Parameter containing: [Tensor of size {'x'.join(str(n) for n in p.shape)}]"
+        return "\n".join(f"  ({k}): Parameter containing: [{p.dtype} of size {'x'.join(str(n) for n in p.shape)}]"
                          for k, p in self._parameters.items() if p is not None)
