@@ -169,3 +169,30 @@ def test_running_statistics_follow_torch_over_several_steps(name, kwargs, shape,
     a = rng.standard_normal(shape).astype(np.float32)
     np.testing.assert_allclose(ours(lm.from_numpy(a)).detach().numpy(), theirs(torch.from_numpy(a)).detach().numpy(),
                                atol=1e-5)
+
+
+# the arguments to build a layer with for the repr comparison (none where it has no required argument)
+_REPR_ARGS = {
+    "Threshold": (0.1, 2.0), "Embedding": (5, 3), "Linear": (2, 3), "Bilinear": (2, 3, 4), "Conv1d": (2, 3, 3),
+    "Conv2d": (2, 3, 3), "Conv3d": (2, 3, 3), "ConvTranspose1d": (2, 3, 3), "ConvTranspose2d": (2, 3, 3),
+    "ConvTranspose3d": (2, 3, 3), "MaxPool1d": (2,), "MaxPool2d": (2,), "MaxPool3d": (2,), "AvgPool1d": (2,),
+    "AvgPool2d": (2,), "AvgPool3d": (3,), "AdaptiveAvgPool1d": (2,), "AdaptiveAvgPool2d": ((2, 3),),
+    "AdaptiveAvgPool3d": (2,), "AdaptiveMaxPool1d": (2,), "AdaptiveMaxPool2d": (2,), "AdaptiveMaxPool3d": (2,),
+    "LPPool1d": (2, 3), "LPPool2d": (2, 3), "LPPool3d": (2, 3), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,),
+    "MaxUnpool3d": (2,), "Unfold": (2,), "Fold": ((4, 4), 2), "BatchNorm1d": (3,), "BatchNorm2d": (3,),
+    "BatchNorm3d": (3,), "InstanceNorm1d": (3,), "InstanceNorm2d": (3,), "InstanceNorm3d": (3,), "GroupNorm": (1, 3),
+    "LayerNorm": (3,), "RMSNorm": (3,), "LocalResponseNorm": (2,), "PixelShuffle": (2,), "PixelUnshuffle": (2,),
+    "ChannelShuffle": (2,), "Unflatten": (1, (2, 2)), "MultiheadAttention": (4, 2), "Upsample": (None, 2),
+    "UpsamplingNearest2d": (None, 2), "UpsamplingBilinear2d": (None, 2),
+    **{f"{kind}Pad{n}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular") for n in (1, 2, 3)},
+    **{f"ConstantPad{n}d": (1, 2.0) for n in (1, 2, 3)},
+}
+
+
+@pytest.mark.parametrize("name", [n for n in _torch_twins() if n not in ("ModuleList", "ModuleDict", "ParameterList",
+                                                                         "ParameterDict")])
+def test_every_layer_prints_as_torchs(name):
+    args = _REPR_ARGS.get(name, ())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
