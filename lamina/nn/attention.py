@@ -66,13 +66,14 @@ class MultiheadAttention(Module):
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         if self._qkv_same_embed_dim:
             self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, dtype=dtype))
-            self.q_proj_weight = self.k_proj_weight = self.v_proj_weight = None
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)  # declared and absent, as PyTorch
         else:
             self.q_proj_weight = Parameter(empty(embed_dim, embed_dim, dtype=dtype))
             self.k_proj_weight = Parameter(empty(embed_dim, self.kdim, dtype=dtype))
             self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, dtype=dtype))
-            self.in_proj_weight = None
-        self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype)) if bias else None
+            self.register_parameter("in_proj_weight", None)
+        self.register_parameter("in_proj_bias", Parameter(empty(3 * embed_dim, dtype=dtype)) if bias else None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self._reset_parameters()
 

@@ -48,7 +48,7 @@ class _ConvNd(Module):
         self.kernel_size, self.stride, self.padding = _per_axis(kernel_size, axes), stride, padding
         self.dilation, self.groups = dilation, groups
         self.weight = Parameter(empty(*weight_shape, dtype=dtype))
-        self.bias = Parameter(empty(out_channels, dtype=dtype)) if bias else None
+        self.register_parameter("bias", Parameter(empty(out_channels, dtype=dtype)) if bias else None)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:

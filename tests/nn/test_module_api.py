@@ -209,3 +209,12 @@ def test_unflatten_checks_the_sizes_and_keeps_them_as_given():
             m.Unflatten(1, (2, 3))(ones(3, 4))
         assert tuple(m.Unflatten(1, (2, -1))(ones(3, 4)).shape) == (3, 2, 2)
     assert repr(nn.Unflatten(-1, [2, 2])) == repr(torch.nn.Unflatten(-1, [2, 2]))
+
+
+@pytest.mark.parametrize("make", [lambda m: m.Linear(2, 3, bias=False), lambda m: m.Conv2d(1, 2, 3, bias=False),
+                                  lambda m: m.MultiheadAttention(4, 2, bias=False)])
+def test_an_absent_bias_is_a_declared_parameter_that_can_be_set_later(make):
+    theirs, ours = make(torch.nn), make(nn)
+    assert {k for k, v in ours._parameters.items() if v is None} == {k for k, v in theirs._parameters.items() if v is None}
+    ours.register_parameter("bias", nn.Parameter(lm.zeros(3)))
+    assert "bias" in dict(ours.named_parameters())
