@@ -11,6 +11,7 @@
     activation.py    Step, Sigmoid, Tanh, ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Mish, Softmax, ...
     normalization.py BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d
     attention.py     MultiheadAttention (F.scaled_dot_product_attention is in lamina/ops/attention.py)
+    transformer.py   TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder
     dropout.py       Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout
     regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
     embedding.py     Embedding
@@ -41,6 +42,7 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                       ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
+from .transformer import TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
 from .regularization import ActivityRegularization, activity_penalty
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                       AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool1d,

@@ -187,6 +187,21 @@ class ModuleList(Module):
     def __add__(self, other) -> ModuleList:
         return ModuleList([*self, *other])
 
+    def __repr__(self) -> str:
+        """PyTorch's: a run of modules that print alike is one entry, '(i-j): n x Module(...)'."""
+        blocks = []  # [first, last, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if blocks and blocks[-1][2] == text:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, text])
+        if not blocks:
+            return f"{type(self).__name__}()"
+        lines = [(f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x ")
+                 + text.replace("\n", "\n  ") for first, last, text in blocks]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
     def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
 
