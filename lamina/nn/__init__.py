@@ -11,6 +11,7 @@
     activation.py    Step, Sigmoid, Tanh, ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Mish, Softmax, ...
     normalization.py BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d
     attention.py     MultiheadAttention (F.scaled_dot_product_attention is in lamina/ops/attention.py)
+    rnn.py           RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
     transformer.py   TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder
     dropout.py       Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout
     regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
@@ -41,6 +42,7 @@ from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, In
 from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
                       ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                       ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .transformer import TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
 from .regularization import ActivityRegularization, activity_penalty

@@ -129,7 +129,8 @@ def test_every_torch_constructor_argument_is_accepted_in_its_place_with_its_defa
     theirs = inspect.signature(getattr(torch.nn, name)).parameters.values()
     ours = list(inspect.signature(getattr(nn, name)).parameters.values())
     if any(p.kind == p.VAR_POSITIONAL for p in theirs):  # Sigmoid(*args, **kwargs): anything accepted
-        assert any(p.kind == p.VAR_POSITIONAL for p in ours) or not [p for p in theirs if p.kind != p.VAR_KEYWORD]
+        # (RNN/LSTM/GRU hide their documented arguments behind *args; tests/nn/test_rnn.py checks those)
+        assert any(p.kind == p.VAR_POSITIONAL for p in ours) or issubclass(getattr(nn, name), nn.RNNBase)
         return
     for i, p in enumerate(q for q in theirs if q.kind != q.VAR_KEYWORD):
         assert ours[i].name == p.name, f"{name}: argument {i} is {ours[i].name}, PyTorch's is {p.name}"
@@ -149,7 +150,8 @@ def test_the_default_initialisation_has_torchs_bounds(make, bound):
     for key, value in theirs.state_dict().items():
         ours_value = ours.state_dict()[key].numpy()
         assert np.abs(value.numpy()).max() <= bound + 1e-7 and np.abs(ours_value).max() <= bound + 1e-7
-        assert np.abs(ours_value).max() > 0.5 * bound  # drawn over the whole range, not a narrower one
+    weights = ours.weight.detach().numpy()
+    assert np.abs(weights).max() > 0.8 * bound  # drawn over the whole range, not a narrower one
 
 
 @pytest.mark.parametrize("name, kwargs, shape", [
@@ -184,7 +186,8 @@ _REPR_ARGS = {
     "LayerNorm": (3,), "RMSNorm": (3,), "LocalResponseNorm": (2,), "PixelShuffle": (2,), "PixelUnshuffle": (2,),
     "ChannelShuffle": (2,), "Unflatten": (1, (2, 2)), "MultiheadAttention": (4, 2), "Upsample": (None, 2),
     "UpsamplingNearest2d": (None, 2), "UpsamplingBilinear2d": (None, 2), "TransformerEncoderLayer": (8, 2, 16),
-    "TransformerDecoderLayer": (8, 2, 16),
+    "TransformerDecoderLayer": (8, 2, 16), "RNNBase": ("LSTM", 3, 4), "RNNCellBase": (3, 4, True, 3),
+    **{name: (3, 4) for name in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")},
     **{f"{kind}Pad{n}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular") for n in (1, 2, 3)},
     **{f"ConstantPad{n}d": (1, 2.0) for n in (1, 2, 3)},
 }
