@@ -12,7 +12,7 @@
     normalization.py BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d
     attention.py     MultiheadAttention (F.scaled_dot_product_attention is in lamina/ops/attention.py)
     rnn.py           RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
-    transformer.py   TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder
+    transformer.py   TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, Transformer
     dropout.py       Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout
     regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
     embedding.py     Embedding
@@ -44,7 +44,8 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
-from .transformer import TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                          TransformerEncoderLayer)
 from .regularization import ActivityRegularization, activity_penalty
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                       AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool1d,

@@ -194,7 +194,8 @@ _REPR_ARGS = {
 
 
 @pytest.mark.parametrize("name", [n for n in _torch_twins() if n not in (
-    "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "TransformerEncoder", "TransformerDecoder")])
+    "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "TransformerEncoder", "TransformerDecoder",
+    "Transformer")])  # (the transformers: tests/nn/test_transformer.py)
 def test_every_layer_prints_as_torchs(name):
     args = _REPR_ARGS.get(name, ())
     with warnings.catch_warnings():

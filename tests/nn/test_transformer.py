@@ -68,3 +68,23 @@ def test_the_layers_are_independent_copies_and_activation_is_checked():
             m.TransformerEncoderLayer(8, 2, activation="tanh")
     layer = nn.TransformerEncoderLayer(8, 2, 16, activation=nn.GELU())
     assert "activation" in dict(layer.named_children())
+
+
+def test_full_transformer_matches_torch(rng):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.nn.Transformer(8, 2, 2, 1, 16, dropout=0.0)
+    ours = nn.Transformer(8, 2, 2, 1, 16, dropout=0.0)
+    _load(theirs, ours)
+    src, tgt = rng.standard_normal((5, 2, 8)).astype(np.float32), rng.standard_normal((4, 2, 8)).astype(np.float32)
+    mask = nn.Transformer.generate_square_subsequent_mask(4)
+    np.testing.assert_array_equal(mask.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
+    expected = theirs(torch.from_numpy(src), torch.from_numpy(tgt), tgt_mask=torch.from_numpy(mask.numpy()))
+    got = ours(lm.from_numpy(src), lm.from_numpy(tgt), tgt_mask=mask)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), atol=1e-5)
+    bound = np.sqrt(6 / (8 + 16))  # Xavier-uniform on every matrix
+    weight = nn.Transformer(8, 2, 1, 1, 16).encoder.layers[0].linear1.weight.detach().numpy()
+    assert 0.8 * bound < np.abs(weight).max() <= bound
+    for m, ones in ((torch.nn, torch.ones), (nn, lm.ones)):
+        with pytest.raises(RuntimeError, match="the batch number of src and tgt must be equal"):
+            m.Transformer(8, 2, 1, 1, 16)(ones(5, 2, 8), ones(4, 3, 8))
