@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np  # host-side: MultiLabelMarginLoss's masks
+
 from .. import functional as F
+from ..backend import to_numpy
 from ..creation import as_tensor
 from ..tensor import Tensor
 from .module import Module
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DtypeError
 
 
 def legacy_reduction(size_average, reduce, emit_warning: bool = True) -> str:
@@ -227,3 +230,68 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) for any ``distance_function`` (default: PairwiseDistance, registered
+    as a sub-module as PyTorch's); ``swap`` uses min(d(a, n), d(p, n)) as the negative distance."""
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False, reduction: str = "mean"):
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ArgumentError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                                "instead")
+        if distance_function is None:
+            distance_function = PairwiseDistance()
+        if isinstance(distance_function, Module):
+            self.distance_function = distance_function
+        else:
+            object.__setattr__(self, "distance_function", distance_function)
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        if not anchor.ndim == positive.ndim == negative.ndim:
+            raise ArgumentError(f"TripletMarginWithDistanceLoss: The anchor, positive, and negative tensors are "
+                                f"expected to have the same number of dimensions, but got: anchor {anchor.ndim}D, "
+                                f"positive {positive.ndim}D, and negative {negative.ndim}D inputs")
+        positive_distance = self.distance_function(anchor, positive)
+        negative_distance = self.distance_function(anchor, negative)
+        if self.swap:
+            negative_distance = F.minimum(negative_distance, self.distance_function(positive, negative))
+        return _reduce(F.relu(positive_distance - negative_distance + self.margin), self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """sum over target classes j (``target`` rows list them, ended by the first -1) and non-target classes i of
+    max(0, 1 - (x[j] - x[i])), divided by the number of classes, as PyTorch."""
+
+    def forward(self, input, target):
+        x = input if input.ndim == 2 else input.reshape(1, -1)
+        if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
+            raise ArgumentError(f"MultiLabelMarginLoss: inconsistent target size: {tuple(target.shape)} for input of "
+                                f"size: {tuple(input.shape)}")
+        if target.dtype.kind not in "iu":
+            raise DtypeError(f"MultiLabelMarginLoss: expected target of dtype int64, got {target.dtype}")
+        labels = to_numpy(target.data).reshape(x.shape)
+        n, c = labels.shape
+        if ((labels < -1) | (labels >= c)).any():
+            raise ArgumentError(f"MultiLabelMarginLoss: target values must be in [-1, {c - 1}]")
+        valid = np.cumprod(labels != -1, axis=1).astype(bool)                  # the targets before the first -1
+        chosen = np.where(valid, labels, 0)
+        is_target = np.zeros((n, c), dtype=bool)
+        rows = np.nonzero(valid)
+        is_target[rows[0], labels[rows]] = True
+        target_scores = x.gather(1, as_tensor(chosen))                          # (N, C): x[y_j]
+        hinge = F.relu(1 - target_scores.unsqueeze(2) + x.unsqueeze(1))         # (N, j, i)
+        weights = (valid[:, :, None] & ~is_target[:, None, :]).astype(x.dtype)
+        loss = (hinge * as_tensor(weights)).sum((1, 2)) / c
+        loss = loss if input.ndim == 2 else loss.reshape(())
+        return _reduce(loss, self.reduction)
+
+
+def _reduce(loss, reduction: str):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
