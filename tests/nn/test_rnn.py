@@ -97,3 +97,14 @@ def test_errors_have_torchs_types():
             warnings.simplefilter("error")
             with pytest.raises(UserWarning, match="dropout option adds dropout after all but last"):
                 m.GRU(3, 4, dropout=0.5)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"batch_first": True, "padding_value": -1.0}, {"padding_side": "left"}])
+def test_pad_sequence_matches_torch(kwargs, rng):
+    sequences = [rng.standard_normal((n, 3)).astype(np.float32) for n in (4, 2, 5)]
+    expected = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(s) for s in sequences], **kwargs)
+    leaves = [lm.from_numpy(s).requires_grad_() for s in sequences]
+    got = nn.utils.rnn.pad_sequence(leaves, **kwargs)
+    np.testing.assert_array_equal(got.detach().numpy(), expected.numpy())
+    got.sum().backward()
+    assert all(np.all(leaf.grad.numpy() == 1) for leaf in leaves)

@@ -188,6 +188,7 @@ _REPR_ARGS = {
     "UpsamplingNearest2d": (None, 2), "UpsamplingBilinear2d": (None, 2), "TransformerEncoderLayer": (8, 2, 16),
     "TransformerDecoderLayer": (8, 2, 16), "RNNBase": ("LSTM", 3, 4), "RNNCellBase": (3, 4, True, 3),
     **{name: (3, 4) for name in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")}, "LazyLinear": (3,),
+    "EmbeddingBag": (10, 3),
     **{f"LazyConv{t}{n}d": (4, 3) for t in ("", "Transpose") for n in (1, 2, 3)},
     **{f"{kind}Pad{n}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular") for n in (1, 2, 3)},
     **{f"ConstantPad{n}d": (1, 2.0) for n in (1, 2, 3)},

@@ -1,4 +1,5 @@
-"""Helpers for training: gradient clipping, parameters as one vector."""
+"""Helpers for training: gradient clipping, parameters as one vector, ``rnn.pad_sequence``."""
+from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
