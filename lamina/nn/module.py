@@ -19,7 +19,7 @@ from ..autograd import no_grad
 from ..backend import DEFAULT_FLOAT, as_dtype, xp
 from ..tensor import Tensor
 from .summary import summary as _summary
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DtypeError
 
 
 class Parameter(Tensor):
@@ -326,7 +326,11 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
+        try:
+            output = self.forward(*args, **kwargs)
+        except (ArgumentError, DtypeError) as error:
+            _name_the_layer(error, self)
+            raise
         for hook in self._forward_hooks.values():
             result = hook(self, args, output)
             if result is not None:
@@ -476,6 +480,17 @@ class _HookHandle:
 
     def remove(self) -> None:
         self.table.pop(self.key, None)
+
+
+def _name_the_layer(error: Exception, layer: Module) -> None:
+    """Prefix a bad-input error from inside ``layer``'s forward with the innermost layer's name ('MaxPool2d:
+    max_pool2d: expected ...'), once, unless the message names it already; the type and traceback stay."""
+    if getattr(error, "_layer_named", False):
+        return
+    error._layer_named = True
+    name = type(layer).__name__
+    if error.args and isinstance(error.args[0], str) and not error.args[0].startswith(name):
+        error.args = (f"{name}: {error.args[0]}",) + error.args[1:]
 
 
 def _type_name(value) -> str:

@@ -218,3 +218,19 @@ def test_an_absent_bias_is_a_declared_parameter_that_can_be_set_later(make):
     assert {k for k, v in ours._parameters.items() if v is None} == {k for k, v in theirs._parameters.items() if v is None}
     ours.register_parameter("bias", nn.Parameter(lm.zeros(3)))
     assert "bias" in dict(ours.named_parameters())
+
+
+@pytest.mark.parametrize("make, shape", [(lambda m: m.MaxPool2d(2), (5,)), (lambda m: m.Unflatten(1, (2, 3)), (3, 4)),
+                                         (lambda m: m.Conv2d(2, 3, 3), (1, 3, 5, 5))])
+def test_a_bad_input_error_names_the_innermost_layer_and_keeps_torchs_type(make, shape):
+    with pytest.raises((RuntimeError, ValueError, IndexError)) as theirs:
+        torch.nn.Sequential(make(torch.nn))(torch.ones(shape))
+    layer = make(nn)
+    with pytest.raises(type(theirs.value), match=f"^{type(layer).__name__}: ") as ours:
+        nn.Sequential(nn.Identity(), layer)(lm.ones(*shape))
+    assert "Sequential" not in str(ours.value)  # named once, by the innermost layer
+
+
+def test_mse_loss_shape_error_names_the_loss():
+    with pytest.raises(RuntimeError, match="^MSELoss: "):
+        nn.MSELoss()(lm.ones(3, 4), lm.ones(4, 3))
