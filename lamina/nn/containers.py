@@ -403,3 +403,16 @@ class ParameterDict(Module):
     def extra_repr(self) -> str:
         return "\n".join(f"  ({k}): Parameter containing: [{p.dtype} of size {'x'.join(str(n) for n in p.shape)}]"
                          for k, p in self._parameters.items() if p is not None)
+
+
+class DataParallel(Module):
+    """PyTorch's multi-device wrapper; with one device it calls ``module`` (state_dict keys under 'module.', as
+    PyTorch's, so checkpoints saved from a DataParallel model load here)."""
+
+    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0):
+        super().__init__()
+        self.module = module
+        self.device_ids, self.output_device, self.dim = list(device_ids or []), output_device, dim
+
+    def forward(self, *inputs, **kwargs):
+        return self.module(*inputs, **kwargs)

@@ -295,3 +295,7 @@ def _reduce(loss, reduction: str):
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's deprecated name for NLLLoss on (N, C, H, W) input (NLLLoss takes any (N, C, *))."""

@@ -234,3 +234,12 @@ def test_a_bad_input_error_names_the_innermost_layer_and_keeps_torchs_type(make,
 def test_mse_loss_shape_error_names_the_loss():
     with pytest.raises(RuntimeError, match="^MSELoss: "):
         nn.MSELoss()(lm.ones(3, 4), lm.ones(4, 3))
+
+
+def test_data_parallel_wraps_the_module_under_torchs_name():
+    theirs, ours = torch.nn.DataParallel(torch.nn.Linear(2, 3)), nn.DataParallel(nn.Linear(2, 3))
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict())
+    np.testing.assert_allclose(ours(lm.ones(1, 2)).detach().numpy(), theirs(torch.ones(1, 2)).detach().numpy(),
+                               rtol=1e-6)
+    assert isinstance(nn.NLLLoss2d(), nn.NLLLoss)
