@@ -1,6 +1,6 @@
 """Transformer layers as torch.nn's (Vaswani et al. 2017): ``TransformerEncoderLayer``, ``TransformerEncoder``,
-``TransformerDecoderLayer``, ``TransformerDecoder``, ``Transformer``, with PyTorch's arguments, sub-module names (so state_dicts
-load both ways) and post-norm / pre-norm (``norm_first``) residual blocks."""
+``TransformerDecoderLayer``, ``TransformerDecoder``, ``Transformer``, with PyTorch's arguments, sub-module names
+(so state_dicts load both ways) and post-norm / pre-norm (``norm_first``) residual blocks."""
 from __future__ import annotations
 
 import copy

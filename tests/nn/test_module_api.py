@@ -215,7 +215,8 @@ def test_unflatten_checks_the_sizes_and_keeps_them_as_given():
                                   lambda m: m.MultiheadAttention(4, 2, bias=False)])
 def test_an_absent_bias_is_a_declared_parameter_that_can_be_set_later(make):
     theirs, ours = make(torch.nn), make(nn)
-    assert {k for k, v in ours._parameters.items() if v is None} == {k for k, v in theirs._parameters.items() if v is None}
+    absent = {k for k, v in theirs._parameters.items() if v is None}
+    assert {k for k, v in ours._parameters.items() if v is None} == absent
     ours.register_parameter("bias", nn.Parameter(lm.zeros(3)))
     assert "bias" in dict(ours.named_parameters())
 

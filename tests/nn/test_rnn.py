@@ -35,7 +35,8 @@ def test_recurrent_layers_match_torch(name, kwargs, shape, rng):
     x, y = torch.from_numpy(a).requires_grad_(), lm.from_numpy(a.copy()).requires_grad_()
     (expected, expected_state), (got, got_state) = theirs(x), ours(y)
     np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), atol=1e-6)
-    for e, g in zip(expected_state if name == "LSTM" else [expected_state], got_state if name == "LSTM" else [got_state]):
+    pairs = zip(expected_state, got_state) if name == "LSTM" else [(expected_state, got_state)]
+    for e, g in pairs:
         assert tuple(g.shape) == tuple(e.shape)
         np.testing.assert_allclose(g.detach().numpy(), e.detach().numpy(), atol=1e-6)
     (expected.sum() + _last(expected_state, name).sum()).backward()
@@ -79,7 +80,8 @@ def test_init_bounds_and_documented_signatures():
                          "bidirectional, device, dtype",
                   "LSTM": "input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size, "
                           "device, dtype",
-                  "GRU": "input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype"}
+                  "GRU": "input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, "
+                         "dtype"}
     for name, arguments in documented.items():
         assert ", ".join(inspect.signature(getattr(nn, name)).parameters) == arguments
         assert f"{arguments.split(', ')[2]}" in torch.nn.modules.rnn.__dict__[name].__doc__

@@ -163,8 +163,8 @@ def test_running_statistics_follow_torch_over_several_steps(name, kwargs, shape,
     theirs, ours = getattr(torch.nn, name)(3, **kwargs), getattr(nn, name)(3, **kwargs)
     for _ in range(3):
         a = rng.standard_normal(shape).astype(np.float32)
-        np.testing.assert_allclose(ours(lm.from_numpy(a)).detach().numpy(), theirs(torch.from_numpy(a)).detach().numpy(),
-                                   atol=1e-5)
+        expected = theirs(torch.from_numpy(a)).detach().numpy()
+        np.testing.assert_allclose(ours(lm.from_numpy(a)).detach().numpy(), expected, atol=1e-5)
     for key, value in theirs.state_dict().items():
         np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), atol=1e-6)
     theirs.eval(), ours.eval()
