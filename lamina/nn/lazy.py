@@ -10,7 +10,7 @@ from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Conv
 from .linear import Linear
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DimensionError
 
 
 class _LazyMixin:
@@ -66,6 +66,9 @@ class LazyLinear(_LazyMixin, Linear):
         super().__init__(0, out_features, bias, device, dtype)
 
     def _input_size(self, x) -> int:
+        if x.ndim == 0:
+            raise DimensionError(f"LazyLinear: expected an input with at least 1 dimension (its last is "
+                                 f"in_features), got shape {tuple(x.shape)}")
         return x.shape[-1]
 
     def _materialize(self, in_features: int) -> None:
@@ -79,6 +82,9 @@ class _LazyConvMixin(_LazyMixin):
 
     def _input_size(self, x) -> int:
         spatial = len(self.kernel_size)
+        if x.ndim not in (spatial + 1, spatial + 2):
+            raise ArgumentError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to "
+                                f"{type(self).__name__}, but got input of size: {tuple(x.shape)}")
         return x.shape[1] if x.ndim == spatial + 2 else x.shape[0]
 
     def _size_factor(self) -> int:

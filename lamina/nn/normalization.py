@@ -13,7 +13,7 @@ from ..backend import xp
 from ..creation import ones, zeros
 from ..tensor import Tensor
 from .module import Module, Parameter
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DtypeError
 
 
 def _affine_parameters(layer: Module, shape: tuple, affine: bool, bias: bool, dtype) -> None:
@@ -221,6 +221,8 @@ class RMSNorm(Module):
             raise ArgumentError(f"RMSNorm: Given normalized_shape={list(self.normalized_shape)}, expected input with "
                                 f"shape [*, {', '.join(map(str, self.normalized_shape))}], but got input of size "
                                 f"{list(x.shape)}")
+        if x.dtype.kind != "f":
+            raise DtypeError(f'RMSNorm: "rms_norm" not implemented for {x.dtype} input (a floating dtype is needed)')
         eps = float(xp.finfo(x.dtype).eps) if self.eps is None else self.eps
         dims = tuple(range(x.ndim - n, x.ndim))
         y = x * ((x * x).mean(dim=dims, keepdim=True) + eps).rsqrt() if dims else x * (x * x + eps).rsqrt()

@@ -49,3 +49,13 @@ def test_lazy_conv_checks_the_groups_as_torch():
     for m, ones in ((torch.nn, torch.ones), (nn, lm.ones)):
         with pytest.raises((RuntimeError, ValueError)):
             m.LazyConv2d(4, 3, groups=2)(ones(1, 3, 5, 5))
+
+
+def test_a_lazy_layer_rejects_an_input_without_its_size_dimension():
+    with pytest.raises(IndexError):
+        torch.nn.LazyLinear(3)(torch.tensor(1.0))
+    with pytest.raises(IndexError, match="LazyLinear"):
+        nn.LazyLinear(3)(lm.tensor(1.0))
+    for m, x in ((torch.nn, torch.tensor(1.0)), (nn, lm.tensor(1.0))):
+        with pytest.raises(RuntimeError, match="Expected 3D \\(unbatched\\) or 4D \\(batched\\) input to LazyConv2d"):
+            m.LazyConv2d(3, 2)(x)

@@ -116,3 +116,11 @@ def test_bilinear_and_padding_constructor_errors_have_torchs_type():
         torch.nn.ZeroPad2d(1.5)(torch.ones(1, 2, 2))
     with pytest.raises(TypeError, match="pad"):
         nn.ZeroPad2d(1.5)(lm.ones(1, 2, 2))
+
+
+def test_rms_norm_of_integers_is_not_implemented_as_torch():
+    with pytest.raises(NotImplementedError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on the dtype mismatch
+        torch.nn.RMSNorm(4)(torch.ones(4, dtype=torch.long))
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        nn.RMSNorm(4)(lm.ones(4, dtype=lm.int64))
