@@ -5,15 +5,22 @@ model code runs unchanged; Lamina still returns a new array, with the same value
 """
 from __future__ import annotations
 
+import warnings
+
 from .. import functional as F
+from ..errors import ArgumentError
 from ..creation import full
 from .module import Module, Parameter
 
 
 class _Activation(Module):
-    """A layer with no parameters that applies ``fn`` elementwise."""
+    """A layer with no parameters that applies ``fn`` elementwise (extra arguments accepted and ignored, as
+    PyTorch's Sigmoid, Tanh, ... take ``*args, **kwargs``)."""
 
     fn = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, x):
         return type(self).fn(x)
@@ -100,6 +107,9 @@ class GELU(Module):
     def forward(self, x):
         return F.gelu(x, self.approximate)
 
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
 
 class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
@@ -109,10 +119,25 @@ class Softplus(Module):
     def forward(self, x):
         return F.softplus(x, self.beta, self.threshold)
 
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
 
 class Hardtanh(Module):
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None):
+        """``min_value`` / ``max_value``: PyTorch's deprecated names, which replace min_val / max_val."""
         super().__init__()
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and rename to `min_val`", FutureWarning,
+                          stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and rename to `max_val`", FutureWarning,
+                          stacklevel=2)
+            max_val = max_value
+        if max_val <= min_val:
+            raise AssertionError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x):
@@ -134,6 +159,18 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) input, at each position."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ArgumentError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D instead")
+        return F.softmax(x, -3)
 
 
 class LogSoftmax(Softmax):
@@ -230,7 +267,7 @@ class Softshrink(Hardshrink):
 class PReLU(Module):
     """x if x > 0 else a x, with ``num_parameters`` learnable slopes (1, or one per channel), all ``init``."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters = num_parameters
         self.weight = Parameter(full((num_parameters,), init, dtype=dtype))

@@ -35,19 +35,28 @@ def _additive(mask, dtype, name):
     return mask if mask.dtype == dtype else mask.astype(dtype)
 
 
+class ShapeAssertionError(ArgumentError, AssertionError):
+    """A bad argument PyTorch's MultiheadAttention rejects with an ``assert`` (an AssertionError there); also an
+    ArgumentError (ValueError and RuntimeError)."""
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under PyTorch's name for MultiheadAttention's out_proj (so the printed model is PyTorch's)."""
+
+
 class MultiheadAttention(Module):
     """Attention over ``num_heads`` heads of size embed_dim / num_heads (Vaswani et al.), as torch.nn's."""
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
-                 vdim: int | None = None, batch_first: bool = False, dtype=None):
+                 vdim: int | None = None, batch_first: bool = False, device=None, dtype=None):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
             raise ArgumentError(f"MultiheadAttention: embed_dim and num_heads must be greater than 0, got "
                                 f"embed_dim={embed_dim} and num_heads={num_heads}")
         if embed_dim % num_heads:
-            raise ArgumentError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
-                                f"({num_heads})")
+            raise ShapeAssertionError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
+                                      f"({num_heads})")
         if add_bias_kv or add_zero_attn:
             raise ArgumentError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported")
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
@@ -57,14 +66,15 @@ class MultiheadAttention(Module):
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         if self._qkv_same_embed_dim:
             self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, dtype=dtype))
-            self.q_proj_weight = self.k_proj_weight = self.v_proj_weight = None
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)  # declared and absent, as PyTorch
         else:
             self.q_proj_weight = Parameter(empty(embed_dim, embed_dim, dtype=dtype))
             self.k_proj_weight = Parameter(empty(embed_dim, self.kdim, dtype=dtype))
             self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, dtype=dtype))
-            self.in_proj_weight = None
-        self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype)) if bias else None
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+            self.register_parameter("in_proj_weight", None)
+        self.register_parameter("in_proj_bias", Parameter(empty(3 * embed_dim, dtype=dtype)) if bias else None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -93,9 +103,9 @@ class MultiheadAttention(Module):
         weights (N, L, S) averaged over the heads, (N, num_heads, L, S) otherwise, or None."""
         batched = query.ndim == 3
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise ArgumentError(f"MultiheadAttention: query, key and value must all be 3-D (batched) or 2-D "
-                                f"(unbatched), got shapes {tuple(query.shape)}, {tuple(key.shape)} and "
-                                f"{tuple(value.shape)}")
+            raise ShapeAssertionError(f"MultiheadAttention: query, key and value must all be 3-D (batched) or 2-D "
+                                      f"(unbatched), got shapes {tuple(query.shape)}, {tuple(key.shape)} and "
+                                      f"{tuple(value.shape)}")
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
@@ -105,11 +115,11 @@ class MultiheadAttention(Module):
         length, n, e = query.shape
         source = key.shape[0]
         if e != self.embed_dim:
-            raise ArgumentError(f"MultiheadAttention: expected query with embed_dim {self.embed_dim} features, got "
-                                f"shape {tuple(query.shape)}")
+            raise ShapeAssertionError(f"MultiheadAttention: expected query with embed_dim {self.embed_dim} "
+                                      f"features, got shape {tuple(query.shape)}")
         if key.shape[:2] != value.shape[:2]:
-            raise ArgumentError(f"MultiheadAttention: key shape {tuple(key.shape)} does not match value shape "
-                                f"{tuple(value.shape)}")
+            raise ShapeAssertionError(f"MultiheadAttention: key shape {tuple(key.shape)} does not match value shape "
+                                      f"{tuple(value.shape)}")
         if is_causal and attn_mask is None:
             raise ArgumentError("MultiheadAttention: need attn_mask if specifying the is_causal hint")
         weights, biases = self._projections()
@@ -151,12 +161,10 @@ class MultiheadAttention(Module):
         padding = _additive(key_padding_mask, dtype, "key_padding_mask")
         if padding is not None:
             if tuple(padding.shape) != (n, source):
-                raise ArgumentError(f"MultiheadAttention: expected key_padding_mask of shape {(n, source)}, got "
-                                    f"{tuple(padding.shape)}")
+                raise ShapeAssertionError(f"MultiheadAttention: expected key_padding_mask of shape {(n, source)}, got "
+                                          f"{tuple(padding.shape)}")
             padding = padding.reshape(n, 1, 1, source).expand(n, self.num_heads, 1, source)
             padding = padding.reshape(n * self.num_heads, 1, source)
             bias = padding if bias is None else bias + padding
         return bias
 
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"

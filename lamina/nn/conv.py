@@ -33,12 +33,22 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ArgumentError(f"{type(self).__name__}: padding_mode must be one of {_PADDING_MODES}, "
                                 f"got {padding_mode!r}")
+        axes = len(weight_shape) - 2
+        stride, dilation = _per_axis(stride, axes), _per_axis(dilation, axes)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ArgumentError(f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ArgumentError("padding='same' is not supported for strided convolutions")
+        else:
+            padding = _per_axis(padding, axes)
         self.padding_mode = padding_mode
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        # one value per spatial axis, as PyTorch stores them (and prints them)
+        self.kernel_size, self.stride, self.padding = _per_axis(kernel_size, axes), stride, padding
         self.dilation, self.groups = dilation, groups
         self.weight = Parameter(empty(*weight_shape, dtype=dtype))
-        self.bias = Parameter(empty(out_channels, dtype=dtype)) if bias else None
+        self.register_parameter("bias", Parameter(empty(out_channels, dtype=dtype)) if bias else None)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:
@@ -84,13 +94,22 @@ class _ConvNd(Module):
         return 2 * math.prod(self.weight.shape[1:]) * count(output_shape)
 
     def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
-        if self.dilation not in (1, (1, 1), (1,)):
+        """PyTorch's: the arguments that differ from their defaults (padding as given)."""
+        axes = len(self.kernel_size)
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * axes:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * axes:
             text += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", (0,) * axes) != (0,) * axes:
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
 
 
 class Conv1d(_ConvNd):
@@ -148,7 +167,7 @@ class _ConvTransposeNd(_ConvNd):
         kernel_size = _per_axis(kernel_size, self.axes)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          (in_channels, out_channels // groups) + kernel_size, dtype, generator)
-        self.output_padding = output_padding
+        self.output_padding = _per_axis(output_padding, self.axes)
 
     def forward(self, x, output_size=None):
         self._check_input(x, self.axes + 2)

@@ -8,7 +8,7 @@ from .. import functional as F
 from ..creation import empty
 from . import init
 from .module import Module, Parameter, count
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DimensionError
 
 
 def _check_features(layer: Module, x, expected: int, what: str = "features") -> None:
@@ -35,14 +35,15 @@ def _check_shape(shape: tuple) -> tuple:
 class Linear(Module):
     """y = x W^T + b, W of shape (out_features, in_features) (Keras' Dense)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None, generator=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None,
+                 generator=None):
         super().__init__()
         in_features, out_features = _size("Linear", "in_features", in_features), _size("Linear", "out_features",
                                                                                       out_features)
         _check_shape((out_features, in_features))
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
-        self.bias = Parameter(empty(out_features, dtype=dtype)) if bias else None
+        self.register_parameter("bias", Parameter(empty(out_features, dtype=dtype)) if bias else None)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:
@@ -63,7 +64,46 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class Bilinear(Module):
+    """y = x1^T A x2 + b, A of shape (out_features, in1_features, in2_features); A and b ~ U(-1/sqrt(in1),
+    1/sqrt(in1)), as PyTorch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None, generator=None):
+        super().__init__()
+        sizes = [_size("Bilinear", name, value) for name, value in
+                 (("in1_features", in1_features), ("in2_features", in2_features), ("out_features", out_features))]
+        if sizes[0] <= 0:  # (the bound 1 / sqrt(in1_features) needs it; PyTorch checks only this one)
+            raise ArgumentError(f"Bilinear: in1_features must be > 0, but got (in1_features={sizes[0]})")
+        _check_shape((sizes[2], sizes[0], sizes[1]))
+        self.in1_features, self.in2_features, self.out_features = sizes
+        self.weight = Parameter(empty(sizes[2], sizes[0], sizes[1], dtype=dtype))
+        self.register_parameter("bias", Parameter(empty(sizes[2], dtype=dtype)) if bias else None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound, generator=generator)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def flops(self, input_shape, output_shape) -> int:
+        return 2 * self.in1_features * self.in2_features * count(output_shape)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
 class Identity(Module):
+    """x -> x; any arguments are accepted and ignored, as PyTorch's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, x):
         return x
 
@@ -99,16 +139,31 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
+    """Dim ``dim`` split into ``unflattened_size`` (one entry may be -1); the size is kept as given (list or
+    tuple), as PyTorch prints it."""
+
     def __init__(self, dim: int, unflattened_size):
         super().__init__()
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"unflattened_size must be tuple of ints, but found type {type(unflattened_size).__name__}")
+        self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, x):
         return x.reshape(self.compute_output_shape(x.shape))
 
     def compute_output_shape(self, input_shape) -> tuple:
-        shape, dim = tuple(input_shape), self.dim % len(input_shape)
-        return shape[:dim] + self.unflattened_size + shape[dim + 1:]
+        shape, sizes = tuple(input_shape), tuple(self.unflattened_size)
+        if not -len(shape) <= self.dim < len(shape):
+            raise DimensionError(f"Unflatten: dim {self.dim} is out of range for an input of shape {shape}")
+        dim = self.dim % len(shape)
+        known = math.prod(s for s in sizes if s != -1)
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != shape[dim]) or (-1 in sizes and (
+                known == 0 or shape[dim] % known)):
+            raise ArgumentError(f"Unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                                f"{self.dim} ({shape[dim]}) in the input tensor of shape {shape}")
+        if -1 in sizes:
+            sizes = tuple(shape[dim] // known if s == -1 else s for s in sizes)
+        return shape[:dim] + sizes + shape[dim + 1:]
 
     def flops(self, input_shape, output_shape) -> int:
         return 0

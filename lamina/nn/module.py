@@ -11,14 +11,15 @@ Every layer also knows its output shape (``compute_output_shape``, as Keras) and
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
+import numbers
+from collections import OrderedDict, namedtuple
 from contextlib import contextmanager
 
 from ..autograd import no_grad
 from ..backend import DEFAULT_FLOAT, as_dtype, xp
 from ..tensor import Tensor
 from .summary import summary as _summary
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DtypeError
 
 
 class Parameter(Tensor):
@@ -43,6 +44,7 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
 
     # ---- registration --------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -97,15 +99,28 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a declared but absent parameter such as a disabled bias)."""
+        self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter '{name}' "
                             "(nn.Parameter or None required)")
         self._forget(name, self.__dict__, self._buffers, self._modules)
         self._parameters[name] = param
 
+    def _check_new_name(self, kind: str, name: str, table: dict) -> None:
+        """PyTorch's checks on a name to register: a str, no '.', not empty, not another attribute."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in table:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is state but not learned (e.g. BatchNorm's running mean); saved in state_dict
         unless ``persistent=False``."""
+        self._check_new_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' (Tensor or None required)")
         self._forget(name, self.__dict__, self._parameters, self._modules)
@@ -116,55 +131,91 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_type_name(module)} is not a Module subclass")
+        self._check_new_name("module", name, self._modules)
         self._forget(name, self.__dict__, self._parameters, self._buffers)
         self._modules[name] = module
 
     register_module = add_module
 
     # ---- traversal -----------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "", memo=None):
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """(qualified name, module) for self and every sub-module, depth first; a shared module appears once
+        unless ``remove_duplicate=False`` (PyTorch's signature and order)."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
-        memo.add(id(self))
+        if remove_duplicate:
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at the dotted path ``target`` ('' is self), as PyTorch."""
+        module = self
+        for item in target.split(".") if target else []:
+            if not hasattr(module, item):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return module
+
+    def get_parameter(self, target: str):
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        if name not in module._parameters:
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return module._parameters[name]
+
+    def get_buffer(self, target: str):
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
 
     def modules(self):
         for _, module in self.named_modules():
             yield module
 
     def named_children(self):
+        seen = set()
         for name, child in self._modules.items():
-            if child is not None:
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
                 yield name, child
 
     def children(self):
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, table: str, prefix: str, recurse: bool):
+    def _named_members(self, table: str, prefix: str, recurse: bool, remove_duplicate: bool = True):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, table).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         """(name, parameter) pairs in definition order; a shared parameter appears once."""
-        yield from self._named_members("_parameters", prefix, recurse)
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True):
-        yield from self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
         for _, b in self.named_buffers(recurse=recurse):
@@ -175,6 +226,8 @@ class Module:
 
     # ---- modes and gradients -------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -214,15 +267,35 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype) -> Module:
-        """Cast floating-point parameters and buffers to ``dtype`` (in place)."""
-        dtype = as_dtype(dtype)
+    def to(self, *args, **kwargs) -> Module:
+        """PyTorch's ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` and keywords
+        (``device=``, ``dtype=``, ``non_blocking=``, ``memory_format=``): floating-point parameters and buffers
+        (and their gradients) are cast to ``dtype`` in place; the device is accepted (every array lives on the
+        backend's device). A non-floating dtype is a TypeError, as PyTorch."""
+        dtype = kwargs.pop("dtype", None)
+        for accepted in ("device", "non_blocking", "memory_format", "copy"):
+            kwargs.pop(accepted, None)
+        if kwargs:
+            raise TypeError(f"to() received an invalid combination of arguments: unexpected {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif not (arg is None or isinstance(arg, (str, bool)) or type(arg).__name__ == "device"):
+                dtype = arg
+        if dtype is not None:
+            dtype = as_dtype(dtype)
+            if dtype.kind not in "fc":
+                raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                                f"dtype={dtype}")
+            self._cast_floating(dtype)
+        return self
+
+    def _cast_floating(self, dtype) -> None:
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.dtype.kind == "f":
+            if t.dtype.kind == "f" and t.dtype != dtype:
                 t.data = t.data.astype(dtype)
                 if t.grad is not None:
-                    t.grad = None
-        return self
+                    t.grad.data = t.grad.data.astype(dtype)
 
     def float(self) -> Module:
         return self.to(xp.float32)
@@ -230,17 +303,46 @@ class Module:
     def double(self) -> Module:
         return self.to(xp.float64)
 
+    def half(self) -> Module:
+        return self.to(xp.float16)
+
+    def type(self, dst_type) -> Module:
+        """Cast every parameter and buffer to ``dst_type`` (PyTorch's Module.type)."""
+        dst_type = as_dtype(dst_type)
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.data = t.data.astype(dst_type)
+        return self
+
+    def cpu(self) -> Module:
+        """Self: the arrays already live on the backend's device."""
+        return self
+
     # ---- calling -------------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        output = self.forward(*args, **kwargs)
+        for hook in self.__dict__.get("_forward_pre_hooks", {}).values():
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        try:
+            output = self.forward(*args, **kwargs)
+        except (ArgumentError, DtypeError) as error:
+            _name_the_layer(error, self)
+            raise
         for hook in self._forward_hooks.values():
             result = hook(self, args, output)
             if result is not None:
                 output = result
         return output
+
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, inputs)`` runs before every forward and may return new inputs (a tuple, or one value);
+        returns a handle with ``remove()``."""
+        key = object()
+        self._forward_pre_hooks[key] = hook
+        return _HookHandle(self._forward_pre_hooks, key)
 
     def register_forward_hook(self, hook):
         """``hook(module, inputs, output)`` runs after every forward; returns a handle with ``remove()``."""
@@ -249,40 +351,59 @@ class Module:
         return _HookHandle(self._forward_hooks, key)
 
     # ---- state ---------------------------------------------------------------------------------
-    def state_dict(self, prefix: str = "") -> OrderedDict:
-        """Name -> tensor (detached, sharing memory) for every parameter and persistent buffer."""
-        state = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix):
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+        """Name -> tensor (detached, sharing memory; the Parameters themselves with ``keep_vars``) for every
+        parameter and persistent buffer, each name after ``prefix``; added to ``destination`` when given."""
+        if args and isinstance(args[0], str):  # Lamina's state_dict(prefix)
+            prefix = args[0]
+        elif args:  # PyTorch's deprecated positional (destination, prefix, keep_vars)
+            destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
+        state = OrderedDict() if destination is None else destination
+        for module_prefix, module in self.named_modules():
             for table in (module._parameters, module._buffers):
                 for name, value in table.items():
                     if value is None or name in module._non_persistent:
                         continue
-                    state[f"{module_prefix}.{name}" if module_prefix else name] = value.detach()
+                    key = prefix + (f"{module_prefix}.{name}" if module_prefix else name)
+                    state[key] = value if keep_vars else value.detach()
         return state
 
-    def load_state_dict(self, state_dict, strict: bool = True):
-        """Copy values into this module's parameters and buffers, checking names and shapes.
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
+        """A hook for layers that fill keys older checkpoints lack (BatchNorm's num_batches_tracked)."""
 
-        With ``strict=True`` any missing or unexpected key is an error; a shape mismatch always is.
-        Returns ``(missing_keys, unexpected_keys)``.
-        """
-        own = self.state_dict()
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy values (Tensors, NumPy arrays, PyTorch tensors) into this module's parameters and buffers, each
+        keeping its dtype. With ``strict=True`` a missing or unexpected key is a RuntimeError (``ArgumentError``);
+        a shape mismatch always is, all listed in one message as PyTorch's. Returns PyTorch's named tuple
+        ``IncompatibleKeys(missing_keys, unexpected_keys)``."""
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state_dict = OrderedDict(state_dict)
+        for module_prefix, module in self.named_modules():
+            module._upgrade_state_dict(state_dict, f"{module_prefix}." if module_prefix else "")
+        own = Module.state_dict(self, keep_vars=True)  # (a subclass's state_dict may take fewer arguments)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
-                           f"unexpected keys {unexpected}")
+        errors = []
+        if strict:
+            if missing:
+                errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        arrays = {}
         for name, target in own.items():
-            if name not in state_dict:
-                continue
-            value = state_dict[name]
-            array = value.data if isinstance(value, Tensor) else xp.asarray(value)
-            if array.shape != target.shape:
-                raise ArgumentError(f"load_state_dict for {type(self).__name__}: '{name}' has shape {array.shape} "
-                                 f"in the checkpoint, the model expects {target.shape}")
-            with no_grad():
-                target.data[...] = array
-        return missing, unexpected
+            if name in state_dict:
+                array = _host_array(state_dict[name])
+                if array.shape != target.shape:
+                    errors.append(f"size mismatch for {name}: copying a param with shape {array.shape} from "
+                                  f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+                arrays[name] = array
+        if errors:
+            raise ArgumentError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        with no_grad():
+            for name, array in arrays.items():
+                own[name].data[...] = array
+        return IncompatibleKeys(missing, unexpected)
 
     def summary(self, input_shape, **kwargs):
         """Keras-style table of layers, output shapes and parameter counts (see ``lamina.nn.summary``)."""
@@ -316,18 +437,41 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = []
-        for name, child in self._modules.items():
-            child_repr = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {child_repr}")
+        """PyTorch's layout: ``Name(extra)`` for a leaf with a one-line extra_repr, else one line per extra line
+        and per child, indented by two."""
         extra = self.extra_repr()
-        if not lines:
-            return f"{type(self).__name__}({extra})"
-        body = "\n  ".join(([extra] if extra else []) + lines)
-        return f"{type(self).__name__}(\n  {body}\n)"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{type(self).__name__}({extra_lines[0]})"
+        if not extra_lines and not child_lines:
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers))
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns, as PyTorch's: unpacks as (missing_keys, unexpected_keys)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+def _host_array(value):
+    """A checkpoint value as an array: a Tensor's data, a PyTorch tensor (detached, on the CPU), or array-like."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
+        return xp.asarray(value.detach().cpu().numpy())
+    return xp.asarray(value)
 
 
 class _HookHandle:
@@ -336,6 +480,17 @@ class _HookHandle:
 
     def remove(self) -> None:
         self.table.pop(self.key, None)
+
+
+def _name_the_layer(error: Exception, layer: Module) -> None:
+    """Prefix a bad-input error from inside ``layer``'s forward with the innermost layer's name ('MaxPool2d:
+    max_pool2d: expected ...'), once, unless the message names it already; the type and traceback stay."""
+    if getattr(error, "_layer_named", False):
+        return
+    error._layer_named = True
+    name = type(layer).__name__
+    if error.args and isinstance(error.args[0], str) and not error.args[0].startswith(name):
+        error.args = (f"{name}: {error.args[0]}",) + error.args[1:]
 
 
 def _type_name(value) -> str:

@@ -81,7 +81,10 @@ class AvgPool1d(_AvgPoolNd):
     axes = 1
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        """The sizes stored as 1-tuples, as PyTorch's AvgPool1d."""
+        single = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
+        super().__init__(single(kernel_size), single(stride if stride is not None else kernel_size), single(padding),
+                         ceil_mode, count_include_pad)
 
     def forward(self, x):
         return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
@@ -153,11 +156,15 @@ class _MaxUnpoolNd(Module):
     """The inverse of max pooling: values put back at the indices max pooling returned, zeros elsewhere."""
 
     fn = staticmethod(F.max_unpool2d)
+    axes = 2
 
     def __init__(self, kernel_size, stride=None, padding=0):
+        """The sizes stored as one value per axis, as PyTorch."""
         super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
-        self.padding = padding
+        per_axis = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * self.axes  # noqa: E731
+        self.kernel_size = per_axis(kernel_size)
+        self.stride = per_axis(stride if stride is not None else kernel_size)
+        self.padding = per_axis(padding)
 
     def forward(self, input, indices, output_size=None):
         return self.fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
@@ -172,6 +179,7 @@ class _MaxUnpoolNd(Module):
 
 class MaxUnpool1d(_MaxUnpoolNd):
     fn = staticmethod(F.max_unpool1d)
+    axes = 1
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
@@ -180,6 +188,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 class MaxUnpool3d(_MaxUnpoolNd):
     fn = staticmethod(F.max_unpool3d)
+    axes = 3
 
 
 class _LPPoolNd(Module):
@@ -195,7 +204,8 @@ class _LPPoolNd(Module):
         return self.fn(x, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self) -> str:
-        return f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}"
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
 
 
 class LPPool1d(_LPPoolNd):
@@ -221,7 +231,12 @@ class Upsample(Module):
                              self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
-        return f"size={self.size}, scale_factor={self.scale_factor}, mode={self.mode!r}"
+        """PyTorch's: the scale factor (as floats) when given, else the size; then the mode."""
+        if self.scale_factor is not None:
+            scale = self.scale_factor
+            scale = tuple(float(s) for s in scale) if isinstance(scale, (tuple, list)) else float(scale)
+            return f"scale_factor={scale!r}, mode={self.mode!r}"
+        return f"size={self.size!r}, mode={self.mode!r}"
 
 
 class UpsamplingNearest2d(Upsample):

@@ -99,3 +99,14 @@ def test_multihead_attention_errors():
         layer(lm.zeros(4, 2, 6), lm.zeros(5, 2, 6), lm.zeros(5, 2, 6))
     with pytest.raises(ValueError, match="key_padding_mask"):
         layer(lm.zeros(4, 2, 8), lm.zeros(5, 2, 8), lm.zeros(5, 2, 8), key_padding_mask=lm.zeros(2, 4))
+
+
+@pytest.mark.parametrize("shapes", [((1, 2, 3, 4),) * 3, ((3, 2, 5),) * 3, ((3, 2, 4), (3, 2, 4), (4, 2, 4)),
+                                    ((3, 2, 4), (3, 4), (3, 4))])
+def test_bad_shapes_raise_torchs_assertion_error(shapes):
+    with pytest.raises(AssertionError):
+        torch.nn.MultiheadAttention(4, 2)(*(torch.ones(s) for s in shapes))
+    with pytest.raises(AssertionError, match="MultiheadAttention"):
+        nn.MultiheadAttention(4, 2)(*(lm.ones(*s) for s in shapes))
+    with pytest.raises(AssertionError):
+        nn.MultiheadAttention(4, 3)

@@ -230,7 +230,42 @@ def test_sgd_steps_reach_the_same_weights_as_torch(momentum, padding_idx, dtype_
 
 @pytest.mark.parametrize("padding_idx", [10, -11])
 def test_a_padding_index_outside_the_table_is_a_clear_error(padding_idx):
-    with pytest.raises(ValueError, match=rf"Embedding: padding_idx {padding_idx} must be within num_embeddings \(10\)"):
+    with pytest.raises(AssertionError, match=rf"Embedding: padding_idx {padding_idx} must be within num_embeddings"):
         nn.Embedding(10, 3, padding_idx=padding_idx)
     with pytest.raises(AssertionError):
         torch.nn.Embedding(10, 3, padding_idx=padding_idx)  # PyTorch refuses it too (with an assert)
+
+
+BAGS = [({}, [[1, 2, 3], [4, 5, 6]], None, None), ({"mode": "sum"}, [1, 2, 3, 4, 5], [0, 2, 2], None),
+        ({"mode": "max"}, [1, 2, 3, 4, 5], [0, 0, 3], None), ({"padding_idx": 1}, [1, 1, 3, 1, 5], [0, 2, 3], None),
+        ({"mode": "sum"}, [1, 2, 3, 4], [0, 1], [0.5, 2, 1, 3]),
+        ({"mode": "sum", "include_last_offset": True}, [1, 2, 3, 4], [0, 1, 4], None),
+        ({"mode": "max", "padding_idx": 2}, [[2, 2, 3], [4, 2, 6]], None, None)]
+
+
+@pytest.mark.parametrize("kwargs, indices, offsets, weights", BAGS)
+def test_embedding_bag_matches_torch(kwargs, indices, offsets, weights):
+    theirs, ours = torch.nn.EmbeddingBag(10, 3, **kwargs), nn.EmbeddingBag(10, 3, **kwargs)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert repr(ours) == repr(theirs)
+    t_extra = {} if weights is None else {"per_sample_weights": torch.tensor(weights)}
+    o_extra = {} if weights is None else {"per_sample_weights": lm.tensor(weights)}
+    expected = theirs(torch.tensor(indices), None if offsets is None else torch.tensor(offsets), **t_extra)
+    got = ours(lm.from_numpy(np.array(indices)), None if offsets is None else lm.from_numpy(np.array(offsets)),
+               **o_extra)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), atol=1e-6)
+    g = np.random.default_rng(0).standard_normal(tuple(expected.shape)).astype(np.float32)
+    expected.backward(torch.from_numpy(g)), got.backward(lm.from_numpy(g))
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-6)
+
+
+def test_embedding_bag_errors_have_torchs_types():
+    for m, t in ((torch.nn, torch.tensor), (nn, lambda v: lm.from_numpy(np.array(v)))):
+        with pytest.raises(ValueError, match="offsets has to be a 1D Tensor"):
+            m.EmbeddingBag(10, 3)(t([1, 2, 3]))
+        with pytest.raises(ValueError, match="if input is 2D, then offsets has to be None"):
+            m.EmbeddingBag(10, 3)(t([[1, 2, 3]]), t([0, 1]))
+        with pytest.raises(RuntimeError, match="offsets\\[0\\] has to be 0"):
+            m.EmbeddingBag(10, 3)(t([1, 2, 3]), t([1, 2]))
+        with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for mode='sum'"):
+            m.EmbeddingBag(10, 3)(t([1, 2, 3]), t([0, 1]), per_sample_weights=t([1.0, 1.0, 1.0]))

@@ -51,3 +51,39 @@ def test_loss_layers_check_their_arguments_as_torch():
         nn.MultiMarginLoss(p=3)
     with pytest.raises(ValueError):
         nn.SoftMarginLoss(reduction="average")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_multilabel_margin_loss_matches_torch(reduction, batched):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    y = np.array([[3, 0, -1, 1, 2], [1, 2, 3, 4, 0], [-1, 1, 1, 1, 1]])
+    if not batched:
+        x, y = x[0], y[0]
+    tx, lx = torch.from_numpy(x).requires_grad_(), lm.from_numpy(x.copy()).requires_grad_()
+    expected = torch.nn.MultiLabelMarginLoss(reduction=reduction)(tx, torch.from_numpy(y))
+    got = nn.MultiLabelMarginLoss(reduction=reduction)(lx, lm.from_numpy(y))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+    expected.sum().backward(), got.sum().backward()
+    np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy(), atol=1e-7)
+    with pytest.raises(RuntimeError, match="inconsistent target size"):
+        nn.MultiLabelMarginLoss()(lx, lm.from_numpy(y[..., :2]))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"swap": True, "margin": 0.5}, {"cosine": True}])
+def test_triplet_margin_with_distance_loss_matches_torch(kwargs):
+    rng = np.random.default_rng(1)
+    a, p, n = (rng.standard_normal((4, 6)).astype(np.float32) for _ in range(3))
+    theirs, ours = dict(kwargs), dict(kwargs)
+    if theirs.pop("cosine", False):
+        ours.pop("cosine")
+        theirs["distance_function"] = lambda u, v: 1 - torch.nn.functional.cosine_similarity(u, v)
+        ours["distance_function"] = lambda u, v: 1 - lm.functional.cosine_similarity(u, v)
+    expected = torch.nn.TripletMarginWithDistanceLoss(**theirs)(*map(torch.from_numpy, (a, p, n)))
+    loss = nn.TripletMarginWithDistanceLoss(**ours)
+    np.testing.assert_allclose(loss(*map(lm.from_numpy, (a, p, n))).item(), expected.item(), rtol=1e-5)
+    assert repr(loss) == repr(torch.nn.TripletMarginWithDistanceLoss(**theirs))
+    for m in (torch.nn, nn):
+        with pytest.raises(ValueError, match="expected margin to be greater than 0"):
+            m.TripletMarginWithDistanceLoss(margin=0)

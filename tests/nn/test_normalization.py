@@ -308,9 +308,9 @@ def test_batchnorm_load_state_dict_checks_keys_and_shapes():
     theirs = torch.nn.BatchNorm1d(3)
     ours = nn.BatchNorm1d(3)
     state = {k: npy(v) for k, v in theirs.state_dict().items()}
-    with pytest.raises(KeyError, match="num_batches_tracked"):
-        ours.load_state_dict({k: v for k, v in state.items() if k != "num_batches_tracked"})
-    with pytest.raises(ValueError, match="running_var"):
+    ours.load_state_dict({k: v for k, v in state.items() if k != "num_batches_tracked"})  # old checkpoints, as torch
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items() if k != "num_batches_tracked"})
+    with pytest.raises(RuntimeError, match="size mismatch for running_var"):
         ours.load_state_dict({**state, "running_var": np.ones(4, dtype=np.float32)})
 
 
@@ -574,3 +574,19 @@ def test_instancenorm_matches_torch_in_train_and_eval(cls, shape, kwargs):
         if kwargs.get("track_running_stats"):
             np.testing.assert_allclose(npy(ours.running_mean), npy(theirs.running_mean), **tol)
             np.testing.assert_allclose(npy(ours.running_var), npy(theirs.running_var), **tol)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4, 5, 2)])
+def test_sync_batch_norm_is_batch_norm_in_one_process(shape):
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    theirs, ours = torch.nn.SyncBatchNorm(3), nn.SyncBatchNorm(3)
+    np.testing.assert_allclose(ours(lm.from_numpy(a)).detach().numpy(), theirs(torch.from_numpy(a)).detach().numpy(),
+                               atol=1e-5)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), atol=1e-6)
+    for m, ones in ((torch.nn, torch.ones), (nn, lm.ones)):
+        with pytest.raises(ValueError, match="expected at least 2D input"):
+            m.SyncBatchNorm(3)(ones(3))
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)))
+    expected = torch.nn.SyncBatchNorm.convert_sync_batchnorm(torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3),
+                                                                                 torch.nn.BatchNorm2d(2)))
+    assert repr(converted) == repr(expected) and list(converted.state_dict()) == list(expected.state_dict())

@@ -60,5 +60,5 @@ def test_max_pool_with_indices_and_unpool_as_torch(pool, unpool, shape):
 
 def test_layers_have_torchs_defaults():
     assert P.MaxPool3d(2).stride == 2 and P.AvgPool3d(3, 1).stride == 1
-    assert P.MaxUnpool2d(2).stride == 2
+    assert P.MaxUnpool2d(2).stride == torch.nn.MaxUnpool2d(2).stride == (2, 2)
     assert P.AdaptiveMaxPool2d(3).return_indices is False
