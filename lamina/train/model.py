@@ -84,14 +84,16 @@ class Model(Module):
             raise NotImplementedError("Model: pass the network, lm.Model(module), or subclass Model and define forward()")
         return self.module(*args, **kwargs)
 
-    def state_dict(self, prefix: str = ""):
+    def state_dict(self, *args, **kwargs):
+        """The wrapped module's ``state_dict`` (PyTorch's arguments: destination, prefix, keep_vars)."""
         wrapped = self._wrapped()
-        return wrapped.state_dict(prefix) if wrapped is not None else super().state_dict(prefix)
+        return wrapped.state_dict(*args, **kwargs) if wrapped is not None else super().state_dict(*args, **kwargs)
 
-    def load_state_dict(self, state_dict, strict: bool = True):
+    def load_state_dict(self, state_dict, strict: bool = True, **kwargs):
+        """The wrapped module's ``load_state_dict`` (PyTorch's arguments: strict, assign)."""
         wrapped = self._wrapped()
-        return wrapped.load_state_dict(state_dict, strict) if wrapped is not None else \
-            super().load_state_dict(state_dict, strict)
+        return wrapped.load_state_dict(state_dict, strict, **kwargs) if wrapped is not None else \
+            super().load_state_dict(state_dict, strict, **kwargs)
 
     def summary(self, input_shape, **kwargs):
         """Keras' layer table; see ``lamina.nn.summary.summary``."""

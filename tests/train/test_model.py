@@ -369,3 +369,11 @@ def test_fit_on_empty_data_raises_instead_of_returning_silently():
         model.fit(x, y, validation_data=(np.zeros((0, 2), np.float32), np.zeros(0, np.int64)), verbose=0)
     with pytest.raises(ValueError, match="x_val has 2 samples, y_val has 3"):
         model.fit(x, y, validation_data=(x[:2], y[:3]), verbose=0)
+
+
+def test_model_state_dict_takes_pytorchs_arguments():
+    model = lm.Model(lm.nn.Linear(2, 3))
+    assert list(model.state_dict(prefix="net.")) == ["net.weight", "net.bias"]
+    assert model.state_dict(keep_vars=True)["weight"] is model.module.weight
+    result = model.load_state_dict(model.state_dict(), strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
