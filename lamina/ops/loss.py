@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor, broadcast_shapes, constant, normalize_axis, recording
@@ -151,7 +151,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) ->
 # ---- binary classification -------------------------------------------------------------------
 class BinaryCrossEntropy(Function):
     """-[y max(ln x, -100) + (1 - y) max(ln(1 - x), -100)];
-    d/dx = (x - y) / max(x (1 - x), 1e-12)  (PyTorch's form),  d/dy = ln(1 - x) - ln x (clamped)."""
+    d/dx = (x - y) / max(x (1 - x), 1e-12)  (PyTorch's form),  d/dy = ln(1 - x) - ln x (not clamped)."""
 
     name = "binary_cross_entropy"
 
@@ -167,11 +167,12 @@ class BinaryCrossEntropy(Function):
         gx = gy = None
         if x.requires_grad:
             gx = g * (x - y) / (x * (1 - x)).clamp(min=1e-12) * self.scale
-        if y.requires_grad:
+        if y.requires_grad:  # PyTorch's d/dy is not clamped: +-inf at x = 0 or 1
             if recording():
-                gy = g * (log(1 - x).clamp(min=-100) - log(x).clamp(min=-100)) * self.scale
+                gy = g * (log(1 - x) - log(x)) * self.scale
             else:
-                gy = g * constant(self.log_1mx - self.log_x) * self.scale
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    gy = g * constant(xp.log1p(-x.data) - xp.log(x.data)) * self.scale
         return gx, gy
 
 
@@ -189,11 +190,20 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
                          "use binary_cross_entropy_with_logits for raw scores)")
     if target.data.size and not ((target.data >= 0) & (target.data <= 1)).all():
         raise ArgumentError("binary_cross_entropy: all elements of target should be between 0 and 1")
+    _no_gradient_argument("binary_cross_entropy", "weight", weight)
     if weight is None:
         return BinaryCrossEntropy.apply(input, target, reduction=reduction)
     loss = BinaryCrossEntropy.apply(input, target, reduction="none") * _broadcast_weight(
         "binary_cross_entropy", weight, input)
     return _reduce(loss, reduction)
+
+
+def _no_gradient_argument(op, name, value):
+    """PyTorch's fused losses have no gradient for ``weight`` / ``pos_weight``: a tensor that requires one is
+    refused (RuntimeError) while the graph is recorded."""
+    if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
+        raise ArgumentError(f"{op}: the function is not differentiable with respect to argument '{name}'; this "
+                            "input cannot have requires_grad=True (detach it)")
 
 
 def _broadcast_weight(op, weight, input):
@@ -252,6 +262,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
         input, target = input.astype(dtype), target.astype(dtype)
     if target.shape != input.shape:
         raise ArgumentError(f"{op}: target shape {target.shape} must equal input shape {input.shape}")
+    _no_gradient_argument(op, "weight", weight)
+    _no_gradient_argument(op, "pos_weight", pos_weight)
     extra = ()
     if pos_weight is not None:
         extra = (_broadcast_weight(op, pos_weight, input),)
@@ -437,6 +449,7 @@ def _class_scores(op, input, target, weight, ignore_index):
         rows = input
     else:
         rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, num_classes)
+    _no_gradient_argument(op, "weight", weight)
     weight = _class_weight(op, weight, num_classes, input.dtype)
     targets = _Targets(op, target.data, num_classes, weight, ignore_index, input.shape, input.dtype)
     return rows, targets, expected
@@ -469,6 +482,9 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         raise DimensionError("cross_entropy: input must have a class dimension (dim 1, or 0 for one sample), got a "
                              "0-d tensor")
     if target.dtype.kind == "f":
+        if ignore_index != -100:
+            raise ArgumentError("cross_entropy: ignore_index is not supported for floating point (probability) "
+                                "targets")
         return _cross_entropy_soft(input, target, weight, reduction, label_smoothing)
     rows, targets, shape = _class_scores("cross_entropy", input, target, weight, ignore_index)
     loss = CrossEntropy.apply(rows, targets=targets, smoothing=float(label_smoothing), reduction=reduction)
@@ -486,9 +502,10 @@ def _cross_entropy_soft(input, target, weight, reduction, smoothing):
     if smoothing:
         target = target * (1 - smoothing) + smoothing / num_classes
     terms = log_softmax(input, class_dim) * target
-    w = _class_weight("cross_entropy", weight, num_classes, input.dtype)
-    if w is not None:
-        terms = terms * constant(w.reshape((num_classes,) + (1,) * (input.ndim - 1 - class_dim)))
+    if weight is not None:  # differentiable here, as in PyTorch
+        _class_weight("cross_entropy", weight, num_classes, input.dtype)
+        w = as_tensor(weight).astype(input.dtype)
+        terms = terms * w.reshape((num_classes,) + (1,) * (input.ndim - 1 - class_dim))
     if reduction == "none":
         return -terms.sum(class_dim)
     total = -terms.sum()
@@ -763,6 +780,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
         hinge = hinge * hinge
     not_target = constant((xp.arange(classes) != labels[:, None]).astype(x.dtype))
     hinge = hinge * not_target
+    _no_gradient_argument("multi_margin_loss", "weight", weight)
     if weight is not None:
         w = as_tensor(weight).astype(x.dtype)
         hinge = hinge * constant(w.data[labels].reshape(-1, 1))

@@ -1,0 +1,83 @@
+"""Loss edge cases found by probing against PyTorch: which arguments may require a gradient, the gradient of
+class weights with probability targets, BCE's unclamped target gradient, ignore_index with soft targets."""
+import numpy as np
+import pytest
+import torch
+
+import lamina as lm
+import lamina.functional as F
+
+rng = np.random.default_rng(3)
+
+
+def run(lib, fn, arrays):
+    """fn(functional, *leaves) on library ``lib``; the output and the gradients of its weighted sum."""
+    functional = torch.nn.functional if lib is torch else F
+    leaves = [lib.from_numpy(a.copy()) for a in arrays]
+    for t in leaves:
+        if t.dtype == lib.float64:
+            t.requires_grad_(True)
+    out = fn(functional, *leaves)
+    weights = lib.from_numpy(np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape)))
+    (out * weights).sum().backward()
+    return out.detach().numpy(), [None if t.grad is None else t.grad.numpy() for t in leaves]
+
+
+def same_as_torch(fn, *arrays):
+    out, grads = run(lm, fn, arrays)
+    out_t, grads_t = run(torch, fn, arrays)
+    np.testing.assert_allclose(out, out_t, rtol=1e-7, atol=1e-10)
+    for g, gt in zip(grads, grads_t):
+        assert (g is None) == (gt is None)
+        if g is not None:
+            np.testing.assert_allclose(g, gt, rtol=1e-7, atol=1e-10)
+
+
+x = rng.standard_normal((4, 5))
+labels = np.array([0, 2, 4, 1])
+probs = rng.dirichlet(np.ones(5), 4)
+class_weight = rng.uniform(0.5, 2, 5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda f, x, w: f.nll_loss(x, torch.tensor([0, 2, 4, 1]) if isinstance(x, torch.Tensor) else lm.tensor([0, 2, 4, 1]),
+                               weight=w),
+    lambda f, x, w: f.cross_entropy(x, (torch if isinstance(x, torch.Tensor) else lm).tensor([0, 2, 4, 1]), weight=w,
+                                    label_smoothing=0.1),
+    lambda f, x, w: f.binary_cross_entropy(x.sigmoid(), x.sigmoid().detach(), weight=w),
+    lambda f, x, w: f.binary_cross_entropy_with_logits(x, x.sigmoid().detach(), weight=w),
+    lambda f, x, w: f.binary_cross_entropy_with_logits(x, x.sigmoid().detach(), pos_weight=w),
+    lambda f, x, w: f.multi_margin_loss(x, (torch if isinstance(x, torch.Tensor) else lm).tensor([0, 2, 4, 1]),
+                                        weight=w),
+], ids=["nll", "cross_entropy", "bce", "bce_logits weight", "bce_logits pos_weight", "multi_margin"])
+def test_class_weight_that_requires_grad_is_refused_like_pytorch(call):
+    for lib, functional in ((torch, torch.nn.functional), (lm, F)):
+        xs = lib.from_numpy(x.copy()).requires_grad_(True)
+        w = lib.from_numpy(class_weight.copy()).requires_grad_(True)
+        with pytest.raises(RuntimeError, match="differentiable"):
+            call(functional, xs, w)
+        with lib.no_grad():
+            call(functional, xs, w)  # allowed when nothing is recorded
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_cross_entropy_probability_targets_differentiate_the_class_weight(reduction):
+    same_as_torch(lambda f, x, t, w: f.cross_entropy(x, t, weight=w, reduction=reduction, label_smoothing=0.2),
+                  x, probs, class_weight)
+
+
+def test_cross_entropy_probability_targets_with_k_dims_and_weight():
+    xk = rng.standard_normal((2, 5, 3, 2))
+    tk = rng.dirichlet(np.ones(5), (2, 3, 2)).transpose(0, 3, 1, 2).copy()
+    same_as_torch(lambda f, x, t, w: f.cross_entropy(x, t, weight=w), xk, tk, class_weight)
+
+
+def test_cross_entropy_probability_targets_refuse_ignore_index():
+    for lib, functional in ((torch, torch.nn.functional), (lm, F)):
+        with pytest.raises(RuntimeError, match="ignore_index"):
+            functional.cross_entropy(lib.from_numpy(x), lib.from_numpy(probs), ignore_index=1)
+
+
+def test_binary_cross_entropy_target_gradient_is_not_clamped():
+    same_as_torch(lambda f, p, t: f.binary_cross_entropy(p, t, reduction="none"),
+                  np.array([0.0, 1.0, 0.5, 0.3]), np.array([1.0, 0.0, 1.0, 0.2]))
