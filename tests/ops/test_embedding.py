@@ -85,3 +85,43 @@ def test_embedding_max_norm_renormalises_the_picked_rows_as_pytorch(norm_type):
     out = embedding(lm.from_numpy(indices), ours, max_norm=1.5, norm_type=norm_type)
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5)  # rows 0, 2, 5 rescaled in place
+
+
+# ---- edge cases found by probing against PyTorch ----------------------------------------------------------
+def _embedding_pair(indices, **kwargs):
+    """Output and weight gradient of F.embedding in Lamina and in PyTorch (float64, a weighted-sum backward)."""
+    import torch
+
+    weight = np.random.default_rng(5).standard_normal((10, 4))
+    results = []
+    for lib, functional in ((lm, lm.functional), (torch, torch.nn.functional)):
+        w = lib.from_numpy(weight.copy()).requires_grad_(True)
+        out = functional.embedding(lib.from_numpy(indices), w, **kwargs)
+        upstream = lib.from_numpy(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))
+        (out * upstream).sum().backward()
+        results.append((out.detach().numpy(), w.grad.numpy()))
+    return results
+
+
+@pytest.mark.parametrize("kwargs", [{"scale_grad_by_freq": True}, {"scale_grad_by_freq": True, "padding_idx": 2},
+                                    {"padding_idx": -1}, {"sparse": False}])
+def test_embedding_gradient_options_match_pytorch(kwargs):
+    (out, grad), (out_t, grad_t) = _embedding_pair(np.array([[1, 1, 2], [9, 1, 2]]), **kwargs)
+    np.testing.assert_allclose(out, out_t)
+    np.testing.assert_allclose(grad, grad_t)
+
+
+def test_embedding_and_one_hot_errors_have_pytorch_types():
+    import torch
+
+    for lib, functional in ((lm, lm.functional), (torch, torch.nn.functional)):
+        weight = lib.zeros(10, 3)
+        with pytest.raises(IndexError):
+            functional.embedding(lib.tensor([10]), weight)
+        with pytest.raises(IndexError):
+            functional.embedding(lib.tensor([-1]), weight)
+        with pytest.raises(AssertionError):
+            functional.embedding(lib.tensor([1]), weight, padding_idx=10)
+        with pytest.raises(RuntimeError):
+            functional.one_hot(lib.zeros(0, dtype=lib.int64))  # no classes to infer
+        assert functional.one_hot(input=lib.tensor([1]), num_classes=3).tolist() == [[0, 1, 0]]
