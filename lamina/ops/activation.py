@@ -560,3 +560,60 @@ def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None,
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
     return _softmax_like(SoftmaxOp, "softmin", input, dim, dtype, negate=True)
+
+
+# ---- in-place forms (F.relu_, ...): the same values written into the input, version counted ------------------
+def _in_place(name, fn, input, *args, **kwargs):
+    x = as_tensor(input)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    return x._update(name, lambda t: fn(t, *args, **kwargs))
+
+
+def relu_(input) -> Tensor:
+    return _in_place("relu_", relu, input)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01) -> Tensor:
+    return _in_place("leaky_relu_", leaky_relu, input, negative_slope)
+
+
+def elu_(input, alpha: float = 1.0) -> Tensor:
+    return _in_place("elu_", elu, input, alpha)
+
+
+def selu_(input) -> Tensor:
+    return _in_place("selu_", selu, input)
+
+
+def celu_(input, alpha: float = 1.0) -> Tensor:
+    return _in_place("celu_", celu, input, alpha)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return _in_place("hardtanh_", hardtanh, input, min_val, max_val)
+
+
+def threshold_(input, threshold: float, value: float) -> Tensor:  # noqa: A002
+    return _in_place("threshold_", globals()["threshold"], input, threshold, value)
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, generator=None) -> Tensor:
+    return _in_place("rrelu_", rrelu, input, lower, upper, training, generator=generator)
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1,
+                   generator=None) -> Tensor:
+    """softmax((logits + g) / tau) with Gumbel noise g = -ln(Exp(1)); ``hard`` returns the one-hot of the
+    argmax in the forward pass and the soft sample's gradient (straight-through), as PyTorch."""
+    logits = _floating("gumbel_softmax", as_tensor(logits))
+    exponential = -xp.log1p(-numpy_generator(generator).random(logits.shape))  # Exp(1) by inversion
+    gumbels = constant((-xp.log(exponential)).astype(logits.dtype))
+    soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    axis = normalize_axis(dim, soft.ndim, "gumbel_softmax")[0]
+    index = xp.expand_dims(xp.argmax(soft.data, axis=axis), axis)
+    one_hot = xp.zeros_like(soft.data)
+    xp.put_along_axis(one_hot, index, 1, axis=axis)
+    return soft - soft.detach() + constant(one_hot)

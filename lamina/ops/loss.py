@@ -788,3 +788,104 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     if x.ndim <= 1 and reduction == "none":
         loss = loss.reshape(y.shape)
     return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with any distance d (pairwise_distance by default); ``swap`` takes
+    min(d(a, n), d(p, n))."""
+    op = "triplet_margin_with_distance_loss"
+    _check_reduction(op, reduction)
+    if not margin > 0:
+        raise ArgumentError(f"{op}: margin must be greater than 0, got {margin}")
+    a, pos, neg = as_tensor(anchor), as_tensor(positive), as_tensor(negative)
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise ArgumentError(f"{op}: anchor, positive and negative must have the same number of dimensions, got "
+                            f"{a.ndim}, {pos.ndim} and {neg.ndim}")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = distance(a, pos), distance(a, neg)
+    if swap:
+        d_neg = minimum(d_neg, distance(pos, neg))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def multilabel_margin_loss(input, target, reduction: str = "mean") -> Tensor:
+    """sum over target classes j and non-target classes i of max(0, 1 - (x_j - x_i)) / C per sample; each row of
+    ``target`` (int64, the input's shape) lists class indices up to the first -1 (a repeated class counts
+    again, as PyTorch)."""
+    op = "multilabel_margin_loss"
+    _check_reduction(op, reduction)
+    x, y = as_tensor(input), as_tensor(target)
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: not implemented for dtype {x.dtype}: the input must be floating point")
+    if y.dtype != xp.int64:
+        raise DtypeError(f"{op}: expected target of dtype int64, got {y.dtype}")
+    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0) or (x.ndim == 1 and x.shape[0] == 0):
+        raise ArgumentError(f"{op}: expected a non-empty vector or matrix (optional 0-sized batch), got shape "
+                            f"{x.shape}")
+    if y.shape != x.shape:
+        raise ArgumentError(f"{op}: inconsistent target size {y.shape} for input of size {x.shape}")
+    rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
+    labels = y.data.reshape(rows.shape)
+    classes = rows.shape[1]
+    if labels.size and (labels.min() < -1 or labels.max() >= classes):
+        raise ArgumentError(f"{op}: target values must lie in [-1, {classes}), got {labels.min()}..{labels.max()}")
+    listed = xp.cumprod(labels != -1, axis=1).astype(bool)  # entries before the first -1
+    flat = xp.nonzero(listed)[0] * classes + labels[listed]  # counts[n, c]: how often row n lists class c
+    counts = xp.bincount(flat, minlength=labels.size).reshape(rows.shape).astype(rows.dtype)
+    others = (counts == 0).astype(rows.dtype)
+    hinge = (1 - rows.unsqueeze(2) + rows.unsqueeze(1)).clamp(min=0)  # [n, j, i] = max(0, 1 - x_j + x_i)
+    pair_weight = constant(counts[:, :, None] * others[:, None, :] / classes)
+    loss = (hinge * pair_weight).sum((1, 2))
+    loss = loss.reshape(x.shape[:-1]) if x.ndim else loss.reshape(())
+    if reduction == "mean" and loss.numel() == 0:
+        return loss.sum()  # PyTorch's mean of an empty batch is 0 here
+    return _reduce(loss, reduction)
+
+
+class PdistNorm(Function):
+    """||d||_p of each row of the pair differences d, with PyTorch's pdist gradient: 0 for p = 0 and at a zero
+    distance, sign(d) for p = 1, d |d|^(p-2) / ||d||^(p-1) else, and sign(d) at every entry of the largest
+    |d| for p = inf."""
+
+    name = "pdist"
+
+    def forward(self, diff, p):
+        self.p = p
+        magnitude = xp.abs(diff)
+        if p == 0:
+            self.dist = (magnitude != 0).sum(axis=1).astype(diff.dtype)
+        elif p == float("inf"):
+            self.dist = magnitude.max(axis=1, initial=0)
+        else:
+            self.dist = (magnitude ** p).sum(axis=1) ** (1.0 / p)
+        return self.dist
+
+    def backward(self, g):
+        diff, p, dist = self.inputs[0].data, self.p, self.dist[:, None]
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                coef = xp.zeros_like(diff)
+            elif p == 1:
+                coef = xp.sign(diff)
+            elif p == float("inf"):
+                coef = xp.sign(diff) * (xp.abs(diff) == dist)
+            else:
+                coef = diff * xp.abs(diff) ** (p - 2) / dist ** (p - 1)
+            coef = xp.where(dist == 0, 0, coef)
+        return (g.unsqueeze(1) * constant(coef.astype(diff.dtype, copy=False)),)
+
+
+def pdist(input, p: float = 2.0) -> Tensor:
+    """The p-norm distances between the rows of an (N, M) tensor, pairs i < j in row-major order
+    (N (N - 1) / 2 values)."""
+    x = as_tensor(input)
+    if x.ndim != 2:
+        raise ArgumentError(f"pdist: only supports 2D tensors, got {x.ndim}D")
+    if x.dtype.kind != "f":
+        raise DtypeError(f"pdist: only supports floating-point dtypes, got {x.dtype}")
+    if p < 0:
+        raise ArgumentError(f"pdist: only supports non-negative p values, got {p}")
+    first, second = xp.triu_indices(x.shape[0], 1)
+    diff = x[Tensor._wrap(first.astype(xp.int64))] - x[Tensor._wrap(second.astype(xp.int64))]
+    return PdistNorm.apply(diff, p=float(p))
