@@ -436,8 +436,8 @@ def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.7
         raise TypeError(f"local_response_norm: size must be an int, got {size!r}")
     if size <= 0:
         raise ArgumentError(f"local_response_norm: size must be greater than zero, got {size}")
-    if x.dtype.kind != "f":
-        x = x.astype(xp.float32)
+    if x.numel() == 0:
+        return x  # returned as it is, dtype included (PyTorch)
     channels = x.shape[1]
     square = x * x
     padding = [0, 0] * (x.ndim - 2) + [size // 2, (size - 1) // 2]
@@ -445,4 +445,7 @@ def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.7
     window = padded[:, 0:channels]
     for offset in range(1, size):
         window = window + padded[:, offset:offset + channels]
-    return x / (window * (alpha / size) + k) ** beta
+    if x.dtype.kind != "f":  # PyTorch averages integer squares in integers (truncating), then computes in float32
+        return x.astype(xp.float32) / ((window // size).astype(xp.float32) * alpha + k) ** beta
+    window = window * (1.0 / size)
+    return x / (window * alpha + k) ** beta
