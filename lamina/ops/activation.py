@@ -5,6 +5,7 @@ log_softmax subtract the row maximum first.
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 
@@ -300,6 +301,20 @@ def _normal_cdf(x):
     return 0.5 * (1 + _erf(x / math.sqrt(2)))
 
 
+
+def _half_in_float(fn):
+    """Run ``fn`` on a float16 tensor in float32 and round the result back, as PyTorch's CPU kernels do (their
+    "opmath" type): computing in half itself leaves results an ulp off PyTorch's. The gradient takes the same
+    path back (float16 -> float32 -> float16)."""
+    @functools.wraps(fn)
+    def wrapper(input, *args, **kwargs):
+        if isinstance(input, Tensor) and input.dtype == xp.float16:
+            return fn(input.astype(xp.float32), *args, **kwargs).astype(xp.float16)
+        return fn(input, *args, **kwargs)
+
+    return wrapper
+
+
 # ---- public functions ------------------------------------------------------------------------
 def step(x, value: float = 0.0) -> Tensor:
     return StepOp.apply(as_tensor(x), value=value)
@@ -316,6 +331,7 @@ def _to_float(x):
 
 
 @tensor_method()
+@_half_in_float
 def sigmoid(input) -> Tensor:
     return SigmoidOp.apply(_to_float(as_tensor(input)))
 
@@ -338,6 +354,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Te
     return LeakyReLUOp.apply(_floating("leaky_relu", as_tensor(input)), slope=negative_slope)
 
 
+@_half_in_float
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return ELUOp.apply(_floating("elu", as_tensor(input)), alpha=alpha, scale=1.0)
 
@@ -345,17 +362,20 @@ def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
+@_half_in_float
 def selu(input, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
     return ELUOp.apply(_floating("selu", as_tensor(input)), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
+@_half_in_float
 def gelu(input, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELUOp.apply(_floating("gelu", as_tensor(input)), approximate=approximate)
 
 
+@_half_in_float
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return SoftplusOp.apply(_floating("softplus", as_tensor(input)), beta=beta, threshold=threshold)
 
@@ -386,29 +406,34 @@ def relu6(input, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0)
 
 
+@_half_in_float
 def hardsigmoid(input, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6, derivative 1/6 on (-3, 3) and 0 elsewhere, the kinks included."""
     return HardsigmoidOp.apply(_floating("hardsigmoid", as_tensor(input)))
 
 
+@_half_in_float
 def silu(input, inplace: bool = False) -> Tensor:
     """x sigmoid(x) (the swish of Ramachandran et al.)."""
     x = _floating("silu", as_tensor(input))
     return x * sigmoid(x)
 
 
+@_half_in_float
 def mish(input, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x)) (Misra)."""
     x = _floating("mish", as_tensor(input))
     return x * tanh(softplus(x))
 
 
+@_half_in_float
 def logsigmoid(input) -> Tensor:
     """ln sigmoid(x) = -softplus(-x), computed without overflow for any x; derivative sigmoid(-x)."""
     x = _floating("logsigmoid", as_tensor(input))
     return -SoftplusOp.apply(-x, beta=1.0, threshold=math.inf)
 
 
+@_half_in_float
 def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha (e^(x/alpha) - 1)) = alpha elu(x / alpha); derivative 1 at 0 (PyTorch's)."""
     x = _floating("celu", as_tensor(input))
@@ -499,6 +524,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
 
 
 @tensor_method()
+@_half_in_float
 def hardswish(input, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6 (Howard et al., MobileNetV3). ``inplace`` is PyTorch's argument, accepted so
     PyTorch code runs; as for the activation layers, the result is a new array and ``input`` is unchanged."""

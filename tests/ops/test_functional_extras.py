@@ -169,3 +169,15 @@ def test_pdist_matches_pytorch(p):
 @pytest.mark.parametrize("array, p", [(np.zeros(3), 2.0), (np.zeros((3, 2)), -1.0), (np.zeros((3, 2), np.int64), 2.0)])
 def test_pdist_refuses_bad_input_like_pytorch(array, p):
     raises_like_torch(lambda lib, F, x: F.pdist(x, p), array)
+
+
+@pytest.mark.parametrize("name", ["selu", "gelu", "softplus", "hardsigmoid", "silu", "mish", "logsigmoid", "hardswish",
+                                  "sigmoid", "elu", "celu"])
+def test_half_precision_activations_round_like_pytorch(name):
+    """PyTorch computes half-precision activations in float32 and rounds once: the same float16 bits, values
+    and gradients."""
+    x = ((rng.permutation(40) - 20 + 0.37) / 7).astype(np.float16)
+    same_as_torch(lambda lib, F, x: getattr(F, name)(x.float()).half(), x, rtol=0, atol=0)  # the oracle path
+    out, out_t = getattr(lm.functional, name)(lm.from_numpy(x)), getattr(torch.nn.functional, name)(torch.from_numpy(x))
+    assert out.dtype == lm.float16
+    np.testing.assert_array_equal(out.numpy(), out_t.numpy())
