@@ -39,6 +39,18 @@ from ..errors import ArgumentError, DimensionError, DtypeError
 _REDUCTIONS = ("none", "mean", "sum")
 
 
+def _legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's deprecated ``size_average`` / ``reduce`` arguments, turned into ``reduction`` (with its warning):
+    reduce=False is 'none', else size_average=False is 'sum', else 'mean'."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction instead", UserWarning,
+                  stacklevel=3)
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
 def _check_reduction(op, reduction, extra=()):
     if reduction not in _REDUCTIONS + tuple(extra):
         allowed = ", ".join(repr(r) for r in _REDUCTIONS + tuple(extra))
@@ -106,19 +118,37 @@ class MSELossOp(Function):
                 sum_to(-grad, b.shape) if b.requires_grad else None)
 
 
-def mse_loss(input, target, reduction: str = "mean") -> Tensor:
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error: reduce((input - target)^2)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("mse_loss", reduction)
     input, target = _pair("mse_loss", input, target)
+    if weight is not None:
+        return _weighted("mse_loss", (input - target) ** 2, input, weight, reduction, by_weight_sum=True)
     return MSELossOp.apply(input, target, reduction=reduction)
 
 
-def l1_loss(input, target, reduction: str = "mean") -> Tensor:
+def _weighted(op, loss, input, weight, reduction, by_weight_sum):
+    """PyTorch's weighted regression losses: loss * weight (weight of the input's shape); the mean divides by
+    sum(weight) (mse, l1) or by the number of elements (huber)."""
+    weight = as_tensor(weight)
+    if weight.shape != input.shape:
+        raise ArgumentError(f"{op}: weights and input must have the same size, got {weight.shape} and {input.shape}")
+    loss = loss * weight
+    if reduction == "mean" and by_weight_sum:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error: reduce(|input - target|); the gradient is sign(input - target)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("l1_loss", reduction)
     if xp.bool_ in (as_tensor(input).dtype, as_tensor(target).dtype):
         raise DtypeError("l1_loss: subtraction of bool tensors is not supported (PyTorch's rule); cast them first")
     input, target = _pair("l1_loss", input, target)
+    if weight is not None:
+        return _weighted("l1_loss", (input - target).abs(), input, weight, reduction, by_weight_sum=True)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -129,17 +159,20 @@ def _huber(diff: Tensor, delta: float) -> Tensor:
     return inside * (0.5 * diff * diff) + (1 - inside) * (delta * (size - 0.5 * delta))
 
 
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """Huber loss: 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), with d = input - target."""
     _check_reduction("huber_loss", reduction)
     if delta <= 0:
         raise ArgumentError(f"huber_loss: delta must be positive, got {delta}")
     input, target = _pair("huber_loss", input, target, keep_input_dtype=True)
+    if weight is not None:
+        return _weighted("huber_loss", _huber(input - target, delta), input, weight, reduction, by_weight_sum=False)
     return _reduce(_huber(input - target, delta), reduction)
 
 
-def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Smooth L1: 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta (= huber / beta; L1 when beta = 0)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
         raise ArgumentError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
@@ -176,8 +209,9 @@ class BinaryCrossEntropy(Function):
         return gx, gy
 
 
-def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """-w [t ln x + (1 - t) ln(1 - x)] for probabilities x in [0, 1]; logs clamped at -100 as PyTorch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("binary_cross_entropy", reduction)
     input, target = as_tensor(input), as_tensor(target)
     if target.shape != input.shape:
@@ -247,11 +281,12 @@ class BCEWithLogits(Function):
         return (gx, gy) if p is None else (gx, gy, gp)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
-                                     pos_weight=None) -> Tensor:
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable formula: max(x, 0) - x t + ln(1 + e^-|x|).
 
     ``pos_weight`` (broadcast along the last, class, dimension) multiplies the positive term."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     op = "binary_cross_entropy_with_logits"
     _check_reduction(op, reduction)
     input, target = as_tensor(input), as_tensor(target)
@@ -468,10 +503,11 @@ def _unflatten(loss, reduction, shape):
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
 
-def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) against class indices
     (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -515,9 +551,11 @@ def _cross_entropy_soft(input, target, weight, reduction, smoothing):
     return total * (1.0 / rows if rows else float("nan"))
 
 
-def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (C), (N, C) or (N, C, d1, ...) at the
     class indices ``target``: -w_y input_y, mean weighted by w_y (ignored targets count for nothing)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("nll_loss", reduction)
     input, target = as_tensor(input), as_tensor(target)
     rows, targets, shape = _class_scores("nll_loss", input, target, weight, ignore_index)
@@ -525,9 +563,10 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
 
 
 # ---- distributions ---------------------------------------------------------------------------
-def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
+def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence with ``input`` = log q: t (ln t - input), or e^t (t - input) when
     ``log_target``; 0 where t = 0. 'batchmean' divides the sum by the batch size (the true KL)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("kl_div", reduction, extra=("batchmean",))
     input, target = as_tensor(input), as_tensor(target)
     if input.dtype.kind != "f" or target.dtype.kind != "f":
@@ -627,8 +666,9 @@ def _at(mask, values: Tensor) -> Tensor:
     return where(mask, values, constant(xp.zeros((), values.dtype)))
 
 
-def soft_margin_loss(input, target, reduction: str = "mean") -> Tensor:
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """ln(1 + e^(-y x)) for labels y in {-1, 1}."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("soft_margin_loss", reduction)
     x, y = as_tensor(input), as_tensor(target)
     if x.dtype.kind != "f":
@@ -641,8 +681,10 @@ def soft_margin_loss(input, target, reduction: str = "mean") -> Tensor:
     return _reduce(softplus(-y * x, 1.0, float("inf")), reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean") -> Tensor:
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 when y = 1, below when y = -1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("margin_ranking_loss", reduction)
     x1, x2 = _floating_pair("margin_ranking_loss", input1, input2)
     y = as_tensor(target)
@@ -654,9 +696,11 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     return _reduce((-y * (x1 - x2) + margin).clamp(min=0), reduction)
 
 
-def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (PyTorch: the first term wherever y != -1, the second
     wherever y != 1)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("hinge_embedding_loss", reduction)
     x, y = _floating_pair("hinge_embedding_loss", input, target)
     shape = broadcast_shapes("hinge_embedding_loss", x.shape, y.shape)
@@ -666,9 +710,11 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "m
     return _reduce(hinge + _at(xp.broadcast_to(y.data != -1, shape), x), reduction)
 
 
-def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean") -> Tensor:
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None, reduce=None,
+                          reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1; cos over the last dimension with
     PyTorch's 1e-12 added to each squared norm."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("cosine_embedding_loss", reduction)
     x1, x2 = _floating_pair("cosine_embedding_loss", input1, input2)
     y = as_tensor(target)
@@ -687,8 +733,9 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction
 
 
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                        swap: bool = False, reduction: str = "mean") -> Tensor:
+                        swap: bool = False, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)), d the pairwise distance; ``swap`` takes min(d(a, n), d(p, n))."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("triplet_margin_loss", reduction)
     if not margin > 0:
         raise ArgumentError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
@@ -705,10 +752,11 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
 
 
 # ---- likelihoods ------------------------------------------------------------------------------------------
-def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, eps: float = 1e-8,
-                     reduction: str = "mean") -> Tensor:
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                     reduce=None, reduction: str = "mean") -> Tensor:
     """e^x - y x for log-rates x (``log_input``), else x - y ln(x + eps); ``full`` adds Stirling's
     y ln y - y + ln(2 pi y) / 2 where y > 1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("poisson_nll_loss", reduction)
     x, y = _floating_pair("poisson_nll_loss", input, target)
     loss = x.exp() - y * x if log_input else x - y * (x + eps).log()
@@ -741,8 +789,10 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     return _reduce(loss, reduction)
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "mean") -> Tensor:
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
     """-(y ln sigmoid(x) + (1 - y) ln sigmoid(-x)), times ``weight``, averaged over the classes (last dim)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("multilabel_soft_margin_loss", reduction)
     x, y = _floating_pair("multilabel_soft_margin_loss", input, target)
     loss = -(y * -softplus(-x, 1.0, float("inf")) + (1 - y) * -softplus(x, 1.0, float("inf")))
@@ -753,8 +803,10 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "me
     return _reduce(loss, reduction)
 
 
-def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean") -> Tensor:
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
     """sum_{i != y} max(0, margin - x_y + x_i)^p / C per sample (times weight[y]); p is 1 or 2."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     op = "multi_margin_loss"
     _check_reduction(op, reduction)
     if p not in (1, 2):
@@ -809,10 +861,11 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
 
 
-def multilabel_margin_loss(input, target, reduction: str = "mean") -> Tensor:
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """sum over target classes j and non-target classes i of max(0, 1 - (x_j - x_i)) / C per sample; each row of
     ``target`` (int64, the input's shape) lists class indices up to the first -1 (a repeated class counts
     again, as PyTorch)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     op = "multilabel_margin_loss"
     _check_reduction(op, reduction)
     x, y = as_tensor(input), as_tensor(target)

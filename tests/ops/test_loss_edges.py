@@ -81,3 +81,36 @@ def test_cross_entropy_probability_targets_refuse_ignore_index():
 def test_binary_cross_entropy_target_gradient_is_not_clamped():
     same_as_torch(lambda f, p, t: f.binary_cross_entropy(p, t, reduction="none"),
                   np.array([0.0, 1.0, 0.5, 0.3]), np.array([1.0, 0.0, 1.0, 0.2]))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_regression_losses_take_pytorchs_elementwise_weight(name, reduction):
+    """PyTorch 2.13's weight= of mse/l1/huber: loss * weight; the mean divides by sum(weight) for mse and l1,
+    by the number of elements for huber. The weight gets a gradient too."""
+    same_as_torch(lambda f, x, y, w: getattr(f, name)(x, y, reduction=reduction, weight=w), x,
+                  rng.standard_normal((4, 5)), rng.uniform(0.5, 2, (4, 5)))
+    for lib, functional in ((torch, torch.nn.functional), (lm, F)):
+        with pytest.raises(ValueError, match="(?i)weights and input must have the same size"):
+            getattr(functional, name)(lib.zeros(4, 5), lib.zeros(4, 5), weight=lib.ones(5))
+
+
+@pytest.mark.parametrize("legacy, reduction", [({"reduce": False}, "none"), ({"size_average": False}, "sum"),
+                                               ({"size_average": True, "reduce": True}, "mean"),
+                                               ({"size_average": False, "reduce": False}, "none")])
+def test_deprecated_size_average_and_reduce_are_pytorchs_reductions(legacy, reduction):
+    y = rng.uniform(0.1, 1, (4, 5))  # also kl_div's probability target
+    for name in ("mse_loss", "l1_loss", "smooth_l1_loss", "kl_div"):
+        with pytest.warns(UserWarning):
+            same_as_torch(lambda f, a, b: getattr(f, name)(a, b, **legacy), x, y)
+    with pytest.warns(UserWarning):
+        same_as_torch(lambda f, a: f.cross_entropy(a, (torch if isinstance(a, torch.Tensor) else lm).tensor(labels),
+                                                   **legacy), x)
+
+
+def test_losses_take_pytorchs_positional_order():
+    """cross_entropy(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)."""
+    same_as_torch(lambda f, a, w: f.cross_entropy(a, (torch if isinstance(a, torch.Tensor) else lm).tensor(labels),
+                                                  w.detach(), None, 2, None, "sum", 0.1), x, class_weight)
+    same_as_torch(lambda f, a, b: f.poisson_nll_loss(a, b, True, False, None, 1e-6, None, "sum"), x,
+                  rng.uniform(0, 3, (4, 5)))
