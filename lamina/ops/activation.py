@@ -303,16 +303,31 @@ def _normal_cdf(x):
 
 
 def _half_in_float(fn):
-    """Run ``fn`` on a float16 tensor in float32 and round the result back, as PyTorch's CPU kernels do (their
-    "opmath" type): computing in half itself leaves results an ulp off PyTorch's. The gradient takes the same
-    path back (float16 -> float32 -> float16)."""
+    """Run ``fn`` on a float16 ``input`` (its first argument) in float32 and round the float32 results back, as
+    PyTorch's CPU kernels do (their "opmath" type): computing in half itself leaves results an ulp or more off
+    PyTorch's. Other float16 tensor arguments (weights, masks) are widened too; the gradient takes the same path
+    back (float16 -> float32 -> float16). Other dtypes pass straight through."""
     @functools.wraps(fn)
     def wrapper(input, *args, **kwargs):
-        if isinstance(input, Tensor) and input.dtype == xp.float16:
-            return fn(input.astype(xp.float32), *args, **kwargs).astype(xp.float16)
-        return fn(input, *args, **kwargs)
+        if not (isinstance(input, Tensor) and input.dtype == xp.float16):
+            return fn(input, *args, **kwargs)
+        args = [_widened(a) for a in args]
+        kwargs = {k: _widened(v) for k, v in kwargs.items()}
+        return _narrowed(fn(input.astype(xp.float32), *args, **kwargs))
 
     return wrapper
+
+
+def _widened(value):
+    return value.astype(xp.float32) if isinstance(value, Tensor) and value.dtype == xp.float16 else value
+
+
+def _narrowed(value):
+    if isinstance(value, Tensor):
+        return value.astype(xp.float16) if value.dtype == xp.float32 else value
+    if isinstance(value, tuple):
+        return tuple(_narrowed(v) for v in value)
+    return value
 
 
 # ---- public functions ------------------------------------------------------------------------
@@ -572,17 +587,20 @@ def _softmax_like(fn_class, op, input, dim, dtype, negate=False):
 
 
 @tensor_method()
+@_half_in_float
 def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, axis=None) -> Tensor:
     """e^x / sum e^x along ``dim`` (stable: the row maximum is subtracted first)."""
     return _softmax_like(SoftmaxOp, "softmax", input, dim if axis is None else axis, dtype)
 
 
 @tensor_method()
+@_half_in_float
 def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, axis=None) -> Tensor:
     """x - logsumexp(x) along ``dim``."""
     return _softmax_like(LogSoftmaxOp, "log_softmax", input, dim if axis is None else axis, dtype)
 
 
+@_half_in_float
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
     return _softmax_like(SoftmaxOp, "softmin", input, dim, dtype, negate=True)

@@ -12,6 +12,8 @@ slice steps are refused; a later ``...`` than the first one stands for no dimens
 """
 from __future__ import annotations
 
+import numbers
+
 import operator
 
 from ..autograd import Function
@@ -119,7 +121,7 @@ def _dim_and_index(op, x, dim, index):
     """The first checks of gather/scatter (PyTorch's order): input and index tensors, then ``dim``."""
     x = _tensor_arg(x, op, "input")
     index = _index_array(index, op, dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, op)
+    dim = _one_dim(dim, x.ndim, op)
     return dim, index
 
 
@@ -435,7 +437,7 @@ def index_add(input, dim, index, source, *, alpha=1) -> Tensor:
     """input with alpha * source's slices added at the positions ``index`` (1-d) names along ``dim``."""
     x, source = _tensor_arg(input, "index_add", "input"), _tensor_arg(source, "index_add", "source")
     index = _index_array(index, "index_add", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_add")
+    dim = _one_dim(dim, x.ndim, "index_add")
     if index.ndim > 1:
         raise DimensionError(f"index_add(): index is supposed to be a vector, got shape {index.shape}")
     _check_index_dtype(index, "index_add")
@@ -459,7 +461,7 @@ def index_copy(input, dim, index, source) -> Tensor:
     """input with source's slices copied to the positions ``index`` (1-d, int64) names along ``dim``."""
     x, source = _tensor_arg(input, "index_copy", "input"), _tensor_arg(source, "index_copy", "source")
     index = _index_array(index, "index_copy", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_copy")
+    dim = _one_dim(dim, x.ndim, "index_copy")
     if index.ndim > 1:
         raise DimensionError(f"index_copy(): index should have dimension 1 or 0, got {index.ndim}")
     if source.ndim == 0 and index.size != 1:
@@ -482,7 +484,7 @@ def index_fill(input, dim, index, value) -> Tensor:
     """input with ``value`` in the slices ``index`` (1-d int64, negative counts from the end) names along ``dim``."""
     x = _tensor_arg(input, "index_fill", "input")
     index = _index_array(index, "index_fill", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_fill")
+    dim = _one_dim(dim, x.ndim, "index_fill")
     _check_index_dtype(index, "index_fill", dtypes=("int64",), error=DimensionError)
     if index.ndim > 1:
         raise ArgumentError(f"index_fill(): index has to be a vector or a scalar, got shape {index.shape}")
@@ -626,7 +628,7 @@ def take_along_dim(input, indices, dim=None) -> Tensor:
         return Gather.apply(flat, dim=0, index=index)
     if x.ndim == 0:
         raise DimensionError(f"take_along_dim(): dimension specified as {dim} but the tensor has no dimensions")
-    (dim,) = normalize_axis(dim, x.ndim, "take_along_dim")
+    dim = _one_dim(dim, x.ndim, "take_along_dim")
     _check_index_dtype(array, "take_along_dim", "indices", dtypes=("int64",))
     if array.ndim != x.ndim:
         raise ArgumentError(f"take_along_dim(): input and indices should have the same number of dimensions, "
@@ -853,12 +855,21 @@ def getitem(x: Tensor, index) -> Tensor:
     return GetItem.apply(x, index=_torch_index(index, x.shape))
 
 
+def _one_dim(dim, ndim, op):
+    """One dim argument: an int (a float, None or a sequence is PyTorch's TypeError), made non-negative."""
+    if isinstance(dim, Tensor) and dim.ndim == 0 and dim.dtype.kind in "iu":
+        dim = int(dim.item())
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return normalize_axis(int(dim), ndim, op)[0]
+
+
 @tensor_method()
 def index_select(input, dim, index) -> Tensor:
     """Slices (along ``dim``) of input picked by a 1-d (or 0-d) integer ``index``."""
     x = _tensor_arg(input, "index_select", "input")
     array = _index_array(index, "index_select", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_select")
+    dim = _one_dim(dim, x.ndim, "index_select")
     if array.ndim > 1:
         raise DimensionError(f"index_select(): index is supposed to be a vector, got shape {array.shape}")
     _check_index_dtype(array, "index_select")

@@ -35,6 +35,7 @@ from .arithmetic import log, minimum, where
 from .reduction import amax
 from .shape import sum_to
 from ..errors import ArgumentError, DimensionError, DtypeError
+from .activation import _half_in_float
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -503,6 +504,7 @@ def _unflatten(loss, reduction, shape):
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
 
+@_half_in_float
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) against class indices

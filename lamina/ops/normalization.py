@@ -22,6 +22,7 @@ from ._util import as_tensor, constant, normalize_axis, recording
 from .arithmetic import where
 from .shape import pad
 from ..errors import ArgumentError, DtypeError
+from .activation import _half_in_float
 
 
 def _recorded_backward(fn, g, axes, param_axes, view, batch_stats):
@@ -257,6 +258,7 @@ def _batch_norm(op, input, running_mean, running_var, weight, bias, training, mo
                            momentum=momentum, eps=eps, **flags)
 
 
+@_half_in_float
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Layer normalisation over the trailing ``normalized_shape`` (a tuple, a list, or an int as nn.LayerNorm
     takes) of each sample, w and b of that shape."""
@@ -276,6 +278,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     return LayerNormOp.apply(x, *affine, normalized_ndim=len(shape), eps=eps, **flags)
 
 
+@_half_in_float
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Group normalisation of (N, C, *) input: the C channels in ``num_groups`` groups, each sample's group
     normalised over its channels and positions (biased variance); w, b per channel."""

@@ -27,6 +27,7 @@ from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor
 from ..errors import ArgumentError
+from .activation import _half_in_float
 
 
 def _along(weight, axis, ndim):
@@ -207,6 +208,7 @@ def _check(x, mode, align_corners, antialias, size, recompute_scale_factor):
         raise ArgumentError("interpolate: antialias=True is not supported")
 
 
+@_half_in_float
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False) -> Tensor:
     """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by

@@ -461,12 +461,17 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
 
 
+_ALL_DIMS = object()  # squeeze's default: PyTorch refuses an explicit dim=None (TypeError)
+
+
 @tensor_method()
-def squeeze(input: Tensor, dim=None) -> Tensor:
+def squeeze(input: Tensor, dim=_ALL_DIMS) -> Tensor:
     """Size-1 dims removed: all of them, or those among ``dim`` (an int or a tuple)."""
     x = as_tensor(input)
-    if dim is None:
+    if dim is _ALL_DIMS:
         return reshape(x, tuple(n for n in x.shape if n != 1))
+    if dim is None:
+        raise TypeError("squeeze(): argument 'dim' must be an int or a tuple of ints, not None")
     axes = _dims(dim, x.ndim, "squeeze")
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
 

@@ -181,3 +181,50 @@ def test_half_precision_activations_round_like_pytorch(name):
     out, out_t = getattr(lm.functional, name)(lm.from_numpy(x)), getattr(torch.nn.functional, name)(torch.from_numpy(x))
     assert out.dtype == lm.float16
     np.testing.assert_array_equal(out.numpy(), out_t.numpy())
+
+
+HALF_OPS = {
+    "avg_pool2d": lambda F, x: F.avg_pool2d(x, 3, 2, 1), "avg_pool1d": lambda F, x: F.avg_pool1d(x.flatten(2), 3),
+    "adaptive_avg_pool2d": lambda F, x: F.adaptive_avg_pool2d(x, 4), "layer_norm": lambda F, x: F.layer_norm(x, [6]),
+    "group_norm": lambda F, x: F.group_norm(x, 3), "log_softmax": lambda F, x: F.log_softmax(x, 1),
+    "interpolate area": lambda F, x: F.interpolate(x, size=4, mode="area"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HALF_OPS))
+def test_half_precision_pooling_and_normalisation_round_once_like_pytorch(name):
+    """Averages and normalisations of float16 input are computed in float32 and rounded once (PyTorch's CPU
+    kernels); accumulating in half was up to 2 ulps off."""
+    x = rng.standard_normal((2, 3, 6, 6)).astype(np.float16)
+    out = HALF_OPS[name](lm.functional, lm.from_numpy(x))
+    expected = HALF_OPS[name](torch.nn.functional, torch.from_numpy(x))
+    assert out.dtype == lm.float16
+    np.testing.assert_allclose(out.numpy().astype(float), expected.numpy().astype(float), rtol=0, atol=5e-7)
+    xl = lm.from_numpy(x).requires_grad_(True)
+    HALF_OPS[name](lm.functional, xl).sum().backward()
+    assert xl.grad.dtype == lm.float16
+
+
+def test_half_precision_resampling_and_attention_are_closer_to_pytorch():
+    x = rng.standard_normal((2, 3, 6, 6)).astype(np.float16)
+    for fn in (lambda F, x: F.interpolate(x, scale_factor=1.7, mode="bilinear"),
+               lambda F, x: F.scaled_dot_product_attention(x, x, x)):
+        out, expected = fn(lm.functional, lm.from_numpy(x)), fn(torch.nn.functional, torch.from_numpy(x))
+        assert out.dtype == lm.float16
+        np.testing.assert_allclose(out.numpy().astype(float), expected.numpy().astype(float), rtol=2e-3, atol=1e-4)
+
+
+def test_avg_pool3d_refuses_half_like_pytorch():
+    for lib in (torch, lm):
+        with pytest.raises(NotImplementedError):
+            lib.nn.functional.avg_pool3d(lib.zeros(1, 2, 4, 4, 4, dtype=lib.float16), 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.squeeze(None), lambda lib, x: lib.squeeze(x, dim=None),
+    lambda lib, x: lib.index_select(x, 1.5, lib.tensor([0])), lambda lib, x: lib.gather(x, None, lib.zeros(2, 1, 3, dtype=lib.int64)),
+    lambda lib, x: x.index_fill(1.0, lib.tensor([0]), 2.0)])
+def test_dim_arguments_of_the_wrong_type_raise_type_error_like_pytorch(call):
+    for lib in (torch, lm):
+        with pytest.raises(TypeError):
+            call(lib, lib.zeros(2, 1, 3))
