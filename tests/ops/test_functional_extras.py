@@ -211,7 +211,7 @@ def test_half_precision_resampling_and_attention_are_closer_to_pytorch():
                lambda F, x: F.scaled_dot_product_attention(x, x, x)):
         out, expected = fn(lm.functional, lm.from_numpy(x)), fn(torch.nn.functional, torch.from_numpy(x))
         assert out.dtype == lm.float16
-        np.testing.assert_allclose(out.numpy().astype(float), expected.numpy().astype(float), rtol=2e-3, atol=1e-4)
+        np.testing.assert_allclose(out.numpy().astype(float), expected.numpy().astype(float), rtol=2e-3, atol=1e-3)
 
 
 def test_avg_pool3d_refuses_half_like_pytorch():
