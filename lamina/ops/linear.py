@@ -532,3 +532,16 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
                             f"({w.shape[0]},)")
     _same_dtype("bilinear", x1, b)
     return y + b
+
+
+@tensor_method()
+def trace(input) -> Tensor:
+    """The sum of the main diagonal of a matrix (integers sum as int64, as PyTorch; bool is refused)."""
+    from .shape import diagonal
+
+    x = as_tensor(input)
+    if x.ndim != 2:
+        raise ArgumentError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype == xp.bool_:
+        raise DtypeError("trace: \"trace\" not implemented for 'Bool'")
+    return diagonal(x).sum()

@@ -275,3 +275,30 @@ def test_linear_of_bools_raises_as_pytorch():
         TF.linear(torch.ones(4, 4, dtype=torch.bool), torch.ones(4, 4, dtype=torch.bool))
     with pytest.raises(RuntimeError, match="bool"):
         F.linear(lm.ones(4, 4, dtype=lm.bool_), lm.ones(4, 4, dtype=lm.bool_))
+
+
+@pytest.mark.parametrize("array", [np.arange(12.0).reshape(3, 4), np.arange(12).reshape(4, 3).astype(np.int32),
+                                   np.zeros((0, 2)), np.ones((1, 1), np.float32)])
+def test_trace_matches_pytorch(array):
+    import torch
+
+    x, xt = lm.from_numpy(array.copy()), torch.from_numpy(array.copy())
+    if array.dtype.kind == "f":
+        x.requires_grad_(True), xt.requires_grad_(True)
+    out, expected = lm.trace(x), torch.trace(xt)
+    assert str(out.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy())
+    if array.dtype.kind == "f":
+        out.backward(), expected.backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    assert x.trace().item() == pytest.approx(float(expected))
+
+
+@pytest.mark.parametrize("array", [np.zeros((2, 2, 2)), np.zeros(3), np.ones((2, 2), bool)])
+def test_trace_errors_have_pytorchs_types(array):
+    import torch
+
+    with pytest.raises(Exception) as expected:
+        torch.trace(torch.from_numpy(array))
+    with pytest.raises(type(expected.value)):
+        lm.trace(lm.from_numpy(array))
