@@ -118,3 +118,80 @@ def one_hot(input, num_classes: int = -1) -> Tensor:
     out = xp.zeros(data.shape + (num_classes,), dtype=xp.int64)
     xp.put_along_axis(out, data[..., None].astype(xp.intp, copy=False), 1, axis=-1)
     return Tensor._wrap(out)
+
+
+class _NotImplementedArgument(ArgumentError, NotImplementedError):
+    """An argument combination PyTorch has no kernel for (NotImplementedError)."""
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2, scale_grad_by_freq=False,
+                  mode: str = "mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows without materialising the (L, D) lookups per bag twice:
+    a 2-D ``input`` (B, N) is B bags of N indices; a 1-D ``input`` is cut into bags at ``offsets`` (the last
+    offset closing the last bag with ``include_last_offset``). ``per_sample_weights`` scale the rows (mode='sum'
+    only); indices equal to ``padding_idx`` are left out (not counted by the mean); an empty bag gives zeros."""
+    from .indexing import index_add, scatter_reduce
+
+    if mode not in ("sum", "mean", "max"):
+        raise ArgumentError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
+    indices, weight = as_tensor(input), as_tensor(weight)
+    if indices.ndim not in (1, 2):
+        raise ArgumentError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of dimension {indices.ndim}")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise _NotImplementedArgument(f"embedding_bag: per_sample_weights is only supported for mode='sum' "
+                                          f"(got mode={mode!r})")
+        per_sample_weights = as_tensor(per_sample_weights)
+        if per_sample_weights.shape != indices.shape:
+            raise ArgumentError(f"embedding_bag: per_sample_weights of shape {per_sample_weights.shape} must have "
+                                f"the input's shape {indices.shape}")
+    if indices.ndim == 2:
+        if offsets is not None:
+            raise ArgumentError("embedding_bag: if input is 2D, then offsets has to be None (each row is a bag)")
+        bags, length = indices.shape
+        bag_of = xp.repeat(xp.arange(bags), length)
+    else:
+        if offsets is None:
+            raise ArgumentError("embedding_bag: offsets has to be a 1D Tensor but got None")
+        starts = _offsets(as_tensor(offsets), indices.shape[0], include_last_offset)
+        bags = starts.shape[0]
+        bag_of = xp.searchsorted(starts, xp.arange(indices.shape[0]), side="right") - 1
+    flat = indices.reshape(-1)
+    scale = None if per_sample_weights is None else per_sample_weights.reshape(-1)
+    rows = embedding(flat, weight, max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq)
+    kept = None
+    if padding_idx is not None:
+        num = weight.shape[0]
+        if not -num <= padding_idx < num:
+            raise _PaddingIndexError(f"embedding_bag: padding_idx {padding_idx} is out of range for {num} embeddings")
+        kept = xp.nonzero(flat.data != padding_idx % num)[0]
+        rows, bag_of = rows[Tensor._wrap(kept)], bag_of[kept]
+        scale = None if scale is None else scale[Tensor._wrap(kept)]
+    if scale is not None:
+        rows = rows * scale.unsqueeze(1)
+    out = Tensor._wrap(xp.zeros((bags, weight.shape[1]), dtype=rows.dtype))
+    bag_index = Tensor._wrap(bag_of.astype(xp.int64))
+    if mode == "max":
+        spread = Tensor._wrap(xp.broadcast_to(bag_of.astype(xp.int64)[:, None], rows.shape).copy())
+        return scatter_reduce(out, 0, spread, rows, "amax", include_self=False)
+    total = index_add(out, 0, bag_index, rows)
+    if mode == "sum":
+        return total
+    counts = xp.bincount(bag_of, minlength=bags).astype(rows.dtype)
+    return total / constant(xp.maximum(counts, 1)[:, None])
+
+
+def _offsets(offsets, count, include_last_offset):
+    """Bag starts from ``offsets`` (1-D integers from 0, non-decreasing, at most ``count``)."""
+    if offsets.ndim != 1:
+        raise ArgumentError(f"embedding_bag: offsets has to be a 1D Tensor, got shape {offsets.shape}")
+    if offsets.dtype not in (xp.int32, xp.int64):
+        raise DtypeError(f"embedding_bag: offsets must be int64 or int32, got {offsets.dtype}")
+    starts = offsets.data.astype(xp.int64)
+    if starts.size and starts[0] != 0:
+        raise ArgumentError(f"embedding_bag: offsets[0] has to be 0 (the first bag starts at position 0), got "
+                            f"{int(starts[0])}")
+    if starts.size and ((xp.diff(starts) < 0).any() or starts[-1] > count):
+        raise ArgumentError(f"embedding_bag: offsets must be non-decreasing and at most {count}, got {starts.tolist()}")
+    return starts[:-1] if include_last_offset and starts.size else starts

@@ -125,3 +125,77 @@ def test_embedding_and_one_hot_errors_have_pytorch_types():
         with pytest.raises(RuntimeError):
             functional.one_hot(lib.zeros(0, dtype=lib.int64))  # no classes to infer
         assert functional.one_hot(input=lib.tensor([1]), num_classes=3).tolist() == [[0, 1, 0]]
+
+
+def _bag_pair(fn, *arrays):
+    """fn(functional, *tensors) in Lamina and in PyTorch: outputs and the weight gradients (float64 leaves)."""
+    import torch
+
+    results = []
+    for lib, functional in ((lm, lm.functional), (torch, torch.nn.functional)):
+        tensors = [lib.from_numpy(a.copy()) for a in arrays]
+        for t in tensors:
+            if t.dtype == lib.float64:
+                t.requires_grad_(True)
+        out = fn(functional, *tensors)
+        (out * lib.from_numpy(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))).sum().backward()
+        results.append((out.detach().numpy(), [t.grad.numpy() for t in tensors if t.dtype == lib.float64]))
+    return results
+
+
+BAG_WEIGHT = np.random.default_rng(9).standard_normal((10, 4))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("case", ["2d", "offsets", "last offset", "padding", "int32"])
+def test_embedding_bag_matches_pytorch(mode, case):
+    calls = {
+        "2d": (lambda F, i, w: F.embedding_bag(input=i, weight=w, mode=mode), np.array([[1, 2, 2], [0, 9, 3]])),
+        "offsets": (lambda F, i, w: F.embedding_bag(i, w, offsets_like(i, [0, 2, 2, 5]),
+                                                    mode=mode), np.array([1, 2, 4, 5, 4, 3])),
+        "last offset": (lambda F, i, w: F.embedding_bag(i, w, offsets_like(i, [0, 2, 4, 6]), mode=mode,
+                                                        include_last_offset=True), np.array([1, 2, 4, 5, 4, 3])),
+        "padding": (lambda F, i, w: F.embedding_bag(i, w, mode=mode, padding_idx=2),
+                    np.array([[1, 2, 2], [2, 2, 2], [0, 9, 3]])),
+        "int32": (lambda F, i, w: F.embedding_bag(i, w, offsets_like(i, [0, 1]), mode=mode), np.array([1, 2, 4], np.int32)),
+    }
+    fn, indices = calls[case]
+    (out, grads), (out_t, grads_t) = _bag_pair(fn, indices, BAG_WEIGHT)
+    np.testing.assert_allclose(out, out_t, rtol=1e-12)
+    np.testing.assert_allclose(grads[0], grads_t[0], rtol=1e-12)
+
+
+def offsets_like(indices, values):
+    """Offsets of the index tensor's library and dtype."""
+    import torch
+
+    lib = torch if isinstance(indices, torch.Tensor) else lm
+    return lib.tensor(values, dtype=indices.dtype)
+
+
+def test_embedding_bag_per_sample_weights_match_pytorch():
+    samples = np.random.default_rng(2).standard_normal((2, 3))
+    (out, grads), (out_t, grads_t) = _bag_pair(
+        lambda F, i, w, p: F.embedding_bag(i, w, mode="sum", per_sample_weights=p), np.array([[1, 2, 2], [0, 9, 3]]),
+        BAG_WEIGHT, samples)
+    np.testing.assert_allclose(out, out_t, rtol=1e-12)
+    for g, gt in zip(grads, grads_t):
+        np.testing.assert_allclose(g, gt, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 2]]), w, mode="min"),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 2]]), w, mode="mean", per_sample_weights=lib.ones(1, 2)),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 2]]), w, lib.tensor([0])),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([1, 2]), w),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([1, 2, 3]), w, lib.tensor([1])),
+    lambda lib, F, w: F.embedding_bag(lib.zeros(1, 1, 1, dtype=lib.int64), w),
+    lambda lib, F, w: F.embedding_bag(lib.zeros(1, 2), w),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 20]]), w)])
+def test_embedding_bag_errors_have_pytorchs_types(call):
+    import torch
+
+    with pytest.raises(Exception) as expected:
+        call(torch, torch.nn.functional, torch.zeros(10, 3))
+    with pytest.raises(type(expected.value)):
+        call(lm, lm.functional, lm.zeros(10, 3))
