@@ -335,6 +335,7 @@ def step(x, value: float = 0.0) -> Tensor:
     return StepOp.apply(as_tensor(x), value=value)
 
 
+@tensor_method()
 def heaviside(input, values=0.0) -> Tensor:
     """1 where input > 0, 0 where input < 0, ``values`` where input = 0 (the perceptron's step)."""
     return step(input, float(values.item() if isinstance(values, Tensor) else values))
@@ -464,6 +465,7 @@ def threshold(input, threshold: float, value: float, inplace: bool = False) -> T
     return where(replaced, constant(xp.asarray(value, dtype=x.dtype)), x)
 
 
+@tensor_method()
 def hardshrink(input, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0 (the gradient 0 on [-lambd, lambd], as PyTorch)."""
     x = _floating("hardshrink", as_tensor(input))
@@ -503,6 +505,7 @@ def glu(input, dim: int = -1) -> Tensor:
 
 
 
+@tensor_method()
 def prelu(input, weight) -> Tensor:
     """x where x > 0, else w x with one learnable slope, or one per channel (dim 1); derivative w at 0."""
     x, weight = as_tensor(input), as_tensor(weight)

@@ -962,3 +962,64 @@ _index_fill_ = _in_place(index_fill, "index_fill_")
 _index_put_ = _in_place(index_put, "index_put_")
 _masked_fill_ = _in_place(masked_fill, "masked_fill_")
 _masked_scatter_ = _in_place(masked_scatter, "masked_scatter_")
+
+
+# ---- out-of-place writes of a view: select/slice/diagonal_scatter ----------------------------------------------
+def _scatter_into(op, input, src, key_of, view_of):
+    """A copy of ``input`` whose view ``view_of(input)`` holds ``src`` (which must have exactly that view's shape,
+    as PyTorch requires); gradients flow to both."""
+    from .conversion import clone
+
+    x, src = _tensor_arg(input, op, "input"), _tensor_arg(src, op, "src")
+    expected = view_of(x).shape
+    if src.shape != expected:
+        raise ArgumentError(f"{op}: expected src to have a size equal to the slice of self, got src of shape "
+                            f"{src.shape} for a slice of shape {expected}")
+    out = clone(x)
+    out[key_of(x)] = src if src.dtype == x.dtype else src.astype(x.dtype)
+    return out
+
+
+@tensor_method()
+def select_scatter(input, src, dim: int, index: int) -> Tensor:
+    """input with input.select(dim, index) replaced by src."""
+    from .shape import select
+
+    def key(x):
+        d = _one_dim(dim, x.ndim, "select_scatter")
+        return (slice(None),) * d + (index,)
+
+    return _scatter_into("select_scatter", input, src, key, lambda x: select(x, dim, index))
+
+
+@tensor_method()
+def slice_scatter(input, src, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
+    """input with input[..., start:end:step, ...] (along ``dim``) replaced by src."""
+    if step <= 0:
+        raise ArgumentError(f"slice_scatter: slice step must be positive, got {step}")
+
+    def key(x):
+        d = _one_dim(dim, x.ndim, "slice_scatter")
+        return (slice(None),) * d + (slice(start, end, step),)
+
+    return _scatter_into("slice_scatter", input, src, key, lambda x: x[key(x)])
+
+
+@tensor_method()
+def diagonal_scatter(input, src, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """input with input.diagonal(offset, dim1, dim2) replaced by src (whose last dim runs along the diagonal)."""
+    from .conversion import clone
+    from .shape import diagonal, movedim
+
+    x, src = _tensor_arg(input, "diagonal_scatter", "input"), _tensor_arg(src, "diagonal_scatter", "src")
+    view = diagonal(x, offset, dim1, dim2)
+    if src.shape != view.shape:
+        raise ArgumentError(f"diagonal_scatter: expected src to have a size equal to the slice of self, got src of "
+                            f"shape {src.shape} for a diagonal of shape {view.shape}")
+    d1, d2 = _one_dim(dim1, x.ndim, "diagonal_scatter"), _one_dim(dim2, x.ndim, "diagonal_scatter")
+    moved = clone(movedim(x, (d1, d2), (-2, -1)))
+    length = view.shape[-1]
+    rows = xp.arange(length) + max(-offset, 0)
+    cols = xp.arange(length) + max(offset, 0)
+    moved[..., Tensor._wrap(rows), Tensor._wrap(cols)] = src if src.dtype == x.dtype else src.astype(x.dtype)
+    return movedim(moved, (-2, -1), (d1, d2))

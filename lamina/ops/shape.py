@@ -1326,3 +1326,11 @@ def channel_shuffle(input, groups: int) -> Tensor:
                             f"and {g} groups")
     y = transpose(reshape(x, (n, g, c // g, *rest)), 1, 2)
     return reshape(y, x.shape)
+
+
+@tensor_method()
+def narrow_copy(input, dim: int, start: int, length: int) -> Tensor:
+    """narrow(input, dim, start, length) as a new tensor (a copy, not a view)."""
+    from .conversion import clone
+
+    return clone(narrow(input, dim, start, length))
