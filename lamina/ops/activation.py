@@ -33,6 +33,16 @@ class StepOp(Function):
         return (g * 0,)
 
 
+class HeavisideOp(StepOp):
+    """torch.heaviside: the step, whose derivative PyTorch does not implement (a RuntimeError at backward)."""
+
+    name = "heaviside"
+
+    def backward(self, g):
+        raise ArgumentError("heaviside: the derivative for heaviside is not implemented (PyTorch's rule); detach "
+                            "its input or use a differentiable surrogate such as sigmoid(k x)")
+
+
 def _stable_sigmoid(x):
     """1 / (1 + e^-x) = (1 + tanh(x/2)) / 2: the same value, and no exp can overflow."""
     y = xp.tanh(x * 0.5)
@@ -338,7 +348,7 @@ def step(x, value: float = 0.0) -> Tensor:
 @tensor_method()
 def heaviside(input, values=0.0) -> Tensor:
     """1 where input > 0, 0 where input < 0, ``values`` where input = 0 (the perceptron's step)."""
-    return step(input, float(values.item() if isinstance(values, Tensor) else values))
+    return HeavisideOp.apply(as_tensor(input), value=float(values.item() if isinstance(values, Tensor) else values))
 
 
 def _to_float(x):

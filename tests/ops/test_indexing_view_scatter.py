@@ -61,4 +61,8 @@ def test_narrow_copy_matches_pytorch():
 def test_activation_methods_match_pytorch():
     same_as_torch(lambda lib, x: x.hardshrink(0.5), X)
     same_as_torch(lambda lib, x, w: x.prelu(w), X, np.array([0.25, 0.1, -0.2, 0.5]))
-    same_as_torch(lambda lib, x: x.heaviside(lib.tensor([0.5], dtype=lib.float64)) * x, X)
+    same_as_torch(lambda lib, x: x.heaviside(lib.tensor([0.5], dtype=lib.float64)).detach() * x, X)
+    for lib in (torch, lm):  # no derivative in PyTorch: a RuntimeError at backward
+        x = lib.from_numpy(X.copy()).requires_grad_(True)
+        with pytest.raises(RuntimeError):
+            x.heaviside(lib.tensor([0.5], dtype=lib.float64)).sum().backward()
