@@ -10,8 +10,12 @@
     nll_loss            -w_y x_y on log-probabilities
     kl_div              y (ln y - x) on log-probabilities x
     soft_margin_loss, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
-    poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss, multi_margin_loss (PyTorch's formulas)
-    cosine_similarity, pairwise_distance (the distances those losses use)
+    poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss, multi_margin_loss, multilabel_margin_loss,
+    triplet_margin_with_distance_loss (PyTorch's formulas)
+    ctc_loss            -ln sum over alignments, by the forward-backward recursion (first-order gradient only)
+    cosine_similarity, pairwise_distance, pdist (the distances those losses use)
+
+PyTorch's signatures throughout, the deprecated ``size_average`` / ``reduce`` included (turned into ``reduction``).
 
 Dtypes as PyTorch: an integer operand of a regression loss joins the float one (never truncated), two integer
 operands raise; class targets are int64 (or uint8).
@@ -944,3 +948,152 @@ def pdist(input, p: float = 2.0) -> Tensor:
     first, second = xp.triu_indices(x.shape[0], 1)
     diff = x[Tensor._wrap(first.astype(xp.int64))] - x[Tensor._wrap(second.astype(xp.int64))]
     return PdistNorm.apply(diff, p=float(p))
+
+
+# ---- connectionist temporal classification ------------------------------------------------------------------
+def _logsumexp3(a, b, c):
+    top = xp.maximum(xp.maximum(a, b), c)
+    safe = xp.where(xp.isfinite(top), top, 0.0)
+    with xp.errstate(divide="ignore"):
+        return safe + xp.log(xp.exp(a - safe) + xp.exp(b - safe) + xp.exp(c - safe))
+
+
+class CTCLossOp(Function):
+    """-ln p(target | log_probs) summed over the alignments (Graves et al. 2006), by the forward-backward
+    recursion over the blank-extended target l' (length 2 S + 1) in log space. The gradient is PyTorch's:
+    exp(lp) - exp(ln sum_{s: l'_s = c} alpha_t(s) beta_t(s) + nll - lp), which assumes log_softmax inputs."""
+
+    name = "ctc_loss"
+
+    def forward(self, log_probs, extended, input_lengths, ext_lengths, zero_infinity):
+        self.ext_lengths = ext_lengths
+        lp = log_probs.astype(xp.float64)  # (T, N, C)
+        steps, batch, _ = lp.shape
+        width = extended.shape[1]
+        rows = xp.arange(batch)[:, None]
+        emit = lambda t: lp[t][rows, extended]  # noqa: E731  (N, S') log-probs of l'_s at time t
+        skip = xp.zeros_like(extended, dtype=bool)
+        skip[:, 2:] = (extended[:, 2:] != extended[:, :-2]) & (xp.arange(width)[2:] % 2 == 1)
+        valid = self.valid = xp.arange(width)[None, :] < self.ext_lengths[:, None]
+        minus_inf = xp.full((batch, width), -xp.inf)
+        alpha = xp.full((steps, batch, width), -xp.inf)
+        start = minus_inf.copy()
+        start[:, 0] = emit(0)[:, 0]
+        start[:, 1] = xp.where(self.ext_lengths > 1, emit(0)[:, 1], -xp.inf)
+        alpha[0] = xp.where(valid, start, -xp.inf)
+        for t in range(1, steps):
+            prev = alpha[t - 1]
+            one = xp.concatenate([minus_inf[:, :1], prev[:, :-1]], axis=1)
+            two = xp.where(skip, xp.concatenate([minus_inf[:, :2], prev[:, :-2]], axis=1), -xp.inf)
+            alpha[t] = xp.where(valid, _logsumexp3(prev, one, two) + emit(t), -xp.inf)
+        last = alpha[input_lengths - 1, xp.arange(batch)]  # (N, S')
+        end = self.ext_lengths - 1
+        with xp.errstate(divide="ignore"):
+            tail = xp.logaddexp(last[xp.arange(batch), end], xp.where(end > 0, last[xp.arange(batch), end - 1], -xp.inf))
+        nll = -tail
+        beta = xp.full((steps, batch, width), -xp.inf)
+        for t in range(steps - 1, -1, -1):
+            following = beta[t + 1] if t + 1 < steps else minus_inf
+            one = xp.concatenate([following[:, 1:], minus_inf[:, :1]], axis=1)
+            skip_next = xp.concatenate([skip[:, 2:], xp.zeros((batch, 2), bool)], axis=1)
+            two = xp.where(skip_next, xp.concatenate([following[:, 2:], minus_inf[:, :2]], axis=1), -xp.inf)
+            recursed = _logsumexp3(following, one, two) + emit(t)
+            init = minus_inf.copy()
+            init[xp.arange(batch), end] = emit(t)[xp.arange(batch), end]
+            has_prev = end > 0
+            init[xp.arange(batch)[has_prev], end[has_prev] - 1] = emit(t)[xp.arange(batch), end - 1][has_prev]
+            at_end = (input_lengths - 1 == t)[:, None]
+            beyond = (t >= input_lengths)[:, None]
+            beta[t] = xp.where(beyond | ~valid, -xp.inf, xp.where(at_end, init, recursed))
+        self.lp, self.alpha, self.beta, self.nll, self.extended = lp, alpha, beta, nll, extended
+        self.input_lengths, self.zero_infinity = input_lengths, zero_infinity
+        out = nll
+        if zero_infinity:
+            out = xp.where(xp.isinf(nll), 0.0, nll)
+        return out.astype(log_probs.dtype)
+
+    def backward(self, g):
+        lp, alpha, beta, nll = self.lp, self.alpha, self.beta, self.nll
+        steps, batch, classes = lp.shape
+        posterior = alpha + beta  # (T, N, S') log of sum over alignments through (t, s)
+        summed = xp.full((steps, batch, classes), -xp.inf)
+        for n in range(batch):  # log-sum over the positions s of each class, per sample
+            labels = self.extended[n][self.valid[n]]
+            for c in xp.unique(labels):
+                summed[:, n, c] = xp.logaddexp.reduce(posterior[:, n, :labels.size][:, labels == c], axis=1)
+        with xp.errstate(over="ignore", invalid="ignore"):
+            grad = xp.exp(lp) - xp.exp(summed + nll[None, :, None] - lp)
+        grad[xp.arange(steps)[:, None] >= self.input_lengths[None, :]] = 0
+        if self.zero_infinity:
+            grad[:, xp.isinf(nll)] = 0
+        grad = xp.nan_to_num(grad, nan=0.0) if self.zero_infinity else grad
+        return (g.unsqueeze(0).unsqueeze(2) * constant(grad.astype(self.inputs[0].dtype)),)
+
+
+def _lengths(op, lengths, batch, what):
+    if not isinstance(lengths, (list, tuple, Tensor)):
+        raise TypeError(f"{op}(): {what} must be a tuple of ints or a tensor, not {type(lengths).__name__}")
+    if isinstance(lengths, Tensor):
+        lengths = lengths.data
+    values = xp.asarray(lengths)
+    values = values.reshape(1) if values.ndim == 0 else values  # an unbatched sample's 0-d length
+    if values.dtype.kind not in "iu" or values.shape != (batch,):
+        raise ArgumentError(f"{op}: {what} must be {batch} integers (one per sample), got {lengths!r}")
+    return values.astype(xp.int64)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, reduction: str = "mean",
+             zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss of ``log_probs`` (T, N, C) or unbatched (T, C) (log_softmax
+    outputs) against ``targets`` (N, S) padded or 1-D concatenated, with per-sample lengths; 'mean' divides each
+    loss by its target length, then averages over the batch."""
+    op = "ctc_loss"
+    _check_reduction(op, reduction)
+    lp = as_tensor(log_probs)
+    if lp.dtype.kind != "f":
+        raise DtypeError(f"{op}: log_probs must be floating point, got {lp.dtype}")
+    unbatched = lp.ndim == 2
+    if unbatched:
+        lp = lp.unsqueeze(1)
+    if lp.ndim != 3:
+        raise ArgumentError(f"{op}: log_probs must be (T, N, C) or (T, C), got shape {lp.shape}")
+    steps, batch, classes = lp.shape
+    if not 0 <= blank < classes:
+        raise ArgumentError(f"{op}: blank must be in label range [0, {classes}), got {blank}")
+    target = as_tensor(targets)
+    if target.dtype.kind not in "iu":
+        raise DtypeError(f"{op}: targets must be integers, got {target.dtype}")
+    in_len = _lengths(op, input_lengths, batch, "input_lengths")
+    tg_len = _lengths(op, target_lengths, batch, "target_lengths")
+    if (in_len > steps).any() or (in_len < 0).any():
+        raise ArgumentError(f"{op}: input_lengths must be in [0, {steps}], got {in_len.tolist()}")
+    data = target.data.astype(xp.int64)
+    if unbatched and data.ndim == 1 and batch == 1:
+        data = data[None, :]
+    if data.ndim == 2:
+        if data.shape[0] != batch or (tg_len > data.shape[1]).any():
+            raise ArgumentError(f"{op}: targets of shape {target.shape} do not fit batch {batch} and target_lengths "
+                                f"{tg_len.tolist()}")
+        padded = data
+    else:
+        if tg_len.sum() != data.size:
+            raise ArgumentError(f"{op}: concatenated targets have {data.size} labels, target_lengths sum to "
+                                f"{int(tg_len.sum())}")
+        padded = xp.zeros((batch, max(int(tg_len.max(initial=0)), 1)), dtype=xp.int64)
+        starts = xp.concatenate([[0], xp.cumsum(tg_len)[:-1]])
+        for n in range(batch):
+            padded[n, :tg_len[n]] = data[starts[n]:starts[n] + tg_len[n]]
+    width = 2 * padded.shape[1] + 1
+    extended = xp.full((batch, width), blank, dtype=xp.int64)
+    extended[:, 1::2] = padded
+    used = xp.arange(padded.shape[1])[None, :] < tg_len[:, None]
+    if ((padded < 0) | (padded >= classes))[used].any():
+        raise ArgumentError(f"{op}: target labels must lie in [0, {classes})")
+    loss = CTCLossOp.apply(lp, extended=extended, input_lengths=in_len, ext_lengths=2 * tg_len + 1,
+                           zero_infinity=bool(zero_infinity))
+    if reduction == "none":
+        return loss.reshape(()) if unbatched else loss
+    if reduction == "sum":
+        return loss.sum()
+    return (loss / constant(xp.maximum(tg_len, 1).astype(loss.dtype))).mean()
+

@@ -114,3 +114,58 @@ def test_losses_take_pytorchs_positional_order():
                                                   w.detach(), None, 2, None, "sum", 0.1), x, class_weight)
     same_as_torch(lambda f, a, b: f.poisson_nll_loss(a, b, True, False, None, 1e-6, None, "sum"), x,
                   rng.uniform(0, 3, (4, 5)))
+
+
+# ---- ctc_loss ------------------------------------------------------------------------------------------------
+def _ctc_pair(fn, *arrays):
+    results = []
+    for lib, functional in ((lm, F), (torch, torch.nn.functional)):
+        tensors = [lib.from_numpy(a.copy()) for a in arrays]
+        tensors[0].requires_grad_(True)
+        out = fn(lib, functional, *tensors)
+        (out * lib.from_numpy(np.linspace(0.5, 2, out.numel()).reshape(tuple(out.shape)))).sum().backward()
+        results.append((out.detach().numpy(), tensors[0].grad.numpy()))
+    (out, grad), (out_t, grad_t) = results
+    np.testing.assert_allclose(out, out_t, rtol=1e-9)
+    np.testing.assert_allclose(grad, grad_t, rtol=1e-7, atol=1e-10)
+
+
+CTC_CASES = {
+    "padded": (lambda lib, F, lp, t, r: F.ctc_loss(lp.log_softmax(2), t, [6, 5], [3, 2], blank=0, reduction=r),
+               ((6, 2, 4), np.array([[1, 2, 2], [3, 1, 0]]))),
+    "concatenated, blank 3": (lambda lib, F, lp, t, r: F.ctc_loss(lp.log_softmax(2), t, (7, 7, 4), (2, 3, 1), blank=3,
+                                                                  reduction=r), ((7, 3, 5), np.array([1, 1, 0, 2, 2, 4]))),
+    "impossible, zero_infinity": (lambda lib, F, lp, t, r: F.ctc_loss(lp.log_softmax(2), t, [3, 3], [3, 1], reduction=r,
+                                                                      zero_infinity=True),
+                                  ((3, 2, 4), np.array([[1, 1, 1], [2, 0, 0]]))),
+    "empty target": (lambda lib, F, lp, t, r: F.ctc_loss(lp.log_softmax(2), t, [4, 2], [0, 1], reduction=r),
+                     ((4, 2, 3), np.array([[1], [2]]))),
+    "raw log_probs": (lambda lib, F, lp, t, r: F.ctc_loss(lp, t, [6, 5], [3, 2], reduction=r),
+                      ((6, 2, 4), np.array([[1, 2, 2], [3, 1, 0]]))),
+}
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("case", sorted(CTC_CASES))
+def test_ctc_loss_matches_pytorch(case, reduction):
+    fn, (shape, targets) = CTC_CASES[case]
+    _ctc_pair(lambda lib, F, lp, t: fn(lib, F, lp, t, reduction), rng.standard_normal(shape), targets)
+
+
+def test_ctc_loss_unbatched_and_tensor_lengths_match_pytorch():
+    _ctc_pair(lambda lib, F, lp, t, i, n: F.ctc_loss(lp.log_softmax(1), t, i, n), rng.standard_normal((6, 4)),
+              np.array([1, 2, 2]), np.array(6), np.array(3))
+    _ctc_pair(lambda lib, F, lp, t, i, n: F.ctc_loss(log_probs=lp.log_softmax(2), targets=t, input_lengths=i,
+                                                     target_lengths=n, reduction="sum"),
+              rng.standard_normal((8, 2, 5)), np.array([[1, 2, 3, 4], [2, 2, 2, 1]]), np.array([8, 6]), np.array([4, 2]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, F, lp: F.ctc_loss(lp, lib.tensor([[1, 2]]), [3], [2], blank=4),
+    lambda lib, F, lp: F.ctc_loss(lp, lib.tensor([[1, 2]]), [5], [2]),
+    lambda lib, F, lp: F.ctc_loss(lp[:, 0], lib.tensor([1, 2]), 3, 2)])
+def test_ctc_loss_errors_have_pytorchs_types(call):
+    with pytest.raises(Exception) as expected:
+        call(torch, torch.nn.functional, torch.zeros(3, 1, 4))
+    with pytest.raises(type(expected.value)):
+        call(lm, F, lm.zeros(3, 1, 4))
