@@ -6,6 +6,7 @@ log_softmax subtract the row maximum first.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import operator
 
@@ -317,13 +318,16 @@ def _half_in_float(fn):
     PyTorch's CPU kernels do (their "opmath" type): computing in half itself leaves results an ulp or more off
     PyTorch's. Other float16 tensor arguments (weights, masks) are widened too; the gradient takes the same path
     back (float16 -> float32 -> float16). Other dtypes pass straight through."""
+    first = next(iter(inspect.signature(fn).parameters))  # "input", "query", ... (passed by keyword too)
+
     @functools.wraps(fn)
-    def wrapper(input, *args, **kwargs):
+    def wrapper(*args, **kwargs):
+        input = args[0] if args else kwargs.get(first)
         if not (isinstance(input, Tensor) and input.dtype == xp.float16):
-            return fn(input, *args, **kwargs)
+            return fn(*args, **kwargs)
         args = [_widened(a) for a in args]
         kwargs = {k: _widened(v) for k, v in kwargs.items()}
-        return _narrowed(fn(input.astype(xp.float32), *args, **kwargs))
+        return _narrowed(fn(*args, **kwargs))
 
     return wrapper
 

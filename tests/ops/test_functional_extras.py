@@ -228,3 +228,18 @@ def test_dim_arguments_of_the_wrong_type_raise_type_error_like_pytorch(call):
     for lib in (torch, lm):
         with pytest.raises(TypeError):
             call(lib, lib.zeros(2, 1, 3))
+
+
+def test_half_precision_wrapper_keeps_keyword_calls():
+    """Every argument by keyword (query=, input=) still reaches the op, in half precision as in float32."""
+    q = rng.standard_normal((1, 2, 3, 4)).astype(np.float16)
+    for dtype in (np.float16, np.float32):
+        t = lm.from_numpy(q.astype(dtype))
+        out = lm.functional.scaled_dot_product_attention(query=t, key=t, value=t)
+        expected = torch.nn.functional.scaled_dot_product_attention(
+            query=torch.from_numpy(q.astype(dtype)), key=torch.from_numpy(q.astype(dtype)),
+            value=torch.from_numpy(q.astype(dtype)))
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=2e-3, atol=1e-3)
+        assert lm.functional.avg_pool2d(input=t, kernel_size=2).dtype == dtype
+        assert lm.functional.cross_entropy(input=t[0, 0], target=lm.tensor([0, 1, 2])).dtype == dtype
