@@ -489,7 +489,8 @@ def _class_scores(op, input, target, weight, ignore_index):
         rows = input
     else:
         rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, num_classes)
-    _no_gradient_argument(op, "weight", weight)
+    if weight is not None:
+        _no_gradient_argument(op, "weight", weight)
     weight = _class_weight(op, weight, num_classes, input.dtype)
     targets = _Targets(op, target.data, num_classes, weight, ignore_index, input.shape, input.dtype)
     return rows, targets, expected
@@ -508,12 +509,16 @@ def _unflatten(loss, reduction, shape):
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
 
-@_half_in_float
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) against class indices
-    (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
+    (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c.
+    float16 logits are computed in float32 and the loss rounded back, as PyTorch's CPU kernel."""
+    if isinstance(input, Tensor) and input.dtype == xp.float16:  # inline, not a wrapper: this is the hot path
+        return _half_cross_entropy(input, target, weight, size_average, ignore_index, reduce, reduction,
+                                   label_smoothing)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -531,6 +536,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     rows, targets, shape = _class_scores("cross_entropy", input, target, weight, ignore_index)
     loss = CrossEntropy.apply(rows, targets=targets, smoothing=float(label_smoothing), reduction=reduction)
     return _unflatten(loss, reduction, shape)
+
+
+@_half_in_float
+def _half_cross_entropy(input, *args):
+    return cross_entropy(input, *args)
 
 
 def _cross_entropy_soft(input, target, weight, reduction, smoothing):
