@@ -260,11 +260,9 @@ def _batch_norm(op, input, running_mean, running_var, weight, bias, training, mo
 
 @_half_in_float
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
-    """Layer normalisation over the trailing ``normalized_shape`` (a tuple, a list, or an int as nn.LayerNorm
-    takes) of each sample, w and b of that shape."""
+    """Layer normalisation over the trailing ``normalized_shape`` (a tuple or list of ints: an int is PyTorch's
+    TypeError here, though nn.LayerNorm takes one) of each sample, w and b of that shape."""
     x = _floating_input("layer_norm", input)
-    if isinstance(normalized_shape, int) and not isinstance(normalized_shape, bool):
-        normalized_shape = (normalized_shape,)
     if not isinstance(normalized_shape, (list, tuple)) or not all(
             isinstance(n, int) and not isinstance(n, bool) for n in normalized_shape):
         raise TypeError(f"layer_norm(): argument 'normalized_shape' must be a tuple of ints, got {normalized_shape!r}")
