@@ -473,3 +473,23 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
     x = _like_input(input, "randint_like")
     return randint(low, high, x.shape, generator=generator, dtype=x.dtype if dtype is None else dtype,
                    requires_grad=requires_grad)
+
+
+def logspace(start, end, steps, base: float = 10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` values base^t for t = linspace(start, end, steps), computed in float64 and cast (an integer
+    dtype truncates)."""
+    exponents = linspace(start, end, steps, dtype=np.float64).data
+    dtype = _float(dtype)
+    if dtype == np.bool_:
+        raise DtypeError("logspace: not implemented for bool")
+    values = np.power(float(_number(base, "logspace", "base")), exponents)
+    if dtype.kind == "f" and dtype != np.float64:
+        values = np.power(dtype.type(base), linspace(start, end, steps, dtype=dtype).data)
+    return _made(xp.asarray(values.astype(dtype)), requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-d tensor holding the number ``s``, of the default float dtype unless ``dtype`` says otherwise."""
+    value = _number(s, "scalar_tensor", "s")
+    dtype = _float(dtype)
+    return _made(xp.asarray(value, dtype=dtype), requires_grad)

@@ -174,3 +174,29 @@ def test_normal_with_tensors_broadcasts_and_keeps_the_dtype():
     draws = lm.normal(lm.zeros(2, 1, dtype=lm.float64), lm.full((3,), 2.0))
     assert draws.shape == (2, 3) and draws.dtype == np.float64
     assert lm.normal(lm.full((4000,), 5.0), 0.5).numpy().mean() == pytest.approx(5.0, abs=0.05)
+
+
+# ---- logspace and scalar_tensor (exported by lamina/__init__.py once the lead adds them) --------------------
+@pytest.mark.parametrize("args, kwargs", [((0, 2, 3), {}), ((-1, 1, 5), {}), ((0, 2, 3), {"base": 2, "dtype": "float64"}),
+                                          ((0, 3, 4), {"dtype": "int64"}), ((1, 0, 1), {}), ((0, 1, 0), {})])
+def test_logspace_matches_pytorch(args, kwargs):
+    import torch
+
+    from lamina.creation import logspace
+
+    torch_kwargs = {k: getattr(torch, v) if k == "dtype" else v for k, v in kwargs.items()}
+    ours, theirs = logspace(*args, **kwargs), torch.logspace(*args, **torch_kwargs)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("value, dtype", [(3, None), (True, None), (2, "int64"), (1.5, "float64")])
+def test_scalar_tensor_matches_pytorch(value, dtype):
+    import torch
+
+    from lamina.creation import scalar_tensor
+
+    ours = scalar_tensor(value, dtype=dtype)
+    theirs = torch.scalar_tensor(value, dtype=None if dtype is None else getattr(torch, dtype))
+    assert ours.shape == () and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert ours.item() == theirs.item()

@@ -5,6 +5,8 @@ log_softmax subtract the row maximum first.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import operator
 
@@ -30,6 +32,16 @@ class StepOp(Function):
 
     def backward(self, g):
         return (g * 0,)
+
+
+class HeavisideOp(StepOp):
+    """torch.heaviside: the step, whose derivative PyTorch does not implement (a RuntimeError at backward)."""
+
+    name = "heaviside"
+
+    def backward(self, g):
+        raise ArgumentError("heaviside: the derivative for heaviside is not implemented (PyTorch's rule); detach "
+                            "its input or use a differentiable surrogate such as sigmoid(k x)")
 
 
 def _stable_sigmoid(x):
@@ -300,14 +312,47 @@ def _normal_cdf(x):
     return 0.5 * (1 + _erf(x / math.sqrt(2)))
 
 
+
+def _half_in_float(fn):
+    """Run ``fn`` on a float16 ``input`` (its first argument) in float32 and round the float32 results back, as
+    PyTorch's CPU kernels do (their "opmath" type): computing in half itself leaves results an ulp or more off
+    PyTorch's. Other float16 tensor arguments (weights, masks) are widened too; the gradient takes the same path
+    back (float16 -> float32 -> float16). Other dtypes pass straight through."""
+    first = next(iter(inspect.signature(fn).parameters))  # "input", "query", ... (passed by keyword too)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        input = args[0] if args else kwargs.get(first)
+        if not (isinstance(input, Tensor) and input.dtype == xp.float16):
+            return fn(*args, **kwargs)
+        args = [_widened(a) for a in args]
+        kwargs = {k: _widened(v) for k, v in kwargs.items()}
+        return _narrowed(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def _widened(value):
+    return value.astype(xp.float32) if isinstance(value, Tensor) and value.dtype == xp.float16 else value
+
+
+def _narrowed(value):
+    if isinstance(value, Tensor):
+        return value.astype(xp.float16) if value.dtype == xp.float32 else value
+    if isinstance(value, tuple):
+        return tuple(_narrowed(v) for v in value)
+    return value
+
+
 # ---- public functions ------------------------------------------------------------------------
 def step(x, value: float = 0.0) -> Tensor:
     return StepOp.apply(as_tensor(x), value=value)
 
 
+@tensor_method()
 def heaviside(input, values=0.0) -> Tensor:
     """1 where input > 0, 0 where input < 0, ``values`` where input = 0 (the perceptron's step)."""
-    return step(input, float(values.item() if isinstance(values, Tensor) else values))
+    return HeavisideOp.apply(as_tensor(input), value=float(values.item() if isinstance(values, Tensor) else values))
 
 
 def _to_float(x):
@@ -316,6 +361,7 @@ def _to_float(x):
 
 
 @tensor_method()
+@_half_in_float
 def sigmoid(input) -> Tensor:
     return SigmoidOp.apply(_to_float(as_tensor(input)))
 
@@ -338,6 +384,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Te
     return LeakyReLUOp.apply(_floating("leaky_relu", as_tensor(input)), slope=negative_slope)
 
 
+@_half_in_float
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return ELUOp.apply(_floating("elu", as_tensor(input)), alpha=alpha, scale=1.0)
 
@@ -345,17 +392,20 @@ def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
+@_half_in_float
 def selu(input, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
     return ELUOp.apply(_floating("selu", as_tensor(input)), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
+@_half_in_float
 def gelu(input, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELUOp.apply(_floating("gelu", as_tensor(input)), approximate=approximate)
 
 
+@_half_in_float
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return SoftplusOp.apply(_floating("softplus", as_tensor(input)), beta=beta, threshold=threshold)
 
@@ -386,29 +436,34 @@ def relu6(input, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0)
 
 
+@_half_in_float
 def hardsigmoid(input, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6, derivative 1/6 on (-3, 3) and 0 elsewhere, the kinks included."""
     return HardsigmoidOp.apply(_floating("hardsigmoid", as_tensor(input)))
 
 
+@_half_in_float
 def silu(input, inplace: bool = False) -> Tensor:
     """x sigmoid(x) (the swish of Ramachandran et al.)."""
     x = _floating("silu", as_tensor(input))
     return x * sigmoid(x)
 
 
+@_half_in_float
 def mish(input, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x)) (Misra)."""
     x = _floating("mish", as_tensor(input))
     return x * tanh(softplus(x))
 
 
+@_half_in_float
 def logsigmoid(input) -> Tensor:
     """ln sigmoid(x) = -softplus(-x), computed without overflow for any x; derivative sigmoid(-x)."""
     x = _floating("logsigmoid", as_tensor(input))
     return -SoftplusOp.apply(-x, beta=1.0, threshold=math.inf)
 
 
+@_half_in_float
 def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha (e^(x/alpha) - 1)) = alpha elu(x / alpha); derivative 1 at 0 (PyTorch's)."""
     x = _floating("celu", as_tensor(input))
@@ -424,6 +479,7 @@ def threshold(input, threshold: float, value: float, inplace: bool = False) -> T
     return where(replaced, constant(xp.asarray(value, dtype=x.dtype)), x)
 
 
+@tensor_method()
 def hardshrink(input, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0 (the gradient 0 on [-lambd, lambd], as PyTorch)."""
     x = _floating("hardshrink", as_tensor(input))
@@ -463,6 +519,7 @@ def glu(input, dim: int = -1) -> Tensor:
 
 
 
+@tensor_method()
 def prelu(input, weight) -> Tensor:
     """x where x > 0, else w x with one learnable slope, or one per channel (dim 1); derivative w at 0."""
     x, weight = as_tensor(input), as_tensor(weight)
@@ -499,6 +556,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
 
 
 @tensor_method()
+@_half_in_float
 def hardswish(input, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6 (Howard et al., MobileNetV3). ``inplace`` is PyTorch's argument, accepted so
     PyTorch code runs; as for the activation layers, the result is a new array and ``input`` is unchanged."""
@@ -546,17 +604,77 @@ def _softmax_like(fn_class, op, input, dim, dtype, negate=False):
 
 
 @tensor_method()
+@_half_in_float
 def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, axis=None) -> Tensor:
     """e^x / sum e^x along ``dim`` (stable: the row maximum is subtracted first)."""
     return _softmax_like(SoftmaxOp, "softmax", input, dim if axis is None else axis, dtype)
 
 
 @tensor_method()
+@_half_in_float
 def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, axis=None) -> Tensor:
     """x - logsumexp(x) along ``dim``."""
     return _softmax_like(LogSoftmaxOp, "log_softmax", input, dim if axis is None else axis, dtype)
 
 
+@_half_in_float
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
     return _softmax_like(SoftmaxOp, "softmin", input, dim, dtype, negate=True)
+
+
+# ---- in-place forms (F.relu_, ...): the same values written into the input, version counted ------------------
+def _in_place(name, fn, input, *args, **kwargs):
+    x = as_tensor(input)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    return x._update(name, lambda t: fn(t, *args, **kwargs))
+
+
+def relu_(input) -> Tensor:
+    return _in_place("relu_", relu, input)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01) -> Tensor:
+    return _in_place("leaky_relu_", leaky_relu, input, negative_slope)
+
+
+def elu_(input, alpha: float = 1.0) -> Tensor:
+    return _in_place("elu_", elu, input, alpha)
+
+
+def selu_(input) -> Tensor:
+    return _in_place("selu_", selu, input)
+
+
+def celu_(input, alpha: float = 1.0) -> Tensor:
+    return _in_place("celu_", celu, input, alpha)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return _in_place("hardtanh_", hardtanh, input, min_val, max_val)
+
+
+def threshold_(input, threshold: float, value: float) -> Tensor:  # noqa: A002
+    return _in_place("threshold_", globals()["threshold"], input, threshold, value)
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, generator=None) -> Tensor:
+    return _in_place("rrelu_", rrelu, input, lower, upper, training, generator=generator)
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1,
+                   generator=None) -> Tensor:
+    """softmax((logits + g) / tau) with Gumbel noise g = -ln(Exp(1)); ``hard`` returns the one-hot of the
+    argmax in the forward pass and the soft sample's gradient (straight-through), as PyTorch."""
+    logits = _floating("gumbel_softmax", as_tensor(logits))
+    exponential = -xp.log1p(-numpy_generator(generator).random(logits.shape))  # Exp(1) by inversion
+    gumbels = constant((-xp.log(exponential)).astype(logits.dtype))
+    soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    axis = normalize_axis(dim, soft.ndim, "gumbel_softmax")[0]
+    index = xp.expand_dims(xp.argmax(soft.data, axis=axis), axis)
+    one_hot = xp.zeros_like(soft.data)
+    xp.put_along_axis(one_hot, index, 1, axis=axis)
+    return soft - soft.detach() + constant(one_hot)

@@ -18,6 +18,7 @@ from .activation import softmax
 from .arithmetic import where
 from .regularization import dropout
 from ..errors import ArgumentError, DtypeError
+from .activation import _half_in_float
 
 
 def _check_inputs(query, key, value):
@@ -65,6 +66,7 @@ def _bias(attn_mask, is_causal, length, source, dtype):
     return mask
 
 
+@_half_in_float
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False,
                                  scale: float | None = None, enable_gqa: bool = False) -> Tensor:
     """softmax(q k^T * scale + mask) v over query (..., L, E), key (..., S, E), value (..., S, Ev): the batch

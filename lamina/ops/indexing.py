@@ -12,6 +12,8 @@ slice steps are refused; a later ``...`` than the first one stands for no dimens
 """
 from __future__ import annotations
 
+import numbers
+
 import operator
 
 from ..autograd import Function
@@ -119,7 +121,7 @@ def _dim_and_index(op, x, dim, index):
     """The first checks of gather/scatter (PyTorch's order): input and index tensors, then ``dim``."""
     x = _tensor_arg(x, op, "input")
     index = _index_array(index, op, dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, op)
+    dim = _one_dim(dim, x.ndim, op)
     return dim, index
 
 
@@ -435,7 +437,7 @@ def index_add(input, dim, index, source, *, alpha=1) -> Tensor:
     """input with alpha * source's slices added at the positions ``index`` (1-d) names along ``dim``."""
     x, source = _tensor_arg(input, "index_add", "input"), _tensor_arg(source, "index_add", "source")
     index = _index_array(index, "index_add", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_add")
+    dim = _one_dim(dim, x.ndim, "index_add")
     if index.ndim > 1:
         raise DimensionError(f"index_add(): index is supposed to be a vector, got shape {index.shape}")
     _check_index_dtype(index, "index_add")
@@ -459,7 +461,7 @@ def index_copy(input, dim, index, source) -> Tensor:
     """input with source's slices copied to the positions ``index`` (1-d, int64) names along ``dim``."""
     x, source = _tensor_arg(input, "index_copy", "input"), _tensor_arg(source, "index_copy", "source")
     index = _index_array(index, "index_copy", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_copy")
+    dim = _one_dim(dim, x.ndim, "index_copy")
     if index.ndim > 1:
         raise DimensionError(f"index_copy(): index should have dimension 1 or 0, got {index.ndim}")
     if source.ndim == 0 and index.size != 1:
@@ -482,7 +484,7 @@ def index_fill(input, dim, index, value) -> Tensor:
     """input with ``value`` in the slices ``index`` (1-d int64, negative counts from the end) names along ``dim``."""
     x = _tensor_arg(input, "index_fill", "input")
     index = _index_array(index, "index_fill", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_fill")
+    dim = _one_dim(dim, x.ndim, "index_fill")
     _check_index_dtype(index, "index_fill", dtypes=("int64",), error=DimensionError)
     if index.ndim > 1:
         raise ArgumentError(f"index_fill(): index has to be a vector or a scalar, got shape {index.shape}")
@@ -626,7 +628,7 @@ def take_along_dim(input, indices, dim=None) -> Tensor:
         return Gather.apply(flat, dim=0, index=index)
     if x.ndim == 0:
         raise DimensionError(f"take_along_dim(): dimension specified as {dim} but the tensor has no dimensions")
-    (dim,) = normalize_axis(dim, x.ndim, "take_along_dim")
+    dim = _one_dim(dim, x.ndim, "take_along_dim")
     _check_index_dtype(array, "take_along_dim", "indices", dtypes=("int64",))
     if array.ndim != x.ndim:
         raise ArgumentError(f"take_along_dim(): input and indices should have the same number of dimensions, "
@@ -853,12 +855,21 @@ def getitem(x: Tensor, index) -> Tensor:
     return GetItem.apply(x, index=_torch_index(index, x.shape))
 
 
+def _one_dim(dim, ndim, op):
+    """One dim argument: an int (a float, None or a sequence is PyTorch's TypeError), made non-negative."""
+    if isinstance(dim, Tensor) and dim.ndim == 0 and dim.dtype.kind in "iu":
+        dim = int(dim.item())
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return normalize_axis(int(dim), ndim, op)[0]
+
+
 @tensor_method()
 def index_select(input, dim, index) -> Tensor:
     """Slices (along ``dim``) of input picked by a 1-d (or 0-d) integer ``index``."""
     x = _tensor_arg(input, "index_select", "input")
     array = _index_array(index, "index_select", dtypes=None)
-    (dim,) = normalize_axis(dim, x.ndim, "index_select")
+    dim = _one_dim(dim, x.ndim, "index_select")
     if array.ndim > 1:
         raise DimensionError(f"index_select(): index is supposed to be a vector, got shape {array.shape}")
     _check_index_dtype(array, "index_select")
@@ -951,3 +962,64 @@ _index_fill_ = _in_place(index_fill, "index_fill_")
 _index_put_ = _in_place(index_put, "index_put_")
 _masked_fill_ = _in_place(masked_fill, "masked_fill_")
 _masked_scatter_ = _in_place(masked_scatter, "masked_scatter_")
+
+
+# ---- out-of-place writes of a view: select/slice/diagonal_scatter ----------------------------------------------
+def _scatter_into(op, input, src, key_of, view_of):
+    """A copy of ``input`` whose view ``view_of(input)`` holds ``src`` (which must have exactly that view's shape,
+    as PyTorch requires); gradients flow to both."""
+    from .conversion import clone
+
+    x, src = _tensor_arg(input, op, "input"), _tensor_arg(src, op, "src")
+    expected = view_of(x).shape
+    if src.shape != expected:
+        raise ArgumentError(f"{op}: expected src to have a size equal to the slice of self, got src of shape "
+                            f"{src.shape} for a slice of shape {expected}")
+    out = clone(x)
+    out[key_of(x)] = src if src.dtype == x.dtype else src.astype(x.dtype)
+    return out
+
+
+@tensor_method()
+def select_scatter(input, src, dim: int, index: int) -> Tensor:
+    """input with input.select(dim, index) replaced by src."""
+    from .shape import select
+
+    def key(x):
+        d = _one_dim(dim, x.ndim, "select_scatter")
+        return (slice(None),) * d + (index,)
+
+    return _scatter_into("select_scatter", input, src, key, lambda x: select(x, dim, index))
+
+
+@tensor_method()
+def slice_scatter(input, src, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
+    """input with input[..., start:end:step, ...] (along ``dim``) replaced by src."""
+    if step <= 0:
+        raise ArgumentError(f"slice_scatter: slice step must be positive, got {step}")
+
+    def key(x):
+        d = _one_dim(dim, x.ndim, "slice_scatter")
+        return (slice(None),) * d + (slice(start, end, step),)
+
+    return _scatter_into("slice_scatter", input, src, key, lambda x: x[key(x)])
+
+
+@tensor_method()
+def diagonal_scatter(input, src, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """input with input.diagonal(offset, dim1, dim2) replaced by src (whose last dim runs along the diagonal)."""
+    from .conversion import clone
+    from .shape import diagonal, movedim
+
+    x, src = _tensor_arg(input, "diagonal_scatter", "input"), _tensor_arg(src, "diagonal_scatter", "src")
+    view = diagonal(x, offset, dim1, dim2)
+    if src.shape != view.shape:
+        raise ArgumentError(f"diagonal_scatter: expected src to have a size equal to the slice of self, got src of "
+                            f"shape {src.shape} for a diagonal of shape {view.shape}")
+    d1, d2 = _one_dim(dim1, x.ndim, "diagonal_scatter"), _one_dim(dim2, x.ndim, "diagonal_scatter")
+    moved = clone(movedim(x, (d1, d2), (-2, -1)))
+    length = view.shape[-1]
+    rows = xp.arange(length) + max(-offset, 0)
+    cols = xp.arange(length) + max(offset, 0)
+    moved[..., Tensor._wrap(rows), Tensor._wrap(cols)] = src if src.dtype == x.dtype else src.astype(x.dtype)
+    return movedim(moved, (-2, -1), (d1, d2))

@@ -532,3 +532,71 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
                             f"({w.shape[0]},)")
     _same_dtype("bilinear", x1, b)
     return y + b
+
+
+@tensor_method()
+def trace(input) -> Tensor:
+    """The sum of the main diagonal of a matrix (integers sum as int64, as PyTorch; bool is refused)."""
+    from .shape import diagonal
+
+    x = as_tensor(input)
+    if x.ndim != 2:
+        raise ArgumentError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype == xp.bool_:
+        raise DtypeError("trace: \"trace\" not implemented for 'Bool'")
+    return diagonal(x).sum()
+
+
+def kron(input, other) -> Tensor:
+    """Kronecker product: out[i * b_shape + j] = a[i] * b[j] along every dim (the shorter shape padded with
+    leading 1s); the dtype of a * b."""
+    from .shape import reshape
+
+    a, b = as_tensor(input), as_tensor(other)
+    ndim = max(a.ndim, b.ndim)
+    a_shape, b_shape = (1,) * (ndim - a.ndim) + a.shape, (1,) * (ndim - b.ndim) + b.shape
+    spread_a = reshape(a, tuple(n for size in a_shape for n in (size, 1)))
+    spread_b = reshape(b, tuple(n for size in b_shape for n in (1, size)))
+    return reshape(spread_a * spread_b, tuple(p * q for p, q in zip(a_shape, b_shape)))
+
+
+class MatrixInverse(Function):
+    """A^-1 of each matrix;  dA = -A^-T g A^-T."""
+
+    name = "inverse"
+
+    def forward(self, a):
+        self.inverse = xp.linalg.inv(a)
+        return self.inverse
+
+    def backward(self, g):
+        inverse_t = constant(xp.swapaxes(self.inverse, -1, -2))
+        return (-(inverse_t @ g @ inverse_t),)
+
+
+@tensor_method()
+def matrix_power(input, n: int) -> Tensor:
+    """A^n of a (batch of) square matrix by repeated squaring; A^0 the identity, A^-n = (A^-1)^n (float only)."""
+    a = as_tensor(input)
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if a.ndim < 2:
+        raise ArgumentError(f"linalg.matrix_power: the input tensor A must have at least 2 dimensions, got {a.ndim}")
+    if a.shape[-1] != a.shape[-2]:
+        raise ArgumentError(f"linalg.matrix_power: A must be batches of square matrices, got {a.shape[-2]} by "
+                            f"{a.shape[-1]} matrices")
+    if n < 0:
+        if a.dtype.kind != "f":
+            raise ArgumentError(f"linalg.inv: expected a floating point tensor as input, got {a.dtype}")
+        a, n = MatrixInverse.apply(a), -n
+    if n == 0:
+        eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return a * 0 + constant(xp.array(eye))  # in the graph (a zero gradient), as PyTorch
+    result, square = None, a
+    while n:
+        if n & 1:
+            result = square if result is None else matmul(result, square)
+        n >>= 1
+        if n:
+            square = matmul(square, square)
+    return result

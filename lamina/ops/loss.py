@@ -10,8 +10,12 @@
     nll_loss            -w_y x_y on log-probabilities
     kl_div              y (ln y - x) on log-probabilities x
     soft_margin_loss, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
-    poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss, multi_margin_loss (PyTorch's formulas)
-    cosine_similarity, pairwise_distance (the distances those losses use)
+    poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss, multi_margin_loss, multilabel_margin_loss,
+    triplet_margin_with_distance_loss (PyTorch's formulas)
+    ctc_loss            -ln sum over alignments, by the forward-backward recursion (first-order gradient only)
+    cosine_similarity, pairwise_distance, pdist (the distances those losses use)
+
+PyTorch's signatures throughout, the deprecated ``size_average`` / ``reduce`` included (turned into ``reduction``).
 
 Dtypes as PyTorch: an integer operand of a regression loss joins the float one (never truncated), two integer
 operands raise; class targets are int64 (or uint8).
@@ -26,7 +30,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor, broadcast_shapes, constant, normalize_axis, recording
@@ -35,8 +39,21 @@ from .arithmetic import log, minimum, where
 from .reduction import amax
 from .shape import sum_to
 from ..errors import ArgumentError, DimensionError, DtypeError
+from .activation import _half_in_float
 
 _REDUCTIONS = ("none", "mean", "sum")
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's deprecated ``size_average`` / ``reduce`` arguments, turned into ``reduction`` (with its warning):
+    reduce=False is 'none', else size_average=False is 'sum', else 'mean'."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction instead", UserWarning,
+                  stacklevel=3)
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
 
 
 def _check_reduction(op, reduction, extra=()):
@@ -106,19 +123,37 @@ class MSELossOp(Function):
                 sum_to(-grad, b.shape) if b.requires_grad else None)
 
 
-def mse_loss(input, target, reduction: str = "mean") -> Tensor:
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error: reduce((input - target)^2)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("mse_loss", reduction)
     input, target = _pair("mse_loss", input, target)
+    if weight is not None:
+        return _weighted("mse_loss", (input - target) ** 2, input, weight, reduction, by_weight_sum=True)
     return MSELossOp.apply(input, target, reduction=reduction)
 
 
-def l1_loss(input, target, reduction: str = "mean") -> Tensor:
+def _weighted(op, loss, input, weight, reduction, by_weight_sum):
+    """PyTorch's weighted regression losses: loss * weight (weight of the input's shape); the mean divides by
+    sum(weight) (mse, l1) or by the number of elements (huber)."""
+    weight = as_tensor(weight)
+    if weight.shape != input.shape:
+        raise ArgumentError(f"{op}: weights and input must have the same size, got {weight.shape} and {input.shape}")
+    loss = loss * weight
+    if reduction == "mean" and by_weight_sum:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error: reduce(|input - target|); the gradient is sign(input - target)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("l1_loss", reduction)
     if xp.bool_ in (as_tensor(input).dtype, as_tensor(target).dtype):
         raise DtypeError("l1_loss: subtraction of bool tensors is not supported (PyTorch's rule); cast them first")
     input, target = _pair("l1_loss", input, target)
+    if weight is not None:
+        return _weighted("l1_loss", (input - target).abs(), input, weight, reduction, by_weight_sum=True)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -129,17 +164,20 @@ def _huber(diff: Tensor, delta: float) -> Tensor:
     return inside * (0.5 * diff * diff) + (1 - inside) * (delta * (size - 0.5 * delta))
 
 
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """Huber loss: 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), with d = input - target."""
     _check_reduction("huber_loss", reduction)
     if delta <= 0:
         raise ArgumentError(f"huber_loss: delta must be positive, got {delta}")
     input, target = _pair("huber_loss", input, target, keep_input_dtype=True)
+    if weight is not None:
+        return _weighted("huber_loss", _huber(input - target, delta), input, weight, reduction, by_weight_sum=False)
     return _reduce(_huber(input - target, delta), reduction)
 
 
-def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Smooth L1: 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta (= huber / beta; L1 when beta = 0)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
         raise ArgumentError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
@@ -151,7 +189,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) ->
 # ---- binary classification -------------------------------------------------------------------
 class BinaryCrossEntropy(Function):
     """-[y max(ln x, -100) + (1 - y) max(ln(1 - x), -100)];
-    d/dx = (x - y) / max(x (1 - x), 1e-12)  (PyTorch's form),  d/dy = ln(1 - x) - ln x (clamped)."""
+    d/dx = (x - y) / max(x (1 - x), 1e-12)  (PyTorch's form),  d/dy = ln(1 - x) - ln x (not clamped)."""
 
     name = "binary_cross_entropy"
 
@@ -167,16 +205,18 @@ class BinaryCrossEntropy(Function):
         gx = gy = None
         if x.requires_grad:
             gx = g * (x - y) / (x * (1 - x)).clamp(min=1e-12) * self.scale
-        if y.requires_grad:
+        if y.requires_grad:  # PyTorch's d/dy is not clamped: +-inf at x = 0 or 1
             if recording():
-                gy = g * (log(1 - x).clamp(min=-100) - log(x).clamp(min=-100)) * self.scale
+                gy = g * (log(1 - x) - log(x)) * self.scale
             else:
-                gy = g * constant(self.log_1mx - self.log_x) * self.scale
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    gy = g * constant(xp.log1p(-x.data) - xp.log(x.data)) * self.scale
         return gx, gy
 
 
-def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """-w [t ln x + (1 - t) ln(1 - x)] for probabilities x in [0, 1]; logs clamped at -100 as PyTorch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("binary_cross_entropy", reduction)
     input, target = as_tensor(input), as_tensor(target)
     if target.shape != input.shape:
@@ -189,11 +229,20 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
                          "use binary_cross_entropy_with_logits for raw scores)")
     if target.data.size and not ((target.data >= 0) & (target.data <= 1)).all():
         raise ArgumentError("binary_cross_entropy: all elements of target should be between 0 and 1")
+    _no_gradient_argument("binary_cross_entropy", "weight", weight)
     if weight is None:
         return BinaryCrossEntropy.apply(input, target, reduction=reduction)
     loss = BinaryCrossEntropy.apply(input, target, reduction="none") * _broadcast_weight(
         "binary_cross_entropy", weight, input)
     return _reduce(loss, reduction)
+
+
+def _no_gradient_argument(op, name, value):
+    """PyTorch's fused losses have no gradient for ``weight`` / ``pos_weight``: a tensor that requires one is
+    refused (RuntimeError) while the graph is recorded."""
+    if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
+        raise ArgumentError(f"{op}: the function is not differentiable with respect to argument '{name}'; this "
+                            "input cannot have requires_grad=True (detach it)")
 
 
 def _broadcast_weight(op, weight, input):
@@ -237,11 +286,12 @@ class BCEWithLogits(Function):
         return (gx, gy) if p is None else (gx, gy, gp)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
-                                     pos_weight=None) -> Tensor:
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable formula: max(x, 0) - x t + ln(1 + e^-|x|).
 
     ``pos_weight`` (broadcast along the last, class, dimension) multiplies the positive term."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     op = "binary_cross_entropy_with_logits"
     _check_reduction(op, reduction)
     input, target = as_tensor(input), as_tensor(target)
@@ -252,6 +302,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
         input, target = input.astype(dtype), target.astype(dtype)
     if target.shape != input.shape:
         raise ArgumentError(f"{op}: target shape {target.shape} must equal input shape {input.shape}")
+    _no_gradient_argument(op, "weight", weight)
+    _no_gradient_argument(op, "pos_weight", pos_weight)
     extra = ()
     if pos_weight is not None:
         extra = (_broadcast_weight(op, pos_weight, input),)
@@ -437,6 +489,8 @@ def _class_scores(op, input, target, weight, ignore_index):
         rows = input
     else:
         rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, num_classes)
+    if weight is not None:
+        _no_gradient_argument(op, "weight", weight)
     weight = _class_weight(op, weight, num_classes, input.dtype)
     targets = _Targets(op, target.data, num_classes, weight, ignore_index, input.shape, input.dtype)
     return rows, targets, expected
@@ -455,10 +509,16 @@ def _unflatten(loss, reduction, shape):
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
 
 
-def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) against class indices
-    (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c."""
+    (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c.
+    float16 logits are computed in float32 and the loss rounded back, as PyTorch's CPU kernel."""
+    if isinstance(input, Tensor) and input.dtype == xp.float16:  # inline, not a wrapper: this is the hot path
+        return _half_cross_entropy(input, target, weight, size_average, ignore_index, reduce, reduction,
+                                   label_smoothing)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -469,10 +529,18 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         raise DimensionError("cross_entropy: input must have a class dimension (dim 1, or 0 for one sample), got a "
                              "0-d tensor")
     if target.dtype.kind == "f":
+        if ignore_index != -100:
+            raise ArgumentError("cross_entropy: ignore_index is not supported for floating point (probability) "
+                                "targets")
         return _cross_entropy_soft(input, target, weight, reduction, label_smoothing)
     rows, targets, shape = _class_scores("cross_entropy", input, target, weight, ignore_index)
     loss = CrossEntropy.apply(rows, targets=targets, smoothing=float(label_smoothing), reduction=reduction)
     return _unflatten(loss, reduction, shape)
+
+
+@_half_in_float
+def _half_cross_entropy(input, *args):
+    return cross_entropy(input, *args)
 
 
 def _cross_entropy_soft(input, target, weight, reduction, smoothing):
@@ -486,9 +554,10 @@ def _cross_entropy_soft(input, target, weight, reduction, smoothing):
     if smoothing:
         target = target * (1 - smoothing) + smoothing / num_classes
     terms = log_softmax(input, class_dim) * target
-    w = _class_weight("cross_entropy", weight, num_classes, input.dtype)
-    if w is not None:
-        terms = terms * constant(w.reshape((num_classes,) + (1,) * (input.ndim - 1 - class_dim)))
+    if weight is not None:  # differentiable here, as in PyTorch
+        _class_weight("cross_entropy", weight, num_classes, input.dtype)
+        w = as_tensor(weight).astype(input.dtype)
+        terms = terms * w.reshape((num_classes,) + (1,) * (input.ndim - 1 - class_dim))
     if reduction == "none":
         return -terms.sum(class_dim)
     total = -terms.sum()
@@ -498,9 +567,11 @@ def _cross_entropy_soft(input, target, weight, reduction, smoothing):
     return total * (1.0 / rows if rows else float("nan"))
 
 
-def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (C), (N, C) or (N, C, d1, ...) at the
     class indices ``target``: -w_y input_y, mean weighted by w_y (ignored targets count for nothing)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("nll_loss", reduction)
     input, target = as_tensor(input), as_tensor(target)
     rows, targets, shape = _class_scores("nll_loss", input, target, weight, ignore_index)
@@ -508,9 +579,10 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
 
 
 # ---- distributions ---------------------------------------------------------------------------
-def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
+def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence with ``input`` = log q: t (ln t - input), or e^t (t - input) when
     ``log_target``; 0 where t = 0. 'batchmean' divides the sum by the batch size (the true KL)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("kl_div", reduction, extra=("batchmean",))
     input, target = as_tensor(input), as_tensor(target)
     if input.dtype.kind != "f" or target.dtype.kind != "f":
@@ -610,8 +682,9 @@ def _at(mask, values: Tensor) -> Tensor:
     return where(mask, values, constant(xp.zeros((), values.dtype)))
 
 
-def soft_margin_loss(input, target, reduction: str = "mean") -> Tensor:
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """ln(1 + e^(-y x)) for labels y in {-1, 1}."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("soft_margin_loss", reduction)
     x, y = as_tensor(input), as_tensor(target)
     if x.dtype.kind != "f":
@@ -624,8 +697,10 @@ def soft_margin_loss(input, target, reduction: str = "mean") -> Tensor:
     return _reduce(softplus(-y * x, 1.0, float("inf")), reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean") -> Tensor:
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 when y = 1, below when y = -1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("margin_ranking_loss", reduction)
     x1, x2 = _floating_pair("margin_ranking_loss", input1, input2)
     y = as_tensor(target)
@@ -637,9 +712,11 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     return _reduce((-y * (x1 - x2) + margin).clamp(min=0), reduction)
 
 
-def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (PyTorch: the first term wherever y != -1, the second
     wherever y != 1)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("hinge_embedding_loss", reduction)
     x, y = _floating_pair("hinge_embedding_loss", input, target)
     shape = broadcast_shapes("hinge_embedding_loss", x.shape, y.shape)
@@ -649,9 +726,11 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "m
     return _reduce(hinge + _at(xp.broadcast_to(y.data != -1, shape), x), reduction)
 
 
-def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean") -> Tensor:
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None, reduce=None,
+                          reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1; cos over the last dimension with
     PyTorch's 1e-12 added to each squared norm."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("cosine_embedding_loss", reduction)
     x1, x2 = _floating_pair("cosine_embedding_loss", input1, input2)
     y = as_tensor(target)
@@ -670,8 +749,9 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction
 
 
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                        swap: bool = False, reduction: str = "mean") -> Tensor:
+                        swap: bool = False, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)), d the pairwise distance; ``swap`` takes min(d(a, n), d(p, n))."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("triplet_margin_loss", reduction)
     if not margin > 0:
         raise ArgumentError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
@@ -688,10 +768,11 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
 
 
 # ---- likelihoods ------------------------------------------------------------------------------------------
-def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, eps: float = 1e-8,
-                     reduction: str = "mean") -> Tensor:
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                     reduce=None, reduction: str = "mean") -> Tensor:
     """e^x - y x for log-rates x (``log_input``), else x - y ln(x + eps); ``full`` adds Stirling's
     y ln y - y + ln(2 pi y) / 2 where y > 1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("poisson_nll_loss", reduction)
     x, y = _floating_pair("poisson_nll_loss", input, target)
     loss = x.exp() - y * x if log_input else x - y * (x + eps).log()
@@ -724,8 +805,10 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     return _reduce(loss, reduction)
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "mean") -> Tensor:
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
     """-(y ln sigmoid(x) + (1 - y) ln sigmoid(-x)), times ``weight``, averaged over the classes (last dim)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("multilabel_soft_margin_loss", reduction)
     x, y = _floating_pair("multilabel_soft_margin_loss", input, target)
     loss = -(y * -softplus(-x, 1.0, float("inf")) + (1 - y) * -softplus(x, 1.0, float("inf")))
@@ -736,8 +819,10 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "me
     return _reduce(loss, reduction)
 
 
-def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean") -> Tensor:
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
     """sum_{i != y} max(0, margin - x_y + x_i)^p / C per sample (times weight[y]); p is 1 or 2."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     op = "multi_margin_loss"
     _check_reduction(op, reduction)
     if p not in (1, 2):
@@ -763,6 +848,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
         hinge = hinge * hinge
     not_target = constant((xp.arange(classes) != labels[:, None]).astype(x.dtype))
     hinge = hinge * not_target
+    _no_gradient_argument("multi_margin_loss", "weight", weight)
     if weight is not None:
         w = as_tensor(weight).astype(x.dtype)
         hinge = hinge * constant(w.data[labels].reshape(-1, 1))
@@ -770,3 +856,254 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     if x.ndim <= 1 and reduction == "none":
         loss = loss.reshape(y.shape)
     return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with any distance d (pairwise_distance by default); ``swap`` takes
+    min(d(a, n), d(p, n))."""
+    op = "triplet_margin_with_distance_loss"
+    _check_reduction(op, reduction)
+    if not margin > 0:
+        raise ArgumentError(f"{op}: margin must be greater than 0, got {margin}")
+    a, pos, neg = as_tensor(anchor), as_tensor(positive), as_tensor(negative)
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise ArgumentError(f"{op}: anchor, positive and negative must have the same number of dimensions, got "
+                            f"{a.ndim}, {pos.ndim} and {neg.ndim}")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = distance(a, pos), distance(a, neg)
+    if swap:
+        d_neg = minimum(d_neg, distance(pos, neg))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """sum over target classes j and non-target classes i of max(0, 1 - (x_j - x_i)) / C per sample; each row of
+    ``target`` (int64, the input's shape) lists class indices up to the first -1 (a repeated class counts
+    again, as PyTorch)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    op = "multilabel_margin_loss"
+    _check_reduction(op, reduction)
+    x, y = as_tensor(input), as_tensor(target)
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: not implemented for dtype {x.dtype}: the input must be floating point")
+    if y.dtype != xp.int64:
+        raise DtypeError(f"{op}: expected target of dtype int64, got {y.dtype}")
+    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0) or (x.ndim == 1 and x.shape[0] == 0):
+        raise ArgumentError(f"{op}: expected a non-empty vector or matrix (optional 0-sized batch), got shape "
+                            f"{x.shape}")
+    if y.shape != x.shape:
+        raise ArgumentError(f"{op}: inconsistent target size {y.shape} for input of size {x.shape}")
+    rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
+    labels = y.data.reshape(rows.shape)
+    classes = rows.shape[1]
+    if labels.size and (labels.min() < -1 or labels.max() >= classes):
+        raise ArgumentError(f"{op}: target values must lie in [-1, {classes}), got {labels.min()}..{labels.max()}")
+    listed = xp.cumprod(labels != -1, axis=1).astype(bool)  # entries before the first -1
+    flat = xp.nonzero(listed)[0] * classes + labels[listed]  # counts[n, c]: how often row n lists class c
+    counts = xp.bincount(flat, minlength=labels.size).reshape(rows.shape).astype(rows.dtype)
+    others = (counts == 0).astype(rows.dtype)
+    hinge = (1 - rows.unsqueeze(2) + rows.unsqueeze(1)).clamp(min=0)  # [n, j, i] = max(0, 1 - x_j + x_i)
+    pair_weight = constant(counts[:, :, None] * others[:, None, :] / classes)
+    loss = (hinge * pair_weight).sum((1, 2))
+    loss = loss.reshape(x.shape[:-1]) if x.ndim else loss.reshape(())
+    if reduction == "mean" and loss.numel() == 0:
+        return loss.sum()  # PyTorch's mean of an empty batch is 0 here
+    return _reduce(loss, reduction)
+
+
+class PdistNorm(Function):
+    """||d||_p of each row of the pair differences d, with PyTorch's pdist gradient: 0 for p = 0 and at a zero
+    distance, sign(d) for p = 1, d |d|^(p-2) / ||d||^(p-1) else, and sign(d) at every entry of the largest
+    |d| for p = inf."""
+
+    name = "pdist"
+
+    def forward(self, diff, p):
+        self.p = p
+        magnitude = xp.abs(diff)
+        if p == 0:
+            self.dist = (magnitude != 0).sum(axis=1).astype(diff.dtype)
+        elif p == float("inf"):
+            self.dist = magnitude.max(axis=1, initial=0)
+        else:
+            self.dist = (magnitude ** p).sum(axis=1) ** (1.0 / p)
+        return self.dist
+
+    def backward(self, g):
+        diff, p, dist = self.inputs[0].data, self.p, self.dist[:, None]
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                coef = xp.zeros_like(diff)
+            elif p == 1:
+                coef = xp.sign(diff)
+            elif p == float("inf"):
+                coef = xp.sign(diff) * (xp.abs(diff) == dist)
+            else:
+                coef = diff * xp.abs(diff) ** (p - 2) / dist ** (p - 1)
+            coef = xp.where(dist == 0, 0, coef)
+        return (g.unsqueeze(1) * constant(coef.astype(diff.dtype, copy=False)),)
+
+
+def pdist(input, p: float = 2.0) -> Tensor:
+    """The p-norm distances between the rows of an (N, M) tensor, pairs i < j in row-major order
+    (N (N - 1) / 2 values)."""
+    x = as_tensor(input)
+    if x.ndim != 2:
+        raise ArgumentError(f"pdist: only supports 2D tensors, got {x.ndim}D")
+    if x.dtype.kind != "f":
+        raise DtypeError(f"pdist: only supports floating-point dtypes, got {x.dtype}")
+    if p < 0:
+        raise ArgumentError(f"pdist: only supports non-negative p values, got {p}")
+    first, second = xp.triu_indices(x.shape[0], 1)
+    diff = x[Tensor._wrap(first.astype(xp.int64))] - x[Tensor._wrap(second.astype(xp.int64))]
+    return PdistNorm.apply(diff, p=float(p))
+
+
+# ---- connectionist temporal classification ------------------------------------------------------------------
+def _logsumexp3(a, b, c):
+    top = xp.maximum(xp.maximum(a, b), c)
+    safe = xp.where(xp.isfinite(top), top, 0.0)
+    with xp.errstate(divide="ignore"):
+        return safe + xp.log(xp.exp(a - safe) + xp.exp(b - safe) + xp.exp(c - safe))
+
+
+class CTCLossOp(Function):
+    """-ln p(target | log_probs) summed over the alignments (Graves et al. 2006), by the forward-backward
+    recursion over the blank-extended target l' (length 2 S + 1) in log space. The gradient is PyTorch's:
+    exp(lp) - exp(ln sum_{s: l'_s = c} alpha_t(s) beta_t(s) + nll - lp), which assumes log_softmax inputs."""
+
+    name = "ctc_loss"
+
+    def forward(self, log_probs, extended, input_lengths, ext_lengths, zero_infinity):
+        self.ext_lengths = ext_lengths
+        lp = log_probs.astype(xp.float64)  # (T, N, C)
+        steps, batch, _ = lp.shape
+        width = extended.shape[1]
+        rows = xp.arange(batch)[:, None]
+        emit = lambda t: lp[t][rows, extended]  # noqa: E731  (N, S') log-probs of l'_s at time t
+        skip = xp.zeros_like(extended, dtype=bool)
+        skip[:, 2:] = (extended[:, 2:] != extended[:, :-2]) & (xp.arange(width)[2:] % 2 == 1)
+        valid = self.valid = xp.arange(width)[None, :] < self.ext_lengths[:, None]
+        minus_inf = xp.full((batch, width), -xp.inf)
+        alpha = xp.full((steps, batch, width), -xp.inf)
+        start = minus_inf.copy()
+        start[:, 0] = emit(0)[:, 0]
+        start[:, 1] = xp.where(self.ext_lengths > 1, emit(0)[:, 1], -xp.inf)
+        alpha[0] = xp.where(valid, start, -xp.inf)
+        for t in range(1, steps):
+            prev = alpha[t - 1]
+            one = xp.concatenate([minus_inf[:, :1], prev[:, :-1]], axis=1)
+            two = xp.where(skip, xp.concatenate([minus_inf[:, :2], prev[:, :-2]], axis=1), -xp.inf)
+            alpha[t] = xp.where(valid, _logsumexp3(prev, one, two) + emit(t), -xp.inf)
+        last = alpha[input_lengths - 1, xp.arange(batch)]  # (N, S')
+        end = self.ext_lengths - 1
+        with xp.errstate(divide="ignore"):
+            tail = xp.logaddexp(last[xp.arange(batch), end], xp.where(end > 0, last[xp.arange(batch), end - 1], -xp.inf))
+        nll = -tail
+        beta = xp.full((steps, batch, width), -xp.inf)
+        for t in range(steps - 1, -1, -1):
+            following = beta[t + 1] if t + 1 < steps else minus_inf
+            one = xp.concatenate([following[:, 1:], minus_inf[:, :1]], axis=1)
+            skip_next = xp.concatenate([skip[:, 2:], xp.zeros((batch, 2), bool)], axis=1)
+            two = xp.where(skip_next, xp.concatenate([following[:, 2:], minus_inf[:, :2]], axis=1), -xp.inf)
+            recursed = _logsumexp3(following, one, two) + emit(t)
+            init = minus_inf.copy()
+            init[xp.arange(batch), end] = emit(t)[xp.arange(batch), end]
+            has_prev = end > 0
+            init[xp.arange(batch)[has_prev], end[has_prev] - 1] = emit(t)[xp.arange(batch), end - 1][has_prev]
+            at_end = (input_lengths - 1 == t)[:, None]
+            beyond = (t >= input_lengths)[:, None]
+            beta[t] = xp.where(beyond | ~valid, -xp.inf, xp.where(at_end, init, recursed))
+        self.lp, self.alpha, self.beta, self.nll, self.extended = lp, alpha, beta, nll, extended
+        self.input_lengths, self.zero_infinity = input_lengths, zero_infinity
+        out = nll
+        if zero_infinity:
+            out = xp.where(xp.isinf(nll), 0.0, nll)
+        return out.astype(log_probs.dtype)
+
+    def backward(self, g):
+        lp, alpha, beta, nll = self.lp, self.alpha, self.beta, self.nll
+        steps, batch, classes = lp.shape
+        posterior = alpha + beta  # (T, N, S') log of sum over alignments through (t, s)
+        summed = xp.full((steps, batch, classes), -xp.inf)
+        for n in range(batch):  # log-sum over the positions s of each class, per sample
+            labels = self.extended[n][self.valid[n]]
+            for c in xp.unique(labels):
+                summed[:, n, c] = xp.logaddexp.reduce(posterior[:, n, :labels.size][:, labels == c], axis=1)
+        with xp.errstate(over="ignore", invalid="ignore"):
+            grad = xp.exp(lp) - xp.exp(summed + nll[None, :, None] - lp)
+        grad[xp.arange(steps)[:, None] >= self.input_lengths[None, :]] = 0
+        if self.zero_infinity:
+            grad[:, xp.isinf(nll)] = 0
+        grad = xp.nan_to_num(grad, nan=0.0) if self.zero_infinity else grad
+        return (g.unsqueeze(0).unsqueeze(2) * constant(grad.astype(self.inputs[0].dtype)),)
+
+
+def _lengths(op, lengths, batch, what):
+    if not isinstance(lengths, (list, tuple, Tensor)):
+        raise TypeError(f"{op}(): {what} must be a tuple of ints or a tensor, not {type(lengths).__name__}")
+    if isinstance(lengths, Tensor):
+        lengths = lengths.data
+    values = xp.asarray(lengths)
+    values = values.reshape(1) if values.ndim == 0 else values  # an unbatched sample's 0-d length
+    if values.dtype.kind not in "iu" or values.shape != (batch,):
+        raise ArgumentError(f"{op}: {what} must be {batch} integers (one per sample), got {lengths!r}")
+    return values.astype(xp.int64)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, reduction: str = "mean",
+             zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss of ``log_probs`` (T, N, C) or unbatched (T, C) (log_softmax
+    outputs) against ``targets`` (N, S) padded or 1-D concatenated, with per-sample lengths; 'mean' divides each
+    loss by its target length, then averages over the batch."""
+    op = "ctc_loss"
+    _check_reduction(op, reduction)
+    lp = as_tensor(log_probs)
+    if lp.dtype.kind != "f":
+        raise DtypeError(f"{op}: log_probs must be floating point, got {lp.dtype}")
+    unbatched = lp.ndim == 2
+    if unbatched:
+        lp = lp.unsqueeze(1)
+    if lp.ndim != 3:
+        raise ArgumentError(f"{op}: log_probs must be (T, N, C) or (T, C), got shape {lp.shape}")
+    steps, batch, classes = lp.shape
+    if not 0 <= blank < classes:
+        raise ArgumentError(f"{op}: blank must be in label range [0, {classes}), got {blank}")
+    target = as_tensor(targets)
+    if target.dtype.kind not in "iu":
+        raise DtypeError(f"{op}: targets must be integers, got {target.dtype}")
+    in_len = _lengths(op, input_lengths, batch, "input_lengths")
+    tg_len = _lengths(op, target_lengths, batch, "target_lengths")
+    if (in_len > steps).any() or (in_len < 0).any():
+        raise ArgumentError(f"{op}: input_lengths must be in [0, {steps}], got {in_len.tolist()}")
+    data = target.data.astype(xp.int64)
+    if unbatched and data.ndim == 1 and batch == 1:
+        data = data[None, :]
+    if data.ndim == 2:
+        if data.shape[0] != batch or (tg_len > data.shape[1]).any():
+            raise ArgumentError(f"{op}: targets of shape {target.shape} do not fit batch {batch} and target_lengths "
+                                f"{tg_len.tolist()}")
+        padded = data
+    else:
+        if tg_len.sum() != data.size:
+            raise ArgumentError(f"{op}: concatenated targets have {data.size} labels, target_lengths sum to "
+                                f"{int(tg_len.sum())}")
+        padded = xp.zeros((batch, max(int(tg_len.max(initial=0)), 1)), dtype=xp.int64)
+        starts = xp.concatenate([[0], xp.cumsum(tg_len)[:-1]])
+        for n in range(batch):
+            padded[n, :tg_len[n]] = data[starts[n]:starts[n] + tg_len[n]]
+    width = 2 * padded.shape[1] + 1
+    extended = xp.full((batch, width), blank, dtype=xp.int64)
+    extended[:, 1::2] = padded
+    used = xp.arange(padded.shape[1])[None, :] < tg_len[:, None]
+    if ((padded < 0) | (padded >= classes))[used].any():
+        raise ArgumentError(f"{op}: target labels must lie in [0, {classes})")
+    loss = CTCLossOp.apply(lp, extended=extended, input_lengths=in_len, ext_lengths=2 * tg_len + 1,
+                           zero_infinity=bool(zero_infinity))
+    if reduction == "none":
+        return loss.reshape(()) if unbatched else loss
+    if reduction == "sum":
+        return loss.sum()
+    return (loss / constant(xp.maximum(tg_len, 1).astype(loss.dtype))).mean()
+

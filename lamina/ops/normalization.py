@@ -20,7 +20,9 @@ from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor, constant, normalize_axis, recording
 from .arithmetic import where
+from .shape import pad
 from ..errors import ArgumentError, DtypeError
+from .activation import _half_in_float
 
 
 def _recorded_backward(fn, g, axes, param_axes, view, batch_stats):
@@ -256,12 +258,11 @@ def _batch_norm(op, input, running_mean, running_var, weight, bias, training, mo
                            momentum=momentum, eps=eps, **flags)
 
 
+@_half_in_float
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
-    """Layer normalisation over the trailing ``normalized_shape`` (a tuple, a list, or an int as nn.LayerNorm
-    takes) of each sample, w and b of that shape."""
+    """Layer normalisation over the trailing ``normalized_shape`` (a tuple or list of ints: an int is PyTorch's
+    TypeError here, though nn.LayerNorm takes one) of each sample, w and b of that shape."""
     x = _floating_input("layer_norm", input)
-    if isinstance(normalized_shape, int) and not isinstance(normalized_shape, bool):
-        normalized_shape = (normalized_shape,)
     if not isinstance(normalized_shape, (list, tuple)) or not all(
             isinstance(n, int) and not isinstance(n, bool) for n in normalized_shape):
         raise TypeError(f"layer_norm(): argument 'normalized_shape' must be a tuple of ints, got {normalized_shape!r}")
@@ -275,6 +276,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     return LayerNormOp.apply(x, *affine, normalized_ndim=len(shape), eps=eps, **flags)
 
 
+@_half_in_float
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Group normalisation of (N, C, *) input: the C channels in ``num_groups`` groups, each sample's group
     normalised over its channels and positions (biased variance); w, b per channel."""
@@ -397,3 +399,54 @@ def normalize(input, p: float = 2.0, dim=1, eps: float = 1e-12, out=None) -> Ten
     else:
         norm = VectorNormOp.apply(x, p=p, axes=axes)
     return x / norm.clamp(min=eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the trailing ``normalized_shape`` (a tuple or list of ints), times
+    ``weight``; ``eps=None`` is the machine epsilon of the input's dtype, as PyTorch. Half precision is computed
+    in float32 and rounded back; the result has the input's dtype."""
+    x = _floating_input("rms_norm", input)
+    if not isinstance(normalized_shape, (list, tuple)) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in normalized_shape):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' must be a tuple of ints, got {normalized_shape!r}")
+    shape = tuple(normalized_shape)
+    if not shape or len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
+        raise ArgumentError(f"rms_norm: normalized_shape {list(shape)} must match the trailing dimensions of the "
+                            f"input, got input of shape {x.shape}")
+    if weight is not None:
+        weight = as_tensor(weight)
+        if weight.shape != shape:
+            raise ArgumentError(f"rms_norm: weight must have the shape of normalized_shape {shape}, got "
+                                f"{weight.shape}")
+    compute = x.astype(xp.float32) if x.dtype == xp.float16 else x
+    eps = float(xp.finfo(compute.dtype).eps) if eps is None else float(eps)  # float32's for half, as PyTorch
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    y = compute * ((compute * compute).mean(dim=dims, keepdim=True) + eps) ** -0.5
+    if weight is not None:
+        y = y * weight.astype(y.dtype)
+    return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+
+def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha / size * sum of x^2 over the ``size`` neighbouring channels)^beta, the window
+    [c - size // 2, c + (size - 1) // 2] zero-padded at the ends (PyTorch's and AlexNet's LRN) on (N, C, *)."""
+    x = as_tensor(input)
+    if x.ndim < 3:
+        raise ArgumentError(f"local_response_norm: expected 3D or higher dimensional input, got shape {x.shape}")
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"local_response_norm: size must be an int, got {size!r}")
+    if size <= 0:
+        raise ArgumentError(f"local_response_norm: size must be greater than zero, got {size}")
+    if x.numel() == 0:
+        return x  # returned as it is, dtype included (PyTorch)
+    channels = x.shape[1]
+    square = x * x
+    padding = [0, 0] * (x.ndim - 2) + [size // 2, (size - 1) // 2]
+    padded = pad(square, tuple(padding))
+    window = padded[:, 0:channels]
+    for offset in range(1, size):
+        window = window + padded[:, offset:offset + channels]
+    if x.dtype.kind != "f":  # PyTorch averages integer squares in integers (truncating), then computes in float32
+        return x.astype(xp.float32) / ((window // size).astype(xp.float32) * alpha + k) ** beta
+    window = window * (1.0 / size)
+    return x / (window * alpha + k) ** beta

@@ -31,6 +31,7 @@ from ..tensor import Tensor
 from ._util import as_tensor, constant, memoised, recording
 from ..errors import ArgumentError, DtypeError
 from .conv import _is_int, _tuple
+from .activation import _half_in_float
 
 
 class _ZeroNorm(ArgumentError, ZeroDivisionError):
@@ -314,11 +315,15 @@ def _truncated_mean(x, geo, size, count):
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """The mean of each (kd, kh, kw) window of (N, C, D, H, W) input (divisor as ``avg_pool2d``)."""
+    """The mean of each (kd, kh, kw) window of (N, C, D, H, W) input (divisor as ``avg_pool2d``). PyTorch's CPU
+    kernel has no float16 version (NotImplementedError)."""
+    if isinstance(input, Tensor) and input.dtype == xp.float16:
+        raise DtypeError("avg_pool3d: \"avg_pool3d_out_frame\" not implemented for 'Half'")
     return _avg_pool("avg_pool3d", AvgPool3dOp, input, 3, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)
 
 
+@_half_in_float
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """The mean of each window. The divisor is the window size (padding included when
@@ -353,6 +358,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _batched("max_pool1d", input, 1, run)
 
 
+@_half_in_float
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """avg_pool2d on a height of 1: (N, C, L) -> (N, C, Lo)."""
     def run(x):
@@ -396,11 +402,13 @@ def _adaptive_matrix(n, o, dtype):
     return matrix
 
 
+@_half_in_float
 def adaptive_avg_pool3d(input, output_size):
     """Average over PyTorch's adaptive windows of (N, C, D, H, W) input (see ``adaptive_avg_pool2d``)."""
     return _adaptive_avg("adaptive_avg_pool3d", input, output_size, 3)
 
 
+@_half_in_float
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive windows [floor(a n / o), ceil((a + 1) n / o)). When they tile the input
     it is avg_pool2d; otherwise the pooling is separable: Y = A_h X A_w^T with averaging matrices (differentiable
@@ -442,6 +450,7 @@ def _line_size(op, output_size):
     raise TypeError(f"{op}: output_size must be an int or a tuple of one int, got {output_size!r}")
 
 
+@_half_in_float
 def adaptive_avg_pool1d(input, output_size):
     """adaptive_avg_pool2d on a height of 1."""
     size = _line_size("adaptive_avg_pool1d", output_size)
@@ -553,3 +562,31 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p)^(1/p), as PyTorch computes it."""
     return _lp_pool("lp_pool3d", avg_pool3d, input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+# ---- the *_with_indices spellings of torch.nn.functional: (values, indices) always ---------------------------
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool3d(input, output_size, return_indices=True)

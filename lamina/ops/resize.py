@@ -27,6 +27,7 @@ from ..backend import xp
 from ..tensor import Tensor
 from ._util import as_tensor
 from ..errors import ArgumentError
+from .activation import _half_in_float
 
 
 def _along(weight, axis, ndim):
@@ -207,6 +208,7 @@ def _check(x, mode, align_corners, antialias, size, recompute_scale_factor):
         raise ArgumentError("interpolate: antialias=True is not supported")
 
 
+@_half_in_float
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False) -> Tensor:
     """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by
@@ -250,3 +252,132 @@ def upsample_nearest(input, size=None, scale_factor=None) -> Tensor:
 def upsample_bilinear(input, size=None, scale_factor=None) -> Tensor:
     """PyTorch's deprecated name for ``interpolate(..., mode='bilinear', align_corners=True)``."""
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ---- spatial transformers: affine_grid and grid_sample ------------------------------------------------------
+def _base_coordinates(n, align_corners, dtype):
+    """The normalised pixel centres -1 .. 1 along an axis of n pixels (PyTorch's linspace_from_neg_one)."""
+    if n <= 1:
+        return xp.zeros(n, dtype=dtype)
+    points = xp.linspace(-1, 1, n, dtype=xp.float64)
+    return (points if align_corners else points * ((n - 1) / n)).astype(dtype)
+
+
+def affine_grid(theta, size, align_corners=None) -> Tensor:
+    """Sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) of the affine maps ``theta`` (N, 2, 3) (or (N, 3, 4))
+    applied to the normalised output coordinates (x, y[, z], 1); align_corners=None is False, as PyTorch."""
+    from .linear import matmul
+    from .shape import transpose
+
+    theta = as_tensor(theta)
+    if theta.dtype.kind != "f":
+        raise ArgumentError(f"affine_grid: expected theta to have floating point type, got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) not in (4, 5):
+        raise _NotImplemented(f"affine_grid: only supports 4D and 5D sizes (2D and 3D affine transforms), got "
+                              f"size {list(size)}")
+    spatial = size[2:]
+    k = len(spatial)
+    if theta.ndim != 3 or theta.shape[1:] != (k, k + 1):
+        raise ArgumentError(f"affine_grid: expected a batch of {k}D affine matrices of shape Nx{k}x{k + 1} for size "
+                            f"{list(size)}, got {theta.shape}")
+    if theta.shape[0] != size[0]:
+        raise ArgumentError(f"affine_grid: theta has {theta.shape[0]} matrices for a batch of size {size[0]}")
+    if min(spatial) <= 0:
+        raise ArgumentError(f"affine_grid: expected non-zero, positive output size, got {list(size)}")
+    axes = [_base_coordinates(n, bool(align_corners), theta.dtype) for n in reversed(spatial)]  # x, y[, z]
+    mesh = xp.meshgrid(*[axes[i] for i in reversed(range(k))], indexing="ij")  # (D,) H, W order
+    base = xp.stack([mesh[k - 1 - i] for i in range(k)] + [xp.ones(spatial, dtype=theta.dtype)], axis=-1)
+    points = Tensor._wrap(base.reshape(1, -1, k + 1))
+    grid = matmul(points, transpose(theta, 1, 2))
+    return grid.reshape((size[0],) + spatial + (k,))
+
+
+class _NotImplemented(ArgumentError, NotImplementedError):
+    """PyTorch's NotImplementedError for a size affine_grid has no transform for."""
+
+
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+
+
+def _unnormalize(coord, n, align_corners):
+    """Normalised [-1, 1] -> pixel index: corners of the edge pixels (align_corners) or their outer edges."""
+    return (coord + 1) * ((n - 1) / 2) if align_corners else ((coord + 1) * n - 1) / 2
+
+
+def _reflect(coord, low2, high2):
+    """Reflect a coordinate into [low2 / 2, high2 / 2] (PyTorch's reflect_coordinates)."""
+    from .arithmetic import remainder
+
+    if low2 == high2:
+        return coord * 0.0
+    low, span = low2 / 2, (high2 - low2) / 2
+    distance = (coord - low).abs()
+    extra = remainder(distance, span)
+    flips = xp.floor(distance.data / span)
+    even = Tensor._wrap((flips % 2 == 0).astype(coord.dtype))
+    return even * (extra + low) + (1 - even) * (span - extra + low)
+
+
+def _source(coord, n, padding_mode, align_corners):
+    coord = _unnormalize(coord, n, align_corners)
+    if padding_mode == "reflection":
+        coord = _reflect(coord, 0, 2 * (n - 1)) if align_corners else _reflect(coord, -1, 2 * n - 1)
+    if padding_mode in ("border", "reflection"):
+        coord = coord.clamp(0, n - 1)
+    return coord
+
+
+def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros", align_corners=None) -> Tensor:
+    """out[n, c, h, w] = input[n, c] sampled at grid[n, h, w] = (x, y) in [-1, 1] (x along the width):
+    bilinear (four taps) or nearest (rounded half to even) interpolation; taps outside the image read 0
+    ('zeros'), the edge ('border') or the mirror image ('reflection'). Gradients for input and grid."""
+    from .indexing import gather
+
+    if mode not in _GRID_MODES:
+        raise ArgumentError(f"grid_sample: expected mode to be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
+    if padding_mode not in _GRID_PADDINGS:
+        raise ArgumentError(f"grid_sample: expected padding_mode to be 'zeros', 'border', or 'reflection', got "
+                            f"{padding_mode!r}")
+    x, grid = as_tensor(input), as_tensor(grid)
+    if x.ndim != 4 or grid.ndim != 4:
+        if x.ndim == 5 and grid.ndim == 5:
+            raise _NotImplemented("grid_sample: volumetric (5-D) sampling is not implemented in Lamina")
+        raise ArgumentError(f"grid_sample: expected 4-D input and grid, got shapes {x.shape} and {grid.shape}")
+    if grid.shape[0] != x.shape[0]:
+        raise ArgumentError(f"grid_sample: expected grid and input to have same batch size, got input with sizes "
+                            f"{list(x.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != 2:
+        raise ArgumentError(f"grid_sample: expected grid to have size 2 in last dimension, got {list(grid.shape)}")
+    if x.dtype.kind != "f" or grid.dtype != x.dtype:
+        raise ArgumentError(f"grid_sample: expected input and grid of one floating dtype, got {x.dtype} and "
+                            f"{grid.dtype}")
+    if mode == "bicubic":
+        raise _NotImplemented("grid_sample: mode='bicubic' is not implemented in Lamina")
+    n, c, h, w = x.shape
+    out_h, out_w = grid.shape[1:3]
+    ix = _source(grid[..., 0], w, padding_mode, bool(align_corners))
+    iy = _source(grid[..., 1], h, padding_mode, bool(align_corners))
+    flat = x.reshape(n, c, h * w)
+
+    def tap(col, row, weight):
+        """weight * input at integer (row, col) arrays, 0 outside the image."""
+        inside = (col >= 0) & (col <= w - 1) & (row >= 0) & (row <= h - 1)
+        index = (xp.clip(row, 0, max(h - 1, 0)) * w + xp.clip(col, 0, max(w - 1, 0))).astype(xp.int64)
+        index = xp.broadcast_to(index.reshape(n, 1, -1), (n, c, out_h * out_w))
+        values = gather(flat, 2, Tensor._wrap(xp.ascontiguousarray(index))).reshape(n, c, out_h, out_w)
+        weight = weight * Tensor._wrap(inside.astype(x.dtype))
+        return values * weight.unsqueeze(1)
+
+    if h * w == 0 or n * out_h * out_w == 0:
+        return (x.sum() * 0).reshape(()).expand(n, c, out_h, out_w) + grid.sum() * 0
+    if mode == "nearest":
+        col, row = xp.rint(ix.data), xp.rint(iy.data)  # half to even, as nearbyint
+        return tap(col, row, Tensor._wrap(xp.ones(col.shape, dtype=x.dtype)))
+    col0, row0 = xp.floor(ix.data), xp.floor(iy.data)
+    east = ix - Tensor._wrap(col0)  # fractional parts, differentiable in the grid
+    south = iy - Tensor._wrap(row0)
+    west, north = 1 - east, 1 - south
+    return (tap(col0, row0, west * north) + tap(col0 + 1, row0, east * north)
+            + tap(col0, row0 + 1, west * south) + tap(col0 + 1, row0 + 1, east * south))

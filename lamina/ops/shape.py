@@ -461,12 +461,17 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
 
 
+_ALL_DIMS = object()  # squeeze's default: PyTorch refuses an explicit dim=None (TypeError)
+
+
 @tensor_method()
-def squeeze(input: Tensor, dim=None) -> Tensor:
+def squeeze(input: Tensor, dim=_ALL_DIMS) -> Tensor:
     """Size-1 dims removed: all of them, or those among ``dim`` (an int or a tuple)."""
     x = as_tensor(input)
-    if dim is None:
+    if dim is _ALL_DIMS:
         return reshape(x, tuple(n for n in x.shape if n != 1))
+    if dim is None:
+        raise TypeError("squeeze(): argument 'dim' must be an int or a tuple of ints, not None")
     axes = _dims(dim, x.ndim, "squeeze")
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
 
@@ -1223,3 +1228,109 @@ def _source_index(mode: str, n: int, lo: int, hi: int, axis: int):
         return xp.clip(index, 0, n - 1)
     index = xp.abs(index)
     return xp.where(index > n - 1, 2 * (n - 1) - index, index)
+
+
+# ---- rearrangements of blocks -----------------------------------------------------------------------
+def pixel_shuffle(input, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): out[..., c, h r + i, w r + j] = in[..., c r^2 + i r + j, h, w]."""
+    x, r = as_tensor(input), _int(upscale_factor, "pixel_shuffle", "upscale_factor")
+    if x.ndim < 3:
+        raise ArgumentError(f"pixel_shuffle: expects input to have at least 3 dimensions, got shape {x.shape}")
+    if r <= 0:
+        raise ArgumentError(f"pixel_shuffle: expects a positive upscale_factor, got {r}")
+    *batch, c, h, w = x.shape
+    if c % (r * r):
+        raise ArgumentError(f"pixel_shuffle: the channel dimension {c} must be divisible by upscale_factor^2 = {r * r}")
+    n = len(batch)
+    y = reshape(x, (*batch, c // (r * r), r, r, h, w))
+    y = permute(y, (*range(n), n, n + 3, n + 1, n + 4, n + 2))
+    return reshape(y, (*batch, c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    x, r = as_tensor(input), _int(downscale_factor, "pixel_unshuffle", "downscale_factor")
+    if x.ndim < 3:
+        raise ArgumentError(f"pixel_unshuffle: expects input to have at least 3 dimensions, got shape {x.shape}")
+    if r <= 0:
+        raise ArgumentError(f"pixel_unshuffle: expects a positive downscale_factor, got {r}")
+    *batch, c, h, w = x.shape
+    if h % r or w % r:
+        raise ArgumentError(f"pixel_unshuffle: height {h} and width {w} must be divisible by downscale_factor {r}")
+    n = len(batch)
+    y = reshape(x, (*batch, c, h // r, r, w // r, r))
+    y = permute(y, (*range(n), n, n + 2, n + 4, n + 1, n + 3))
+    return reshape(y, (*batch, c * r * r, h // r, w // r))
+
+
+def block_diag(*tensors) -> Tensor:
+    """The tensors (0-d: 1 x 1, 1-D: one row, 2-D) as the diagonal blocks of one matrix, zeros elsewhere;
+    the dtype PyTorch's promotion gives."""
+    blocks = []
+    for i, t in enumerate(tensors):
+        t = as_tensor(t)
+        if t.ndim > 2:
+            raise ArgumentError(f"block_diag: input tensors must have 2 or fewer dimensions; input {i} has shape "
+                                f"{t.shape}")
+        blocks.append(reshape(t, (1, -1) if t.ndim < 2 else t.shape))
+    if not blocks:
+        return Tensor._wrap(xp.zeros((1, 0), dtype=xp.float32))
+    dtype = _result_dtype([b.dtype for b in blocks])
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        b = b if b.dtype == dtype else cast(b, dtype)
+        rows.append(pad(b, (left, width - left - b.shape[1])))
+        left += b.shape[1]
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Every tuple of one element of each 1-D tensor, in lexicographic order, as rows; one tensor is returned
+    as it is."""
+    tensors = [as_tensor(t) for t in tensors]
+    for t in tensors:
+        if t.ndim != 1:
+            raise ArgumentError(f"cartesian_prod: expects 1-D tensors, got shape {t.shape}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def combinations(input, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-r combinations of a 1-D tensor's elements (itertools.combinations order) as rows; r = 0
+    gives an empty 1-D tensor."""
+    x, r = as_tensor(input), _int(r, "combinations", "r")
+    if x.ndim != 1:
+        raise ArgumentError(f"combinations: expects a 1-D tensor, got shape {x.shape}")
+    if r < 0:
+        raise ArgumentError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:  # a new empty tensor, outside the graph (as PyTorch)
+        return Tensor._wrap(xp.zeros((0,), dtype=x.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    index = xp.asarray(list(pick(range(x.shape[0]), r)), dtype=xp.int64).reshape(-1, r)
+    return x[Tensor._wrap(index)]
+
+
+def channel_shuffle(input, groups: int) -> Tensor:
+    """(N, g k, *) -> the channels regrouped: out[:, i g + j] = in[:, j k + i] (ShuffleNet's shuffle)."""
+    x, g = as_tensor(input), _int(groups, "channel_shuffle", "groups")
+    if x.ndim <= 2:
+        raise ArgumentError(f"channel_shuffle: expects input with > 2 dims, got shape {x.shape}")
+    if g <= 0:
+        raise ArgumentError(f"channel_shuffle: number of groups must be positive, got {g}")
+    n, c, *rest = x.shape
+    if c % g:
+        raise ArgumentError(f"channel_shuffle: number of channels must be divisible by groups, got {c} channels "
+                            f"and {g} groups")
+    y = transpose(reshape(x, (n, g, c // g, *rest)), 1, 2)
+    return reshape(y, x.shape)
+
+
+@tensor_method()
+def narrow_copy(input, dim: int, start: int, length: int) -> Tensor:
+    """narrow(input, dim, start, length) as a new tensor (a copy, not a view)."""
+    from .conversion import clone
+
+    return clone(narrow(input, dim, start, length))

@@ -85,3 +85,117 @@ def test_embedding_max_norm_renormalises_the_picked_rows_as_pytorch(norm_type):
     out = embedding(lm.from_numpy(indices), ours, max_norm=1.5, norm_type=norm_type)
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5)  # rows 0, 2, 5 rescaled in place
+
+
+# ---- edge cases found by probing against PyTorch ----------------------------------------------------------
+def _embedding_pair(indices, **kwargs):
+    """Output and weight gradient of F.embedding in Lamina and in PyTorch (float64, a weighted-sum backward)."""
+    import torch
+
+    weight = np.random.default_rng(5).standard_normal((10, 4))
+    results = []
+    for lib, functional in ((lm, lm.functional), (torch, torch.nn.functional)):
+        w = lib.from_numpy(weight.copy()).requires_grad_(True)
+        out = functional.embedding(lib.from_numpy(indices), w, **kwargs)
+        upstream = lib.from_numpy(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))
+        (out * upstream).sum().backward()
+        results.append((out.detach().numpy(), w.grad.numpy()))
+    return results
+
+
+@pytest.mark.parametrize("kwargs", [{"scale_grad_by_freq": True}, {"scale_grad_by_freq": True, "padding_idx": 2},
+                                    {"padding_idx": -1}, {"sparse": False}])
+def test_embedding_gradient_options_match_pytorch(kwargs):
+    (out, grad), (out_t, grad_t) = _embedding_pair(np.array([[1, 1, 2], [9, 1, 2]]), **kwargs)
+    np.testing.assert_allclose(out, out_t)
+    np.testing.assert_allclose(grad, grad_t)
+
+
+def test_embedding_and_one_hot_errors_have_pytorch_types():
+    import torch
+
+    for lib, functional in ((lm, lm.functional), (torch, torch.nn.functional)):
+        weight = lib.zeros(10, 3)
+        with pytest.raises(IndexError):
+            functional.embedding(lib.tensor([10]), weight)
+        with pytest.raises(IndexError):
+            functional.embedding(lib.tensor([-1]), weight)
+        with pytest.raises(AssertionError):
+            functional.embedding(lib.tensor([1]), weight, padding_idx=10)
+        with pytest.raises(RuntimeError):
+            functional.one_hot(lib.zeros(0, dtype=lib.int64))  # no classes to infer
+        assert functional.one_hot(input=lib.tensor([1]), num_classes=3).tolist() == [[0, 1, 0]]
+
+
+def _bag_pair(fn, *arrays):
+    """fn(functional, *tensors) in Lamina and in PyTorch: outputs and the weight gradients (float64 leaves)."""
+    import torch
+
+    results = []
+    for lib, functional in ((lm, lm.functional), (torch, torch.nn.functional)):
+        tensors = [lib.from_numpy(a.copy()) for a in arrays]
+        for t in tensors:
+            if t.dtype == lib.float64:
+                t.requires_grad_(True)
+        out = fn(functional, *tensors)
+        (out * lib.from_numpy(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))).sum().backward()
+        results.append((out.detach().numpy(), [t.grad.numpy() for t in tensors if t.dtype == lib.float64]))
+    return results
+
+
+BAG_WEIGHT = np.random.default_rng(9).standard_normal((10, 4))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("case", ["2d", "offsets", "last offset", "padding", "int32"])
+def test_embedding_bag_matches_pytorch(mode, case):
+    calls = {
+        "2d": (lambda F, i, w: F.embedding_bag(input=i, weight=w, mode=mode), np.array([[1, 2, 2], [0, 9, 3]])),
+        "offsets": (lambda F, i, w: F.embedding_bag(i, w, offsets_like(i, [0, 2, 2, 5]),
+                                                    mode=mode), np.array([1, 2, 4, 5, 4, 3])),
+        "last offset": (lambda F, i, w: F.embedding_bag(i, w, offsets_like(i, [0, 2, 4, 6]), mode=mode,
+                                                        include_last_offset=True), np.array([1, 2, 4, 5, 4, 3])),
+        "padding": (lambda F, i, w: F.embedding_bag(i, w, mode=mode, padding_idx=2),
+                    np.array([[1, 2, 2], [2, 2, 2], [0, 9, 3]])),
+        "int32": (lambda F, i, w: F.embedding_bag(i, w, offsets_like(i, [0, 1]), mode=mode), np.array([1, 2, 4], np.int32)),
+    }
+    fn, indices = calls[case]
+    (out, grads), (out_t, grads_t) = _bag_pair(fn, indices, BAG_WEIGHT)
+    np.testing.assert_allclose(out, out_t, rtol=1e-12)
+    np.testing.assert_allclose(grads[0], grads_t[0], rtol=1e-12)
+
+
+def offsets_like(indices, values):
+    """Offsets of the index tensor's library and dtype."""
+    import torch
+
+    lib = torch if isinstance(indices, torch.Tensor) else lm
+    return lib.tensor(values, dtype=indices.dtype)
+
+
+def test_embedding_bag_per_sample_weights_match_pytorch():
+    samples = np.random.default_rng(2).standard_normal((2, 3))
+    (out, grads), (out_t, grads_t) = _bag_pair(
+        lambda F, i, w, p: F.embedding_bag(i, w, mode="sum", per_sample_weights=p), np.array([[1, 2, 2], [0, 9, 3]]),
+        BAG_WEIGHT, samples)
+    np.testing.assert_allclose(out, out_t, rtol=1e-12)
+    for g, gt in zip(grads, grads_t):
+        np.testing.assert_allclose(g, gt, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 2]]), w, mode="min"),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 2]]), w, mode="mean", per_sample_weights=lib.ones(1, 2)),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 2]]), w, lib.tensor([0])),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([1, 2]), w),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([1, 2, 3]), w, lib.tensor([1])),
+    lambda lib, F, w: F.embedding_bag(lib.zeros(1, 1, 1, dtype=lib.int64), w),
+    lambda lib, F, w: F.embedding_bag(lib.zeros(1, 2), w),
+    lambda lib, F, w: F.embedding_bag(lib.tensor([[1, 20]]), w)])
+def test_embedding_bag_errors_have_pytorchs_types(call):
+    import torch
+
+    with pytest.raises(Exception) as expected:
+        call(torch, torch.nn.functional, torch.zeros(10, 3))
+    with pytest.raises(type(expected.value)):
+        call(lm, lm.functional, lm.zeros(10, 3))

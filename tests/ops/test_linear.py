@@ -275,3 +275,72 @@ def test_linear_of_bools_raises_as_pytorch():
         TF.linear(torch.ones(4, 4, dtype=torch.bool), torch.ones(4, 4, dtype=torch.bool))
     with pytest.raises(RuntimeError, match="bool"):
         F.linear(lm.ones(4, 4, dtype=lm.bool_), lm.ones(4, 4, dtype=lm.bool_))
+
+
+@pytest.mark.parametrize("array", [np.arange(12.0).reshape(3, 4), np.arange(12).reshape(4, 3).astype(np.int32),
+                                   np.zeros((0, 2)), np.ones((1, 1), np.float32)])
+def test_trace_matches_pytorch(array):
+    import torch
+
+    x, xt = lm.from_numpy(array.copy()), torch.from_numpy(array.copy())
+    if array.dtype.kind == "f":
+        x.requires_grad_(True), xt.requires_grad_(True)
+    out, expected = lm.trace(x), torch.trace(xt)
+    assert str(out.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy())
+    if array.dtype.kind == "f":
+        out.backward(), expected.backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    assert x.trace().item() == pytest.approx(float(expected))
+
+
+@pytest.mark.parametrize("array", [np.zeros((2, 2, 2)), np.zeros(3), np.ones((2, 2), bool)])
+def test_trace_errors_have_pytorchs_types(array):
+    import torch
+
+    with pytest.raises(Exception) as expected:
+        torch.trace(torch.from_numpy(array))
+    with pytest.raises(type(expected.value)):
+        lm.trace(lm.from_numpy(array))
+
+
+def _with_grads(lib, fn, arrays):
+    leaves = [lib.from_numpy(a.copy()).requires_grad_(a.dtype.kind == "f") for a in arrays]
+    out = fn(lib, *leaves)
+    if out.requires_grad:
+        (out * lib.from_numpy(np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape)))).sum().backward()
+    return out.detach().numpy(), [None if t.grad is None else t.grad.numpy() for t in leaves]
+
+
+@pytest.mark.parametrize("fn, arrays", [
+    (lambda lib, a, b: lib.kron(a, b), (np.arange(6.0).reshape(2, 3), np.array([1.0, -2, 0.5, 3]))),
+    (lambda lib, a, b: lib.kron(input=a, other=b), (np.ones((2, 1, 3)), np.arange(4.0).reshape(2, 2))),
+    (lambda lib, a, b: lib.kron(a, b), (np.array(2.0), np.arange(4.0).reshape(2, 2))),
+    (lambda lib, a, b: lib.kron(a, b), (np.ones(2, np.int64), np.array([0.5, 2.0]))),
+    (lambda lib, a, b: lib.kron(a, b), (np.ones(2, bool), np.array([True, False]))),
+] + [(lambda lib, a, n=n: lib.matrix_power(a, n), (np.eye(3) * 1.5 + np.arange(18.0).reshape(2, 3, 3) * 0.03,))
+     for n in (0, 1, 2, 3, 5, -1, -2)] + [
+    (lambda lib, a: a.matrix_power(3), (np.ones((2, 2), np.int64),))])
+def test_kron_and_matrix_power_match_pytorch(fn, arrays):
+    import torch
+
+    (out, grads), (out_t, grads_t) = _with_grads(lm, fn, arrays), _with_grads(torch, fn, arrays)
+    assert out.dtype == out_t.dtype
+    np.testing.assert_allclose(out, out_t, rtol=1e-10)
+    for g, gt in zip(grads, grads_t):
+        assert (g is None) == (gt is None)
+        if g is not None:
+            np.testing.assert_allclose(g, gt, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn, array", [(lambda lib, a: lib.matrix_power(a, 2), np.ones((2, 3))),
+                                       (lambda lib, a: lib.matrix_power(a, 2), np.ones(3)),
+                                       (lambda lib, a: lib.matrix_power(a, 2.0), np.ones((2, 2))),
+                                       (lambda lib, a: lib.matrix_power(a, -1), np.ones((2, 2), np.int64))])
+def test_matrix_power_errors_have_pytorchs_types(fn, array):
+    import torch
+
+    with pytest.raises(Exception) as expected:
+        fn(torch, torch.from_numpy(array))
+    with pytest.raises(type(expected.value)):
+        fn(lm, lm.from_numpy(array))

@@ -30,12 +30,12 @@ def probabilities(leaf):
 
 # ---- gradcheck -------------------------------------------------------------------------------
 PAIRWISE = {
-    "mse_loss": L.mse_loss,
-    "l1_loss": L.l1_loss,
+    "mse_loss": lambda a, b, reduction: L.mse_loss(a, b, reduction=reduction),
+    "l1_loss": lambda a, b, reduction: L.l1_loss(a, b, reduction=reduction),
     "huber_loss": lambda a, b, reduction: L.huber_loss(a, b, reduction, delta=0.8),
-    "smooth_l1_loss": lambda a, b, reduction: L.smooth_l1_loss(a, b, reduction, beta=0.6),
-    "smooth_l1_beta0": lambda a, b, reduction: L.smooth_l1_loss(a, b, reduction, beta=0.0),
-    "bce_with_logits": L.binary_cross_entropy_with_logits,
+    "smooth_l1_loss": lambda a, b, reduction: L.smooth_l1_loss(a, b, reduction=reduction, beta=0.6),
+    "smooth_l1_beta0": lambda a, b, reduction: L.smooth_l1_loss(a, b, reduction=reduction, beta=0.0),
+    "bce_with_logits": lambda a, b, reduction: L.binary_cross_entropy_with_logits(a, b, reduction=reduction),
 }
 
 
@@ -61,9 +61,10 @@ def test_binary_cross_entropy_gradcheck(shape, reduction, leaf, probabilities):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_with_logits_weights_gradcheck(reduction, leaf, probabilities):
     x, t = leaf(rng.standard_normal((3, 4))), probabilities(3, 4)
-    pos_weight, weight = leaf(rng.uniform(0.5, 3, 4)), leaf(rng.uniform(0.5, 2, (3, 1)))
-    assert lm.gradcheck(lambda x, t, p, w: L.binary_cross_entropy_with_logits(x, t, w, reduction, pos_weight=p),
-                        x, t, pos_weight, weight)
+    # weights are constants: PyTorch refuses ones that require a gradient
+    pos_weight, weight = leaf(rng.uniform(0.5, 3, 4), False), leaf(rng.uniform(0.5, 2, (3, 1)), False)
+    assert lm.gradcheck(lambda x, t: L.binary_cross_entropy_with_logits(x, t, weight, reduction, pos_weight=pos_weight),
+                        x, t)
 
 
 CROSS_ENTROPY_CASES = {
@@ -121,11 +122,12 @@ def test_cross_entropy_gradgradcheck(case, reduction, leaf):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_regression_and_binary_losses_gradgradcheck(reduction, leaf, probabilities):
     shape = (3, 4)
-    assert lm.gradgradcheck(lambda a, b: L.mse_loss(a, b, reduction), leaf(rng.standard_normal(shape)),
+    assert lm.gradgradcheck(lambda a, b: L.mse_loss(a, b, reduction=reduction), leaf(rng.standard_normal(shape)),
                             leaf(rng.standard_normal(shape)))
-    assert lm.gradgradcheck(lambda x, t, p: L.binary_cross_entropy_with_logits(x, t, reduction=reduction,
-                                                                               pos_weight=p),
-                            leaf(rng.standard_normal(shape)), probabilities(*shape), leaf(rng.uniform(0.5, 2, 4)))
+    pos_weight = leaf(rng.uniform(0.5, 2, 4), False)  # a constant, as PyTorch requires
+    assert lm.gradgradcheck(lambda x, t: L.binary_cross_entropy_with_logits(x, t, reduction=reduction,
+                                                                            pos_weight=pos_weight),
+                            leaf(rng.standard_normal(shape)), probabilities(*shape))
     assert lm.gradgradcheck(lambda x, t: L.binary_cross_entropy(x, t, reduction=reduction), probabilities(*shape),
                             probabilities(*shape))
     assert lm.gradgradcheck(lambda a, b: L.huber_loss(a, b, reduction), leaf(rng.standard_normal(shape)),
@@ -199,11 +201,11 @@ def test_nll_loss_matches_torch(reduction):
 
 
 TORCH_PAIRWISE = [
-    ("mse_loss", lambda r: (lambda a, b: L.mse_loss(a, b, r)), lambda r: (lambda a, b: TF.mse_loss(a, b, reduction=r))),
-    ("l1_loss", lambda r: (lambda a, b: L.l1_loss(a, b, r)), lambda r: (lambda a, b: TF.l1_loss(a, b, reduction=r))),
+    ("mse_loss", lambda r: (lambda a, b: L.mse_loss(a, b, reduction=r)), lambda r: (lambda a, b: TF.mse_loss(a, b, reduction=r))),
+    ("l1_loss", lambda r: (lambda a, b: L.l1_loss(a, b, reduction=r)), lambda r: (lambda a, b: TF.l1_loss(a, b, reduction=r))),
     ("huber_loss", lambda r: (lambda a, b: L.huber_loss(a, b, r, delta=0.7)),
      lambda r: (lambda a, b: TF.huber_loss(a, b, reduction=r, delta=0.7))),
-    ("smooth_l1_loss", lambda r: (lambda a, b: L.smooth_l1_loss(a, b, r, beta=0.4)),
+    ("smooth_l1_loss", lambda r: (lambda a, b: L.smooth_l1_loss(a, b, reduction=r, beta=0.4)),
      lambda r: (lambda a, b: TF.smooth_l1_loss(a, b, reduction=r, beta=0.4))),
 ]
 
@@ -221,11 +223,11 @@ def test_regression_losses_match_torch(name, reduction, dtype):
 def test_binary_losses_match_torch(reduction, dtype):
     x, t = rng.uniform(0.02, 0.98, (4, 3)), rng.uniform(0, 1, (4, 3))
     weight = rng.uniform(0.5, 2, 3)
-    _compare(lambda x, t: L.binary_cross_entropy(x, t, lm.tensor(weight, dtype=x.dtype), reduction),
+    _compare(lambda x, t: L.binary_cross_entropy(x, t, lm.tensor(weight, dtype=x.dtype), reduction=reduction),
              lambda x, t: TF.binary_cross_entropy(x, t, torch.tensor(weight, dtype=x.dtype), reduction=reduction),
              [x, t], dtype)
     logits, pos_weight = rng.standard_normal((4, 3)) * 4, rng.uniform(0.5, 3, 3)
-    _compare(lambda x, t: L.binary_cross_entropy_with_logits(x, t, lm.tensor(weight, dtype=x.dtype), reduction,
+    _compare(lambda x, t: L.binary_cross_entropy_with_logits(x, t, lm.tensor(weight, dtype=x.dtype), reduction=reduction,
                                                               pos_weight=lm.tensor(pos_weight, dtype=x.dtype)),
              lambda x, t: TF.binary_cross_entropy_with_logits(x, t, torch.tensor(weight, dtype=x.dtype),
                                                                reduction=reduction,
@@ -247,11 +249,11 @@ def test_kl_div_matches_torch(reduction, log_target):
     if log_target:
         target = np.log(target)
     inputs = [np.log(rng.dirichlet(np.ones(4), 3)), target]
-    _compare(lambda x, t: L.kl_div(x, t, reduction, log_target),
+    _compare(lambda x, t: L.kl_div(x, t, reduction=reduction, log_target=log_target),
              lambda x, t: TF.kl_div(x, t, reduction=reduction, log_target=log_target), inputs)
     if not log_target:  # 0 log 0 counts as 0 (PyTorch's gradient of the target is nan there; ours is 0)
         target[0, 1] = 0.0
-        _compare(lambda x, t: L.kl_div(x, t, reduction), lambda x, t: TF.kl_div(x, t, reduction=reduction),
+        _compare(lambda x, t: L.kl_div(x, t, reduction=reduction), lambda x, t: TF.kl_div(x, t, reduction=reduction),
                  inputs, grad_of=[0])
 
 

@@ -80,7 +80,7 @@ def test_batch_norm_errors():
 
 
 # ---- layer_norm ------------------------------------------------------------------------------
-LN_CASES = [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((3, 2, 4), 4), ((6,), (6,))]
+LN_CASES = [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((3, 2, 4), [4]), ((6,), (6,))]
 
 
 @pytest.mark.parametrize("shape, normalized", LN_CASES)
@@ -116,9 +116,12 @@ def test_layer_norm_matches_torch(shape, normalized, affine, dtype):
 
 def test_layer_norm_errors():
     with pytest.raises(ValueError, match=r"layer_norm: normalized_shape \(4,\) must match the trailing dimensions"):
-        layer_norm(lm.randn(2, 3), 4)
+        layer_norm(lm.randn(2, 3), (4,))
     with pytest.raises(ValueError, match=r"layer_norm: bias must have shape \(3,\), got \(2,\)"):
-        layer_norm(lm.randn(2, 3), 3, lm.ones(3), lm.zeros(2))
+        layer_norm(lm.randn(2, 3), [3], lm.ones(3), lm.zeros(2))
+    for lib in (torch, lm):  # F.layer_norm takes no int (nn.LayerNorm does)
+        with pytest.raises(TypeError):
+            lib.nn.functional.layer_norm(lib.zeros(2, 3), 3)
 
 
 # ---- dtypes, empty tensors, eps as PyTorch ------------------------------------------------------------------

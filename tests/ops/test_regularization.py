@@ -60,8 +60,10 @@ def test_dropout2d_drops_whole_channels():
     np.testing.assert_allclose(per_channel[per_channel != 0], 1 / 0.75, rtol=1e-6)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, y.data)
+    with pytest.warns(UserWarning, match="deprecated"):  # PyTorch warns and drops along dims 0 and 1
+        assert dropout2d(lm.ones(3, 3), 0.5).shape == (3, 3)
     with pytest.raises(ValueError, match=r"dropout2d: input must have shape"):
-        dropout2d(lm.ones(3, 3), 0.5)
+        dropout2d(lm.ones(3), 0.5)
 
 
 @pytest.mark.parametrize("p", [0.0, 0.5, 1.0])
@@ -78,3 +80,52 @@ def test_dropout_on_integers_as_pytorch(p):
     out = dropout(lm.from_numpy(x), p=p)
     assert out.dtype == np.int64
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+# ---- channel and alpha dropout, against PyTorch's statistics and shapes ------------------------------------
+@pytest.mark.parametrize("name, shape, channel_shape", [
+    ("dropout1d", (4, 6, 50), (4, 6, 1)), ("dropout1d", (6, 50), (6, 1)),
+    ("dropout3d", (2, 5, 3, 4, 4), (2, 5, 1, 1, 1)), ("dropout3d", (5, 3, 4, 4), (5, 1, 1, 1))])
+def test_channel_dropouts_drop_whole_channels(name, shape, channel_shape):
+    import torch
+
+    fn = getattr(lm.functional, name)
+    y = fn(lm.ones(*shape), 0.4, generator=lm.Generator(1)).numpy()
+    channels = y.reshape(channel_shape[:-1] + (-1,)) if len(channel_shape) == 2 else y.reshape(
+        tuple(n for n in channel_shape if n != 1) + (-1,))
+    assert (channels.min(axis=-1) == channels.max(axis=-1)).all()
+    assert set(np.unique(y)) <= {0.0, np.float32(1 / 0.6)}
+    assert fn(lm.ones(*shape), 0.4, training=False).shape == getattr(torch.nn.functional, name)(
+        torch.ones(*shape), 0.4, training=False).shape
+
+
+def test_dropout1d_refuses_other_ranks_like_pytorch():
+    import torch
+
+    for lib in (torch, lm):
+        with pytest.raises(RuntimeError, match="dropout1d"):
+            lib.nn.functional.dropout1d(lib.ones(2, 3, 4, 5), 0.5)
+
+
+@pytest.mark.parametrize("name, feature", [("alpha_dropout", False), ("feature_alpha_dropout", True)])
+def test_alpha_dropouts_keep_selu_statistics(name, feature):
+    """Dropped units take -alpha' and the affine correction keeps mean 0 and variance 1 of a standard normal
+    input, as PyTorch's; training=False is the identity (alpha_dropout's default)."""
+    import torch
+
+    fn = getattr(lm.functional, name)
+    x = lm.randn(400, 100, 30, generator=lm.Generator(2))
+    y = fn(x, 0.3, training=True, generator=lm.Generator(3)).numpy()
+    yt = getattr(torch.nn.functional, name)(torch.from_numpy(x.numpy()), 0.3, training=True).numpy()
+    for out in (y, yt):
+        assert abs(out.mean()) < 0.02 and abs(out.std() - 1) < 0.02
+    np.testing.assert_array_equal(fn(x, 0.3, training=False).numpy(), x.numpy())
+    a = ((1.7580993408473766 ** 2 * 0.3 + 1) * 0.7) ** -0.5
+    xg = x.detach().requires_grad_(True)
+    out = fn(xg, 0.3, training=True, generator=lm.Generator(3))
+    out.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), y)  # the same generator, the same mask
+    scale = xg.grad.numpy()  # a where kept, 0 where dropped
+    np.testing.assert_allclose(np.unique(scale), [0.0, a], rtol=1e-6)
+    if feature:
+        assert (scale.min(axis=-1) == scale.max(axis=-1)).all()
