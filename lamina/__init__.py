@@ -24,9 +24,9 @@ from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enab
 from .tensor import Tensor
 from . import functional, ops
 from .ops import *  # noqa: F401,F403  (lm.exp, lm.matmul, lm.cat, ... as in torch)
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal, ones,
-                       ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, tril_indices,
-                       triu_indices, uniform, zeros, zeros_like)
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
+                       normal, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+                       scalar_tensor, tensor, tril_indices, triu_indices, uniform, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .io import load, save
 from . import nn, optim, data, datasets, train, models

@@ -22,3 +22,11 @@ def test_nn_functional_is_importable_as_in_pytorch():
     x = lm.tensor([[-1.0, 2.0]])
     assert F.relu is lm.functional.relu and F.cross_entropy is lm.functional.cross_entropy
     assert F.relu(x).tolist() == [[0.0, 2.0]]
+
+
+def test_creation_functions_are_exported_as_in_torch():
+    import lamina.creation as creation
+    public = {name for name in dir(creation) if not name.startswith("_") and callable(getattr(creation, name))
+              and getattr(getattr(creation, name), "__module__", "") == "lamina.creation"}
+    assert {name for name in public if hasattr(torch, name)} <= set(dir(lm))
+    assert np.allclose(lm.logspace(0, 2, 3).numpy(), torch.logspace(0, 2, 3).numpy())
