@@ -81,7 +81,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag: bool):
         if flag and not is_floating(self.data.dtype):
-            raise TypeError(
+            raise DtypeError(  # a TypeError and, as PyTorch's error, a RuntimeError
                 f"only floating-point tensors can require gradients, this one has dtype {self.data.dtype}")
         if not flag and self._ctx is not None:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use .detach()")
@@ -102,6 +102,11 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
         self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """True when ``retain_grad()`` asked this non-leaf tensor to keep its ``.grad`` (False for leaves)."""
+        return self._retains_grad and self._ctx is not None
 
     def backward(self, grad=None, retain_graph=None, create_graph=False, inputs=None, *, gradient=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
@@ -206,15 +211,29 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(to_numpy(self.data), separator=", ", precision=4, prefix="tensor(")
+        """PyTorch's layout: 4 decimals (``1.5000``), ``1.`` when every value is whole, ``1.0000e-08`` when the
+        magnitudes span more than 1000x (or pass 1e8, or fall under 1e-4); ``size=`` for an empty tensor that
+        is not 1-D; the dtype unless float32, int64 or bool."""
+        array = to_numpy(self.data)
         extras = []
-        if self.data.dtype != DEFAULT_FLOAT and self.data.dtype != xp.int64:
-            extras.append(f"dtype={self.data.dtype}")
+        if array.size == 0:
+            body = "[]"
+            if array.shape != (0,):
+                extras.append(f"size={tuple(array.shape)}")
+        else:
+            body = np.array2string(array, separator=", ", prefix="tensor(", formatter={"all": _element_format(array)},
+                                   max_line_width=80, threshold=1000, edgeitems=3).replace(", ...,", ",  ...,")
+        if array.dtype != DEFAULT_FLOAT and (array.size == 0 or array.dtype not in (xp.int64, xp.bool_)):
+            extras.append(f"dtype={array.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        text = "tensor(" + body
+        for extra in extras:  # PyTorch starts a new line when the suffix would pass 80 characters
+            last_line = len(text) - text.rfind("\n") + 1
+            text += (",\n" + " " * len("tensor(") if last_line + len(extra) + 2 > 80 else ", ") + extra
+        return text + ")"
 
     # ---- in-place updates ----------------------------------------------------------------------
     # As in PyTorch: the result is computed by the out-of-place op, must keep the tensor's shape and be castable
@@ -386,6 +405,26 @@ class Tensor:
     def __pos__(self):
         return self
 
+    # ---- conjugate transposes: real tensors only, so the transposes themselves (x.mT is bound by the ops)
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """x.H: the conjugate transpose of a matrix (a 0-d tensor is returned as it is, as PyTorch)."""
+        if self.ndim == 0:
+            return self
+        if self.ndim != 2:
+            raise ArgumentError(f"tensor.H is only supported on matrices (2-D tensors), got a {self.ndim}-D tensor; "
+                                "for batches of matrices use tensor.mH")
+        return self.mT
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """x.mH: the last two axes swapped and conjugated (x.mT for real tensors; a 0-d tensor as it is)."""
+        return self if self.ndim == 0 else self.mT
+
+    def adjoint(self) -> Tensor:
+        """x.adjoint(): the same as x.mH."""
+        return self.mH
+
 
 # PyTorch's in-place variants ``x.<op>_(...)`` of ops ``x.<op>(...)``: bound below, the op looked up when called.
 _INPLACE_VARIANTS = (
@@ -432,6 +471,34 @@ def _can_cast(source, target) -> bool:
 
 def _needs_graph(tensor) -> bool:
     return tensor._requires_grad and autograd.is_grad_enabled()
+
+
+def _element_format(array):
+    """A function formatting one element as PyTorch prints it, right-aligned to the widest finite value."""
+    if array.dtype.kind != "f":
+        width = max(len(str(v)) for v in (array.min(), array.max())) if array.dtype.kind != "b" else 5
+        return lambda v: str(v).rjust(width)
+    signed = array[np.isfinite(array) & (array != 0)].astype(np.float64)
+    if signed.size == 0:
+        return lambda v: "{:.0f}.".format(v) if np.isfinite(v) else str(float(v))
+    finite = np.abs(signed)
+    low, high = finite.min(), finite.max()
+    whole = bool(np.all(np.ceil(finite) == finite))
+    scientific = high / low > 1000.0 or high > 1.0e8 or (not whole and low < 1.0e-4)
+    if scientific:
+        text = "{:.4e}"
+    elif whole:
+        text = "{:.0f}."
+    else:
+        text = "{:.4f}"
+    width = max(len(text.format(v)) for v in (signed.min(), signed.max()))
+
+    def element(v):
+        v = float(v)
+        shown = text.format(v) if np.isfinite(v) else str(v)
+        return shown.rjust(width)
+
+    return element
 
 
 def _fill_like(source, value):

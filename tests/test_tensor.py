@@ -206,3 +206,75 @@ def test_in_place_methods_with_arguments_of_a_wrong_type_raise_type_error_as_tor
         build(torch)
     with pytest.raises(TypeError):
         build(lm)
+
+
+# ---- PyTorch's Tensor API details -------------------------------------------------------------------------------
+def test_int_tensor_requiring_grad_raises_torch_runtime_error():
+    import torch
+    with pytest.raises(RuntimeError):
+        torch.tensor([1]).requires_grad_()
+    with pytest.raises(RuntimeError):
+        lm.tensor([1]).requires_grad_()
+
+
+@pytest.mark.parametrize("shape", [(), (2, 3), (4, 2, 3), (3,)])
+@pytest.mark.parametrize("attr", ["H", "mH"])
+def test_conjugate_transposes_match_torch(shape, attr):
+    import torch
+    data = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    try:
+        expected = getattr(torch.from_numpy(data), attr)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            getattr(lm.from_numpy(data), attr)
+        return
+    got = getattr(lm.from_numpy(data), attr)
+    assert got.shape == tuple(expected.shape) and np.array_equal(got.numpy(), expected.numpy())
+
+
+def test_adjoint_is_mH_and_keeps_the_gradient():
+    import torch
+    data = np.arange(6.0).reshape(2, 3)
+    x, t = lm.tensor(data, dtype=lm.float64, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (x.adjoint() * lm.tensor(data.T, dtype=lm.float64)).sum().backward()
+    (t.adjoint() * torch.tensor(data.T)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_retains_grad_as_torch():
+    import torch
+    for lib in (torch, lm):
+        leaf = lib.ones(2, requires_grad=True)
+        y = leaf * 2
+        assert (leaf.retains_grad, y.retains_grad) == (False, False)
+        y.retain_grad()
+        leaf.retain_grad()
+        assert (leaf.retains_grad, y.retains_grad) == (False, True)
+
+
+_REPR_CASES = [[1.0, float("nan"), float("inf"), -float("inf"), -0.0], [0.0, 0.0], [float("nan")], 3.5,
+               [[1.5, 2.25], [3.0, -4.0]], [1e-8, 1.0], [1e10, 1.0], [123456.0, 0.5], [-1.0, 2.0, 1000.0],
+               [1e-5, 2e-5], [[1, 2], [-30, 4]], [True, False], [0.1, 0.25, 1e-3], [-0.0], [[0.5]],
+               np.linspace(-3, 3, 40).tolist(), list(range(2000)),
+               np.random.default_rng(0).standard_normal((3, 4, 2)).round(3).tolist()]
+
+
+@pytest.mark.parametrize("data", _REPR_CASES)
+@pytest.mark.parametrize("dtype", [None, "float64", "float16", "int32", "int8"])
+def test_repr_matches_torch(data, dtype):
+    import torch
+    try:
+        expected = torch.tensor(data, dtype=getattr(torch, dtype) if dtype else None)
+    except (RuntimeError, TypeError, OverflowError):
+        return
+    got = lm.tensor(data, dtype=getattr(lm, dtype) if dtype else None)
+    assert repr(got) == repr(expected).replace("torch.", "")
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "bool"])
+def test_repr_of_empty_tensors_matches_torch(shape, dtype):
+    import torch
+    expected = torch.zeros(shape, dtype=getattr(torch, dtype))
+    got = lm.zeros(shape, dtype=getattr(lm, dtype if dtype != "bool" else "bool_"))
+    assert repr(got) == repr(expected).replace("torch.", "")
