@@ -23,7 +23,7 @@ from ..autograd import Function
 from ..backend import as_dtype, xp
 from ..tensor import Tensor
 from ._util import constant, pick_axis, recording, tensor_method
-from .arithmetic import maximum, minimum
+from .arithmetic import lerp, maximum, minimum
 from .conversion import cast
 from ..errors import ArgumentError, DimensionError, DtypeError
 
@@ -114,6 +114,19 @@ def _floating(op, x, what="input dtype must be floating point"):
 def _with_dtype(op, x, dtype):
     """x cast to ``dtype=`` (PyTorch casts the input before reducing)."""
     return x if dtype is None else cast(x, as_dtype(dtype))
+
+
+def _half_in_float(reduce):
+    """``reduce(x, ...)`` computed in float32 for a float16 x and cast back, as PyTorch accumulates half sums in
+    float (so that 300 ** 2 or 60000 + 60000 inside the reduction do not overflow)."""
+    def run(x, *args, **kwargs):
+        if x.data.dtype != xp.float16:
+            return reduce(x, *args, **kwargs)
+        out = reduce(cast(x, xp.float32), *args, **kwargs)
+        with xp.errstate(over="ignore"):  # beyond float16's range: inf, as PyTorch
+            return tuple(cast(o, xp.float16) for o in out) if isinstance(out, tuple) else cast(out, xp.float16)
+
+    return run
 
 
 def _nonempty(op, x, axes):
@@ -466,6 +479,11 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
     x = _with_dtype("mean", x, dtype)
     _floating("mean", x, "could not infer output dtype. Input dtype must be floating point")
     keepdim, axes = _check_keepdim("mean", keepdim), _dims("mean", pick_axis(dim, axis), x.ndim)
+    return _mean_over(x, axes, keepdim)
+
+
+@_half_in_float
+def _mean_over(x, axes, keepdim):
     count = _count(x.shape, axes) if x.ndim else 1
     return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / count if count else float("nan"))
 
@@ -571,11 +589,17 @@ class OverCorrected(Function):
             return (g / self.dof if self.dof else g * float("inf"),)
 
 
-def _var(op, x, dim, unbiased, keepdim, correction):
+def _var(op, x, dim, unbiased, keepdim, correction, root=False):
     x = _input(op, x)
     _floating(op, x, "std and var only support floating point dtypes")
     dim, correction = _correction(op, dim, unbiased, correction)
     keepdim, axes = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim)
+    return _var_over(x, axes, keepdim, correction, root)
+
+
+@_half_in_float
+def _var_over(x, axes, keepdim, correction, root):
+    """(variance, mean), or (std, mean) with ``root``, over ``axes``."""
     count = _count(x.shape, axes) if x.ndim else 1
     mu = mean(x, axes, keepdim=True)
     centered = x - mu
@@ -588,7 +612,7 @@ def _var(op, x, dim, unbiased, keepdim, correction):
             variance = squares * (1.0 / dof)
         else:
             variance = OverCorrected.apply(squares, dof=dof)
-    return variance, (mu if keepdim else mu.reshape(variance.shape))
+    return SafeSqrt.apply(variance) if root else variance, (mu if keepdim else mu.reshape(variance.shape))
 
 
 @tensor_method()
@@ -602,7 +626,7 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 @tensor_method()
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None) -> Tensor:
     """sqrt(var); the gradient at a constant input is 0, as PyTorch's."""
-    return SafeSqrt.apply(_var("std", input, pick_axis(dim, axis), unbiased, keepdim, correction)[0])
+    return _var("std", input, pick_axis(dim, axis), unbiased, keepdim, correction, root=True)[0]
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -612,8 +636,7 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(std, mean), as PyTorch's ``std_mean``."""
-    variance, mu = _var("std_mean", input, dim, unbiased, keepdim, correction)
-    return SafeSqrt.apply(variance), mu
+    return _var("std_mean", input, dim, unbiased, keepdim, correction, root=True)
 
 
 @tensor_method()
@@ -732,7 +755,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if (p < 0 or p == xp.inf) and x.data.size == 0:
         if axes is None or builtins.any(x.shape[a] == 0 for a in axes):
             raise ArgumentError(f"norm(): cannot compute the {p} norm on an empty tensor (no identity)")
-    return VectorNorm.apply(x, p=p, axes=axes, keepdim=keepdim)
+    return _half_in_float(VectorNorm.apply)(x, p=p, axes=axes, keepdim=keepdim)
 
 
 # ---- order statistics -------------------------------------------------------------------------
@@ -870,7 +893,8 @@ def _quantile_along(x, qs, axis, interpolation, nan_skipping):
     xs = x.reshape((1,) + data.shape).expand((len(qs),) + data.shape)
     lo = _take(xs, pick_below, -1, pick_below.shape[:-1])
     hi = _take(xs, pick_above, -1, pick_above.shape[:-1])
-    return lo + (hi - lo) * constant(weight[..., 0].astype(data.dtype))
+    with xp.errstate(invalid="ignore"):  # PyTorch's lerp: between -inf and a number, -inf (not nan) near the end
+        return lerp(lo, hi, constant(weight[..., 0].astype(data.dtype)))
 
 
 @tensor_method()
