@@ -263,6 +263,9 @@ class Tensor:
         result = op(source, *args, **kwargs)
         if not isinstance(result, Tensor):
             result = Tensor._wrap(xp.asarray(result))
+        if graph and source._requires_grad and not result._requires_grad and result.shape == self.shape:
+            # x.eq_(y), x.floor_() on a tensor in the graph: PyTorch keeps it in the graph with a zero gradient
+            result = _fill_like(source, result)
         self._write(what, result, graph)
         return self
 
@@ -430,7 +433,7 @@ class Tensor:
 _INPLACE_VARIANTS = (
     "abs", "absolute", "neg", "negative", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
     "square", "reciprocal", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
-    "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "sigmoid", "relu", "erf", "erfc", "erfinv", "lgamma",
+    "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "erf", "erfc", "erfinv", "lgamma",
     "digamma", "floor", "ceil", "round", "trunc", "frac", "fix", "nan_to_num", "logit", "i0", "sinc", "deg2rad",
     "rad2deg", "pow", "float_power", "fmod", "remainder", "floor_divide", "true_divide", "multiply", "divide",
     "subtract", "atan2", "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "addmm", "addbmm", "baddbmm", "addmv",

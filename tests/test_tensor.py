@@ -278,3 +278,66 @@ def test_repr_of_empty_tensors_matches_torch(shape, dtype):
     expected = torch.zeros(shape, dtype=getattr(torch, dtype))
     got = lm.zeros(shape, dtype=getattr(lm, dtype if dtype != "bool" else "bool_"))
     assert repr(got) == repr(expected).replace("torch.", "")
+
+
+_INPLACE_UNARY = ["rsqrt", "erf", "erfc", "erfinv", "log2", "log10", "exp2", "expm1", "tan", "asin", "acos", "atan",
+                  "sinh", "cosh", "deg2rad", "rad2deg", "sinc", "i0", "logit",
+                  "floor", "ceil", "trunc", "fix", "round", "frac", "nan_to_num", "exp", "sqrt", "abs"]
+
+
+@pytest.mark.parametrize("name", _INPLACE_UNARY)
+def test_in_place_unary_method_on_a_graph_tensor_has_the_gradient_of_torch(name):
+    import torch
+    data = np.linspace(0.1, 0.9, 6).reshape(2, 3)
+    weights = np.linspace(0.5, 1.5, 6).reshape(2, 3)
+    grads, values = [], []
+    for lib in (torch, lm):
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        y = x * 1.0
+        assert getattr(y, name + "_")() is y
+        (y * lib.tensor(weights, dtype=lib.float64)).sum().backward()
+        grads.append(x.grad.numpy())
+        values.append(y.detach().numpy())
+    np.testing.assert_allclose(values[1], values[0], rtol=1e-7)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_in_place_comparison_on_a_graph_tensor_cuts_its_gradient_as_torch(name):
+    import torch
+    grads = []
+    for lib in (torch, lm):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1.0
+        getattr(y, name + "_")(lib.tensor([1.0, 0.0, 4.0]))
+        assert y.requires_grad
+        (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        grads.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_array_equal(grads[1][0], grads[0][0])
+    np.testing.assert_array_equal(grads[1][1], grads[0][1])
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_in_place_scan_keeps_the_gradient_and_counts_a_version(name):
+    import torch
+    data, weights = np.array([[0.5, 2.0, -1.5], [1.0, 3.0, 0.25]]), np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+    out = []
+    for lib in (torch, lm):
+        x = lib.tensor(data, requires_grad=True, dtype=lib.float64)
+        y = x * 1.0
+        before = y._version
+        getattr(y, name + "_")(dim=1)
+        assert y._version == before + 1
+        (y * lib.tensor(weights, dtype=lib.float64)).sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(out[1][0], out[0][0])
+    np.testing.assert_allclose(out[1][1], out[0][1])
+
+
+def test_in_place_unary_method_of_an_int_tensor_refuses_a_float_result_as_torch():
+    import torch
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 4]).rsqrt_()
+    with pytest.raises(RuntimeError):
+        lm.tensor([1, 4]).rsqrt_()
+    assert lm.tensor([1, -4]).floor_().tolist() == torch.tensor([1, -4]).floor_().tolist()
