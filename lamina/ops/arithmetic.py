@@ -91,7 +91,7 @@ def _one_tensor(op, input, other):
 
 
 def _is_bool(value) -> bool:
-    return value.data.dtype.kind == "b" if isinstance(value, Tensor) else isinstance(value, (bool, xp.bool_))
+    return value.data.dtype.kind == "b" if isinstance(value, Tensor) else isinstance(value, bool)  # np.True_ is a float to PyTorch
 
 
 def _number(value):

@@ -739,6 +739,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     smallest, 0 the count of non-zeros; 'nuc' the sum of singular values of a matrix). Its gradient at a zero
     input is 0, as PyTorch's."""
     x = _input("norm", input)
+    if isinstance(p, str) and p == "fro" and isinstance(dim, xp.integer):  # PyTorch's 'fro' takes len(dim)
+        raise TypeError(f"norm(): dim for the 'fro' norm must be an int, a list or a tuple, not {type(dim).__name__}")
     _floating("norm", x, "expected a floating point tensor as input")
     x = _with_dtype("norm", x, dtype)
     p, keepdim = _norm_order(p), _check_keepdim("norm", keepdim)

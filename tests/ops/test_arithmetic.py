@@ -556,3 +556,24 @@ def test_three_input_ops_check_every_shape_even_after_a_0d_input():
         same_as_torch(fn, zero, a, b)
         with pytest.raises(RuntimeError, match=rf"{name}: shapes \(\) and \(2, 3\) and \(4,\) do not broadcast"):
             fn(lm, lm.from_numpy(zero), lm.from_numpy(a), lm.from_numpy(b))
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "floor_divide", "remainder", "pow", "maximum", "eq"])
+@pytest.mark.parametrize("dtype", ["int8", "bool", "float16", "int64"])
+@pytest.mark.parametrize("scalar", [np.True_, np.False_])
+def test_numpy_bool_scalar_counts_as_a_float_as_in_torch(op, dtype, scalar):
+    import torch
+    data = np.array([1, 0, 3]).astype(dtype)
+    for order in (0, 1):
+        def call(lib):
+            t = lib.from_numpy(data.copy())
+            return getattr(lib, op)(*((t, scalar) if order == 0 else (scalar, t)))
+        try:
+            expected = call(torch)
+        except (RuntimeError, TypeError) as err:
+            with pytest.raises(type(err)):
+                call(lm)
+            continue
+        got = call(lm)
+        assert got.dtype == np.dtype(str(expected.dtype).replace("torch.", ""))
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())

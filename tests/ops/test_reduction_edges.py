@@ -51,3 +51,16 @@ def test_quantile_next_to_an_infinity_matches_torch(data, q, interpolation):
 def test_quantile_gradient_still_matches_torch(matches_pytorch, q):
     matches_pytorch(f"quantile{q}", "float64", lambda x: lm.quantile(x, q, dim=1),
                     lambda x: torch.quantile(x, q, dim=1), [(3, 5)], False)
+
+
+@pytest.mark.parametrize("p", ["fro", 1, 2, 3])
+@pytest.mark.parametrize("dim", [np.int64(1), [np.int64(1)], 1, (0, 1)])
+def test_norm_dim_forms_match_torch(p, dim):
+    data = np.arange(6, dtype=np.float32).reshape(2, 3)
+    try:
+        expected = torch.norm(torch.from_numpy(data), p=p, dim=dim)
+    except TypeError:
+        with pytest.raises(TypeError):
+            lm.norm(lm.from_numpy(data), p=p, dim=dim)
+        return
+    np.testing.assert_allclose(lm.norm(lm.from_numpy(data), p=p, dim=dim).numpy(), expected.numpy(), rtol=1e-6)
