@@ -141,6 +141,36 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@tensor_method()
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    """``input`` with each run of equal consecutive elements (or slices along ``dim``) kept once, in order (NaNs
+    are all distinct); ``return_inverse``: the run of each element, ``return_counts``: each run's length."""
+    x = _input("unique_consecutive", input)
+    for name, flag in (("return_inverse", return_inverse), ("return_counts", return_counts)):
+        _as_bool("unique_consecutive", name, flag)
+    if dim is None:
+        data, inverse_shape, axis = x.data.reshape(-1), x.shape, 0
+        rows = data.reshape(-1, 1)
+    else:
+        if x.ndim == 0:
+            raise DimensionError(f"unique_consecutive(): Dimension specified as {dim} but tensor has no dimensions")
+        axis = _axis("unique_consecutive", dim, x)
+        if x.data.size == 0 and x.shape[axis] != 0:
+            raise ArgumentError(f"unique_consecutive(): there are 0-sized dims other than dim {axis} (shape "
+                                f"{x.shape}), so unique cannot be applied")
+        data, inverse_shape = x.data, (x.shape[axis],)
+        rows = xp.moveaxis(data, axis, 0).reshape(x.shape[axis], x.data.size // max(x.shape[axis], 1))
+    starts = xp.ones(rows.shape[0], dtype=bool)
+    starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)  # NaN != NaN: each NaN starts a run
+    first = xp.flatnonzero(starts)
+    out = [Tensor._wrap(xp.take(data, first, axis=axis))]
+    if return_inverse:
+        out.append(Tensor._wrap((xp.cumsum(starts) - 1).astype(_INT64).reshape(inverse_shape)))
+    if return_counts:
+        out.append(Tensor._wrap(xp.diff(xp.append(first, rows.shape[0])).astype(_INT64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
 def _side(op, right, side):
     _as_bool(op, "right", right)
     if side is not None:
