@@ -501,7 +501,7 @@ class Logit(Function):
         else:
             outside, fill = (x.data < self.eps) | (x.data > 1 - self.eps), 0
         with xp.errstate(all="ignore"):
-            inside = g / (x * (1 - x))
+            inside = g / (x * (1 - x) + 0.0)  # + 0.0: -0.0 becomes +0.0, so g / 0 is +inf at x = -0.0, as PyTorch
         return (where(constant(outside), constant(xp.asarray(fill, dtype=g.dtype)), inside),)
 
 
