@@ -87,8 +87,8 @@ class Tensor:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use .detach()")
         self._requires_grad = bool(flag)
 
-    def requires_grad_(self, flag: bool = True) -> Tensor:
-        self.requires_grad = flag
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
         return self
 
     @property
@@ -332,6 +332,36 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
+
+    def apply_(self, callable) -> Tensor:  # noqa: A002 - PyTorch's name
+        """Every element replaced by ``callable(element)`` (a Python function of a number; slow: a loop)."""
+        self._refuse_python_loop("apply_")
+        values = [callable(v) for v in self.data.reshape(-1).tolist()]
+        self.data[...] = xp.asarray(values, dtype=self.data.dtype).reshape(self.shape)
+        self._bump_version()
+        return self
+
+    def map_(self, tensor, callable) -> Tensor:  # noqa: A002 - PyTorch's name
+        """Every element replaced by ``callable(element, other)`` with ``tensor`` broadcast to this shape."""
+        self._refuse_python_loop("map_")
+        other = tensor.data if isinstance(tensor, Tensor) else xp.asarray(tensor)
+        try:
+            other = xp.broadcast_to(other, self.shape)
+        except ValueError:
+            raise ArgumentError(f"map_: the other tensor of shape {list(other.shape)} does not broadcast to "
+                                f"{list(self.shape)}") from None
+        values = [callable(a, b) for a, b in zip(self.data.reshape(-1).tolist(), other.reshape(-1).tolist())]
+        self.data[...] = xp.asarray(values, dtype=self.data.dtype).reshape(self.shape)
+        self._bump_version()
+        return self
+
+    def _refuse_python_loop(self, what):
+        if self._requires_grad:
+            raise ArgumentError(f"Can't call {what}() on a tensor that requires grad. Use x.detach().{what}() instead.")
+
+    def share_memory_(self) -> Tensor:
+        """A no-op (the tensor's memory is already its process's; PyTorch moves it to shared memory)."""
+        return self
 
     def fill_(self, value) -> Tensor:
         """Every element = value (a number or a one-element tensor), cast to the tensor's dtype."""

@@ -341,3 +341,31 @@ def test_in_place_unary_method_of_an_int_tensor_refuses_a_float_result_as_torch(
     with pytest.raises(RuntimeError):
         lm.tensor([1, 4]).rsqrt_()
     assert lm.tensor([1, -4]).floor_().tolist() == torch.tensor([1, -4]).floor_().tolist()
+
+
+@pytest.mark.parametrize("expr", [
+    "x.requires_grad_(requires_grad=True).requires_grad", "x.is_cpu", "x.is_sparse", "x.is_quantized", "x.is_meta",
+    "x.get_device()", "x.dim_order()", "x.t().dim_order()", "x.share_memory_() is x", "x.is_cuda"])
+def test_device_and_layout_facts_match_torch(expr):
+    import torch
+    assert eval(expr, {"x": lm.ones(2, 3)}) == eval(expr, {"x": torch.ones(2, 3)})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float64"])
+def test_apply_and_map_match_torch(dtype):
+    import torch
+    data = np.arange(6).reshape(2, 3).astype(dtype)
+    results = []
+    for lib in (torch, lm):
+        x = lib.from_numpy(data.copy())
+        assert x.apply_(lambda v: v * 2.7 - 1) is x
+        assert x.map_(lib.from_numpy(data[0].copy()), lambda a, b: a * b + 0.5) is x
+        results.append(x.numpy())
+    np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_apply_on_a_tensor_requiring_grad_raises_torch_runtime_error():
+    import torch
+    for lib in (torch, lm):
+        with pytest.raises(RuntimeError):
+            lib.ones(2, requires_grad=True).apply_(lambda v: v)

@@ -200,9 +200,28 @@ def _device_of(x: Tensor) -> Device:
     return _DEVICE
 
 
-@tensor_method("is_cuda", is_property=True)
+@tensor_method("is_cuda", "is_sparse", "is_quantized", "is_meta", "is_mkldnn", "is_nested", is_property=True)
 def _is_cuda(x: Tensor) -> bool:
+    """x.is_cuda, x.is_sparse, ...: False (a dense tensor in the CPU's memory)."""
     return False
+
+
+@tensor_method("is_cpu", is_property=True)
+def _is_cpu(x: Tensor) -> bool:
+    return True
+
+
+@tensor_method("get_device")
+def _get_device(x: Tensor) -> int:
+    """-1: the CPU, as PyTorch numbers it."""
+    return -1
+
+
+@tensor_method("dim_order")
+def _dim_order(x: Tensor, *, ambiguity_check=False) -> tuple:
+    """The dims from the outermost to the innermost in memory (by decreasing stride, ties in dim order)."""
+    strides = _stride(x)
+    return tuple(sorted(range(x.ndim), key=lambda d: -strides[d]))
 
 
 # ---- the bits in another dtype ---------------------------------------------------------------------------
