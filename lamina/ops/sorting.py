@@ -205,6 +205,34 @@ def _positions(boundaries, values, side):
     return counts[:, columns].reshape(values.shape)
 
 
+def _has_nan(array) -> bool:
+    return array.dtype.kind == "f" and bool(xp.isnan(array).any())
+
+
+def _binary_search(boundaries, values, side):
+    """PyTorch's binary search, step by step for all values at once: the first place whose boundary is not below
+    the value ('left'; 'right': not at or below it), with plain comparisons, so that a NaN value goes past the
+    end and a NaN boundary is passed over (used when NaNs make NumPy's NaN-aware order differ)."""
+    n = boundaries.shape[-1]
+    if boundaries.ndim == 1:
+        rows, queries = boundaries.reshape(1, n), values.reshape(1, -1)
+    else:
+        rows, queries = boundaries.reshape(-1, n), values.reshape(-1, values.shape[-1])
+    start = xp.zeros(queries.shape, dtype=_INT64)
+    end = xp.full(queries.shape, n, dtype=_INT64)
+    with xp.errstate(invalid="ignore"):
+        while True:
+            active = start < end
+            if not active.any():
+                break
+            mid = start + (end - start) // 2
+            at_mid = xp.take_along_axis(rows, xp.minimum(mid, n - 1), axis=-1)
+            right_of_mid = ~(at_mid >= queries) if side == "left" else ~(at_mid > queries)
+            start = xp.where(active & right_of_mid, mid + 1, start)
+            end = xp.where(active & ~right_of_mid, mid, end)
+    return start.reshape(values.shape)
+
+
 def _sortable(op, boundaries, values):
     if (boundaries.dtype.kind == "b" or values.dtype.kind == "b") and values.size:
         raise NotImplementedError(f"{op}(): not implemented for bool tensors")
@@ -232,7 +260,10 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
     if data.ndim > 1 and (values.ndim != data.ndim or values.shape[:-1] != data.shape[:-1]):
         raise ArgumentError(f"searchsorted(): the leading dims of the sequence {data.shape} and of the input "
                             f"{values.shape} must be equal (or the sequence must be 1-D)")
-    out = _positions(data, values, side) if data.ndim > 1 else xp.searchsorted(data, values, side=side)
+    if data.size and values.size and (_has_nan(data) or _has_nan(xp.asarray(values))):
+        out = _binary_search(data, xp.asarray(values), side)
+    else:
+        out = _positions(data, values, side) if data.ndim > 1 else xp.searchsorted(data, values, side=side)
     out = xp.asarray(out, dtype=xp.int32 if out_int32 else _INT64)
     return Tensor._wrap(out if not scalar else out.reshape(()))
 
@@ -245,5 +276,9 @@ def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False
     if bounds.ndim != 1:
         raise ArgumentError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({bounds.ndim})")
     _sortable("bucketize", bounds.data, values)
-    out = xp.searchsorted(bounds.data, values, side="right" if right else "left")
+    side = "right" if right else "left"
+    if bounds.data.size and xp.size(values) and (_has_nan(bounds.data) or _has_nan(xp.asarray(values))):
+        out = _binary_search(bounds.data, xp.asarray(values), side)
+    else:
+        out = xp.searchsorted(bounds.data, values, side=side)
     return Tensor._wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else _INT64))

@@ -43,3 +43,30 @@ def test_unique_consecutive_bad_calls_raise_torch_type(data, kwargs):
         torch.unique_consecutive(torch.from_numpy(data), **kwargs)
     with pytest.raises(caught.type):
         lm.unique_consecutive(lm.from_numpy(data), **kwargs)
+
+
+SEQUENCES = [[-np.inf, 0.0, 1.0, np.nan], [0.0, 1.0, 2.0, 3.0, 4.0], [np.nan, np.nan], [1.0, 1.0, np.nan, np.nan, np.nan],
+             [-1.0, 0.5, 0.5, 2.0, np.inf, np.nan, np.nan]]
+QUERIES = np.array([np.nan, 1.0, np.inf, -np.inf, 0.5, 3.0, -2.0], dtype=np.float32)
+
+
+@pytest.mark.parametrize("sequence", SEQUENCES)
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_and_bucketize_with_nans_match_torch(sequence, side):
+    seq = np.asarray(sequence, dtype=np.float32)
+    expected = torch.searchsorted(torch.from_numpy(seq), torch.from_numpy(QUERIES), side=side)
+    got = lm.searchsorted(lm.from_numpy(seq), lm.from_numpy(QUERIES), side=side)
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    expected = torch.bucketize(torch.from_numpy(QUERIES), torch.from_numpy(seq), right=side == "right")
+    got = lm.bucketize(lm.from_numpy(QUERIES), lm.from_numpy(seq), right=side == "right")
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_batched_searchsorted_with_nans_matches_torch(side):
+    seq = np.array([[-1.0, 0.0, np.nan], [0.0, 1.0, 2.0], [np.nan, np.nan, np.nan]], dtype=np.float64)
+    values = np.array([[np.nan, 0.0], [1.0, np.nan], [0.5, -3.0]], dtype=np.float64)
+    expected = torch.searchsorted(torch.from_numpy(seq), torch.from_numpy(values), side=side, out_int32=True)
+    got = lm.searchsorted(lm.from_numpy(seq), lm.from_numpy(values), side=side, out_int32=True)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
