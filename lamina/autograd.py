@@ -81,6 +81,13 @@ class set_grad_enabled(_GradMode):
         self.mode = bool(mode)
 
 
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode``: no graph inside the block (as ``no_grad``); ``mode=False`` records it."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = not mode
+
+
 class Function:
     """One differentiable operation: a node of the graph.
 
@@ -151,7 +158,7 @@ def _initial_grad(tensor, grad):
     data = tensor.data
     if grad is None:
         if data.size != 1:
-            raise ValueError(
+            raise ArgumentError(
                 f"backward: grad can be implicitly created only for a scalar output, "
                 f"but the output has shape {tensor.shape}; pass grad= of that shape")
         ones = tensor._xp.empty(data.shape, dtype=data.dtype)
@@ -160,7 +167,8 @@ def _initial_grad(tensor, grad):
     if not hasattr(grad, "_ctx"):  # an array or a number
         grad = tensor._wrap(tensor._xp.asarray(grad, dtype=data.dtype))
     if grad.shape != tensor.shape:
-        raise ValueError(f"backward: grad has shape {grad.shape}, expected the output's shape {tensor.shape}")
+        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {grad.shape}, expected the output's shape "
+                            f"{tensor.shape}")
     return grad
 
 
@@ -335,20 +343,52 @@ def _as_list(tensors) -> list:
     return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
 
     Like ``torch.autograd.grad``: with ``create_graph=True`` the results are themselves
-    differentiable, which gives second derivatives and Hessian-vector products.
+    differentiable, which gives second derivatives and Hessian-vector products. An input the outputs do not
+    depend on is an error, or None with ``allow_unused=True``, or zeros with ``materialize_grads=True``.
     """
+    if is_grads_batched:
+        raise ArgumentError("grad: is_grads_batched=True is not supported by Lamina")
+    if materialize_grads and allow_unused is False:
+        raise ArgumentError("grad: Expected allow_unused to be True or not passed when materialize_grads=True, "
+                            "but got: allow_unused=False.")
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     grad_outputs = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     results = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs)
     for t, g in zip(inputs, results):
-        if g is None and not allow_unused:
+        if g is None and not (allow_unused or materialize_grads):
             raise RuntimeError(
                 f"grad: one of the inputs (shape {t.shape}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it")
+    if materialize_grads:
+        results = [t._wrap(t._xp.zeros(t.data.shape, dtype=t.data.dtype)) if g is None else g
+                   for t, g in zip(inputs, results)]
     return tuple(results)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """``torch.autograd.backward``: accumulate the gradients of ``tensors`` (weighted by ``grad_tensors``) into
+    the ``.grad`` of the leaves (only of ``inputs`` when given)."""
+    tensors = _as_list(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    grads = [None] * len(tensors) if grad_tensors is None else _as_list(grad_tensors)
+    if len(grads) != len(tensors):
+        raise ArgumentError(f"backward: got {len(grads)} grad_tensors for {len(tensors)} tensors")
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        run_backward(tensors, grads, retain or create_graph, create_graph)
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise ArgumentError("backward: 'inputs' argument to backward() cannot be empty")
+    results = run_backward(tensors, grads, retain or create_graph, create_graph, inputs=inputs)
+    for tensor, g in zip(inputs, results):
+        if g is not None:
+            tensor.grad = g if tensor.grad is None else tensor.grad + g

@@ -101,6 +101,8 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
+        if not self._requires_grad:
+            raise ArgumentError("can't retain_grad on Tensor that has requires_grad=False")
         self._retains_grad = True
 
     @property

@@ -306,3 +306,67 @@ def test_backward_inputs_fills_only_their_grad_as_pytorch():
     assert x.grad.tolist() == tx.grad.tolist() and y.grad is None and ty.grad is None
     with pytest.raises(RuntimeError):
         (x * y).sum().backward(inputs=[])
+
+
+# ---- PyTorch's autograd API details --------------------------------------------------------------------------
+def _torch():
+    import torch
+    return torch
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: (x * x).backward(),                                  # no grad for a non-scalar output
+    lambda lib, x: (x * x).backward(lib.ones(3)),                       # grad of the wrong shape
+    lambda lib, x: lib.autograd.grad(x * x, x),
+    lambda lib, x: lib.tensor([1.0, 2.0]).retain_grad(),                # retain_grad without requires_grad
+])
+def test_bad_backward_calls_raise_torch_runtime_error(call):
+    torch = _torch()
+    with pytest.raises(RuntimeError):
+        call(torch, torch.tensor([1.0, 2.0], requires_grad=True))
+    with pytest.raises(RuntimeError):
+        call(lm, lm.tensor([1.0, 2.0], requires_grad=True))
+
+
+def _grads(lib, materialize):
+    x, z = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([1.0], requires_grad=True)
+    return lib.autograd.grad((x * x).sum(), [x, z], allow_unused=True, materialize_grads=materialize)
+
+
+@pytest.mark.parametrize("materialize", [False, True])
+def test_grad_materialize_grads_matches_torch(materialize):
+    expected, got = _grads(_torch(), materialize), _grads(lm, materialize)
+    for ours, theirs in zip(got, expected):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"inputs": "x"}, {"grad_tensors": "ones"}])
+def test_autograd_backward_function_matches_torch(kwargs):
+    out = []
+    for lib in (_torch(), lm):
+        x, y = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0, 4.0], requires_grad=True)
+        args = {}
+        if "inputs" in kwargs:
+            args["inputs"] = [x]
+        tensors = [(x * y).sum()]
+        if "grad_tensors" in kwargs:
+            tensors, args["grad_tensors"] = [x * y], [lib.ones(2)]
+        lib.autograd.backward(tensors, **args)
+        out.append([None if t.grad is None else t.grad.numpy() for t in (x, y)])
+    for ours, theirs in zip(out[1], out[0]):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("mode", [True, False])
+def test_inference_mode_records_no_graph_as_torch(mode):
+    results = []
+    for lib, ctx in ((_torch(), _torch().inference_mode), (lm, lm.autograd.inference_mode)):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with ctx(mode):
+            y = x * 2
+        results.append(y.requires_grad)
+    assert results[0] == results[1]
