@@ -392,3 +392,62 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     for tensor, g in zip(inputs, results):
         if g is not None:
             tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+
+# ---- torch.autograd.functional: whole Jacobians and Hessians ----------------------------------------------------
+def _zeros(like, shape):
+    return like._wrap(like._xp.zeros(shape, dtype=like.data.dtype))
+
+
+def _jacobian_of(output, leaves, create_graph):
+    """d output / d leaf for each leaf, of shape output.shape + leaf.shape, one backward per output element."""
+    xp, shape = output._xp, output.data.shape
+    if not output.requires_grad:  # the output does not depend on the inputs: zeros (PyTorch's strict=False)
+        return tuple(_zeros(leaf, shape + leaf.data.shape) for leaf in leaves)
+    rows = [[] for _ in leaves]
+    for i in range(output.data.size):
+        seed = xp.zeros(output.data.size, dtype=output.data.dtype)
+        seed[i] = 1
+        grads = grad([output], list(leaves), grad_outputs=[output._wrap(seed.reshape(shape))], retain_graph=True,
+                     create_graph=create_graph, allow_unused=True)
+        for row, leaf, g in zip(rows, leaves, grads):
+            row.append(xp.zeros(leaf.data.shape, dtype=leaf.data.dtype) if g is None else g.data)
+    return tuple(leaf._wrap(xp.stack(row).reshape(shape + leaf.data.shape)) if row else
+                 _zeros(leaf, shape + leaf.data.shape) for leaf, row in zip(leaves, rows))
+
+
+def _jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
+    """``torch.autograd.functional.jacobian``: d func(inputs) / d inputs. One input and one output: a tensor of
+    shape output.shape + input.shape; tuples of them: tuples (outputs outer, inputs inner), as PyTorch."""
+    single_input = not isinstance(inputs, tuple)
+    with enable_grad():
+        leaves = tuple(x.detach().requires_grad_() for x in ((inputs,) if single_input else inputs))
+        outputs = func(*leaves)
+        single_output = not isinstance(outputs, tuple)
+        jacobians = [_jacobian_of(o, leaves, create_graph) for o in ((outputs,) if single_output else outputs)]
+    if single_output:
+        return jacobians[0][0] if single_input else jacobians[0]
+    return tuple(j[0] for j in jacobians) if single_input else tuple(jacobians)
+
+
+def _hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+    """``torch.autograd.functional.hessian``: the second derivatives of a scalar function, shape input.shape * 2
+    (tuples of inputs: a tuple of tuples, H[i][j] = d2 f / d input_i d input_j)."""
+    single_input = not isinstance(inputs, tuple)
+
+    def gradient(*xs):
+        out = func(*xs)
+        if out.data.size != 1:
+            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape {out.shape}")
+        grads = grad([out], list(xs), create_graph=True, allow_unused=True) if out.requires_grad else (None,) * len(xs)
+        grads = tuple(_zeros(x, x.data.shape) if g is None else g for x, g in zip(xs, grads))
+        return grads[0] if single_input else grads
+
+    return _jacobian(gradient, inputs, create_graph)
+
+
+class functional:  # noqa: N801 - PyTorch's module name (torch.autograd.functional.jacobian)
+    """``lm.autograd.functional.jacobian`` and ``.hessian``, as in PyTorch."""
+
+    jacobian = staticmethod(_jacobian)
+    hessian = staticmethod(_hessian)

@@ -370,3 +370,47 @@ def test_inference_mode_records_no_graph_as_torch(mode):
             y = x * 2
         results.append(y.requires_grad)
     assert results[0] == results[1]
+
+
+_JACOBIAN_CASES = [
+    (lambda lib, a: a * a, ([1.0, 2.0, 3.0],)),
+    (lambda lib, a: (a ** 3).sum(), ([1.0, -2.0],)),
+    (lambda lib, a: a.exp().reshape(2, 2) @ a.reshape(2, 2), ([[0.5, -1.0], [0.25, 2.0]],)),
+    (lambda lib, a, b: a * b.sum(), ([1.0, 2.0], [3.0, -1.0, 0.5])),
+    (lambda lib, a, b: (a.sin(), (a * b).sum()), ([1.0, 2.0], [0.5, 0.25])),
+    (lambda lib, a: (a * 0).detach(), ([1.0, 2.0],)),
+]
+
+
+def _flatten(value):
+    return [v for item in value for v in _flatten(item)] if isinstance(value, tuple) else [value]
+
+
+@pytest.mark.parametrize("fn, data", _JACOBIAN_CASES)
+def test_functional_jacobian_matches_torch(fn, data):
+    torch = _torch()
+    results = []
+    for lib in (torch, lm):
+        inputs = tuple(lib.tensor(d, dtype=lib.float64) for d in data)
+        results.append(lib.autograd.functional.jacobian(lambda *xs: fn(lib, *xs), inputs if len(inputs) > 1 else inputs[0]))
+    assert isinstance(results[1], tuple) == isinstance(results[0], tuple)
+    for ours, theirs in zip(_flatten(results[1]), _flatten(results[0])):
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn, data", [
+    (lambda lib, a: (a ** 3).sum(), ([1.0, -2.0],)),
+    (lambda lib, a: (a.exp() * a).sum(), ([[0.5, -1.0], [0.25, 2.0]],)),
+    (lambda lib, a, b: (a * a * b.sum()).sum(), ([1.0, 2.0], [3.0, -1.0, 0.5])),
+    (lambda lib, a, b: (a * 2).sum() + b.sum(), ([1.0, 2.0], [0.5])),
+])
+def test_functional_hessian_matches_torch(fn, data):
+    torch = _torch()
+    results = []
+    for lib in (torch, lm):
+        inputs = tuple(lib.tensor(d, dtype=lib.float64) for d in data)
+        results.append(lib.autograd.functional.hessian(lambda *xs: fn(lib, *xs), inputs if len(inputs) > 1 else inputs[0]))
+    for ours, theirs in zip(_flatten(results[1]), _flatten(results[0])):
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
