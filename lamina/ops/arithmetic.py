@@ -1110,6 +1110,8 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
     _tensors("addcmul", input=input, tensor1=tensor1, tensor2=tensor2)
     dtype = result_type(input, tensor1, tensor2)
+    if dtype.kind == "b":
+        raise DtypeError("addcmul: not implemented for 'Bool' (three bool tensors)")
     value = _number(value)
     if dtype.kind in "iu":
         value = int(value)

@@ -577,3 +577,20 @@ def test_numpy_bool_scalar_counts_as_a_float_as_in_torch(op, dtype, scalar):
         got = call(lm)
         assert got.dtype == np.dtype(str(expected.dtype).replace("torch.", ""))
         np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("dtypes", [("bool", "bool", "bool"), ("float32", "bool", "bool"), ("bool", "float32", "float32"),
+                                    ("int64", "bool", "bool"), ("bool", "int64", "int64"), ("bool", "bool", "float32")])
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_addcmul_addcdiv_with_bool_tensors_match_torch(op, dtypes):
+    import torch
+    arrays = [np.array([1, 0, 1]).astype(d) for d in dtypes]
+    try:
+        expected = getattr(torch, op)(*(torch.from_numpy(a.copy()) for a in arrays), value=2)
+    except (RuntimeError, TypeError) as err:
+        with pytest.raises(type(err)):
+            getattr(lm, op)(*(lm.from_numpy(a.copy()) for a in arrays), value=2)
+        return
+    got = getattr(lm, op)(*(lm.from_numpy(a.copy()) for a in arrays), value=2)
+    assert got.dtype == np.dtype(str(expected.dtype).replace("torch.", ""))
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
