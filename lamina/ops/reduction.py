@@ -129,6 +129,23 @@ def _half_in_float(reduce):
     return run
 
 
+class _EveryDim:
+    """The default ``dim`` of ops where PyTorch refuses an explicit ``dim=None`` (max, min, prod, median)."""
+
+    def __repr__(self):
+        return "<every dim>"
+
+
+_EVERY_DIM = _EveryDim()
+
+
+def _dim_or_every(op, dim, axis=None):
+    """``dim`` as the reductions take it (None: every dim); an explicit None is PyTorch's TypeError here."""
+    if dim is None:
+        raise TypeError(f"{op}(): argument 'dim' must be int, not NoneType (leave dim out to reduce every element)")
+    return axis if dim is _EVERY_DIM else dim
+
+
 def _nonempty(op, x, axes):
     """PyTorch's errors for a max-like reduction with no identity over an empty tensor or dim."""
     if x.data.size == 0:
@@ -504,7 +521,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
 def _extreme(x, dim, keepdim, axis, op, arg_reduce, other, binary):
     if other is not None or isinstance(dim, Tensor):
         return binary(x, other if other is not None else dim)
-    x, dim, keepdim = _input(op.name, x), pick_axis(dim, axis), _check_keepdim(op.name, keepdim)
+    x, dim, keepdim = _input(op.name, x), _dim_or_every(op.name, dim, axis), _check_keepdim(op.name, keepdim)
     if dim is None:
         if keepdim:
             raise TypeError(f"{op.name}(): keepdim=True needs a dim")
@@ -515,7 +532,7 @@ def _extreme(x, dim, keepdim, axis, op, arg_reduce, other, binary):
 
 
 @tensor_method()
-def max(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None):  # noqa: A001
+def max(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False, axis=None, other=None):  # noqa: A001
     """Like PyTorch: ``max(x)`` a tensor; ``max(x, dim)`` (values, indices); ``max(x, y)`` elementwise.
 
     NaN is the largest value: it propagates, and the index points at the first NaN."""
@@ -523,7 +540,7 @@ def max(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None): 
 
 
 @tensor_method()
-def min(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None):  # noqa: A001
+def min(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False, axis=None, other=None):  # noqa: A001
     return _extreme(input, dim, keepdim, axis, Min, xp.argmin, other, minimum)
 
 
@@ -640,10 +657,11 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 
 @tensor_method()
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+def prod(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
     """Product over one dim (or all); integer and bool inputs multiply in int64; empty: 1."""
     x = _with_dtype("prod", _input("prod", input), dtype)
-    keepdim, dims = _check_keepdim("prod", keepdim), _dims("prod", pick_axis(dim, axis), x.ndim, many=False)
+    keepdim = _check_keepdim("prod", keepdim)
+    dims = _dims("prod", _dim_or_every("prod", dim, axis), x.ndim, many=False)
     axis_ = None if dims is None or x.ndim == 0 else dims[0]
     if x.data.dtype.kind in "biu":
         out_dtype = x.data.dtype if dtype is not None else _INT64
@@ -780,7 +798,7 @@ def _median_positions(nan_skipping):
 
 def _median(op, input, dim, keepdim, nan_skipping):
     x = _input(op, input)
-    keepdim, dims = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim, many=False)
+    keepdim, dims = _check_keepdim(op, keepdim), _dims(op, _dim_or_every(op, dim), x.ndim, many=False)
     if x.data.dtype.kind == "b":
         raise NotImplementedError(f"{op}(): not implemented for bool tensors")
     if dims is None:
@@ -797,7 +815,7 @@ def _median(op, input, dim, keepdim, nan_skipping):
 
 
 @tensor_method()
-def median(input: Tensor, dim=None, keepdim: bool = False):
+def median(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False):
     """The lower median (of two middle values the smaller), as PyTorch. ``median(x)``: a tensor, NaN if any
     element is NaN, nan if empty; ``median(x, dim)``: (values, indices), the index of the median in a stable
     sort (the first NaN where a slice has one); its gradient goes to that element."""
@@ -805,7 +823,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
 
 
 @tensor_method()
-def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+def nanmedian(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False):
     """The lower median of the non-NaN values (NaN where a slice is all NaN)."""
     return _median("nanmedian", input, dim, keepdim, nan_skipping=True)
 

@@ -64,3 +64,33 @@ def test_norm_dim_forms_match_torch(p, dim):
             lm.norm(lm.from_numpy(data), p=p, dim=dim)
         return
     np.testing.assert_allclose(lm.norm(lm.from_numpy(data), p=p, dim=dim).numpy(), expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["prod", "max", "min", "median", "nanmedian", "sum", "mean", "amax", "argmax", "mode"])
+@pytest.mark.parametrize("form", ["function", "method"])
+def test_explicit_dim_none_is_refused_or_accepted_as_torch(op, form):
+    data = np.arange(6, dtype=np.float32).reshape(2, 3)
+
+    def call(lib):
+        x = lib.from_numpy(data.copy())
+        return getattr(lib, op)(x, dim=None) if form == "function" else getattr(x, op)(dim=None)
+
+    try:
+        expected = call(torch)
+    except TypeError:
+        with pytest.raises(TypeError):
+            call(lm)
+        return
+    got = call(lm)
+    expected, got = (v[0] if isinstance(v, tuple) else v for v in (expected, got))
+    np.testing.assert_allclose(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("op", ["prod", "max", "min", "median", "nanmedian"])
+def test_reductions_without_dim_and_with_dim_still_match_torch(op):
+    data = np.random.default_rng(1).permutation(12).reshape(3, 4).astype(np.float32)
+    for args in ((), (1,), (-1, True)):
+        expected = getattr(torch, op)(torch.from_numpy(data.copy()), *args)
+        got = getattr(lm, op)(lm.from_numpy(data.copy()), *args)
+        expected, got = (v[0] if isinstance(v, tuple) else v for v in (expected, got))
+        np.testing.assert_allclose(got.numpy(), expected.numpy())
