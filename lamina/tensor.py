@@ -469,7 +469,7 @@ _INPLACE_VARIANTS = (
     "digamma", "floor", "ceil", "round", "trunc", "frac", "fix", "nan_to_num", "logit", "i0", "sinc", "deg2rad",
     "rad2deg", "pow", "float_power", "fmod", "remainder", "floor_divide", "true_divide", "multiply", "divide",
     "subtract", "atan2", "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "addmm", "addbmm", "baddbmm", "addmv",
-    "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "copysign", "xlogy", "logaddexp", "heaviside",
+    "clamp_min", "clamp_max", "gcd", "lcm", "ldexp", "maximum", "minimum", "fmax", "fmin", "copysign", "xlogy", "logaddexp", "heaviside",
     "masked_fill", "masked_scatter", "index_fill", "index_add", "index_copy", "index_put", "scatter", "scatter_add",
     "scatter_reduce", "put", "tril", "triu", "cumsum", "cumprod", "logical_not", "logical_and", "logical_or",
     "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
@@ -511,7 +511,8 @@ def _needs_graph(tensor) -> bool:
 def _element_format(array):
     """A function formatting one element as PyTorch prints it, right-aligned to the widest finite value."""
     if array.dtype.kind != "f":
-        width = max(len(str(v)) for v in (array.min(), array.max())) if array.dtype.kind != "b" else 5
+        width = max(len(str(v)) for v in (array.min(), array.max())) if array.dtype.kind != "b" else \
+            5 if not array.all() else 4
         return lambda v: str(v).rjust(width)
     signed = array[np.isfinite(array) & (array != 0)].astype(np.float64)
     if signed.size == 0:

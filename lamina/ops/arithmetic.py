@@ -919,12 +919,51 @@ def sqrt(input) -> Tensor:
     return Sqrt.apply(_float_input("sqrt", input))
 
 
-@tensor_method("abs", "__abs__")
+@tensor_method("abs", "absolute", "__abs__")
 def abs(input) -> Tensor:
     x = _input("abs", input)
     if x.data.dtype.kind == "b":
         raise DtypeError("abs: not implemented for bool tensors")
     return Abs.apply(x)
+
+
+absolute = abs
+
+
+@tensor_method()
+def ldexp(input, other) -> Tensor:
+    """input * 2 ** other, in a floating dtype (integers give float32); differentiable in both, as PyTorch."""
+    _tensors("ldexp", input=input, other=other)
+    x, e = _floating("ldexp", input, other)
+    return mul(x, pow(2.0, e))
+
+
+def _integer_pair(op, input, other):
+    _tensors(op, input=input)
+    a, b = promote(input, other)
+    if a.data.dtype.kind not in "iu":
+        raise DtypeError(f"{op}: not implemented for {a.dtype} tensors (integers only)")
+    _check_broadcast(op, a.data, b.data)
+    return a.data, b.data
+
+
+@tensor_method()
+def gcd(input, other) -> Tensor:
+    """The greatest common divisor, elementwise (integer tensors; gcd(0, 0) = 0)."""
+    return Tensor._wrap(xp.gcd(*_integer_pair("gcd", input, other)))
+
+
+@tensor_method()
+def lcm(input, other) -> Tensor:
+    """The least common multiple, elementwise (integer tensors; 0 where either is 0)."""
+    return Tensor._wrap(xp.lcm(*_integer_pair("lcm", input, other)))
+
+
+@tensor_method()
+def isreal(input) -> Tensor:
+    """True everywhere (Lamina's tensors are real)."""
+    x = _input("isreal", input).data
+    return Tensor._wrap(xp.ones(x.shape, dtype=bool))
 
 
 @tensor_method()

@@ -459,9 +459,27 @@ def is_complex(input) -> bool:
     return _tensor_arg("is_complex", input).data.dtype.kind == "c"
 
 
+@tensor_method()
 def is_nonzero(input) -> bool:
     """``bool(input)`` for a one-element tensor; PyTorch's RuntimeError for none or several elements."""
     return bool(_tensor_arg("is_nonzero", input))
+
+
+@tensor_method("is_same_size")
+def _is_same_size(x: Tensor, other: Tensor) -> bool:
+    return x.shape == _tensor_arg("is_same_size", other).shape
+
+
+@tensor_method("is_inference", "is_neg", "is_conj")
+def _is_inference(x: Tensor) -> bool:
+    """False: no inference tensors, no lazy negation or conjugation in Lamina."""
+    return False
+
+
+@tensor_method("conj", "resolve_conj", "resolve_neg", "conj_physical")
+def _conj(x: Tensor) -> Tensor:
+    """The tensor itself: the conjugate of a real tensor (PyTorch returns the same tensor too)."""
+    return x
 
 
 def result_type(tensor, other):

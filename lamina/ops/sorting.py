@@ -171,6 +171,16 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """True where an element of ``elements`` is among ``test_elements`` (either may be a number; ``invert``:
+    where it is not); the result has ``elements``' shape."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): at least one of elements and test_elements must be a Tensor")
+    _as_bool("isin", "invert", invert)
+    values, tests = as_tensor(elements).data, as_tensor(test_elements).data
+    return Tensor._wrap(xp.asarray(xp.isin(values, tests, assume_unique=bool(assume_unique), invert=bool(invert))))
+
+
 def _side(op, right, side):
     _as_bool(op, "right", right)
     if side is not None:
