@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+import weakref
 
 from .errors import ArgumentError
 
@@ -199,6 +200,8 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             grad = pending.pop(tensor, None)
             if grad is None:
                 continue
+            if _hooks and id(tensor) in _hooks:
+                grad = _run_hooks(tensor, grad)
             if tensor._retains_grad or (wanted is not None and tensor in wanted):
                 _deliver(tensor, grad, wanted, results, delivered, create_graph)
             fn = tensor._ctx
@@ -221,10 +224,57 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             if not retain_graph:
                 fn.release()
         for leaf in leaves:
-            _deliver(leaf, pending.pop(leaf, None), wanted, results, delivered, create_graph)
+            grad = pending.pop(leaf, None)
+            if grad is not None and _hooks and id(leaf) in _hooks:
+                grad = _run_hooks(leaf, grad)
+            _deliver(leaf, grad, wanted, results, delivered, create_graph)
     finally:
         _state.enabled = previous
     return results
+
+
+# ---- tensor hooks (x.register_hook(fn)): kept by the tensor's id, dropped when the tensor is collected --------
+_hooks: dict = {}
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, key, hook):
+        self._key, self._hook = key, hook
+
+    def remove(self) -> None:
+        hooks = _hooks.get(self._key)
+        if hooks and self._hook in hooks:
+            hooks.remove(self._hook)
+            if not hooks:
+                del _hooks[self._key]
+
+
+def register_hook(tensor, hook) -> RemovableHandle:
+    """Call ``hook(grad)`` whenever the gradient with respect to ``tensor`` is computed; a returned tensor
+    replaces the gradient (before it reaches ``.grad`` or the tensor's own node), as PyTorch's hooks."""
+    if not tensor._requires_grad:
+        raise ArgumentError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
+    key = id(tensor)
+    if key not in _hooks:
+        _hooks[key] = []
+        weakref.finalize(tensor, _hooks.pop, key, None)
+    _hooks[key].append(hook)
+    return RemovableHandle(key, hook)
+
+
+def _run_hooks(tensor, grad):
+    for hook in list(_hooks.get(id(tensor), ())):
+        new = hook(grad)
+        if new is not None:
+            if not hasattr(new, "_ctx") or new.shape != grad.shape:
+                raise ArgumentError(f"hook: a hook must return None or a tensor of the gradient's shape "
+                                    f"{tuple(grad.shape)}, got {getattr(new, 'shape', type(new).__name__)}")
+            grad = new
+    return grad
 
 
 def note_inplace_change() -> None:

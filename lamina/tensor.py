@@ -105,6 +105,11 @@ class Tensor:
             raise ArgumentError("can't retain_grad on Tensor that has requires_grad=False")
         self._retains_grad = True
 
+    def register_hook(self, hook):
+        """``hook(grad)`` is called with this tensor's gradient during backward; a returned tensor replaces it.
+        Returns a handle whose ``remove()`` unregisters the hook."""
+        return autograd.register_hook(self, hook)
+
     @property
     def retains_grad(self) -> bool:
         """True when ``retain_grad()`` asked this non-leaf tensor to keep its ``.grad`` (False for leaves)."""

@@ -414,3 +414,32 @@ def test_functional_hessian_matches_torch(fn, data):
     for ours, theirs in zip(_flatten(results[1]), _flatten(results[0])):
         assert ours.shape == tuple(theirs.shape)
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def _hooked_run(lib, remove, use_grad):
+    seen = []
+    x = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    y = x * 3
+    handle = y.register_hook(lambda g: g * 10)
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    x.register_hook(lambda g: g + 1)
+    if remove:
+        handle.remove()
+    loss = (y * y).sum()
+    if use_grad:
+        return lib.autograd.grad(loss, x)[0].tolist(), seen
+    loss.backward()
+    return x.grad.tolist(), seen
+
+
+@pytest.mark.parametrize("remove", [False, True])
+@pytest.mark.parametrize("use_grad", [False, True])
+def test_register_hook_sees_and_replaces_gradients_as_torch(remove, use_grad):
+    assert _hooked_run(lm, remove, use_grad) == _hooked_run(_torch(), remove, use_grad)
+
+
+def test_register_hook_on_a_tensor_without_grad_raises_torch_runtime_error():
+    with pytest.raises(RuntimeError):
+        _torch().ones(2).register_hook(lambda g: g)
+    with pytest.raises(RuntimeError):
+        lm.ones(2).register_hook(lambda g: g)
