@@ -28,13 +28,13 @@ _ndarray = xp.ndarray  # the backend's array type
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "_version_counter", "__weakref__")
+    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "_retains_grad", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so that ndarray @ Tensor calls Tensor.__rmatmul__
     _xp = xp
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self.data = _as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._retains_grad = False
         self._requires_grad = False
@@ -47,7 +47,7 @@ class Tensor:
         """A Tensor around ``array`` as it is: no copy, no dtype conversion (used by the ops)."""
         t = object.__new__(Tensor)
         t.data = array if isinstance(array, _ndarray) else xp.asarray(array)
-        t.grad = None
+        t._grad = None
         t._requires_grad = False
         t._ctx = None
         t._retains_grad = False
@@ -74,6 +74,26 @@ class Tensor:
         autograd.note_inplace_change()
 
     # ---- gradients ---------------------------------------------------------------------------
+    @property
+    def grad(self):
+        """The accumulated gradient (None until a backward reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """PyTorch's checks: None or a tensor of this tensor's shape and dtype."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise ArgumentError(f"attempting to assign a gradient of size {list(value.shape)} to a tensor of "
+                                    f"size {list(self.shape)}")
+            if value.data.dtype != self.data.dtype and self.data.dtype.kind == "f":
+                raise ArgumentError(f"attempting to assign a gradient with dtype {value.dtype} to a tensor with "
+                                    f"dtype {self.dtype}")
+        self._grad = value
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
