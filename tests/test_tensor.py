@@ -369,3 +369,23 @@ def test_apply_on_a_tensor_requiring_grad_raises_torch_runtime_error():
     for lib in (torch, lm):
         with pytest.raises(RuntimeError):
             lib.ones(2, requires_grad=True).apply_(lambda v: v)
+
+
+@pytest.mark.parametrize("value", ["ones_f64", "number", "ones_int", "short", "column", "none", "good"])
+def test_assigning_grad_checks_as_torch(value):
+    import torch
+
+    def assign(lib):
+        x = lib.ones(2, requires_grad=True)
+        x.grad = {"ones_f64": lambda: lib.ones(2, dtype=lib.float64), "number": lambda: 3.0,
+                  "ones_int": lambda: lib.ones(2, dtype=lib.int64), "short": lambda: lib.ones(1),
+                  "column": lambda: lib.ones(2, 1), "none": lambda: None, "good": lambda: lib.full((2,), 0.5)}[value]()
+        return None if x.grad is None else x.grad.tolist()
+
+    try:
+        expected = assign(torch)
+    except (RuntimeError, TypeError) as err:
+        with pytest.raises(type(err)):
+            assign(lm)
+        return
+    assert assign(lm) == expected
