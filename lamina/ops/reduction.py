@@ -23,7 +23,7 @@ from ..autograd import Function
 from ..backend import as_dtype, xp
 from ..tensor import Tensor
 from ._util import constant, pick_axis, recording, tensor_method
-from .arithmetic import lerp, maximum, minimum
+from .arithmetic import lerp, maximum, minimum, where
 from .conversion import cast
 from ..errors import ArgumentError, DimensionError, DtypeError
 
@@ -648,12 +648,28 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(var, mean), as PyTorch's ``var_mean``."""
-    return _var("var_mean", input, dim, unbiased, keepdim, correction)
+    spread, mu = _var("var_mean", input, dim, unbiased, keepdim, correction)
+    return spread, _welford_mean(mu, input, _correction("var_mean", dim, unbiased, correction)[0])
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(std, mean), as PyTorch's ``std_mean``."""
-    return _var("std_mean", input, dim, unbiased, keepdim, correction, root=True)
+    spread, mu = _var("std_mean", input, dim, unbiased, keepdim, correction, root=True)
+    return spread, _welford_mean(mu, input, _correction("std_mean", dim, unbiased, correction)[0])
+
+
+def _welford_mean(mu, x, dim):
+    """PyTorch computes var_mean's mean with Welford's updates, in which an infinity followed by any other value
+    ends as NaN (inf - inf): the mean is NaN there unless the only infinity is the slice's last value."""
+    infinite = xp.isinf(mu.data)
+    if not infinite.any() or x.ndim == 0:
+        return mu
+    axes = _dims("var_mean", dim, x.ndim)
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    rows = xp.moveaxis(x.data, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    rows = rows.reshape(rows.shape[:x.ndim - len(axes)] + (-1,))
+    early = xp.isinf(rows[..., :-1]).any(axis=-1).reshape(mu.shape)
+    return where(constant(infinite & early), constant(xp.asarray(xp.nan, dtype=mu.data.dtype)), mu)
 
 
 @tensor_method()

@@ -94,3 +94,26 @@ def test_reductions_without_dim_and_with_dim_still_match_torch(op):
         got = getattr(lm, op)(lm.from_numpy(data.copy()), *args)
         expected, got = (v[0] if isinstance(v, tuple) else v for v in (expected, got))
         np.testing.assert_allclose(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("data", [[np.inf, 1.0, 2.0], [1.0, 2.0, np.inf], [np.inf], [np.inf, np.inf],
+                                  [[np.inf, 1.0], [2.0, 3.0]], [[1.0, np.inf], [2.0, 3.0]], [[-np.inf, 2.0], [3.0, np.inf]],
+                                  [[0.5, 1.0], [2.0, 3.0]]])
+@pytest.mark.parametrize("kwargs", [{}, {"dim": -1}, {"dim": 0, "keepdim": True}, {"dim": -1, "correction": 0}])
+@pytest.mark.parametrize("op", ["var_mean", "std_mean"])
+def test_var_mean_of_infinities_matches_torch_welford_mean(op, data, kwargs):
+    import warnings
+    array = np.asarray(data, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = getattr(torch, op)(torch.from_numpy(array), **kwargs)
+    with np.errstate(invalid="ignore"):
+        got = getattr(lm, op)(lm.from_numpy(array), **kwargs)
+    for ours, theirs in zip(got, expected):
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+
+
+def test_var_mean_gradient_is_unchanged_for_finite_input(matches_pytorch):
+    matches_pytorch("var_mean_grad", "float64", lambda x: sum(lm.var_mean(x, dim=1)).sum(),
+                    lambda x: sum(torch.var_mean(x, dim=1)).sum(), [(3, 4)], False)
