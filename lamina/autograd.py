@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+import weakref
 
 from .errors import ArgumentError
 
@@ -79,6 +80,13 @@ class set_grad_enabled(_GradMode):
 
     def __init__(self, mode: bool = True):
         self.mode = bool(mode)
+
+
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode``: no graph inside the block (as ``no_grad``); ``mode=False`` records it."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = not mode
 
 
 class Function:
@@ -151,7 +159,7 @@ def _initial_grad(tensor, grad):
     data = tensor.data
     if grad is None:
         if data.size != 1:
-            raise ValueError(
+            raise ArgumentError(
                 f"backward: grad can be implicitly created only for a scalar output, "
                 f"but the output has shape {tensor.shape}; pass grad= of that shape")
         ones = tensor._xp.empty(data.shape, dtype=data.dtype)
@@ -160,7 +168,8 @@ def _initial_grad(tensor, grad):
     if not hasattr(grad, "_ctx"):  # an array or a number
         grad = tensor._wrap(tensor._xp.asarray(grad, dtype=data.dtype))
     if grad.shape != tensor.shape:
-        raise ValueError(f"backward: grad has shape {grad.shape}, expected the output's shape {tensor.shape}")
+        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {grad.shape}, expected the output's shape "
+                            f"{tensor.shape}")
     return grad
 
 
@@ -191,6 +200,8 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             grad = pending.pop(tensor, None)
             if grad is None:
                 continue
+            if _hooks and id(tensor) in _hooks:
+                grad = _run_hooks(tensor, grad)
             if tensor._retains_grad or (wanted is not None and tensor in wanted):
                 _deliver(tensor, grad, wanted, results, delivered, create_graph)
             fn = tensor._ctx
@@ -213,10 +224,57 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
             if not retain_graph:
                 fn.release()
         for leaf in leaves:
-            _deliver(leaf, pending.pop(leaf, None), wanted, results, delivered, create_graph)
+            grad = pending.pop(leaf, None)
+            if grad is not None and _hooks and id(leaf) in _hooks:
+                grad = _run_hooks(leaf, grad)
+            _deliver(leaf, grad, wanted, results, delivered, create_graph)
     finally:
         _state.enabled = previous
     return results
+
+
+# ---- tensor hooks (x.register_hook(fn)): kept by the tensor's id, dropped when the tensor is collected --------
+_hooks: dict = {}
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, key, hook):
+        self._key, self._hook = key, hook
+
+    def remove(self) -> None:
+        hooks = _hooks.get(self._key)
+        if hooks and self._hook in hooks:
+            hooks.remove(self._hook)
+            if not hooks:
+                del _hooks[self._key]
+
+
+def register_hook(tensor, hook) -> RemovableHandle:
+    """Call ``hook(grad)`` whenever the gradient with respect to ``tensor`` is computed; a returned tensor
+    replaces the gradient (before it reaches ``.grad`` or the tensor's own node), as PyTorch's hooks."""
+    if not tensor._requires_grad:
+        raise ArgumentError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
+    key = id(tensor)
+    if key not in _hooks:
+        _hooks[key] = []
+        weakref.finalize(tensor, _hooks.pop, key, None)
+    _hooks[key].append(hook)
+    return RemovableHandle(key, hook)
+
+
+def _run_hooks(tensor, grad):
+    for hook in list(_hooks.get(id(tensor), ())):
+        new = hook(grad)
+        if new is not None:
+            if not hasattr(new, "_ctx") or new.shape != grad.shape:
+                raise ArgumentError(f"hook: a hook must return None or a tensor of the gradient's shape "
+                                    f"{tuple(grad.shape)}, got {getattr(new, 'shape', type(new).__name__)}")
+            grad = new
+    return grad
 
 
 def note_inplace_change() -> None:
@@ -335,20 +393,111 @@ def _as_list(tensors) -> list:
     return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
 
     Like ``torch.autograd.grad``: with ``create_graph=True`` the results are themselves
-    differentiable, which gives second derivatives and Hessian-vector products.
+    differentiable, which gives second derivatives and Hessian-vector products. An input the outputs do not
+    depend on is an error, or None with ``allow_unused=True``, or zeros with ``materialize_grads=True``.
     """
+    if is_grads_batched:
+        raise ArgumentError("grad: is_grads_batched=True is not supported by Lamina")
+    if materialize_grads and allow_unused is False:
+        raise ArgumentError("grad: Expected allow_unused to be True or not passed when materialize_grads=True, "
+                            "but got: allow_unused=False.")
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     grad_outputs = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     results = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs)
     for t, g in zip(inputs, results):
-        if g is None and not allow_unused:
+        if g is None and not (allow_unused or materialize_grads):
             raise RuntimeError(
                 f"grad: one of the inputs (shape {t.shape}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it")
+    if materialize_grads:
+        results = [t._wrap(t._xp.zeros(t.data.shape, dtype=t.data.dtype)) if g is None else g
+                   for t, g in zip(inputs, results)]
     return tuple(results)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """``torch.autograd.backward``: accumulate the gradients of ``tensors`` (weighted by ``grad_tensors``) into
+    the ``.grad`` of the leaves (only of ``inputs`` when given)."""
+    tensors = _as_list(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    grads = [None] * len(tensors) if grad_tensors is None else _as_list(grad_tensors)
+    if len(grads) != len(tensors):
+        raise ArgumentError(f"backward: got {len(grads)} grad_tensors for {len(tensors)} tensors")
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        run_backward(tensors, grads, retain or create_graph, create_graph)
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise ArgumentError("backward: 'inputs' argument to backward() cannot be empty")
+    results = run_backward(tensors, grads, retain or create_graph, create_graph, inputs=inputs)
+    for tensor, g in zip(inputs, results):
+        if g is not None:
+            tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+
+# ---- torch.autograd.functional: whole Jacobians and Hessians ----------------------------------------------------
+def _zeros(like, shape):
+    return like._wrap(like._xp.zeros(shape, dtype=like.data.dtype))
+
+
+def _jacobian_of(output, leaves, create_graph):
+    """d output / d leaf for each leaf, of shape output.shape + leaf.shape, one backward per output element."""
+    xp, shape = output._xp, output.data.shape
+    if not output.requires_grad:  # the output does not depend on the inputs: zeros (PyTorch's strict=False)
+        return tuple(_zeros(leaf, shape + leaf.data.shape) for leaf in leaves)
+    rows = [[] for _ in leaves]
+    for i in range(output.data.size):
+        seed = xp.zeros(output.data.size, dtype=output.data.dtype)
+        seed[i] = 1
+        grads = grad([output], list(leaves), grad_outputs=[output._wrap(seed.reshape(shape))], retain_graph=True,
+                     create_graph=create_graph, allow_unused=True)
+        for row, leaf, g in zip(rows, leaves, grads):
+            row.append(xp.zeros(leaf.data.shape, dtype=leaf.data.dtype) if g is None else g.data)
+    return tuple(leaf._wrap(xp.stack(row).reshape(shape + leaf.data.shape)) if row else
+                 _zeros(leaf, shape + leaf.data.shape) for leaf, row in zip(leaves, rows))
+
+
+def _jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
+    """``torch.autograd.functional.jacobian``: d func(inputs) / d inputs. One input and one output: a tensor of
+    shape output.shape + input.shape; tuples of them: tuples (outputs outer, inputs inner), as PyTorch."""
+    single_input = not isinstance(inputs, tuple)
+    with enable_grad():
+        leaves = tuple(x.detach().requires_grad_() for x in ((inputs,) if single_input else inputs))
+        outputs = func(*leaves)
+        single_output = not isinstance(outputs, tuple)
+        jacobians = [_jacobian_of(o, leaves, create_graph) for o in ((outputs,) if single_output else outputs)]
+    if single_output:
+        return jacobians[0][0] if single_input else jacobians[0]
+    return tuple(j[0] for j in jacobians) if single_input else tuple(jacobians)
+
+
+def _hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+    """``torch.autograd.functional.hessian``: the second derivatives of a scalar function, shape input.shape * 2
+    (tuples of inputs: a tuple of tuples, H[i][j] = d2 f / d input_i d input_j)."""
+    single_input = not isinstance(inputs, tuple)
+
+    def gradient(*xs):
+        out = func(*xs)
+        if out.data.size != 1:
+            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape {out.shape}")
+        grads = grad([out], list(xs), create_graph=True, allow_unused=True) if out.requires_grad else (None,) * len(xs)
+        grads = tuple(_zeros(x, x.data.shape) if g is None else g for x, g in zip(xs, grads))
+        return grads[0] if single_input else grads
+
+    return _jacobian(gradient, inputs, create_graph)
+
+
+class functional:  # noqa: N801 - PyTorch's module name (torch.autograd.functional.jacobian)
+    """``lm.autograd.functional.jacobian`` and ``.hessian``, as in PyTorch."""
+
+    jacobian = staticmethod(_jacobian)
+    hessian = staticmethod(_hessian)

@@ -28,13 +28,13 @@ _ndarray = xp.ndarray  # the backend's array type
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "_version_counter", "__weakref__")
+    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "_retains_grad", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so that ndarray @ Tensor calls Tensor.__rmatmul__
     _xp = xp
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self.data = _as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._retains_grad = False
         self._requires_grad = False
@@ -47,7 +47,7 @@ class Tensor:
         """A Tensor around ``array`` as it is: no copy, no dtype conversion (used by the ops)."""
         t = object.__new__(Tensor)
         t.data = array if isinstance(array, _ndarray) else xp.asarray(array)
-        t.grad = None
+        t._grad = None
         t._requires_grad = False
         t._ctx = None
         t._retains_grad = False
@@ -75,20 +75,40 @@ class Tensor:
 
     # ---- gradients ---------------------------------------------------------------------------
     @property
+    def grad(self):
+        """The accumulated gradient (None until a backward reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """PyTorch's checks: None or a tensor of this tensor's shape and dtype."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise ArgumentError(f"attempting to assign a gradient of size {list(value.shape)} to a tensor of "
+                                    f"size {list(self.shape)}")
+            if value.data.dtype != self.data.dtype and self.data.dtype.kind == "f":
+                raise ArgumentError(f"attempting to assign a gradient with dtype {value.dtype} to a tensor with "
+                                    f"dtype {self.dtype}")
+        self._grad = value
+
+    @property
     def requires_grad(self) -> bool:
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag: bool):
         if flag and not is_floating(self.data.dtype):
-            raise TypeError(
+            raise DtypeError(  # a TypeError and, as PyTorch's error, a RuntimeError
                 f"only floating-point tensors can require gradients, this one has dtype {self.data.dtype}")
         if not flag and self._ctx is not None:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use .detach()")
         self._requires_grad = bool(flag)
 
-    def requires_grad_(self, flag: bool = True) -> Tensor:
-        self.requires_grad = flag
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
         return self
 
     @property
@@ -101,7 +121,19 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after ``backward``."""
+        if not self._requires_grad:
+            raise ArgumentError("can't retain_grad on Tensor that has requires_grad=False")
         self._retains_grad = True
+
+    def register_hook(self, hook):
+        """``hook(grad)`` is called with this tensor's gradient during backward; a returned tensor replaces it.
+        Returns a handle whose ``remove()`` unregisters the hook."""
+        return autograd.register_hook(self, hook)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True when ``retain_grad()`` asked this non-leaf tensor to keep its ``.grad`` (False for leaves)."""
+        return self._retains_grad and self._ctx is not None
 
     def backward(self, grad=None, retain_graph=None, create_graph=False, inputs=None, *, gradient=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
@@ -206,15 +238,29 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(to_numpy(self.data), separator=", ", precision=4, prefix="tensor(")
+        """PyTorch's layout: 4 decimals (``1.5000``), ``1.`` when every value is whole, ``1.0000e-08`` when the
+        magnitudes span more than 1000x (or pass 1e8, or fall under 1e-4); ``size=`` for an empty tensor that
+        is not 1-D; the dtype unless float32, int64 or bool."""
+        array = to_numpy(self.data)
         extras = []
-        if self.data.dtype != DEFAULT_FLOAT and self.data.dtype != xp.int64:
-            extras.append(f"dtype={self.data.dtype}")
+        if array.size == 0:
+            body = "[]"
+            if array.shape != (0,):
+                extras.append(f"size={tuple(array.shape)}")
+        else:
+            body = np.array2string(array, separator=", ", prefix="tensor(", formatter={"all": _element_format(array)},
+                                   max_line_width=80, threshold=1000, edgeitems=3).replace(", ...,", ",  ...,")
+        if array.dtype != DEFAULT_FLOAT and (array.size == 0 or array.dtype not in (xp.int64, xp.bool_)):
+            extras.append(f"dtype={array.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        text = "tensor(" + body
+        for extra in extras:  # PyTorch starts a new line when the suffix would pass 80 characters
+            last_line = len(text) - text.rfind("\n") + 1
+            text += (",\n" + " " * len("tensor(") if last_line + len(extra) + 2 > 80 else ", ") + extra
+        return text + ")"
 
     # ---- in-place updates ----------------------------------------------------------------------
     # As in PyTorch: the result is computed by the out-of-place op, must keep the tensor's shape and be castable
@@ -244,6 +290,9 @@ class Tensor:
         result = op(source, *args, **kwargs)
         if not isinstance(result, Tensor):
             result = Tensor._wrap(xp.asarray(result))
+        if graph and source._requires_grad and not result._requires_grad and result.shape == self.shape:
+            # x.eq_(y), x.floor_() on a tensor in the graph: PyTorch keeps it in the graph with a zero gradient
+            result = _fill_like(source, result)
         self._write(what, result, graph)
         return self
 
@@ -310,6 +359,36 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
+
+    def apply_(self, callable) -> Tensor:  # noqa: A002 - PyTorch's name
+        """Every element replaced by ``callable(element)`` (a Python function of a number; slow: a loop)."""
+        self._refuse_python_loop("apply_")
+        values = [callable(v) for v in self.data.reshape(-1).tolist()]
+        self.data[...] = xp.asarray(values, dtype=self.data.dtype).reshape(self.shape)
+        self._bump_version()
+        return self
+
+    def map_(self, tensor, callable) -> Tensor:  # noqa: A002 - PyTorch's name
+        """Every element replaced by ``callable(element, other)`` with ``tensor`` broadcast to this shape."""
+        self._refuse_python_loop("map_")
+        other = tensor.data if isinstance(tensor, Tensor) else xp.asarray(tensor)
+        try:
+            other = xp.broadcast_to(other, self.shape)
+        except ValueError:
+            raise ArgumentError(f"map_: the other tensor of shape {list(other.shape)} does not broadcast to "
+                                f"{list(self.shape)}") from None
+        values = [callable(a, b) for a, b in zip(self.data.reshape(-1).tolist(), other.reshape(-1).tolist())]
+        self.data[...] = xp.asarray(values, dtype=self.data.dtype).reshape(self.shape)
+        self._bump_version()
+        return self
+
+    def _refuse_python_loop(self, what):
+        if self._requires_grad:
+            raise ArgumentError(f"Can't call {what}() on a tensor that requires grad. Use x.detach().{what}() instead.")
+
+    def share_memory_(self) -> Tensor:
+        """A no-op (the tensor's memory is already its process's; PyTorch moves it to shared memory)."""
+        return self
 
     def fill_(self, value) -> Tensor:
         """Every element = value (a number or a one-element tensor), cast to the tensor's dtype."""
@@ -386,16 +465,36 @@ class Tensor:
     def __pos__(self):
         return self
 
+    # ---- conjugate transposes: real tensors only, so the transposes themselves (x.mT is bound by the ops)
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """x.H: the conjugate transpose of a matrix (a 0-d tensor is returned as it is, as PyTorch)."""
+        if self.ndim == 0:
+            return self
+        if self.ndim != 2:
+            raise ArgumentError(f"tensor.H is only supported on matrices (2-D tensors), got a {self.ndim}-D tensor; "
+                                "for batches of matrices use tensor.mH")
+        return self.mT
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """x.mH: the last two axes swapped and conjugated (x.mT for real tensors; a 0-d tensor as it is)."""
+        return self if self.ndim == 0 else self.mT
+
+    def adjoint(self) -> Tensor:
+        """x.adjoint(): the same as x.mH."""
+        return self.mH
+
 
 # PyTorch's in-place variants ``x.<op>_(...)`` of ops ``x.<op>(...)``: bound below, the op looked up when called.
 _INPLACE_VARIANTS = (
     "abs", "absolute", "neg", "negative", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
     "square", "reciprocal", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
-    "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "sigmoid", "relu", "erf", "erfc", "erfinv", "lgamma",
+    "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "erf", "erfc", "erfinv", "lgamma",
     "digamma", "floor", "ceil", "round", "trunc", "frac", "fix", "nan_to_num", "logit", "i0", "sinc", "deg2rad",
     "rad2deg", "pow", "float_power", "fmod", "remainder", "floor_divide", "true_divide", "multiply", "divide",
     "subtract", "atan2", "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "addmm", "addbmm", "baddbmm", "addmv",
-    "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "copysign", "xlogy", "logaddexp", "heaviside",
+    "clamp_min", "clamp_max", "gcd", "lcm", "ldexp", "maximum", "minimum", "fmax", "fmin", "copysign", "xlogy", "logaddexp", "heaviside",
     "masked_fill", "masked_scatter", "index_fill", "index_add", "index_copy", "index_put", "scatter", "scatter_add",
     "scatter_reduce", "put", "tril", "triu", "cumsum", "cumprod", "logical_not", "logical_and", "logical_or",
     "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
@@ -432,6 +531,35 @@ def _can_cast(source, target) -> bool:
 
 def _needs_graph(tensor) -> bool:
     return tensor._requires_grad and autograd.is_grad_enabled()
+
+
+def _element_format(array):
+    """A function formatting one element as PyTorch prints it, right-aligned to the widest finite value."""
+    if array.dtype.kind != "f":
+        width = max(len(str(v)) for v in (array.min(), array.max())) if array.dtype.kind != "b" else \
+            5 if not array.all() else 4
+        return lambda v: str(v).rjust(width)
+    signed = array[np.isfinite(array) & (array != 0)].astype(np.float64)
+    if signed.size == 0:
+        return lambda v: "{:.0f}.".format(v) if np.isfinite(v) else str(float(v))
+    finite = np.abs(signed)
+    low, high = finite.min(), finite.max()
+    whole = bool(np.all(np.ceil(finite) == finite))
+    scientific = high / low > 1000.0 or high > 1.0e8 or (not whole and low < 1.0e-4)
+    if scientific:
+        text = "{:.4e}"
+    elif whole:
+        text = "{:.0f}."
+    else:
+        text = "{:.4f}"
+    width = max(len(text.format(v)) for v in (signed.min(), signed.max()))
+
+    def element(v):
+        v = float(v)
+        shown = text.format(v) if np.isfinite(v) else str(v)
+        return shown.rjust(width)
+
+    return element
 
 
 def _fill_like(source, value):

@@ -306,3 +306,140 @@ def test_backward_inputs_fills_only_their_grad_as_pytorch():
     assert x.grad.tolist() == tx.grad.tolist() and y.grad is None and ty.grad is None
     with pytest.raises(RuntimeError):
         (x * y).sum().backward(inputs=[])
+
+
+# ---- PyTorch's autograd API details --------------------------------------------------------------------------
+def _torch():
+    import torch
+    return torch
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: (x * x).backward(),                                  # no grad for a non-scalar output
+    lambda lib, x: (x * x).backward(lib.ones(3)),                       # grad of the wrong shape
+    lambda lib, x: lib.autograd.grad(x * x, x),
+    lambda lib, x: lib.tensor([1.0, 2.0]).retain_grad(),                # retain_grad without requires_grad
+])
+def test_bad_backward_calls_raise_torch_runtime_error(call):
+    torch = _torch()
+    with pytest.raises(RuntimeError):
+        call(torch, torch.tensor([1.0, 2.0], requires_grad=True))
+    with pytest.raises(RuntimeError):
+        call(lm, lm.tensor([1.0, 2.0], requires_grad=True))
+
+
+def _grads(lib, materialize):
+    x, z = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([1.0], requires_grad=True)
+    return lib.autograd.grad((x * x).sum(), [x, z], allow_unused=True, materialize_grads=materialize)
+
+
+@pytest.mark.parametrize("materialize", [False, True])
+def test_grad_materialize_grads_matches_torch(materialize):
+    expected, got = _grads(_torch(), materialize), _grads(lm, materialize)
+    for ours, theirs in zip(got, expected):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"inputs": "x"}, {"grad_tensors": "ones"}])
+def test_autograd_backward_function_matches_torch(kwargs):
+    out = []
+    for lib in (_torch(), lm):
+        x, y = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0, 4.0], requires_grad=True)
+        args = {}
+        if "inputs" in kwargs:
+            args["inputs"] = [x]
+        tensors = [(x * y).sum()]
+        if "grad_tensors" in kwargs:
+            tensors, args["grad_tensors"] = [x * y], [lib.ones(2)]
+        lib.autograd.backward(tensors, **args)
+        out.append([None if t.grad is None else t.grad.numpy() for t in (x, y)])
+    for ours, theirs in zip(out[1], out[0]):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("mode", [True, False])
+def test_inference_mode_records_no_graph_as_torch(mode):
+    results = []
+    for lib, ctx in ((_torch(), _torch().inference_mode), (lm, lm.autograd.inference_mode)):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with ctx(mode):
+            y = x * 2
+        results.append(y.requires_grad)
+    assert results[0] == results[1]
+
+
+_JACOBIAN_CASES = [
+    (lambda lib, a: a * a, ([1.0, 2.0, 3.0],)),
+    (lambda lib, a: (a ** 3).sum(), ([1.0, -2.0],)),
+    (lambda lib, a: a.exp().reshape(2, 2) @ a.reshape(2, 2), ([[0.5, -1.0], [0.25, 2.0]],)),
+    (lambda lib, a, b: a * b.sum(), ([1.0, 2.0], [3.0, -1.0, 0.5])),
+    (lambda lib, a, b: (a.sin(), (a * b).sum()), ([1.0, 2.0], [0.5, 0.25])),
+    (lambda lib, a: (a * 0).detach(), ([1.0, 2.0],)),
+]
+
+
+def _flatten(value):
+    return [v for item in value for v in _flatten(item)] if isinstance(value, tuple) else [value]
+
+
+@pytest.mark.parametrize("fn, data", _JACOBIAN_CASES)
+def test_functional_jacobian_matches_torch(fn, data):
+    torch = _torch()
+    results = []
+    for lib in (torch, lm):
+        inputs = tuple(lib.tensor(d, dtype=lib.float64) for d in data)
+        results.append(lib.autograd.functional.jacobian(lambda *xs: fn(lib, *xs), inputs if len(inputs) > 1 else inputs[0]))
+    assert isinstance(results[1], tuple) == isinstance(results[0], tuple)
+    for ours, theirs in zip(_flatten(results[1]), _flatten(results[0])):
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn, data", [
+    (lambda lib, a: (a ** 3).sum(), ([1.0, -2.0],)),
+    (lambda lib, a: (a.exp() * a).sum(), ([[0.5, -1.0], [0.25, 2.0]],)),
+    (lambda lib, a, b: (a * a * b.sum()).sum(), ([1.0, 2.0], [3.0, -1.0, 0.5])),
+    (lambda lib, a, b: (a * 2).sum() + b.sum(), ([1.0, 2.0], [0.5])),
+])
+def test_functional_hessian_matches_torch(fn, data):
+    torch = _torch()
+    results = []
+    for lib in (torch, lm):
+        inputs = tuple(lib.tensor(d, dtype=lib.float64) for d in data)
+        results.append(lib.autograd.functional.hessian(lambda *xs: fn(lib, *xs), inputs if len(inputs) > 1 else inputs[0]))
+    for ours, theirs in zip(_flatten(results[1]), _flatten(results[0])):
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def _hooked_run(lib, remove, use_grad):
+    seen = []
+    x = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    y = x * 3
+    handle = y.register_hook(lambda g: g * 10)
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    x.register_hook(lambda g: g + 1)
+    if remove:
+        handle.remove()
+    loss = (y * y).sum()
+    if use_grad:
+        return lib.autograd.grad(loss, x)[0].tolist(), seen
+    loss.backward()
+    return x.grad.tolist(), seen
+
+
+@pytest.mark.parametrize("remove", [False, True])
+@pytest.mark.parametrize("use_grad", [False, True])
+def test_register_hook_sees_and_replaces_gradients_as_torch(remove, use_grad):
+    assert _hooked_run(lm, remove, use_grad) == _hooked_run(_torch(), remove, use_grad)
+
+
+def test_register_hook_on_a_tensor_without_grad_raises_torch_runtime_error():
+    with pytest.raises(RuntimeError):
+        _torch().ones(2).register_hook(lambda g: g)
+    with pytest.raises(RuntimeError):
+        lm.ones(2).register_hook(lambda g: g)

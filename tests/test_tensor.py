@@ -206,3 +206,186 @@ def test_in_place_methods_with_arguments_of_a_wrong_type_raise_type_error_as_tor
         build(torch)
     with pytest.raises(TypeError):
         build(lm)
+
+
+# ---- PyTorch's Tensor API details -------------------------------------------------------------------------------
+def test_int_tensor_requiring_grad_raises_torch_runtime_error():
+    import torch
+    with pytest.raises(RuntimeError):
+        torch.tensor([1]).requires_grad_()
+    with pytest.raises(RuntimeError):
+        lm.tensor([1]).requires_grad_()
+
+
+@pytest.mark.parametrize("shape", [(), (2, 3), (4, 2, 3), (3,)])
+@pytest.mark.parametrize("attr", ["H", "mH"])
+def test_conjugate_transposes_match_torch(shape, attr):
+    import torch
+    data = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    try:
+        expected = getattr(torch.from_numpy(data), attr)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            getattr(lm.from_numpy(data), attr)
+        return
+    got = getattr(lm.from_numpy(data), attr)
+    assert got.shape == tuple(expected.shape) and np.array_equal(got.numpy(), expected.numpy())
+
+
+def test_adjoint_is_mH_and_keeps_the_gradient():
+    import torch
+    data = np.arange(6.0).reshape(2, 3)
+    x, t = lm.tensor(data, dtype=lm.float64, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (x.adjoint() * lm.tensor(data.T, dtype=lm.float64)).sum().backward()
+    (t.adjoint() * torch.tensor(data.T)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_retains_grad_as_torch():
+    import torch
+    for lib in (torch, lm):
+        leaf = lib.ones(2, requires_grad=True)
+        y = leaf * 2
+        assert (leaf.retains_grad, y.retains_grad) == (False, False)
+        y.retain_grad()
+        leaf.retain_grad()
+        assert (leaf.retains_grad, y.retains_grad) == (False, True)
+
+
+_REPR_CASES = [[1.0, float("nan"), float("inf"), -float("inf"), -0.0], [0.0, 0.0], [float("nan")], 3.5,
+               [[1.5, 2.25], [3.0, -4.0]], [1e-8, 1.0], [1e10, 1.0], [123456.0, 0.5], [-1.0, 2.0, 1000.0],
+               [1e-5, 2e-5], [[1, 2], [-30, 4]], [True, False], [0.1, 0.25, 1e-3], [-0.0], [[0.5]],
+               np.linspace(-3, 3, 40).tolist(), list(range(2000)),
+               np.random.default_rng(0).standard_normal((3, 4, 2)).round(3).tolist()]
+
+
+@pytest.mark.parametrize("data", _REPR_CASES)
+@pytest.mark.parametrize("dtype", [None, "float64", "float16", "int32", "int8"])
+def test_repr_matches_torch(data, dtype):
+    import torch
+    try:
+        expected = torch.tensor(data, dtype=getattr(torch, dtype) if dtype else None)
+    except (RuntimeError, TypeError, OverflowError):
+        return
+    got = lm.tensor(data, dtype=getattr(lm, dtype) if dtype else None)
+    assert repr(got) == repr(expected).replace("torch.", "")
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "bool"])
+def test_repr_of_empty_tensors_matches_torch(shape, dtype):
+    import torch
+    expected = torch.zeros(shape, dtype=getattr(torch, dtype))
+    got = lm.zeros(shape, dtype=getattr(lm, dtype if dtype != "bool" else "bool_"))
+    assert repr(got) == repr(expected).replace("torch.", "")
+
+
+_INPLACE_UNARY = ["rsqrt", "erf", "erfc", "erfinv", "log2", "log10", "exp2", "expm1", "tan", "asin", "acos", "atan",
+                  "sinh", "cosh", "deg2rad", "rad2deg", "sinc", "i0", "logit",
+                  "floor", "ceil", "trunc", "fix", "round", "frac", "nan_to_num", "exp", "sqrt", "abs"]
+
+
+@pytest.mark.parametrize("name", _INPLACE_UNARY)
+def test_in_place_unary_method_on_a_graph_tensor_has_the_gradient_of_torch(name):
+    import torch
+    data = np.linspace(0.1, 0.9, 6).reshape(2, 3)
+    weights = np.linspace(0.5, 1.5, 6).reshape(2, 3)
+    grads, values = [], []
+    for lib in (torch, lm):
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        y = x * 1.0
+        assert getattr(y, name + "_")() is y
+        (y * lib.tensor(weights, dtype=lib.float64)).sum().backward()
+        grads.append(x.grad.numpy())
+        values.append(y.detach().numpy())
+    np.testing.assert_allclose(values[1], values[0], rtol=1e-7)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_in_place_comparison_on_a_graph_tensor_cuts_its_gradient_as_torch(name):
+    import torch
+    grads = []
+    for lib in (torch, lm):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1.0
+        getattr(y, name + "_")(lib.tensor([1.0, 0.0, 4.0]))
+        assert y.requires_grad
+        (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        grads.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_array_equal(grads[1][0], grads[0][0])
+    np.testing.assert_array_equal(grads[1][1], grads[0][1])
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_in_place_scan_keeps_the_gradient_and_counts_a_version(name):
+    import torch
+    data, weights = np.array([[0.5, 2.0, -1.5], [1.0, 3.0, 0.25]]), np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+    out = []
+    for lib in (torch, lm):
+        x = lib.tensor(data, requires_grad=True, dtype=lib.float64)
+        y = x * 1.0
+        before = y._version
+        getattr(y, name + "_")(dim=1)
+        assert y._version == before + 1
+        (y * lib.tensor(weights, dtype=lib.float64)).sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(out[1][0], out[0][0])
+    np.testing.assert_allclose(out[1][1], out[0][1])
+
+
+def test_in_place_unary_method_of_an_int_tensor_refuses_a_float_result_as_torch():
+    import torch
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 4]).rsqrt_()
+    with pytest.raises(RuntimeError):
+        lm.tensor([1, 4]).rsqrt_()
+    assert lm.tensor([1, -4]).floor_().tolist() == torch.tensor([1, -4]).floor_().tolist()
+
+
+@pytest.mark.parametrize("expr", [
+    "x.requires_grad_(requires_grad=True).requires_grad", "x.is_cpu", "x.is_sparse", "x.is_quantized", "x.is_meta",
+    "x.get_device()", "x.dim_order()", "x.t().dim_order()", "x.share_memory_() is x", "x.is_cuda"])
+def test_device_and_layout_facts_match_torch(expr):
+    import torch
+    assert eval(expr, {"x": lm.ones(2, 3)}) == eval(expr, {"x": torch.ones(2, 3)})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float64"])
+def test_apply_and_map_match_torch(dtype):
+    import torch
+    data = np.arange(6).reshape(2, 3).astype(dtype)
+    results = []
+    for lib in (torch, lm):
+        x = lib.from_numpy(data.copy())
+        assert x.apply_(lambda v: v * 2.7 - 1) is x
+        assert x.map_(lib.from_numpy(data[0].copy()), lambda a, b: a * b + 0.5) is x
+        results.append(x.numpy())
+    np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_apply_on_a_tensor_requiring_grad_raises_torch_runtime_error():
+    import torch
+    for lib in (torch, lm):
+        with pytest.raises(RuntimeError):
+            lib.ones(2, requires_grad=True).apply_(lambda v: v)
+
+
+@pytest.mark.parametrize("value", ["ones_f64", "number", "ones_int", "short", "column", "none", "good"])
+def test_assigning_grad_checks_as_torch(value):
+    import torch
+
+    def assign(lib):
+        x = lib.ones(2, requires_grad=True)
+        x.grad = {"ones_f64": lambda: lib.ones(2, dtype=lib.float64), "number": lambda: 3.0,
+                  "ones_int": lambda: lib.ones(2, dtype=lib.int64), "short": lambda: lib.ones(1),
+                  "column": lambda: lib.ones(2, 1), "none": lambda: None, "good": lambda: lib.full((2,), 0.5)}[value]()
+        return None if x.grad is None else x.grad.tolist()
+
+    try:
+        expected = assign(torch)
+    except (RuntimeError, TypeError) as err:
+        with pytest.raises(type(err)):
+            assign(lm)
+        return
+    assert assign(lm) == expected

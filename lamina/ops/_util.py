@@ -77,9 +77,12 @@ def is_scalar(value) -> bool:
 
 
 def scalar_dtype(value):
-    """The dtype a scalar stands for in promotion: bool, int64, or the default float."""
-    if isinstance(value, (bool, xp.bool_)):
+    """The dtype a scalar stands for in promotion: bool, int64, or the default float. A NumPy bool (``np.True_``)
+    counts as a float, as in PyTorch (which reads it through ``__float__``: ``int8_tensor + np.True_`` is float32)."""
+    if isinstance(value, bool):
         return _BOOL
+    if isinstance(value, xp.bool_):
+        return DEFAULT_FLOAT
     if isinstance(value, numbers.Integral):
         if type(value) is int and not _INT64_MIN <= value < _INT64_END:
             raise ScalarOverflowError(f"the integer {value} is too big to convert to int64")

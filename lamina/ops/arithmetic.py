@@ -91,7 +91,7 @@ def _one_tensor(op, input, other):
 
 
 def _is_bool(value) -> bool:
-    return value.data.dtype.kind == "b" if isinstance(value, Tensor) else isinstance(value, (bool, xp.bool_))
+    return value.data.dtype.kind == "b" if isinstance(value, Tensor) else isinstance(value, bool)  # np.True_ is a float to PyTorch
 
 
 def _number(value):
@@ -919,12 +919,51 @@ def sqrt(input) -> Tensor:
     return Sqrt.apply(_float_input("sqrt", input))
 
 
-@tensor_method("abs", "__abs__")
+@tensor_method("abs", "absolute", "__abs__")
 def abs(input) -> Tensor:
     x = _input("abs", input)
     if x.data.dtype.kind == "b":
         raise DtypeError("abs: not implemented for bool tensors")
     return Abs.apply(x)
+
+
+absolute = abs
+
+
+@tensor_method()
+def ldexp(input, other) -> Tensor:
+    """input * 2 ** other, in a floating dtype (integers give float32); differentiable in both, as PyTorch."""
+    _tensors("ldexp", input=input, other=other)
+    x, e = _floating("ldexp", input, other)
+    return mul(x, pow(2.0, e))
+
+
+def _integer_pair(op, input, other):
+    _tensors(op, input=input)
+    a, b = promote(input, other)
+    if a.data.dtype.kind not in "iu":
+        raise DtypeError(f"{op}: not implemented for {a.dtype} tensors (integers only)")
+    _check_broadcast(op, a.data, b.data)
+    return a.data, b.data
+
+
+@tensor_method()
+def gcd(input, other) -> Tensor:
+    """The greatest common divisor, elementwise (integer tensors; gcd(0, 0) = 0)."""
+    return Tensor._wrap(xp.gcd(*_integer_pair("gcd", input, other)))
+
+
+@tensor_method()
+def lcm(input, other) -> Tensor:
+    """The least common multiple, elementwise (integer tensors; 0 where either is 0)."""
+    return Tensor._wrap(xp.lcm(*_integer_pair("lcm", input, other)))
+
+
+@tensor_method()
+def isreal(input) -> Tensor:
+    """True everywhere (Lamina's tensors are real)."""
+    x = _input("isreal", input).data
+    return Tensor._wrap(xp.ones(x.shape, dtype=bool))
 
 
 @tensor_method()
@@ -1110,6 +1149,8 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
     _tensors("addcmul", input=input, tensor1=tensor1, tensor2=tensor2)
     dtype = result_type(input, tensor1, tensor2)
+    if dtype.kind == "b":
+        raise DtypeError("addcmul: not implemented for 'Bool' (three bool tensors)")
     value = _number(value)
     if dtype.kind in "iu":
         value = int(value)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numbers
 
 from ..autograd import Function
-from ..backend import as_dtype, xp
+from ..backend import DEFAULT_FLOAT, as_dtype, xp
 from ..errors import ArgumentError, DimensionError, DtypeError
 from ..tensor import Tensor, _SCALAR_NAMES, type_string
+from . import _util
 from ._util import tensor_method
 
 
@@ -199,9 +200,28 @@ def _device_of(x: Tensor) -> Device:
     return _DEVICE
 
 
-@tensor_method("is_cuda", is_property=True)
+@tensor_method("is_cuda", "is_sparse", "is_quantized", "is_meta", "is_mkldnn", "is_nested", is_property=True)
 def _is_cuda(x: Tensor) -> bool:
+    """x.is_cuda, x.is_sparse, ...: False (a dense tensor in the CPU's memory)."""
     return False
+
+
+@tensor_method("is_cpu", is_property=True)
+def _is_cpu(x: Tensor) -> bool:
+    return True
+
+
+@tensor_method("get_device")
+def _get_device(x: Tensor) -> int:
+    """-1: the CPU, as PyTorch numbers it."""
+    return -1
+
+
+@tensor_method("dim_order")
+def _dim_order(x: Tensor, *, ambiguity_check=False) -> tuple:
+    """The dims from the outermost to the innermost in memory (by decreasing stride, ties in dim order)."""
+    strides = _stride(x)
+    return tuple(sorted(range(x.ndim), key=lambda d: -strides[d]))
 
 
 # ---- the bits in another dtype ---------------------------------------------------------------------------
@@ -400,3 +420,102 @@ class Contiguous(Function):
 def _contiguous(x: Tensor, memory_format=None) -> Tensor:
     """x itself when its array is row-major already, else a row-major copy (PyTorch's ``contiguous``)."""
     return x if x.data.flags.c_contiguous else Contiguous.apply(x)
+
+
+# ---- facts about tensors and dtypes (torch.is_tensor, torch.numel, torch.result_type, ...) --------------------
+def _tensor_arg(op: str, value) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(value).__name__}")
+    return value
+
+
+def _dtype_arg(op: str, name: str, dtype):
+    """A dtype argument (lm.float32, np.dtype, 'float32'); PyTorch raises TypeError for anything else."""
+    if isinstance(dtype, (bool, numbers.Number)) or dtype is None:
+        raise TypeError(f"{op}(): argument '{name}' must be a dtype, not {type(dtype).__name__}")
+    try:
+        return as_dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}(): argument '{name}' must be a dtype, not {dtype!r}") from None
+
+
+def is_tensor(obj, /) -> bool:
+    """True when ``obj`` is a Lamina Tensor (PyTorch's ``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    """The number of elements of ``input``."""
+    return _tensor_arg("numel", input).numel()
+
+
+def is_floating_point(input) -> bool:
+    """True when ``input`` holds floats (float16/32/64)."""
+    return _tensor_arg("is_floating_point", input).data.dtype.kind == "f"
+
+
+def is_complex(input) -> bool:
+    """True when ``input`` holds complex numbers."""
+    return _tensor_arg("is_complex", input).data.dtype.kind == "c"
+
+
+@tensor_method()
+def is_nonzero(input) -> bool:
+    """``bool(input)`` for a one-element tensor; PyTorch's RuntimeError for none or several elements."""
+    return bool(_tensor_arg("is_nonzero", input))
+
+
+@tensor_method("is_same_size")
+def _is_same_size(x: Tensor, other: Tensor) -> bool:
+    return x.shape == _tensor_arg("is_same_size", other).shape
+
+
+@tensor_method("is_inference", "is_neg", "is_conj")
+def _is_inference(x: Tensor) -> bool:
+    """False: no inference tensors, no lazy negation or conjugation in Lamina."""
+    return False
+
+
+@tensor_method("conj", "resolve_conj", "resolve_neg", "conj_physical")
+def _conj(x: Tensor) -> Tensor:
+    """The tensor itself: the conjugate of a real tensor (PyTorch returns the same tensor too)."""
+    return x
+
+
+def result_type(tensor, other):
+    """The dtype an elementwise op of ``tensor`` and ``other`` (tensors or Python numbers) gives, by PyTorch's
+    promotion: tensors with dims before 0-d tensors before numbers, a lower category never wins."""
+    for value in (tensor, other):
+        if not (isinstance(value, Tensor) or _util.is_scalar(value)):
+            raise TypeError(f"result_type(): expected tensors or numbers, got {type(value).__name__}")
+    return _util.result_type(tensor, other)
+
+
+def promote_types(type1, type2):
+    """The smallest dtype both dtypes convert to without losing their category (int8 with uint8 is int16;
+    a float wins over an integer whatever its width)."""
+    return _util.promote_types(_dtype_arg("promote_types", "type1", type1), _dtype_arg("promote_types", "type2", type2))
+
+
+def can_cast(from_, to) -> bool:
+    """PyTorch's casting rule: never to a lower category (float to integer, integer to bool)."""
+    source, target = _dtype_arg("can_cast", "from_", from_), _dtype_arg("can_cast", "to", to)
+    return _CATEGORY_RANK[source.kind] <= _CATEGORY_RANK[target.kind]
+
+
+_CATEGORY_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def get_default_dtype():
+    """The dtype of new float tensors (``lm.tensor([1.0])``, ``lm.zeros(2)``): float32."""
+    return DEFAULT_FLOAT
+
+
+def set_default_dtype(d) -> None:
+    """Lamina's default float dtype is float32 and cannot change: float32 is accepted, another float dtype is
+    refused with an ArgumentError (a RuntimeError), a non-float dtype with PyTorch's TypeError."""
+    dtype = _dtype_arg("set_default_dtype", "d", d)
+    if dtype.kind != "f":
+        raise TypeError("set_default_dtype: only floating-point types are supported as the default type")
+    if dtype != DEFAULT_FLOAT:
+        raise ArgumentError(f"set_default_dtype: Lamina's default dtype is fixed to float32, cannot set {dtype}")

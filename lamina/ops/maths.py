@@ -501,7 +501,7 @@ class Logit(Function):
         else:
             outside, fill = (x.data < self.eps) | (x.data > 1 - self.eps), 0
         with xp.errstate(all="ignore"):
-            inside = g / (x * (1 - x))
+            inside = g / (x * (1 - x) + 0.0)  # + 0.0: -0.0 becomes +0.0, so g / 0 is +inf at x = -0.0, as PyTorch
         return (where(constant(outside), constant(xp.asarray(fill, dtype=g.dtype)), inside),)
 
 
@@ -804,31 +804,3 @@ def frac(input) -> Tensor:
     if x.dtype.kind != "f":
         raise _DtypeNotImplemented(f"frac: not implemented for {x.dtype} tensors (floating point only)")
     return Frac.apply(x)
-
-
-# ---- in-place variants (x.floor_(), ...): outside the graph, as Lamina's other in-place methods ------------
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
-
-
-def _in_place(op, name: str):
-    """The Tensor method ``<name>_``: ``op`` written into the tensor's own array (PyTorch refuses a result it
-    cannot cast back, such as floats into an integer tensor)."""
-    def method(self, *args, **kwargs):
-        self._check_inplace(f"{name}_")
-        result = op(self, *args, **kwargs)
-        if _KIND_RANK[result.dtype.kind] > _KIND_RANK[self.dtype.kind]:
-            raise DtypeError(f"{name}_: result type {result.dtype} can't be cast to the desired output type "
-                             f"{self.dtype}")
-        self.data[...] = result.data
-        return self
-
-    method.__name__ = method.__qualname__ = f"_{name}_in_place"
-    return tensor_method(f"{name}_")(method)
-
-
-for _name in ("rsqrt", "erf", "erfc", "erfinv", "log2", "log10", "exp2", "expm1", "tan", "asin", "acos", "atan",
-              "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
-              "floor", "ceil", "round", "trunc", "fix", "frac", "deg2rad", "rad2deg", "sinc", "logit", "nan_to_num",
-              "i0"):
-    globals()[f"_{_name}_in_place"] = _in_place(globals()[_name], _name)
-del _name

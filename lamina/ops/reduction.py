@@ -23,7 +23,7 @@ from ..autograd import Function
 from ..backend import as_dtype, xp
 from ..tensor import Tensor
 from ._util import constant, pick_axis, recording, tensor_method
-from .arithmetic import maximum, minimum
+from .arithmetic import lerp, maximum, minimum, where
 from .conversion import cast
 from ..errors import ArgumentError, DimensionError, DtypeError
 
@@ -114,6 +114,36 @@ def _floating(op, x, what="input dtype must be floating point"):
 def _with_dtype(op, x, dtype):
     """x cast to ``dtype=`` (PyTorch casts the input before reducing)."""
     return x if dtype is None else cast(x, as_dtype(dtype))
+
+
+def _half_in_float(reduce):
+    """``reduce(x, ...)`` computed in float32 for a float16 x and cast back, as PyTorch accumulates half sums in
+    float (so that 300 ** 2 or 60000 + 60000 inside the reduction do not overflow)."""
+    def run(x, *args, **kwargs):
+        if x.data.dtype != xp.float16:
+            return reduce(x, *args, **kwargs)
+        out = reduce(cast(x, xp.float32), *args, **kwargs)
+        with xp.errstate(over="ignore"):  # beyond float16's range: inf, as PyTorch
+            return tuple(cast(o, xp.float16) for o in out) if isinstance(out, tuple) else cast(out, xp.float16)
+
+    return run
+
+
+class _EveryDim:
+    """The default ``dim`` of ops where PyTorch refuses an explicit ``dim=None`` (max, min, prod, median)."""
+
+    def __repr__(self):
+        return "<every dim>"
+
+
+_EVERY_DIM = _EveryDim()
+
+
+def _dim_or_every(op, dim, axis=None):
+    """``dim`` as the reductions take it (None: every dim); an explicit None is PyTorch's TypeError here."""
+    if dim is None:
+        raise TypeError(f"{op}(): argument 'dim' must be int, not NoneType (leave dim out to reduce every element)")
+    return axis if dim is _EVERY_DIM else dim
 
 
 def _nonempty(op, x, axes):
@@ -466,6 +496,13 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
     x = _with_dtype("mean", x, dtype)
     _floating("mean", x, "could not infer output dtype. Input dtype must be floating point")
     keepdim, axes = _check_keepdim("mean", keepdim), _dims("mean", pick_axis(dim, axis), x.ndim)
+    if x.data.dtype == xp.float16:  # (tested here, not by a wrapper: mean is on every training step's path)
+        return _half_in_float(_mean_over)(x, axes, keepdim)
+    count = _count(x.shape, axes) if x.ndim else 1
+    return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / count if count else float("nan"))
+
+
+def _mean_over(x, axes, keepdim):
     count = _count(x.shape, axes) if x.ndim else 1
     return Sum.apply(x, axes=axes, keepdim=keepdim) * (1.0 / count if count else float("nan"))
 
@@ -486,7 +523,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
 def _extreme(x, dim, keepdim, axis, op, arg_reduce, other, binary):
     if other is not None or isinstance(dim, Tensor):
         return binary(x, other if other is not None else dim)
-    x, dim, keepdim = _input(op.name, x), pick_axis(dim, axis), _check_keepdim(op.name, keepdim)
+    x, dim, keepdim = _input(op.name, x), _dim_or_every(op.name, dim, axis), _check_keepdim(op.name, keepdim)
     if dim is None:
         if keepdim:
             raise TypeError(f"{op.name}(): keepdim=True needs a dim")
@@ -497,7 +534,7 @@ def _extreme(x, dim, keepdim, axis, op, arg_reduce, other, binary):
 
 
 @tensor_method()
-def max(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None):  # noqa: A001
+def max(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False, axis=None, other=None):  # noqa: A001
     """Like PyTorch: ``max(x)`` a tensor; ``max(x, dim)`` (values, indices); ``max(x, y)`` elementwise.
 
     NaN is the largest value: it propagates, and the index points at the first NaN."""
@@ -505,7 +542,7 @@ def max(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None): 
 
 
 @tensor_method()
-def min(input: Tensor, dim=None, keepdim: bool = False, axis=None, other=None):  # noqa: A001
+def min(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False, axis=None, other=None):  # noqa: A001
     return _extreme(input, dim, keepdim, axis, Min, xp.argmin, other, minimum)
 
 
@@ -571,11 +608,17 @@ class OverCorrected(Function):
             return (g / self.dof if self.dof else g * float("inf"),)
 
 
-def _var(op, x, dim, unbiased, keepdim, correction):
+def _var(op, x, dim, unbiased, keepdim, correction, root=False):
     x = _input(op, x)
     _floating(op, x, "std and var only support floating point dtypes")
     dim, correction = _correction(op, dim, unbiased, correction)
     keepdim, axes = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim)
+    return _var_over(x, axes, keepdim, correction, root)
+
+
+@_half_in_float
+def _var_over(x, axes, keepdim, correction, root):
+    """(variance, mean), or (std, mean) with ``root``, over ``axes``."""
     count = _count(x.shape, axes) if x.ndim else 1
     mu = mean(x, axes, keepdim=True)
     centered = x - mu
@@ -588,7 +631,7 @@ def _var(op, x, dim, unbiased, keepdim, correction):
             variance = squares * (1.0 / dof)
         else:
             variance = OverCorrected.apply(squares, dof=dof)
-    return variance, (mu if keepdim else mu.reshape(variance.shape))
+    return SafeSqrt.apply(variance) if root else variance, (mu if keepdim else mu.reshape(variance.shape))
 
 
 @tensor_method()
@@ -602,25 +645,41 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 @tensor_method()
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None) -> Tensor:
     """sqrt(var); the gradient at a constant input is 0, as PyTorch's."""
-    return SafeSqrt.apply(_var("std", input, pick_axis(dim, axis), unbiased, keepdim, correction)[0])
+    return _var("std", input, pick_axis(dim, axis), unbiased, keepdim, correction, root=True)[0]
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(var, mean), as PyTorch's ``var_mean``."""
-    return _var("var_mean", input, dim, unbiased, keepdim, correction)
+    spread, mu = _var("var_mean", input, dim, unbiased, keepdim, correction)
+    return spread, _welford_mean(mu, input, _correction("var_mean", dim, unbiased, correction)[0])
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(std, mean), as PyTorch's ``std_mean``."""
-    variance, mu = _var("std_mean", input, dim, unbiased, keepdim, correction)
-    return SafeSqrt.apply(variance), mu
+    spread, mu = _var("std_mean", input, dim, unbiased, keepdim, correction, root=True)
+    return spread, _welford_mean(mu, input, _correction("std_mean", dim, unbiased, correction)[0])
+
+
+def _welford_mean(mu, x, dim):
+    """PyTorch computes var_mean's mean with Welford's updates, in which an infinity followed by any other value
+    ends as NaN (inf - inf): the mean is NaN there unless the only infinity is the slice's last value."""
+    infinite = xp.isinf(mu.data)
+    if not infinite.any() or x.ndim == 0:
+        return mu
+    axes = _dims("var_mean", dim, x.ndim)
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    rows = xp.moveaxis(x.data, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    rows = rows.reshape(rows.shape[:x.ndim - len(axes)] + (-1,))
+    early = xp.isinf(rows[..., :-1]).any(axis=-1).reshape(mu.shape)
+    return where(constant(infinite & early), constant(xp.asarray(xp.nan, dtype=mu.data.dtype)), mu)
 
 
 @tensor_method()
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+def prod(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
     """Product over one dim (or all); integer and bool inputs multiply in int64; empty: 1."""
     x = _with_dtype("prod", _input("prod", input), dtype)
-    keepdim, dims = _check_keepdim("prod", keepdim), _dims("prod", pick_axis(dim, axis), x.ndim, many=False)
+    keepdim = _check_keepdim("prod", keepdim)
+    dims = _dims("prod", _dim_or_every("prod", dim, axis), x.ndim, many=False)
     axis_ = None if dims is None or x.ndim == 0 else dims[0]
     if x.data.dtype.kind in "biu":
         out_dtype = x.data.dtype if dtype is not None else _INT64
@@ -716,6 +775,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     smallest, 0 the count of non-zeros; 'nuc' the sum of singular values of a matrix). Its gradient at a zero
     input is 0, as PyTorch's."""
     x = _input("norm", input)
+    if isinstance(p, str) and p == "fro" and isinstance(dim, xp.integer):  # PyTorch's 'fro' takes len(dim)
+        raise TypeError(f"norm(): dim for the 'fro' norm must be an int, a list or a tuple, not {type(dim).__name__}")
     _floating("norm", x, "expected a floating point tensor as input")
     x = _with_dtype("norm", x, dtype)
     p, keepdim = _norm_order(p), _check_keepdim("norm", keepdim)
@@ -732,7 +793,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if (p < 0 or p == xp.inf) and x.data.size == 0:
         if axes is None or builtins.any(x.shape[a] == 0 for a in axes):
             raise ArgumentError(f"norm(): cannot compute the {p} norm on an empty tensor (no identity)")
-    return VectorNorm.apply(x, p=p, axes=axes, keepdim=keepdim)
+    return _half_in_float(VectorNorm.apply)(x, p=p, axes=axes, keepdim=keepdim)
 
 
 # ---- order statistics -------------------------------------------------------------------------
@@ -755,7 +816,7 @@ def _median_positions(nan_skipping):
 
 def _median(op, input, dim, keepdim, nan_skipping):
     x = _input(op, input)
-    keepdim, dims = _check_keepdim(op, keepdim), _dims(op, dim, x.ndim, many=False)
+    keepdim, dims = _check_keepdim(op, keepdim), _dims(op, _dim_or_every(op, dim), x.ndim, many=False)
     if x.data.dtype.kind == "b":
         raise NotImplementedError(f"{op}(): not implemented for bool tensors")
     if dims is None:
@@ -772,7 +833,7 @@ def _median(op, input, dim, keepdim, nan_skipping):
 
 
 @tensor_method()
-def median(input: Tensor, dim=None, keepdim: bool = False):
+def median(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False):
     """The lower median (of two middle values the smaller), as PyTorch. ``median(x)``: a tensor, NaN if any
     element is NaN, nan if empty; ``median(x, dim)``: (values, indices), the index of the median in a stable
     sort (the first NaN where a slice has one); its gradient goes to that element."""
@@ -780,7 +841,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
 
 
 @tensor_method()
-def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+def nanmedian(input: Tensor, dim=_EVERY_DIM, keepdim: bool = False):
     """The lower median of the non-NaN values (NaN where a slice is all NaN)."""
     return _median("nanmedian", input, dim, keepdim, nan_skipping=True)
 
@@ -870,7 +931,8 @@ def _quantile_along(x, qs, axis, interpolation, nan_skipping):
     xs = x.reshape((1,) + data.shape).expand((len(qs),) + data.shape)
     lo = _take(xs, pick_below, -1, pick_below.shape[:-1])
     hi = _take(xs, pick_above, -1, pick_above.shape[:-1])
-    return lo + (hi - lo) * constant(weight[..., 0].astype(data.dtype))
+    with xp.errstate(invalid="ignore"):  # PyTorch's lerp: between -inf and a number, -inf (not nan) near the end
+        return lerp(lo, hi, constant(weight[..., 0].astype(data.dtype)))
 
 
 @tensor_method()

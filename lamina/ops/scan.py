@@ -16,7 +16,7 @@ from ._util import constant, recording, tensor_method
 from .arithmetic import where
 from .conversion import cast
 from .indexing import gather
-from .maths import _DtypeNotImplemented, _in_place
+from .maths import _DtypeNotImplemented
 from .reduction import ValuesIndices
 from .shape import cat, flip
 
@@ -336,5 +336,3 @@ def diff(input, n=1, dim=-1, prepend=None, append=None) -> Tensor:
     return Diff.apply(x if n == 0 else joined, n=n, axis=axis)  # order 0: the input, without its ends, as PyTorch
 
 
-_cumsum_in_place = _in_place(cumsum, "cumsum")
-_cumprod_in_place = _in_place(cumprod, "cumprod")

@@ -141,6 +141,46 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@tensor_method()
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    """``input`` with each run of equal consecutive elements (or slices along ``dim``) kept once, in order (NaNs
+    are all distinct); ``return_inverse``: the run of each element, ``return_counts``: each run's length."""
+    x = _input("unique_consecutive", input)
+    for name, flag in (("return_inverse", return_inverse), ("return_counts", return_counts)):
+        _as_bool("unique_consecutive", name, flag)
+    if dim is None:
+        data, inverse_shape, axis = x.data.reshape(-1), x.shape, 0
+        rows = data.reshape(-1, 1)
+    else:
+        if x.ndim == 0:
+            raise DimensionError(f"unique_consecutive(): Dimension specified as {dim} but tensor has no dimensions")
+        axis = _axis("unique_consecutive", dim, x)
+        if x.data.size == 0 and x.shape[axis] != 0:
+            raise ArgumentError(f"unique_consecutive(): there are 0-sized dims other than dim {axis} (shape "
+                                f"{x.shape}), so unique cannot be applied")
+        data, inverse_shape = x.data, (x.shape[axis],)
+        rows = xp.moveaxis(data, axis, 0).reshape(x.shape[axis], x.data.size // max(x.shape[axis], 1))
+    starts = xp.ones(rows.shape[0], dtype=bool)
+    starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)  # NaN != NaN: each NaN starts a run
+    first = xp.flatnonzero(starts)
+    out = [Tensor._wrap(xp.take(data, first, axis=axis))]
+    if return_inverse:
+        out.append(Tensor._wrap((xp.cumsum(starts) - 1).astype(_INT64).reshape(inverse_shape)))
+    if return_counts:
+        out.append(Tensor._wrap(xp.diff(xp.append(first, rows.shape[0])).astype(_INT64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """True where an element of ``elements`` is among ``test_elements`` (either may be a number; ``invert``:
+    where it is not); the result has ``elements``' shape."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): at least one of elements and test_elements must be a Tensor")
+    _as_bool("isin", "invert", invert)
+    values, tests = as_tensor(elements).data, as_tensor(test_elements).data
+    return Tensor._wrap(xp.asarray(xp.isin(values, tests, assume_unique=bool(assume_unique), invert=bool(invert))))
+
+
 def _side(op, right, side):
     _as_bool(op, "right", right)
     if side is not None:
@@ -175,6 +215,34 @@ def _positions(boundaries, values, side):
     return counts[:, columns].reshape(values.shape)
 
 
+def _has_nan(array) -> bool:
+    return array.dtype.kind == "f" and bool(xp.isnan(array).any())
+
+
+def _binary_search(boundaries, values, side):
+    """PyTorch's binary search, step by step for all values at once: the first place whose boundary is not below
+    the value ('left'; 'right': not at or below it), with plain comparisons, so that a NaN value goes past the
+    end and a NaN boundary is passed over (used when NaNs make NumPy's NaN-aware order differ)."""
+    n = boundaries.shape[-1]
+    if boundaries.ndim == 1:
+        rows, queries = boundaries.reshape(1, n), values.reshape(1, -1)
+    else:
+        rows, queries = boundaries.reshape(-1, n), values.reshape(-1, values.shape[-1])
+    start = xp.zeros(queries.shape, dtype=_INT64)
+    end = xp.full(queries.shape, n, dtype=_INT64)
+    with xp.errstate(invalid="ignore"):
+        while True:
+            active = start < end
+            if not active.any():
+                break
+            mid = start + (end - start) // 2
+            at_mid = xp.take_along_axis(rows, xp.minimum(mid, n - 1), axis=-1)
+            right_of_mid = ~(at_mid >= queries) if side == "left" else ~(at_mid > queries)
+            start = xp.where(active & right_of_mid, mid + 1, start)
+            end = xp.where(active & ~right_of_mid, mid, end)
+    return start.reshape(values.shape)
+
+
 def _sortable(op, boundaries, values):
     if (boundaries.dtype.kind == "b" or values.dtype.kind == "b") and values.size:
         raise NotImplementedError(f"{op}(): not implemented for bool tensors")
@@ -202,7 +270,10 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
     if data.ndim > 1 and (values.ndim != data.ndim or values.shape[:-1] != data.shape[:-1]):
         raise ArgumentError(f"searchsorted(): the leading dims of the sequence {data.shape} and of the input "
                             f"{values.shape} must be equal (or the sequence must be 1-D)")
-    out = _positions(data, values, side) if data.ndim > 1 else xp.searchsorted(data, values, side=side)
+    if data.size and values.size and (_has_nan(data) or _has_nan(xp.asarray(values))):
+        out = _binary_search(data, xp.asarray(values), side)
+    else:
+        out = _positions(data, values, side) if data.ndim > 1 else xp.searchsorted(data, values, side=side)
     out = xp.asarray(out, dtype=xp.int32 if out_int32 else _INT64)
     return Tensor._wrap(out if not scalar else out.reshape(()))
 
@@ -215,5 +286,9 @@ def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False
     if bounds.ndim != 1:
         raise ArgumentError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({bounds.ndim})")
     _sortable("bucketize", bounds.data, values)
-    out = xp.searchsorted(bounds.data, values, side="right" if right else "left")
+    side = "right" if right else "left"
+    if bounds.data.size and xp.size(values) and (_has_nan(bounds.data) or _has_nan(xp.asarray(values))):
+        out = _binary_search(bounds.data, xp.asarray(values), side)
+    else:
+        out = xp.searchsorted(bounds.data, values, side=side)
     return Tensor._wrap(xp.asarray(out, dtype=xp.int32 if out_int32 else _INT64))

@@ -556,3 +556,98 @@ def test_three_input_ops_check_every_shape_even_after_a_0d_input():
         same_as_torch(fn, zero, a, b)
         with pytest.raises(RuntimeError, match=rf"{name}: shapes \(\) and \(2, 3\) and \(4,\) do not broadcast"):
             fn(lm, lm.from_numpy(zero), lm.from_numpy(a), lm.from_numpy(b))
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "floor_divide", "remainder", "pow", "maximum", "eq"])
+@pytest.mark.parametrize("dtype", ["int8", "bool", "float16", "int64"])
+@pytest.mark.parametrize("scalar", [np.True_, np.False_])
+def test_numpy_bool_scalar_counts_as_a_float_as_in_torch(op, dtype, scalar):
+    import torch
+    data = np.array([1, 0, 3]).astype(dtype)
+    for order in (0, 1):
+        def call(lib):
+            t = lib.from_numpy(data.copy())
+            return getattr(lib, op)(*((t, scalar) if order == 0 else (scalar, t)))
+        try:
+            expected = call(torch)
+        except (RuntimeError, TypeError) as err:
+            with pytest.raises(type(err)):
+                call(lm)
+            continue
+        got = call(lm)
+        assert got.dtype == np.dtype(str(expected.dtype).replace("torch.", ""))
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("dtypes", [("bool", "bool", "bool"), ("float32", "bool", "bool"), ("bool", "float32", "float32"),
+                                    ("int64", "bool", "bool"), ("bool", "int64", "int64"), ("bool", "bool", "float32")])
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_addcmul_addcdiv_with_bool_tensors_match_torch(op, dtypes):
+    import torch
+    arrays = [np.array([1, 0, 1]).astype(d) for d in dtypes]
+    try:
+        expected = getattr(torch, op)(*(torch.from_numpy(a.copy()) for a in arrays), value=2)
+    except (RuntimeError, TypeError) as err:
+        with pytest.raises(type(err)):
+            getattr(lm, op)(*(lm.from_numpy(a.copy()) for a in arrays), value=2)
+        return
+    got = getattr(lm, op)(*(lm.from_numpy(a.copy()) for a in arrays), value=2)
+    assert got.dtype == np.dtype(str(expected.dtype).replace("torch.", ""))
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def _same(got, expected):
+    assert got.dtype == np.dtype(str(expected.dtype).replace("torch.", "")) and got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy())
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "int64"), ("int64", "int64"), ("float64", "int64"), ("float16", "int32"),
+                                    ("float32", "float32")])
+def test_ldexp_matches_torch_with_gradients(dtypes):
+    import torch
+    x, e = np.array([1.5, -2.0, 0.25]).astype(dtypes[0]), np.array([2, 3, -1]).astype(dtypes[1])
+    expected = torch.ldexp(torch.from_numpy(x), torch.from_numpy(e))
+    _same(lm.ldexp(lm.from_numpy(x), lm.from_numpy(e)), expected)
+    _same(lm.from_numpy(x).ldexp(lm.from_numpy(e)), expected)
+    if dtypes == ("float32", "float32"):
+        tx, te = torch.tensor(x, requires_grad=True), torch.tensor(e, requires_grad=True)
+        lx, le = lm.tensor(x, requires_grad=True), lm.tensor(e, requires_grad=True)
+        torch.ldexp(tx, te).sum().backward()
+        lm.ldexp(lx, le).sum().backward()
+        np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(le.grad.numpy(), te.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["gcd", "lcm"])
+@pytest.mark.parametrize("dtypes", [("int64", "int32"), ("int8", "int8"), ("uint8", "int64"), ("float32", "float32"),
+                                    ("bool", "bool")])
+def test_gcd_lcm_match_torch(op, dtypes):
+    import torch
+    a, b = np.array([4, 6, 0, -12, 7]).astype(dtypes[0]), np.array([6, 9, 0, 8, 1]).astype(dtypes[1])
+    try:
+        expected = getattr(torch, op)(torch.from_numpy(a), torch.from_numpy(b))
+    except (RuntimeError, TypeError) as err:
+        with pytest.raises(type(err)):
+            getattr(lm, op)(lm.from_numpy(a), lm.from_numpy(b))
+        return
+    _same(getattr(lm, op)(lm.from_numpy(a), lm.from_numpy(b)), expected)
+    if dtypes[0] == dtypes[1]:
+        _same(getattr(lm.from_numpy(a.copy()), op + "_")(lm.from_numpy(b)), expected)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.isreal(lib.tensor([1.5, -2.0])), lambda lib: lib.absolute(lib.tensor([1.5, -2.0])),
+    lambda lib: lib.tensor([[-1, 2]]).absolute(), lambda lib: lib.isin(lib.tensor([4, 6, 7]), lib.tensor([6, 7])),
+    lambda lib: lib.isin(lib.tensor([1.5, 2.0]), lib.tensor([1.5]), invert=True), lambda lib: lib.isin(4, lib.tensor([4, 6])),
+    lambda lib: lib.isin(lib.tensor([[4, 6], [1, 2]]), 6), lambda lib: lib.tensor([1.0, 2.0]).conj(),
+    lambda lib: lib.tensor([1.0, 2.0]).resolve_neg()])
+def test_small_torch_functions_match(call):
+    import torch
+    _same(call(lm), call(torch))
+
+
+def test_tensor_facts_match_torch():
+    import torch
+    for expr in ("x.is_same_size(x[None])", "x.is_same_size(x * 2)", "x.is_inference()", "x.is_neg()", "x.is_conj()",
+                 "x.conj() is x", "x[:1].is_nonzero()"):
+        assert eval(expr, {"x": lm.tensor([1.5, 0.0])}) == eval(expr, {"x": torch.tensor([1.5, 0.0])}), expr

@@ -360,3 +360,13 @@ def test_in_place_refuses_what_pytorch_refuses():
             module.tensor([0.5], requires_grad=True).erf_()
     x = lm.tensor([1.5, 2.5])
     assert x.floor_().tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("eps", [None, 0.0])
+def test_logit_gradient_at_signed_zeros_and_one_matches_torch(eps):
+    import torch
+    data = np.array([-0.0, 0.0, 1.0, 0.5, 1.5, -0.25], dtype=np.float32)
+    x, t = lm.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    lm.logit(x, eps=eps).backward(lm.ones(6))
+    torch.logit(t, eps=eps).backward(torch.ones(6))
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
