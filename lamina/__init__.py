@@ -20,7 +20,7 @@ from . import backend
 from .backend import xp
 from .random import Generator, get_rng_state, manual_seed, seed, set_rng_state
 from . import autograd
-from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor
 from . import functional, ops
 from .ops import *  # noqa: F401,F403  (lm.exp, lm.matmul, lm.cat, ... as in torch)

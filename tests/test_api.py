@@ -30,3 +30,10 @@ def test_creation_functions_are_exported_as_in_torch():
               and getattr(getattr(creation, name), "__module__", "") == "lamina.creation"}
     assert {name for name in public if hasattr(torch, name)} <= set(dir(lm))
     assert np.allclose(lm.logspace(0, 2, 3).numpy(), torch.logspace(0, 2, 3).numpy())
+
+
+def test_inference_mode_is_exported_and_records_no_graph():
+    x = lm.ones(2, requires_grad=True)
+    with lm.inference_mode():
+        y = x * 2
+    assert not y.requires_grad and (x * 2).requires_grad
