@@ -223,6 +223,8 @@ class Sum(Function):
 
     def forward(self, x, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
+        if x.dtype == xp.float16:  # accumulate in float32 and round once, as PyTorch (float16 sums drift)
+            return x.sum(axis=_np_axes(axes, x.ndim), keepdims=keepdim, dtype=xp.float32).astype(xp.float16)
         return x.sum(axis=_np_axes(axes, x.ndim), keepdims=keepdim)
 
     def backward(self, g):

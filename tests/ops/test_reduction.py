@@ -437,3 +437,11 @@ def test_var_with_correction_beyond_the_count_is_inf_with_pytorchs_gradient(corr
     value.sum().backward()
     assert np.isposinf(value.detach().numpy()).all()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_float16_sum_accumulates_in_float32_as_pytorch():
+    x = np.random.default_rng(0).standard_normal((2, 300, 4)).astype(np.float16)
+    expected = torch.from_numpy(x).sum(1).numpy()
+    ours = lm.from_numpy(x).sum(1)
+    assert ours.dtype == np.float16
+    np.testing.assert_array_equal(ours.numpy(), expected)
