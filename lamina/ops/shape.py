@@ -579,7 +579,11 @@ def _reversed_axes(x: Tensor) -> Tensor:
 
 @tensor_method("mT", is_property=True)
 def _matrix_transpose(x: Tensor) -> Tensor:
-    """x.mT: the last two axes swapped (a batch of matrices transposed)."""
+    """x.mT: the last two axes swapped (a batch of matrices transposed); a 0-d tensor is itself (PyTorch warns)."""
+    if x.ndim == 0:
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      UserWarning, stacklevel=2)
+        return x
     if x.ndim < 2:
         raise ArgumentError(f"mT: needs a matrix or a batch of matrices, got a {x.ndim}-D tensor")
     return transpose(x, -2, -1)

@@ -277,3 +277,15 @@ def test_error_messages_name_the_op_and_what_was_expected():
         lm.cat([lm.ones(2, 3), lm.ones(2, 4)])
     with pytest.raises(RuntimeError, match=r"stack: expects each tensor to be equal size, got \(2, 3\) at entry 0"):
         lm.stack([lm.ones(2, 3), lm.ones(2, 4)])
+
+
+def test_mT_of_a_0d_tensor_is_itself_with_pytorchs_warning_and_of_a_vector_an_error():
+    with pytest.warns(UserWarning, match="deprecated on 0-D"):
+        theirs = torch.tensor(2.0).mT
+    with pytest.warns(UserWarning, match="deprecated on 0-D"):
+        ours = lm.tensor(2.0).mT
+    assert ours.item() == theirs.item()
+    with pytest.raises(RuntimeError):
+        torch.zeros(3).mT
+    with pytest.raises(RuntimeError, match="mT"):
+        lm.zeros(3).mT
