@@ -486,23 +486,6 @@ class Tensor:
         return self.mH
 
 
-# PyTorch's in-place variants ``x.<op>_(...)`` of ops ``x.<op>(...)``: bound below, the op looked up when called.
-_INPLACE_VARIANTS = (
-    "abs", "absolute", "neg", "negative", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
-    "square", "reciprocal", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
-    "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "erf", "erfc", "erfinv", "lgamma",
-    "digamma", "floor", "ceil", "round", "trunc", "frac", "fix", "nan_to_num", "logit", "i0", "sinc", "deg2rad",
-    "rad2deg", "pow", "float_power", "fmod", "remainder", "floor_divide", "true_divide", "multiply", "divide",
-    "subtract", "atan2", "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "addmm", "addbmm", "baddbmm", "addmv",
-    "clamp_min", "clamp_max", "gcd", "lcm", "ldexp", "maximum", "minimum", "fmax", "fmin", "copysign", "xlogy", "logaddexp", "heaviside",
-    "masked_fill", "masked_scatter", "index_fill", "index_add", "index_copy", "index_put", "scatter", "scatter_add",
-    "scatter_reduce", "put", "tril", "triu", "cumsum", "cumprod", "logical_not", "logical_and", "logical_or",
-    "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
-    "bitwise_right_shift", "eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", "greater_equal",
-    "not_equal", "hardtanh", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "hardsigmoid", "hardswish",
-    "threshold", "renorm", "t", "transpose", "swapaxes", "swapdims", "unsqueeze", "squeeze")
-_RESHAPING = frozenset({"t", "transpose", "swapaxes", "swapdims", "unsqueeze", "squeeze"})  # x.t_() changes shape
-
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
                  "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
                  "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
@@ -590,15 +573,16 @@ def _unwrap_index(index):
     return index
 
 
-def _inplace_variant(base: str):
-    """``x.<base>_(*args)``: ``x.<base>(*args)`` written into x (see ``Tensor._update``)."""
+def inplace_variant(base: str, reshapes: bool = False):
+    """``x.<base>_(*args)``: ``x.<base>(*args)`` written into x (see ``Tensor._update``); ``reshapes``: the op
+    changes the shape, not the values (``x.t_()``). ``lamina.ops`` binds one for each op that declares it."""
     name = base + "_"
 
     def method(self, *args, **kwargs):
         op = getattr(Tensor, base, None)
         if not callable(op):
             raise AttributeError(f"'Tensor' object has no attribute '{name}' (Lamina has no {base} op)")
-        if base in _RESHAPING:  # a new view of the same values: the shape changes, the values do not
+        if reshapes:  # a new view of the same values: the shape changes, the values do not
             self._check_inplace(name)
             source = Tensor._wrap(self.data)  # the tensor as it was, so that its new node does not point to itself
             source._ctx, source._requires_grad = self._ctx, self._requires_grad
@@ -612,7 +596,3 @@ def _inplace_variant(base: str):
     return method
 
 
-for _base in _INPLACE_VARIANTS:
-    if not hasattr(Tensor, _base + "_"):
-        setattr(Tensor, _base + "_", _inplace_variant(_base))
-del _base

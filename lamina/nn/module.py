@@ -11,7 +11,6 @@ Every layer also knows its output shape (``compute_output_shape``, as Keras) and
 from __future__ import annotations
 
 import math
-import numbers
 from collections import OrderedDict, namedtuple
 from contextlib import contextmanager
 

@@ -41,6 +41,7 @@ import importlib as _importlib
 import pkgutil as _pkgutil
 
 from ..tensor import Tensor as _Tensor
+from ..tensor import inplace_variant as _inplace_variant
 
 
 def _families():
@@ -66,6 +67,16 @@ def _bind_tensor_methods(module) -> None:
             setattr(_Tensor, name, _reflected(obj))
 
 
+def _bind_inplace_variants(modules) -> None:
+    """``x.<name>_()`` for every op declared with ``@tensor_method(..., inplace=True)``, unless a family or the
+    Tensor class defines that in-place method itself (``x.add_``, ``x.scatter_``): those win."""
+    for module in modules:
+        for obj in vars(module).values():
+            for name in getattr(obj, "inplace_methods", ()):
+                if name + "_" not in vars(_Tensor):
+                    setattr(_Tensor, name + "_", _inplace_variant(name, obj.inplace_reshapes))
+
+
 def _reflected(fn):
     """``fn`` with its two operands swapped, for ``other + tensor`` (``Tensor.__radd__``)."""
     def method(self, other):
@@ -76,8 +87,10 @@ def _reflected(fn):
 
 
 __all__ = []
-for _module in _families():
+_loaded = _families()
+for _module in _loaded:
     _ops = _public_ops(_module)
     globals().update(_ops)
     __all__ += sorted(_ops)
     _bind_tensor_methods(_module)
+_bind_inplace_variants(_loaded)

@@ -12,17 +12,23 @@ from ..tensor import Tensor
 recording = is_grad_enabled  # inside a backward: True only when create_graph=True asks for a graph
 
 
-def tensor_method(*names, reflected=(), is_property=False):
+def tensor_method(*names, reflected=(), is_property=False, inplace=False):
     """Declare the decorated op a method of Tensor under ``names`` (default: its own name).
 
     ``reflected`` names get the two operands swapped (``Tensor.__radd__(self, other)`` is
-    ``add(other, self)``); ``is_property`` binds it as a property (``x.T``). ``lamina.ops`` does the
-    binding when it loads the family, so each op's method names are written once, beside its maths.
+    ``add(other, self)``); ``is_property`` binds it as a property (``x.T``); ``inplace=True`` adds
+    PyTorch's in-place variant of each name (``x.exp_()``: ``x.exp()`` written into x, see
+    ``Tensor._update``), ``inplace="reshape"`` one that changes x's shape (``x.unsqueeze_(0)``).
+    ``lamina.ops`` does the binding when it loads the family, so each op's method names are written once,
+    beside its maths.
     """
     def declare(fn):
         fn.tensor_methods = names or (fn.__name__,)
         fn.reflected_methods = tuple(reflected)
         fn.is_property = is_property
+        fn.inplace_methods = (tuple(name for name in fn.tensor_methods if not name.startswith("_")) if inplace
+                              else ())
+        fn.inplace_reshapes = inplace == "reshape"
         return fn
 
     return declare

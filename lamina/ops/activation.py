@@ -349,7 +349,7 @@ def step(x, value: float = 0.0) -> Tensor:
     return StepOp.apply(as_tensor(x), value=value)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def heaviside(input, values=0.0) -> Tensor:
     """1 where input > 0, 0 where input < 0, ``values`` where input = 0 (the perceptron's step)."""
     return HeavisideOp.apply(as_tensor(input), value=float(values.item() if isinstance(values, Tensor) else values))
@@ -360,18 +360,18 @@ def _to_float(x):
     return x if x.dtype.kind == "f" else x.astype(DEFAULT_FLOAT)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 @_half_in_float
 def sigmoid(input) -> Tensor:
     return SigmoidOp.apply(_to_float(as_tensor(input)))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def tanh(input) -> Tensor:
     return TanhOp.apply(_to_float(as_tensor(input)))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def relu(input, inplace: bool = False) -> Tensor:
     """max(0, x); integer input stays integer, bool input raises (as PyTorch)."""
     x = as_tensor(input)
@@ -555,7 +555,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     return x * constant(noise)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 @_half_in_float
 def hardswish(input, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6 (Howard et al., MobileNetV3). ``inplace`` is PyTorch's argument, accepted so

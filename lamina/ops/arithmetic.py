@@ -747,7 +747,7 @@ def add(input, other, *, alpha=_ONE) -> Tensor:
     return Add.apply(a, b)
 
 
-@tensor_method("sub", "subtract", "__sub__", reflected=("__rsub__",))
+@tensor_method("sub", "subtract", "__sub__", reflected=("__rsub__",), inplace=True)
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other (not with a bool operand: use ^ or logical_xor, as PyTorch says)."""
     a, b = promote(input, other)
@@ -768,7 +768,7 @@ def rsub(input, other, *, alpha=1) -> Tensor:
     return sub(other, input, alpha=alpha)
 
 
-@tensor_method("mul", "multiply", "__mul__", reflected=("__rmul__",))
+@tensor_method("mul", "multiply", "__mul__", reflected=("__rmul__",), inplace=True)
 def mul(input, other) -> Tensor:
     return Mul.apply(*promote(input, other))
 
@@ -776,7 +776,7 @@ def mul(input, other) -> Tensor:
 multiply = mul
 
 
-@tensor_method("div", "divide", "__truediv__", reflected=("__rtruediv__",))
+@tensor_method("div", "divide", "__truediv__", reflected=("__rtruediv__",), inplace=True)
 def div(input, other, *, rounding_mode=None) -> Tensor:
     """input / other. Without ``rounding_mode`` true division (integers give float32); 'trunc' rounds toward
     0 and 'floor' toward -inf, keeping integer dtypes (integer division by zero is then an error)."""
@@ -808,33 +808,33 @@ def _integer_or_float(op, *operands):
     return ts
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def true_divide(input, other) -> Tensor:
     """input / other, always true division (as div without rounding_mode)."""
     return div(input, other)
 
 
-@tensor_method("floor_divide", "__floordiv__", reflected=("__rfloordiv__",))
+@tensor_method("floor_divide", "__floordiv__", reflected=("__rfloordiv__",), inplace=True)
 def floor_divide(input, other) -> Tensor:
     """input // other, rounded toward -inf (PyTorch defines no gradient for it)."""
     return FloorDivide.apply(*_integer_or_float("floor_divide", input, other))
 
 
-@tensor_method("remainder", "__mod__", reflected=("__rmod__",))
+@tensor_method("remainder", "__mod__", reflected=("__rmod__",), inplace=True)
 def remainder(input, other) -> Tensor:
     """input - other * floor(input / other): the sign of other, as Python's %."""
     _one_tensor("remainder", input, other)
     return Remainder.apply(*_integer_or_float("remainder", input, other))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def fmod(input, other) -> Tensor:
     """input - other * trunc(input / other): the sign of input, as C's fmod."""
     _tensors("fmod", input=input)
     return Fmod.apply(*_integer_or_float("fmod", input, other))
 
 
-@tensor_method("neg", "negative", "__neg__")
+@tensor_method("neg", "negative", "__neg__", inplace=True)
 def neg(input) -> Tensor:
     x = _input("neg", input)
     if x.data.dtype.kind == "b":
@@ -855,14 +855,14 @@ def positive(input) -> Tensor:
     return x
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def reciprocal(input) -> Tensor:
     """1 / input (integers give float32)."""
     return Reciprocal.apply(_float_input("reciprocal", input))
 
 
 # ---- powers ------------------------------------------------------------------------------------------
-@tensor_method("pow", "__pow__", reflected=("__rpow__",))
+@tensor_method("pow", "__pow__", reflected=("__rpow__",), inplace=True)
 def pow(input, exponent) -> Tensor:
     """input ** exponent, in PyTorch's result dtype (int32 ** 2.5 is float32, 2 ** int64 is int64); an
     integer tensor to a negative integer number is an error."""
@@ -884,7 +884,7 @@ def pow(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def float_power(input, exponent) -> Tensor:
     """input ** exponent computed in float64, whatever the dtypes (as PyTorch)."""
     if isinstance(input, Tensor) and is_scalar(exponent):
@@ -893,33 +893,33 @@ def float_power(input, exponent) -> Tensor:
     return Pow.apply(to_dtype(input, _FLOAT64), to_dtype(exponent, _FLOAT64))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def square(input) -> Tensor:
     """input ** 2 (bool gives int64, as PyTorch)."""
     return pow(_input("square", input), 2)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def exp(input) -> Tensor:
     return Exp.apply(_float_input("exp", input))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def log(input) -> Tensor:
     return Log.apply(_float_input("log", input))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def log1p(input) -> Tensor:
     return Log1p.apply(_float_input("log1p", input))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def sqrt(input) -> Tensor:
     return Sqrt.apply(_float_input("sqrt", input))
 
 
-@tensor_method("abs", "absolute", "__abs__")
+@tensor_method("abs", "absolute", "__abs__", inplace=True)
 def abs(input) -> Tensor:
     x = _input("abs", input)
     if x.data.dtype.kind == "b":
@@ -930,7 +930,7 @@ def abs(input) -> Tensor:
 absolute = abs
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def ldexp(input, other) -> Tensor:
     """input * 2 ** other, in a floating dtype (integers give float32); differentiable in both, as PyTorch."""
     _tensors("ldexp", input=input, other=other)
@@ -947,13 +947,13 @@ def _integer_pair(op, input, other):
     return a.data, b.data
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def gcd(input, other) -> Tensor:
     """The greatest common divisor, elementwise (integer tensors; gcd(0, 0) = 0)."""
     return Tensor._wrap(xp.gcd(*_integer_pair("gcd", input, other)))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def lcm(input, other) -> Tensor:
     """The least common multiple, elementwise (integer tensors; 0 where either is 0)."""
     return Tensor._wrap(xp.lcm(*_integer_pair("lcm", input, other)))
@@ -966,12 +966,12 @@ def isreal(input) -> Tensor:
     return Tensor._wrap(xp.ones(x.shape, dtype=bool))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def sin(input) -> Tensor:
     return Sin.apply(_float_input("sin", input))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def cos(input) -> Tensor:
     return Cos.apply(_float_input("cos", input))
 
@@ -1014,42 +1014,42 @@ def clamp(input, min=None, max=None) -> Tensor:
 clip = clamp
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def clamp_min(input, min) -> Tensor:
     if min is None:
         raise TypeError("clamp_min(): min must be a number or a tensor, not None")
     return clamp(input, min=min)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def clamp_max(input, max) -> Tensor:
     if max is None:
         raise TypeError("clamp_max(): max must be a number or a tensor, not None")
     return clamp(input, max=max)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def maximum(input, other) -> Tensor:
     """The elementwise larger (NaN if either is NaN)."""
     _tensors("maximum", input=input, other=other)
     return Maximum.apply(*promote(input, other))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def minimum(input, other) -> Tensor:
     """The elementwise smaller (NaN if either is NaN)."""
     _tensors("minimum", input=input, other=other)
     return Minimum.apply(*promote(input, other))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def fmax(input, other) -> Tensor:
     """The elementwise larger, ignoring NaN (NaN only where both are)."""
     _tensors("fmax", input=input, other=other)
     return Fmax.apply(*promote(input, other))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def fmin(input, other) -> Tensor:
     """The elementwise smaller, ignoring NaN (NaN only where both are)."""
     _tensors("fmin", input=input, other=other)
@@ -1082,7 +1082,7 @@ def _where_method(x, condition, other) -> Tensor:
 
 
 # ---- two-input maths -------------------------------------------------------------------------------
-@tensor_method()
+@tensor_method(inplace=True)
 def lerp(input, end, weight) -> Tensor:
     """input + weight * (end - input); input and end of one floating dtype, weight a number or a tensor."""
     _tensors("lerp", input=input, end=end)
@@ -1099,14 +1099,14 @@ def lerp(input, end, weight) -> Tensor:
     return Lerp.apply(a, b, weight=_number(weight))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def copysign(input, other) -> Tensor:
     """|input| with the sign of other (-0.0 counts as negative); integers give float32."""
     _tensors("copysign", input=input)
     return Copysign.apply(*_floating("copysign", input, other))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def logaddexp(input, other) -> Tensor:
     """ln(e^input + e^other), without overflow."""
     _tensors("logaddexp", input=input, other=other)
@@ -1120,7 +1120,7 @@ def logaddexp2(input, other) -> Tensor:
     return LogAddExp2.apply(*_float_only("logaddexp2", input, other), base=2)
 
 
-@tensor_method("atan2", "arctan2")
+@tensor_method("atan2", "arctan2", inplace=True)
 def atan2(input, other) -> Tensor:
     """The angle of the point (other, input), in (-pi, pi]; integers give float32."""
     _tensors("atan2", input=input, other=other)
@@ -1130,21 +1130,21 @@ def atan2(input, other) -> Tensor:
 arctan2 = atan2
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def hypot(input, other) -> Tensor:
     """sqrt(input^2 + other^2), without overflow."""
     _tensors("hypot", input=input, other=other)
     return Hypot.apply(*_float_only("hypot", input, other))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def xlogy(input, other) -> Tensor:
     """input * ln(other), 0 where input is 0 (unless other is NaN); integers give float32."""
     _one_tensor("xlogy", input, other)
     return Xlogy.apply(*_floating("xlogy", input, other))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
     _tensors("addcmul", input=input, tensor1=tensor1, tensor2=tensor2)
@@ -1159,7 +1159,7 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     return add(input, product if value == 1 else mul(product, value))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 / tensor2 (not for integer tensor1 and tensor2, as PyTorch)."""
     _tensors("addcdiv", input=input, tensor1=tensor1, tensor2=tensor2)
@@ -1172,7 +1172,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
     return add(input, quotient if value == 1 else mul(quotient, _number(value)))
 
 
-@tensor_method("sign", "sgn")
+@tensor_method("sign", "sgn", inplace=True)
 def sign(input) -> Tensor:
     """-1, 0 or 1 in the input's dtype (0 at NaN); the gradient is 0."""
     return SignOp.apply(_input("sign", input))
@@ -1202,7 +1202,7 @@ def _compare(name, array_op, *methods):
 
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = f"input {name} other, elementwise (bool), after PyTorch's type promotion."
-    return tensor_method(name, *methods)(compare)
+    return tensor_method(name, *methods, inplace=True)(compare)
 
 
 lt = _compare("lt", xp.less, "less", "__lt__")

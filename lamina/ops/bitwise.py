@@ -44,7 +44,7 @@ def _bitwise(name, array_op, *methods, reflected=()):
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"input {name.split('_')[1]} other, bit by bit for integers, logically for bools."
-    return tensor_method(name, *methods, reflected=reflected)(op)
+    return tensor_method(name, *methods, reflected=reflected, inplace=True)(op)
 
 
 bitwise_and = _bitwise("bitwise_and", xp.bitwise_and, "__and__", reflected=("__rand__",))
@@ -52,7 +52,7 @@ bitwise_or = _bitwise("bitwise_or", xp.bitwise_or, "__or__", reflected=("__ror__
 bitwise_xor = _bitwise("bitwise_xor", xp.bitwise_xor, "__xor__", reflected=("__rxor__",))
 
 
-@tensor_method("bitwise_not", "__invert__")
+@tensor_method("bitwise_not", "__invert__", inplace=True)
 def bitwise_not(input) -> Tensor:
     """~input: every bit flipped for integers, logical not for bools."""
     x = _input("bitwise_not", input).data
@@ -66,7 +66,7 @@ def _bits(dtype) -> int:
     return dtype.itemsize * 8
 
 
-@tensor_method("bitwise_left_shift", "__lshift__", reflected=("__rlshift__",))
+@tensor_method("bitwise_left_shift", "__lshift__", reflected=("__rlshift__",), inplace=True)
 def bitwise_left_shift(input, other) -> Tensor:
     """input << other (input * 2^other, wrapping); 0 where other is negative or at least the bit width."""
     x, y = _operands("bitwise_left_shift", input, other, allow_bool=False)
@@ -77,7 +77,7 @@ def bitwise_left_shift(input, other) -> Tensor:
     return Tensor._wrap(xp.where(out_of_range, xp.zeros((), x.dtype), shifted))
 
 
-@tensor_method("bitwise_right_shift", "__rshift__", reflected=("__rrshift__",))
+@tensor_method("bitwise_right_shift", "__rshift__", reflected=("__rrshift__",), inplace=True)
 def bitwise_right_shift(input, other) -> Tensor:
     """input >> other (arithmetic: the sign is kept). Where other is negative or at least the bit width: the
     sign (0 or -1), and 0 for unsigned integers (PyTorch's rule)."""
@@ -104,7 +104,7 @@ def _logical(name, array_op):
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"input {name.split('_')[1]} other, elementwise, nonzero counting as true (bool result)."
-    return tensor_method(name)(op)
+    return tensor_method(name, inplace=True)(op)
 
 
 logical_and = _logical("logical_and", xp.logical_and)
@@ -112,7 +112,7 @@ logical_or = _logical("logical_or", xp.logical_or)
 logical_xor = _logical("logical_xor", xp.logical_xor)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def logical_not(input) -> Tensor:
     """True where input is zero (bool result, any input dtype)."""
     return Tensor._wrap(xp.logical_not(_input("logical_not", input).data))

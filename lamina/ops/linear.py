@@ -443,13 +443,13 @@ def _accumulate(op, input, product, beta, alpha):
     return scaled + (input if beta == 1 else input * beta)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha mat1 @ mat2."""
     return _accumulate("addmm", input, mm(mat1, mat2), beta, alpha)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha mat @ vec."""
     return _accumulate("addmv", input, mv(mat, vec), beta, alpha)
@@ -461,13 +461,13 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
     return _accumulate("addr", input, outer(vec1, vec2), beta, alpha)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha bmm(batch1, batch2)."""
     return _accumulate("baddbmm", input, bmm(batch1, batch2), beta, alpha)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """beta input + alpha sum_b batch1[b] @ batch2[b]."""
     return _accumulate("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)

@@ -612,91 +612,91 @@ def _number(value, op: str, name: str):
 
 
 # ---- public functions ----------------------------------------------------------------------------------
-@tensor_method()
+@tensor_method(inplace=True)
 def rsqrt(input) -> Tensor:
     """1 / sqrt(input)."""
     return Rsqrt.apply(_floating(input, "rsqrt"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def erf(input) -> Tensor:
     """The error function, to float64 precision without SciPy (W. J. Cody's rational approximations)."""
     return Erf.apply(_floating(input, "erf"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def erfc(input) -> Tensor:
     """1 - erf(input), accurate in the tail (erfc(10) = 2.1e-45, not 0)."""
     return Erfc.apply(_floating(input, "erfc"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def erfinv(input) -> Tensor:
     """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside)."""
     return Erfinv.apply(_floating(input, "erfinv"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def log2(input) -> Tensor:
     return Log2.apply(_floating(input, "log2"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def log10(input) -> Tensor:
     return Log10.apply(_floating(input, "log10"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def exp2(input) -> Tensor:
     return Exp2.apply(_floating(input, "exp2"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def expm1(input) -> Tensor:
     return Expm1.apply(_floating(input, "expm1"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def tan(input) -> Tensor:
     return Tan.apply(_floating(input, "tan"))
 
 
-@tensor_method("asin", "arcsin")
+@tensor_method("asin", "arcsin", inplace=True)
 def asin(input) -> Tensor:
     return Asin.apply(_floating(input, "asin"))
 
 
-@tensor_method("acos", "arccos")
+@tensor_method("acos", "arccos", inplace=True)
 def acos(input) -> Tensor:
     return Acos.apply(_floating(input, "acos"))
 
 
-@tensor_method("atan", "arctan")
+@tensor_method("atan", "arctan", inplace=True)
 def atan(input) -> Tensor:
     return Atan.apply(_floating(input, "atan"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def sinh(input) -> Tensor:
     return Sinh.apply(_floating(input, "sinh"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def cosh(input) -> Tensor:
     return Cosh.apply(_floating(input, "cosh"))
 
 
-@tensor_method("asinh", "arcsinh")
+@tensor_method("asinh", "arcsinh", inplace=True)
 def asinh(input) -> Tensor:
     return Asinh.apply(_floating(input, "asinh"))
 
 
-@tensor_method("acosh", "arccosh")
+@tensor_method("acosh", "arccosh", inplace=True)
 def acosh(input) -> Tensor:
     return Acosh.apply(_floating(input, "acosh"))
 
 
-@tensor_method("atanh", "arctanh")
+@tensor_method("atanh", "arctanh", inplace=True)
 def atanh(input) -> Tensor:
     return Atanh.apply(_floating(input, "atanh"))
 
@@ -704,29 +704,29 @@ def atanh(input) -> Tensor:
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def deg2rad(input) -> Tensor:
     return Deg2rad.apply(_floating(input, "deg2rad"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def rad2deg(input) -> Tensor:
     return Rad2deg.apply(_floating(input, "rad2deg"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def sinc(input) -> Tensor:
     """The normalised sinc, sin(pi x) / (pi x), 1 at 0."""
     return Sinc.apply(_floating(input, "sinc"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def i0(input) -> Tensor:
     """The modified Bessel function of the first kind of order 0."""
     return I0.apply(_floating(input, "i0"))
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def logit(input, eps=None) -> Tensor:
     """ln(p / (1 - p)); with ``eps`` (>= 0) p is clamped to [eps, 1 - eps] first (a negative eps is none)."""
     eps = _number(eps, "logit", "eps")
@@ -736,7 +736,7 @@ def logit(input, eps=None) -> Tensor:
     return Logit.apply(x, eps=None if eps is None or eps < 0 else eps)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest finite values);
     an integer or bool tensor comes back unchanged (as a copy)."""
@@ -756,21 +756,21 @@ def _rounding_input(input, op: str):
     return None if x.dtype.kind == "f" else Tensor._wrap(x.data.copy())
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def floor(input) -> Tensor:
     """The largest integer <= input, in input's dtype (an integer tensor is returned as it is, copied)."""
     same = _rounding_input(input, "floor")
     return Floor.apply(input) if same is None else same
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def ceil(input) -> Tensor:
     """The smallest integer >= input, in input's dtype."""
     same = _rounding_input(input, "ceil")
     return Ceil.apply(input) if same is None else same
 
 
-@tensor_method("trunc", "fix")
+@tensor_method("trunc", "fix", inplace=True)
 def trunc(input) -> Tensor:
     """input rounded toward zero, in input's dtype."""
     same = _rounding_input(input, "trunc")
@@ -783,7 +783,7 @@ fix = trunc
 _NO_DECIMALS = object()  # round() without decimals: integer tensors pass, as in PyTorch
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def round(input, *, decimals=_NO_DECIMALS) -> Tensor:  # noqa: A001 - PyTorch's name
     """input rounded to ``decimals`` digits (default 0), halves to even (``round(2.5) = 2``) as PyTorch.
     An integer tensor is returned as it is when ``decimals`` is not given; PyTorch refuses it with decimals."""
@@ -797,7 +797,7 @@ def round(input, *, decimals=_NO_DECIMALS) -> Tensor:  # noqa: A001 - PyTorch's 
     return Round.apply(x, decimals=decimals if given else 0) if same is None else same
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def frac(input) -> Tensor:
     """input - trunc(input), with input's sign (floating tensors only, as PyTorch)."""
     x = _tensor(input, "frac")

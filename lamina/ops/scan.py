@@ -215,14 +215,14 @@ def _accumulating_input(input, dim, dtype, op: str):
 
 
 # ---- public functions ----------------------------------------------------------------------------------
-@tensor_method()
+@tensor_method(inplace=True)
 def cumsum(input, dim, *, dtype=None) -> Tensor:
     """Running sums along ``dim``: y_i = x_0 + ... + x_i (int64 for integer and bool inputs)."""
     x, axis = _accumulating_input(input, dim, dtype, "cumsum")
     return Cumsum.apply(x, axis=axis)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def cumprod(input, dim, *, dtype=None) -> Tensor:
     """Running products along ``dim``: y_i = x_0 ... x_i (int64 for integer and bool inputs); the gradient is
     exact also where x holds zeros."""

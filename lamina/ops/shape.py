@@ -464,7 +464,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 _ALL_DIMS = object()  # squeeze's default: PyTorch refuses an explicit dim=None (TypeError)
 
 
-@tensor_method()
+@tensor_method(inplace="reshape")
 def squeeze(input: Tensor, dim=_ALL_DIMS) -> Tensor:
     """Size-1 dims removed: all of them, or those among ``dim`` (an int or a tuple)."""
     x = as_tensor(input)
@@ -476,7 +476,7 @@ def squeeze(input: Tensor, dim=_ALL_DIMS) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
 
 
-@tensor_method()
+@tensor_method(inplace="reshape")
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     x = as_tensor(input)
     dim = _int(dim, "unsqueeze", "dim")
@@ -534,7 +534,7 @@ def permute(input: Tensor, *args, dims=None) -> Tensor:
     return Permute.apply(x, axes=axes)
 
 
-@tensor_method("transpose", "swapaxes", "swapdims")
+@tensor_method("transpose", "swapaxes", "swapdims", inplace="reshape")
 def transpose(input: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     x = as_tensor(input)
     dim0, dim1 = _int(dim0, "transpose", "dim0"), _int(dim1, "transpose", "dim1")
@@ -589,7 +589,7 @@ def _matrix_transpose(x: Tensor) -> Tensor:
     return transpose(x, -2, -1)
 
 
-@tensor_method()
+@tensor_method(inplace="reshape")
 def t(input: Tensor) -> Tensor:
     """A matrix transposed; 0-D and 1-D tensors are returned as they are."""
     x = as_tensor(input)
@@ -1007,7 +1007,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 
 # ---- triangles and diagonals ------------------------------------------------------------------------
-@tensor_method()
+@tensor_method(inplace=True)
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of each matrix (the last two dims): entries with column - row <= diagonal."""
     x = as_tensor(input)
@@ -1017,7 +1017,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     return Tril.apply(x, diagonal=diagonal)
 
 
-@tensor_method()
+@tensor_method(inplace=True)
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle of each matrix (the last two dims): entries with column - row >= diagonal."""
     x = as_tensor(input)

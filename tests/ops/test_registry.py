@@ -72,3 +72,19 @@ def test_no_two_ops_declare_the_same_tensor_method_or_op_name():
                 names.setdefault(obj.name, []).append(f"{module.__name__}.{obj.__name__}")
     shared = {name: where for name, where in names.items() if len({w.rsplit('.', 1)[0] for w in where}) > 1}
     assert not shared, f"op names used by Functions of different families: {shared}"
+
+
+def test_in_place_variants_come_from_the_ops_that_declare_them():
+    """x.exp_() exists because exp says @tensor_method(inplace=True) beside its maths; the Tensor class keeps no
+    list of op names. A declared variant never replaces an in-place method written out (x.add_, x.scatter_)."""
+    declared = {name + "_" for module in families() for obj in vars(module).values()
+                for name in getattr(obj, "inplace_methods", ())}
+    assert {"exp_", "floor_", "cumsum_", "eq_", "bitwise_and_", "unsqueeze_", "t_"} <= declared
+    for name in declared:
+        assert callable(getattr(lm.Tensor, name))
+    generated = {name for name, obj in vars(lm.Tensor).items()
+                 if name.endswith("_") and (getattr(obj, "__doc__", "") or "").startswith("In place: x.")}
+    assert generated <= declared
+    assert lm.Tensor.add_.__qualname__ == "Tensor.add_"
+    x = lm.tensor([0.0, 1.0])
+    assert x.exp_() is x and x.tolist() == [1.0, np.exp(1.0).astype(np.float32)]
