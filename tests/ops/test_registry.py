@@ -87,4 +87,5 @@ def test_in_place_variants_come_from_the_ops_that_declare_them():
     assert generated <= declared
     assert lm.Tensor.add_.__qualname__ == "Tensor.add_"
     x = lm.tensor([0.0, 1.0])
-    assert x.exp_() is x and x.tolist() == [1.0, np.exp(1.0).astype(np.float32)]
+    assert x.exp_() is x
+    np.testing.assert_allclose(x.numpy(), np.exp([0.0, 1.0]), rtol=1e-6)
