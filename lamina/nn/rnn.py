@@ -13,12 +13,16 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np  # host-side: the lengths of a packed batch, turned into step masks
+
 from .. import functional as F
 from ..creation import empty, zeros
 from ..functional import cat, stack
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, pad_packed_sequence
 from ..errors import ArgumentError
+from ..tensor import Tensor
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -134,7 +138,13 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         """output (L, N, D H) ((N, L, D H) with batch_first, (L, D H) unbatched) and the last state of every
-        layer and direction, (D num_layers, N, H) (a pair (h_n, c_n) for LSTM)."""
+        layer and direction, (D num_layers, N, H) (a pair (h_n, c_n) for LSTM).
+
+        A PackedSequence input gives a PackedSequence output (same batch_sizes and indices); each sequence's state
+        stops at its last real step (h_t = where(t < length, new, old)), the reverse direction starts there, and
+        h_n (c_n) is in the original batch order, as ``hx``."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = self._check_input(input, None)
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
@@ -169,6 +179,43 @@ class RNNBase(Module):
             c_n = stack(finals_c)
             return x, (h_n, c_n if batched else c_n.squeeze(1))
         return x, h_n
+
+    def _forward_packed(self, packed, hx):
+        padded, lengths = pad_packed_sequence(packed)
+        self._check_input(padded, None)
+        lengths = np.asarray(lengths.data)
+        masks = [Tensor._wrap((t < lengths)[:, None]) for t in range(padded.shape[0])]
+        x, state = padded, self._initial_state(hx, padded.shape[1], padded.dtype, True)
+        directions = ("", "_reverse")[:2 if self.bidirectional else 1]
+        finals_h, finals_c = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for d, suffix in enumerate(directions):
+                index = layer * len(directions) + d
+                s = (state[0][index], state[1][index]) if self.mode == "LSTM" else state[index]
+                weights = self._weights(layer, suffix)
+                steps = range(x.shape[0] - 1, -1, -1) if suffix else range(x.shape[0])
+                sequence = [None] * x.shape[0]
+                for t in steps:
+                    new = self._step(x[t], s, weights)
+                    if self.mode == "LSTM":
+                        s = (F.where(masks[t], new[0], s[0]), F.where(masks[t], new[1], s[1]))
+                    else:
+                        s = F.where(masks[t], new, s)
+                    sequence[t] = s[0] if self.mode == "LSTM" else s
+                outputs.append(stack(sequence))
+                finals_h.append(s[0] if self.mode == "LSTM" else s)
+                if self.mode == "LSTM":
+                    finals_c.append(s[1])
+            x = outputs[0] if len(outputs) == 1 else cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout)
+        if packed.sorted_indices is not None:
+            x = F.index_select(x, 1, packed.sorted_indices)
+        data = cat([x[t, :int(b)] for t, b in enumerate(np.asarray(packed.batch_sizes.data))], 0)
+        output = PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+        h_n = stack(finals_h)
+        return (output, (h_n, stack(finals_c))) if self.mode == "LSTM" else (output, h_n)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
