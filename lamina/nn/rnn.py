@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np  # host-side: the lengths of a packed batch, turned into step masks
-
 from .. import functional as F
 from ..creation import empty, zeros
 from ..functional import cat, stack
@@ -22,6 +20,7 @@ from . import init
 from .module import Module, Parameter
 from .utils.rnn import PackedSequence, pad_packed_sequence
 from ..errors import ArgumentError
+from ..backend import to_numpy, xp
 from ..tensor import Tensor
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -183,8 +182,8 @@ class RNNBase(Module):
     def _forward_packed(self, packed, hx):
         padded, lengths = pad_packed_sequence(packed)
         self._check_input(padded, None)
-        lengths = np.asarray(lengths.data)
-        masks = [Tensor._wrap((t < lengths)[:, None]) for t in range(padded.shape[0])]
+        lengths = to_numpy(lengths.data)
+        masks = [Tensor._wrap(xp.asarray((t < lengths)[:, None])) for t in range(padded.shape[0])]
         x, state = padded, self._initial_state(hx, padded.shape[1], padded.dtype, True)
         directions = ("", "_reverse")[:2 if self.bidirectional else 1]
         finals_h, finals_c = [], []
@@ -212,7 +211,7 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout)
         if packed.sorted_indices is not None:
             x = F.index_select(x, 1, packed.sorted_indices)
-        data = cat([x[t, :int(b)] for t, b in enumerate(np.asarray(packed.batch_sizes.data))], 0)
+        data = cat([x[t, :int(b)] for t, b in enumerate(to_numpy(packed.batch_sizes.data))], 0)
         output = PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         h_n = stack(finals_h)
         return (output, (h_n, stack(finals_c))) if self.mode == "LSTM" else (output, h_n)

@@ -2,9 +2,10 @@
 ``pad_packed_sequence``, ``pack_sequence``. Packing and padding are in the graph (gradients flow to the real steps)."""
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # host-side: lengths and batch sizes (CPU int64 in PyTorch too)
 
 from ... import functional as F
+from ...backend import to_numpy
 from ...creation import from_numpy
 from ...functional import cat, index_select, stack
 from ...tensor import Tensor
@@ -74,7 +75,7 @@ class PackedSequence(tuple):
 
 
 def _invert(permutation):
-    order = np.asarray(permutation.data if isinstance(permutation, Tensor) else permutation)
+    order = to_numpy(permutation.data if isinstance(permutation, Tensor) else permutation)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
     return from_numpy(inverse.astype(np.int64))
@@ -82,7 +83,7 @@ def _invert(permutation):
 
 def _lengths_array(lengths) -> np.ndarray:
     if isinstance(lengths, Tensor):
-        lengths = lengths.data
+        lengths = to_numpy(lengths.data)
     elif hasattr(lengths, "numpy") and not isinstance(lengths, np.ndarray):  # a torch tensor
         lengths = lengths.detach().cpu().numpy()
     array = np.asarray(lengths)
@@ -135,7 +136,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     """(padded (T, B, *) ((B, T, *) with ``batch_first``), lengths (B,) int64), both in the original batch order;
     T = ``total_length`` if given (at least the longest length) else the longest length."""
     data, batch_sizes, _, unsorted_indices = sequence
-    sizes = np.asarray(batch_sizes.data if isinstance(batch_sizes, Tensor) else batch_sizes).astype(np.int64)
+    sizes = to_numpy(batch_sizes.data if isinstance(batch_sizes, Tensor) else batch_sizes).astype(np.int64)
     longest, batch = sizes.size, int(sizes[0]) if sizes.size else 0
     if total_length is not None:
         if total_length < longest:
@@ -155,7 +156,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     lengths = (sizes[None, :] > np.arange(batch)[:, None]).sum(1)
     if unsorted_indices is not None:
         padded = index_select(padded, 1, unsorted_indices)
-        lengths = lengths[np.asarray(unsorted_indices.data)]
+        lengths = lengths[to_numpy(unsorted_indices.data)]
     return (padded.transpose(0, 1) if batch_first else padded), from_numpy(lengths.astype(np.int64))
 
 
