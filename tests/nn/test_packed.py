@@ -72,6 +72,20 @@ def test_pack_errors_match_torch(lengths, kwargs):
         ours_rnn.pack_padded_sequence(lm.from_numpy(a), lengths, **kwargs)
 
 
+def test_float_lengths_truncate_a_1d_input_is_an_index_error_and_dtype_conversions(rng):
+    a = rng.standard_normal((4, 3, 2)).astype(np.float32)
+    expected = torch_rnn.pack_padded_sequence(torch.from_numpy(a), torch.tensor([4.0, 2.7, 1.0]))
+    got = ours_rnn.pack_padded_sequence(lm.from_numpy(a), lm.tensor([4.0, 2.7, 1.0]))
+    _same_fields(got, expected)
+    assert got.double().data.dtype == lm.float64 and expected.double().data.dtype == torch.float64
+    _close(got.double().data, expected.double().data)
+    assert got.detach().batch_sizes is got.batch_sizes and isinstance(got.to(lm.float64), ours_rnn.PackedSequence)
+    with pytest.raises(IndexError):
+        torch_rnn.pack_padded_sequence(torch.zeros(4), [4])
+    with pytest.raises(IndexError):
+        ours_rnn.pack_padded_sequence(lm.zeros(4), [4])
+
+
 def test_lengths_longer_than_the_input_and_a_short_total_length_raise():
     # torch 2.13 packs out-of-range memory here (a silently wrong result); Lamina raises its RuntimeError
     with pytest.raises(RuntimeError, match="longer than the input"):

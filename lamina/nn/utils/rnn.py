@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np  # host-side: lengths and batch sizes (CPU int64 in PyTorch too)
 
 from ... import functional as F
-from ...backend import to_numpy
+from ...backend import to_numpy, xp
 from ...creation import from_numpy
 from ...functional import cat, index_select, stack
 from ...tensor import Tensor
-from ...errors import ArgumentError
+from ...errors import ArgumentError, DimensionError
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0, padding_side: str = "right"):
@@ -66,6 +66,24 @@ class PackedSequence(tuple):
     def detach(self):
         return self._replace(data=self.data.detach())
 
+    def cpu(self):
+        return self
+
+    def double(self):
+        return self.to(xp.float64)
+
+    def float(self):
+        return self.to(xp.float32)
+
+    def half(self):
+        return self.to(xp.float16)
+
+    def long(self):
+        return self.to(xp.int64)
+
+    def int(self):
+        return self.to(xp.int32)
+
     @property
     def is_cuda(self) -> bool:
         return False
@@ -87,10 +105,10 @@ def _lengths_array(lengths) -> np.ndarray:
     elif hasattr(lengths, "numpy") and not isinstance(lengths, np.ndarray):  # a torch tensor
         lengths = lengths.detach().cpu().numpy()
     array = np.asarray(lengths)
-    if array.ndim != 1 or array.dtype.kind not in "iu":
-        raise ArgumentError(f"'lengths' argument should be a 1D int64 tensor or list of ints, but got "
-                            f"{array.ndim}D {array.dtype} values")
-    return array.astype(np.int64)
+    if array.ndim != 1 or array.dtype.kind not in "biuf":
+        raise ArgumentError(f"'lengths' argument should be a 1D CPU int64 tensor, but got {array.ndim}D "
+                            f"{array.dtype} values")
+    return array.astype(np.int64)  # PyTorch's as_tensor(lengths, dtype=int64): floats truncate
 
 
 def _pack_time_major(padded, lengths: np.ndarray):
@@ -106,7 +124,7 @@ def pack_padded_sequence(input, lengths, batch_first: bool = False, enforce_sort
     ``sorted_indices`` is None). In the graph: the gradient flows back to the real steps."""
     lengths = _lengths_array(lengths)
     if input.ndim < 2:
-        raise ArgumentError(f"pack_padded_sequence: expected input of at least 2 dimensions, got {input.ndim}")
+        raise DimensionError(f"pack_padded_sequence: expected input of at least 2 dimensions, got {input.ndim}")
     x = input.transpose(0, 1) if batch_first else input
     if lengths.size != x.shape[1]:
         raise ArgumentError(f"Expected `len(lengths)` to be equal to batch_size, but got {lengths.size} "
