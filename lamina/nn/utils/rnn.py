@@ -121,7 +121,9 @@ def _pack_time_major(padded, lengths: np.ndarray):
 def pack_padded_sequence(input, lengths, batch_first: bool = False, enforce_sorted: bool = True) -> PackedSequence:
     """A PackedSequence of the padded batch ``input`` (T, B, *) ((B, T, *) with ``batch_first``) whose sequence b
     has ``lengths[b]`` real steps (each in 1..T); ``enforce_sorted``: lengths must already be decreasing (then
-    ``sorted_indices`` is None). In the graph: the gradient flows back to the real steps."""
+    ``sorted_indices`` is None; otherwise a stable sort by decreasing length, which is torch's order up to 16
+    sequences; beyond, torch's unstable sort may order tied lengths differently, which changes the packed layout
+    but not what unpacking gives). In the graph: the gradient flows back to the real steps."""
     lengths = _lengths_array(lengths)
     if input.ndim < 2:
         raise DimensionError(f"pack_padded_sequence: expected input of at least 2 dimensions, got {input.ndim}")
