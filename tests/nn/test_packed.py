@@ -176,3 +176,15 @@ def test_large_batches_with_tied_lengths_unpack_and_run_as_torch(rng):
     assert g_len.tolist() == e_len.tolist() == lengths
     _close(g, e)
     _close(got_h, expected_h)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_packed_gradients_pass_gradcheck_in_float64(name, rng):
+    layer = getattr(nn, name)(2, 3, bidirectional=True, dtype=lm.float64)
+    x = lm.from_numpy(rng.standard_normal((4, 3, 2))).requires_grad_()
+
+    def run(t):
+        out, state = layer(ours_rnn.pack_padded_sequence(t, [2, 4, 3], enforce_sorted=False))
+        return ours_rnn.pad_packed_sequence(out)[0].sum() + (state[0] if name == "LSTM" else state).sum() * 0.5
+
+    assert lm.gradcheck(run, x)
