@@ -149,26 +149,7 @@ class RNNBase(Module):
         if batched and self.batch_first:
             x = x.transpose(0, 1)
         state = self._initial_state(hx, x.shape[1], x.dtype, batched)
-        directions = ("", "_reverse")[:2 if self.bidirectional else 1]
-        finals_h, finals_c = [], []
-        for layer in range(self.num_layers):
-            outputs = []
-            for d, suffix in enumerate(directions):
-                index = layer * len(directions) + d
-                s = (state[0][index], state[1][index]) if self.mode == "LSTM" else state[index]
-                weights = self._weights(layer, suffix)
-                steps = range(x.shape[0] - 1, -1, -1) if suffix else range(x.shape[0])
-                sequence = [None] * x.shape[0]
-                for t in steps:
-                    s = self._step(x[t], s, weights)
-                    sequence[t] = s[0] if self.mode == "LSTM" else s
-                outputs.append(stack(sequence) if sequence else x[:, :, :0])
-                finals_h.append(s[0] if self.mode == "LSTM" else s)
-                if self.mode == "LSTM":
-                    finals_c.append(s[1])
-            x = outputs[0] if len(outputs) == 1 else cat(outputs, -1)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout)
+        x, finals_h, finals_c = self._run_layers(x, state)
         h_n = stack(finals_h)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
@@ -179,12 +160,10 @@ class RNNBase(Module):
             return x, (h_n, c_n if batched else c_n.squeeze(1))
         return x, h_n
 
-    def _forward_packed(self, packed, hx):
-        padded, lengths = pad_packed_sequence(packed)
-        self._check_input(padded, None)
-        lengths = to_numpy(lengths.data)
-        masks = [Tensor._wrap(xp.asarray((t < lengths)[:, None])) for t in range(padded.shape[0])]
-        x, state = padded, self._initial_state(hx, padded.shape[1], padded.dtype, True)
+    def _run_layers(self, x, state, masks=None):
+        """(output (L, N, D H) of the last layer, final h of every layer and direction, final c (LSTM)) from the
+        time-major ``x``; with ``masks`` (one (N, 1) bool tensor a step), a sequence's state only updates where its
+        mask holds, so each keeps the state of its last real step and the reverse direction starts there."""
         directions = ("", "_reverse")[:2 if self.bidirectional else 1]
         finals_h, finals_c = [], []
         for layer in range(self.num_layers):
@@ -197,18 +176,30 @@ class RNNBase(Module):
                 sequence = [None] * x.shape[0]
                 for t in steps:
                     new = self._step(x[t], s, weights)
-                    if self.mode == "LSTM":
+                    if masks is None:
+                        s = new
+                    elif self.mode == "LSTM":
                         s = (F.where(masks[t], new[0], s[0]), F.where(masks[t], new[1], s[1]))
                     else:
                         s = F.where(masks[t], new, s)
                     sequence[t] = s[0] if self.mode == "LSTM" else s
-                outputs.append(stack(sequence))
+                outputs.append(stack(sequence) if sequence else x[:, :, :0])
                 finals_h.append(s[0] if self.mode == "LSTM" else s)
                 if self.mode == "LSTM":
                     finals_c.append(s[1])
             x = outputs[0] if len(outputs) == 1 else cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout)
+        return x, finals_h, finals_c
+
+    def _forward_packed(self, packed, hx):
+        """The packed output (the input's batch_sizes and indices) and h_n (c_n) in the original batch order."""
+        padded, lengths = pad_packed_sequence(packed)
+        self._check_input(padded, None)
+        lengths = to_numpy(lengths.data)
+        masks = [Tensor._wrap(xp.asarray((t < lengths)[:, None])) for t in range(padded.shape[0])]
+        state = self._initial_state(hx, padded.shape[1], padded.dtype, True)
+        x, finals_h, finals_c = self._run_layers(padded, state, masks)
         if packed.sorted_indices is not None:
             x = F.index_select(x, 1, packed.sorted_indices)
         data = cat([x[t, :int(b)] for t, b in enumerate(to_numpy(packed.batch_sizes.data))], 0)
