@@ -18,7 +18,10 @@ from ..creation import empty, zeros
 from ..functional import cat, stack
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, pad_packed_sequence
 from ..errors import ArgumentError
+from ..backend import to_numpy, xp
+from ..tensor import Tensor
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -134,12 +137,33 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         """output (L, N, D H) ((N, L, D H) with batch_first, (L, D H) unbatched) and the last state of every
-        layer and direction, (D num_layers, N, H) (a pair (h_n, c_n) for LSTM)."""
+        layer and direction, (D num_layers, N, H) (a pair (h_n, c_n) for LSTM).
+
+        A PackedSequence input gives a PackedSequence output (same batch_sizes and indices); each sequence's state
+        stops at its last real step (h_t = where(t < length, new, old)), the reverse direction starts there, and
+        h_n (c_n) is in the original batch order, as ``hx``."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = self._check_input(input, None)
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
         state = self._initial_state(hx, x.shape[1], x.dtype, batched)
+        x, finals_h, finals_c = self._run_layers(x, state)
+        h_n = stack(finals_h)
+        if batched and self.batch_first:
+            x = x.transpose(0, 1)
+        if not batched:
+            x, h_n = x.squeeze(1), h_n.squeeze(1)
+        if self.mode == "LSTM":
+            c_n = stack(finals_c)
+            return x, (h_n, c_n if batched else c_n.squeeze(1))
+        return x, h_n
+
+    def _run_layers(self, x, state, masks=None):
+        """(output (L, N, D H) of the last layer, final h of every layer and direction, final c (LSTM)) from the
+        time-major ``x``; with ``masks`` (one (N, 1) bool tensor a step), a sequence's state only updates where its
+        mask holds, so each keeps the state of its last real step and the reverse direction starts there."""
         directions = ("", "_reverse")[:2 if self.bidirectional else 1]
         finals_h, finals_c = [], []
         for layer in range(self.num_layers):
@@ -151,7 +175,13 @@ class RNNBase(Module):
                 steps = range(x.shape[0] - 1, -1, -1) if suffix else range(x.shape[0])
                 sequence = [None] * x.shape[0]
                 for t in steps:
-                    s = self._step(x[t], s, weights)
+                    new = self._step(x[t], s, weights)
+                    if masks is None:
+                        s = new
+                    elif self.mode == "LSTM":
+                        s = (F.where(masks[t], new[0], s[0]), F.where(masks[t], new[1], s[1]))
+                    else:
+                        s = F.where(masks[t], new, s)
                     sequence[t] = s[0] if self.mode == "LSTM" else s
                 outputs.append(stack(sequence) if sequence else x[:, :, :0])
                 finals_h.append(s[0] if self.mode == "LSTM" else s)
@@ -160,15 +190,22 @@ class RNNBase(Module):
             x = outputs[0] if len(outputs) == 1 else cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout)
+        return x, finals_h, finals_c
+
+    def _forward_packed(self, packed, hx):
+        """The packed output (the input's batch_sizes and indices) and h_n (c_n) in the original batch order."""
+        padded, lengths = pad_packed_sequence(packed)
+        self._check_input(padded, None)
+        lengths = to_numpy(lengths.data)
+        masks = [Tensor._wrap(xp.asarray((t < lengths)[:, None])) for t in range(padded.shape[0])]
+        state = self._initial_state(hx, padded.shape[1], padded.dtype, True)
+        x, finals_h, finals_c = self._run_layers(padded, state, masks)
+        if packed.sorted_indices is not None:
+            x = F.index_select(x, 1, packed.sorted_indices)
+        data = cat([x[t, :int(b)] for t, b in enumerate(to_numpy(packed.batch_sizes.data))], 0)
+        output = PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         h_n = stack(finals_h)
-        if batched and self.batch_first:
-            x = x.transpose(0, 1)
-        if not batched:
-            x, h_n = x.squeeze(1), h_n.squeeze(1)
-        if self.mode == "LSTM":
-            c_n = stack(finals_c)
-            return x, (h_n, c_n if batched else c_n.squeeze(1))
-        return x, h_n
+        return (output, (h_n, stack(finals_c))) if self.mode == "LSTM" else (output, h_n)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
