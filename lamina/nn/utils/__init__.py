@@ -1,4 +1,5 @@
-"""Helpers for training: gradient clipping, parameters as one vector, ``rnn.pad_sequence``."""
+"""Helpers for training: gradient clipping, parameters as one vector, and ``rnn`` (pad_sequence, PackedSequence,
+pack_padded_sequence, pad_packed_sequence, pack_sequence) for variable-length batches."""
 from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
