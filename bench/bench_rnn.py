@@ -89,7 +89,8 @@ def interleaved_round(model, steps, block, pause, threads, folder):
     """``steps`` steps per side, two fresh workers taking turns block by block (ABBA order).
     Returns {library: seconds per step}."""
     libraries = ("torch", "lamina")
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env = dict(os.environ, **{name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                              "MKL_NUM_THREADS")})
     workers = {lib: subprocess.Popen([sys.executable, __file__, "--worker", lib, model, folder, str(threads)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
                for lib in libraries}
