@@ -5,7 +5,7 @@ Workload (issue 11, section 6): ``LSTM(64, 256, batch_first=True)`` (or ``GRU``,
 zero_grad, cross-entropy over the head's outputs of all 32 x 35 time steps against random int targets,
 backward, SGD (lr 0.01). Goal: Lamina / PyTorch <= 1.2.
 
-    python bench/bench_rnn.py                            # both models, 3 rounds of 100 steps per side
+    python bench/bench_rnn.py                            # both models, 3 rounds of 50 steps per side
     python bench/bench_rnn.py --only gru --steps 20 --repeat 1
 
 Method (as bench/bench_training.py): for each round, Lamina and PyTorch train in two fresh worker
@@ -116,7 +116,7 @@ def interleaved_round(model, steps, block, pause, threads, folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=list(NAMES))
-    parser.add_argument("--steps", type=int, default=100, help="timed steps per side and round")
+    parser.add_argument("--steps", type=int, default=50, help="timed steps per side and round")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are printed")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--block", type=int, default=10, help="steps per turn")
