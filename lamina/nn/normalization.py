@@ -23,6 +23,18 @@ def _affine_parameters(layer: Module, shape: tuple, affine: bool, bias: bool, dt
     layer.register_parameter("bias", Parameter(zeros(*shape, dtype=dtype)) if affine and bias else None)
 
 
+def _running_statistics(layer, num_features: int, track: bool, dtype) -> None:
+    """running_mean = 0, running_var = 1 and num_batches_tracked = 0 as buffers when ``track``, else the three
+    registered as None, as PyTorch (batch norm and instance norm alike)."""
+    if track:
+        layer.register_buffer("running_mean", zeros(num_features, dtype=dtype))
+        layer.register_buffer("running_var", ones(num_features, dtype=dtype))
+        layer.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
+    else:
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            layer.register_buffer(name, None)
+
+
 class _BatchNorm(Module):
     input_ndims = ()
 
@@ -32,13 +44,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_parameters(self, (num_features,), affine, bias, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
+        _running_statistics(self, num_features, track_running_stats, dtype)
 
     def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
         """A checkpoint without num_batches_tracked (older PyTorch) loads with the current count, as PyTorch."""
@@ -114,13 +120,7 @@ class _InstanceNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_parameters(self, (num_features,), affine, bias, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
+        _running_statistics(self, num_features, track_running_stats, dtype)
 
     def forward(self, x):
         batched = self.spatial_ndim + 2
