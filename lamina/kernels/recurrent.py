@@ -115,13 +115,13 @@ def lstm_backward(gy, gc, tape, w_hh, w_hr=None, reverse=False, batch_sizes=None
     gates, H = tape.gates, tape.c_prev.shape[2]
     d_gates = xp.zeros_like(gates)
     dh, dc = xp.zeros((N, P), dtype=gy.dtype), gc.copy()
-    dh_out = xp.empty_like(gy) if w_hr is not None else None
+    dh_out = xp.zeros_like(gy) if w_hr is not None else None
     for t in _steps(T, not reverse):
         n = _rows(batch_sizes, t, N)
         dh += gy[t]
         g, d, tc = gates[t, :n], d_gates[t, :n], tape.tanh_c[t, :n]
         if w_hr is not None:
-            dh_out[t] = dh
+            dh_out[t, :n] = dh[:n]
             du = dh[:n] @ w_hr
         else:
             du = dh[:n]
