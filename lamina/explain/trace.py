@@ -23,12 +23,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import numpy as np  # host-side: the loop search and the norms shown work on host copies
+
 from .. import autograd
 from ..autograd import no_grad
 from ..backend import xp
 from ..tensor import Tensor
 from .chain import Chain
-from .numbers import fmt_array, fmt_number, host_copy
+from .numbers import Stats, fmt_array, fmt_number, host_copy
 
 
 # ---- the graph ----------------------------------------------------------------------------------
@@ -131,27 +133,32 @@ class Node:
 
 
 # ---- the trace ----------------------------------------------------------------------------------
-def trace(output: Tensor, names=None, *, grad=None, keep: int = 100_000, max_rows: int = 40) -> Trace:
+def trace(output: Tensor, names=None, *, grad=None, keep: int = 100_000, max_rows: int = 40,
+          loops: bool = True) -> Trace:
     """Record the forward values, the local derivatives and the gradients of every node of ``output``.
 
     ``names``: a dict name -> Tensor, a Module (its parameters are named ``0.weight`` ...), or a list of
     them. ``grad``: dL/doutput when the output is not a scalar. Call it before ``loss.backward()`` (or
     after ``loss.backward(retain_graph=True)``); it does not touch any ``.grad``.
+    ``loops``: a graph longer than ``max_rows`` that repeats one block of ops per time step (an unrolled
+    RNN) is shown as step 1 in full and then one line per step (``Trace.loop``); False shows it node by node.
     Example: ``t = trace(E, {"w5": w5, ...}); print(t); print(t.chain("w5")); t.backward()``.
     """
-    return Trace(output, names, grad=grad, keep=keep, max_rows=max_rows)
+    return Trace(output, names, grad=grad, keep=keep, max_rows=max_rows, loops=loops)
 
 
 class Trace:
     """The record made by ``trace``: ``nodes`` in forward order, ``str``/``print``/``_repr_html_``, ``chain``."""
 
-    def __init__(self, output: Tensor, names=None, *, grad=None, keep: int = 100_000, max_rows: int = 40):
+    def __init__(self, output: Tensor, names=None, *, grad=None, keep: int = 100_000, max_rows: int = 40,
+                 loops: bool = True):
         if not isinstance(output, Tensor):
             raise TypeError(f"trace: expected the output Tensor (e.g. the loss), got {type(output).__name__}")
         if output._ctx is None:
             raise ValueError("trace: the output is a leaf tensor (it was not computed by any op), there is "
                              "nothing to trace; did you compute it under no_grad?")
         self.output, self.max_rows, self._grad_output = output, max_rows, grad
+        self._find_loops, self._loop = loops, False
         tensors = graph_tensors(output)
         for t in tensors:
             if t._ctx is not None and t._ctx.freed:
@@ -222,14 +229,18 @@ class Trace:
         return Chain(self, self.node(key), every_op=every_op, max_paths=max_paths)
 
     # ---- showing it -------------------------------------------------------------------------------
+    @property
+    def loop(self) -> Loop | None:
+        """The unrolled loop the text shows step by step (see ``find_loop``), or None: a graph that fits in
+        ``max_rows`` nodes, or ``loops=False``, is shown node by node."""
+        if self._loop is False:
+            wanted = self._find_loops and len(self.nodes) > self.max_rows
+            self._loop = find_loop(self.nodes) if wanted else None
+        return self._loop
+
     def _visible(self):
         """The nodes to show: all of them, or the first and last ones with the count left out."""
-        nodes = self.nodes
-        if len(nodes) <= self.max_rows:
-            return nodes, None, 0
-        head = self.max_rows // 2
-        tail = self.max_rows - head
-        return nodes[:head], nodes[len(nodes) - tail:], len(nodes) - self.max_rows
+        return _cut(self.nodes, self.max_rows)
 
     def _summary_line(self) -> str:
         ops = sum(not n.is_leaf for n in self.nodes)
@@ -249,19 +260,26 @@ class Trace:
             return _fit(f"#{n.index:<3} ", parts, "    ")
         ins = [self.nodes[i] for i in n.inputs]
         lines = [f"#{n.index:<3} {n.name} = {n.op}({', '.join(i.name for i in ins)})"]
+        fused = n.op in FUSED_RECURRENT_OPS
+        if fused:  # one node for a whole sequence: its shapes say what it did
+            lines[0] += (f"   one fused node for the whole sequence: {', '.join(str(i.shape) for i in ins)} -> "
+                         f"{n.shape}")
         lines += _fit("       inputs    ", [f"{i.name} = {fmt_array(i.value)}" for i in ins])
         lines.append(f"       output    {n.name} = {fmt_array(n.value)}")
         if n.grad is not None:
             lines.append(f"       grad in   d{L}/d{n.name} = {fmt_array(n.grad)}")
-        lines += _fit("       local     ",
-                      [f"d{n.name}/d{i.name} = {fmt_array(d)}" for i, d in zip(ins, n.local) if d is not None])
+        if not fused:  # a whole layer's Jacobian summed over its outputs would say nothing
+            lines += _fit("       local     ",
+                          [f"d{n.name}/d{i.name} = {fmt_array(d)}" for i, d in zip(ins, n.local) if d is not None])
         lines += _fit("       grad out  ", [f"d{L}/d{i.name} += {fmt_array(g)}" for i, g in zip(ins, n.outgoing)
                                              if g is not None and i.tensor.requires_grad])
         return lines
 
     def __str__(self) -> str:
-        head, tail, hidden = self._visible()
         lines = [self._summary_line()]
+        if self.loop is not None:
+            return "\n".join(lines + self._loop_lines(self.loop))
+        head, tail, hidden = self._visible()
         for n in head:
             lines += self._node_text(n)
         if tail is not None:
@@ -269,6 +287,52 @@ class Trace:
             for n in tail:
                 lines += self._node_text(n)
         return "\n".join(lines)
+
+    # ---- an unrolled loop: step 1 in full, then one line per step -----------------------------------
+    def _loop_header(self, loop: Loop) -> str:
+        ops = [self.nodes[i].op for i in loop.steps[0] if not self.nodes[i].is_leaf]
+        return (f"unrolled loop: {len(loop.steps)} time steps of the same {len(ops)} ops ({', '.join(ops)}); "
+                f"shown: step 1 in full, then one line per step with the state it passes on and the gradient "
+                f"that reaches that state")
+
+    def _step_row(self, loop: Loop, s: int) -> str:
+        parts = []
+        for i in loop.states[s]:
+            n = self.nodes[i]
+            norm = "-" if n.grad is None else fmt_number(_norm(n.grad))
+            parts.append(f"{n.name} shape {n.shape}, |d{self.output_name}/d{n.name}| = {norm}")
+        reads = [f"{n.name} {n.shape}" for n in (self.nodes[i] for i in loop.steps[s])
+                 if n.is_leaf and not n.tensor.requires_grad]
+        return (f"step {s + 1:<4} ({len(loop.steps[s])} nodes)  " + (f"reads {', '.join(reads)} -> " if reads else "")
+                + "; ".join(parts))
+
+    def _sections(self, loop: Loop) -> list:
+        """(title, nodes or None, rows or None) for: before the loop, step 1, the step table, after it."""
+        nodes = self.nodes
+        steps = len(loop.steps)
+        return [
+            ("before the loop", [nodes[i] for i in loop.before], None),
+            (f"step 1 of {steps}", [nodes[i] for i in loop.steps[0]], None),
+            (f"steps 1-{steps}, one line each (every step: the same ops, shapes and weights as step 1)",
+             None, [self._step_row(loop, s) for s in range(steps)]),
+            ("after the loop", [nodes[i] for i in loop.after], None)]
+
+    def _loop_lines(self, loop: Loop) -> list:
+        lines = [self._loop_header(loop)]
+        for title, nodes, rows in self._sections(loop):
+            items = nodes if nodes is not None else rows
+            if not items:
+                continue
+            lines.append(f"--- {title} ---")
+            head, tail, hidden = _cut(items, self.max_rows)
+            render = self._node_text if nodes is not None else (lambda row: ["  " + row])
+            for item in head:
+                lines += render(item)
+            if tail is not None:
+                lines.append(f"... {hidden} more {'nodes' if nodes is not None else 'steps'} ...")
+                for item in tail:
+                    lines += render(item)
+        return lines
 
     def __repr__(self) -> str:
         return f"<Trace of {self.output_name}: {len(self.nodes)} nodes>"
@@ -295,16 +359,44 @@ class Trace:
                                  for i, g in zip(ins, n.outgoing) if g is not None and i.tensor.requires_grad)]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
 
-        head, tail, hidden = self._visible()
-        for n in head:
-            row(n)
-        if tail is not None:
-            rows.append(f'<tr><td colspan="{len(header)}"><i>... {hidden} more nodes ...</i></td></tr>')
-            for n in tail:
-                row(n)
+        def note(text, tag="i"):
+            rows.append(f'<tr><td colspan="{len(header)}"><{tag}>{e(text)}</{tag}></td></tr>')
+
+        loop = self.loop
+        sections = ([("", self.nodes, None)] if loop is None else
+                    [(title, nodes, lines) for title, nodes, lines in self._sections(loop) if nodes or lines])
+        if loop is not None:
+            note(self._loop_header(loop))
+        for title, nodes, lines in sections:
+            if title:
+                note(title, "b")
+            show = row if nodes is not None else (lambda line: note(line, "span"))
+            head, tail, hidden = _cut(nodes if nodes is not None else lines, self.max_rows)
+            for item in head:
+                show(item)
+            if tail is not None:
+                note(f"... {hidden} more {'nodes' if nodes is not None else 'steps'} ...")
+                for item in tail:
+                    show(item)
         return (f"<p>{e(self._summary_line())}</p>"
                 '<table style="font-family: monospace; text-align: left">'
                 "<tr>" + "".join(f"<th>{h}</th>" for h in header) + "</tr>" + "".join(rows) + "</table>")
+
+
+def _cut(items: list, limit: int):
+    """(head, tail, hidden): all items (tail None) when at most ``limit``, else the first and last ones."""
+    if len(items) <= limit:
+        return items, None, 0
+    head = limit // 2
+    tail = limit - head
+    return items[:head], items[len(items) - tail:], len(items) - limit
+
+
+def _norm(array) -> float:
+    """The Frobenius norm of an array, or of the array a Stats summarises (sqrt(n (std^2 + mean^2)))."""
+    if isinstance(array, Stats):
+        return float(np.sqrt(array.size * (array.std ** 2 + array.mean ** 2)))
+    return float(np.linalg.norm(np.asarray(array, dtype=np.float64)))
 
 
 def _fit(prefix: str, parts: list, separator: str = ", ", width: int = 110) -> list:
@@ -318,3 +410,142 @@ def _fit(prefix: str, parts: list, separator: str = ", ", width: int = 110) -> l
     return [prefix + parts[0]] + [pad + p for p in parts[1:]]
 
 
+
+
+# ---- loops: the same block of ops once per time step ------------------------------------------------
+FUSED_RECURRENT_OPS = frozenset({"rnn", "rnn_tanh", "rnn_relu", "lstm", "gru"})  # one node per layer and direction
+
+
+@dataclass(eq=False)
+class Loop:
+    """An unrolled loop found in a traced graph: ``steps[s]`` holds the node indices of time step s + 1
+    (its ops, and the leaves only that step reads, such as x_t), every step with the same ops and shapes;
+    ``states[s]``: the nodes of step s + 1 that the next step reads (h, or h and c of an LSTM);
+    ``before`` / ``after``: the other nodes (shared weights, the loss), in forward order."""
+
+    steps: list
+    states: list
+    before: list
+    after: list
+
+    @property
+    def ops_per_step(self) -> int:
+        return len(self.steps[0])
+
+
+def find_loop(nodes: list, min_steps: int = 3, min_ops: int = 2) -> Loop | None:
+    """The longest run of time steps that repeat one block of at least ``min_ops`` ops, or None.
+
+    Every op gets a level: its depth from the leaves, except that an op which does not depend on the
+    critical path (the longest chain, the recurrence) sits just before the op that reads it (x_t W is
+    placed in step t, not with the first step). A loop is then a period p in the sequence of levels:
+    level l + p holds the same ops (name, output shape, kinds of inputs, same weights) as level l.
+    """
+    ops = [n for n in nodes if not n.is_leaf]
+    if len(ops) < min_steps * min_ops:
+        return None
+    consumers = {n.index: [] for n in nodes}
+    for n in ops:
+        for i in n.inputs:
+            consumers[i].append(n.index)
+    level = _levels(nodes, ops, consumers)
+    lo = min(level.values())
+    by_level = {}
+    for n in ops:
+        by_level.setdefault(level[n.index], []).append(n)
+    kinds, ids = {}, []
+    for lv in range(lo, max(level.values()) + 1):
+        key = tuple(sorted(_signature(n, nodes) for n in by_level.get(lv, ())))
+        ids.append(kinds.setdefault(key, len(kinds)))
+    ids = np.asarray(ids)
+    best = None  # (levels covered, period, first level)
+    for p in range(1, len(ids) // min_steps + 1):
+        start, run = _longest_run(ids[:-p] == ids[p:])
+        covered = run + p
+        if covered // p >= min_steps and (best is None or covered > best[0]):
+            best = (covered, p, start)
+    if best is None:
+        return None
+    covered, p, start = best
+    if start < p:  # a first step that differs only by what the step before it would have added: align on level 0
+        covered, start = covered + start, 0
+    count = covered // p
+    blocks = [[n.index for lv in range(start + s * p, start + (s + 1) * p) for n in by_level.get(lv + lo, ())]
+              for s in range(count)]
+    if len(blocks[0]) < min_ops:
+        return None
+    step_of = {i: s for s, block in enumerate(blocks) for i in block}
+    for n in nodes:  # a leaf read by one step only (x_t, the first h) belongs to that step
+        if n.is_leaf and consumers[n.index]:
+            owners = {step_of.get(c) for c in consumers[n.index]}
+            if len(owners) == 1 and None not in owners:
+                step_of[n.index] = owners.pop()
+    steps = [sorted(i for i, s in step_of.items() if s == k) for k in range(count)]
+    first_level = start + lo
+    outside = [n for n in nodes if n.index not in step_of]
+    before = [n.index for n in outside if n.is_leaf or level[n.index] < first_level]
+    after = [n.index for n in outside if not n.is_leaf and level[n.index] >= first_level]
+    states = [_state_nodes(nodes, blocks, s, consumers, step_of, level, p) for s in range(count)]
+    return Loop(steps, states, before, after)
+
+
+def _levels(nodes, ops, consumers) -> dict:
+    """index -> level for every op: depth from the leaves for the ops that depend on the critical path,
+    one less than their first reader for the others (placed as late as possible)."""
+    depth = {}
+    for n in ops:
+        depth[n.index] = 1 + max((depth.get(i, 0) for i in n.inputs), default=0)
+    height = {}
+    for n in reversed(ops):
+        height[n.index] = 1 + max((height[c] for c in consumers[n.index]), default=0)
+    longest = max(depth[i] + height[i] for i in depth)
+    dependent = {}
+    for n in ops:
+        dependent[n.index] = depth[n.index] + height[n.index] == longest or any(
+            dependent.get(i, False) for i in n.inputs)
+    level = dict(depth)
+    for n in reversed(ops):
+        if not dependent[n.index] and consumers[n.index]:
+            level[n.index] = min(level[c] for c in consumers[n.index]) - 1
+    return level
+
+
+def _signature(n: Node, nodes: list) -> tuple:
+    """What must match for two ops to count as the same op of different steps."""
+    ins = []
+    for i in n.inputs:  # the first step reads h0 (a leaf) where the others read the previous step's h
+        x = nodes[i]
+        ins.append(("weight", id(x.tensor)) if x.is_leaf and x.tensor.requires_grad else ("value", x.shape))
+    return n.op, n.shape, tuple(ins)
+
+
+def _longest_run(equal) -> tuple:
+    """(start, length) of the longest run of True in a boolean array (length 0 when none)."""
+    if not equal.size or not equal.any():
+        return 0, 0
+    padded = np.concatenate(([False], equal, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    starts, ends = edges[0::2], edges[1::2]
+    k = int(np.argmax(ends - starts))
+    return int(starts[k]), int(ends[k] - starts[k])
+
+
+def _state_nodes(nodes, blocks, s, consumers, step_of, level, period) -> list:
+    """The ops of step s that step s + 1 reads; for the last step, the ops in the same places."""
+    reference = s if s + 1 < len(blocks) else max(len(blocks) - 2, 0)
+    read = [i for i in blocks[reference] if any(step_of.get(c) == reference + 1 for c in consumers[i])]
+    read = [i for i in read if nodes[i].tensor.data.size > 1] or read  # h (and c), not a running sum of losses
+    if not read:
+        return [blocks[s][-1]]
+    if reference == s:
+        return read
+    offset = (s - reference) * period  # the same level and the same op, one period later
+
+    def twin(i):
+        same = [j for j in blocks[s] if level[j] == level[i] + offset
+                and _signature(nodes[j], nodes) == _signature(nodes[i], nodes)]
+        ranked = sorted(j for j in blocks[reference] if level[j] == level[i]
+                        and _signature(nodes[j], nodes) == _signature(nodes[i], nodes))
+        return sorted(same)[ranked.index(i)] if len(same) == len(ranked) else same[0]
+
+    return [twin(i) for i in read]
