@@ -230,13 +230,19 @@ class Trace:
 
     # ---- showing it -------------------------------------------------------------------------------
     @property
-    def loop(self) -> Loop | None:
-        """The unrolled loop the text shows step by step (see ``find_loop``), or None: a graph that fits in
-        ``max_rows`` nodes, or ``loops=False``, is shown node by node."""
+    def loops(self) -> list:
+        """The graph in parts, for the text: ``[("loop", Loop) | ("nodes", [indices]), ...]`` (see ``find_loops``);
+        empty when it is shown node by node (it fits in ``max_rows`` nodes, has no loop, or ``loops=False``)."""
         if self._loop is False:
             wanted = self._find_loops and len(self.nodes) > self.max_rows
-            self._loop = find_loop(self.nodes) if wanted else None
+            parts = find_loops(self.nodes) if wanted else []
+            self._loop = parts if any(kind == "loop" for kind, _ in parts) else []
         return self._loop
+
+    @property
+    def loop(self) -> Loop | None:
+        """The first unrolled loop of ``loops`` (the only one of a single recurrent layer), or None."""
+        return next((part for kind, part in self.loops if kind == "loop"), None)
 
     def _visible(self):
         """The nodes to show: all of them, or the first and last ones with the count left out."""
@@ -277,8 +283,8 @@ class Trace:
 
     def __str__(self) -> str:
         lines = [self._summary_line()]
-        if self.loop is not None:
-            return "\n".join(lines + self._loop_lines(self.loop))
+        if self.loops:
+            return "\n".join(lines + self._loop_lines())
         head, tail, hidden = self._visible()
         for n in head:
             lines += self._node_text(n)
@@ -288,12 +294,17 @@ class Trace:
                 lines += self._node_text(n)
         return "\n".join(lines)
 
-    # ---- an unrolled loop: step 1 in full, then one line per step -----------------------------------
-    def _loop_header(self, loop: Loop) -> str:
-        ops = [self.nodes[i].op for i in loop.steps[0] if not self.nodes[i].is_leaf]
-        return (f"unrolled loop: {len(loop.steps)} time steps of the same {len(ops)} ops ({', '.join(ops)}); "
-                f"shown: step 1 in full, then one line per step with the state it passes on and the gradient "
-                f"that reaches that state")
+    # ---- unrolled loops: step 1 in full, then one line per step -------------------------------------
+    def _loop_headers(self) -> list:
+        loops = [part for kind, part in self.loops if kind == "loop"]
+        lines = []
+        for j, loop in enumerate(loops, start=1):
+            ops = [self.nodes[i].op for i in loop.steps[0] if not self.nodes[i].is_leaf]
+            label = "unrolled loop" + (f" {j}" if len(loops) > 1 else "")
+            lines.append(f"{label}: {len(loop.steps)} time steps of the same {len(ops)} ops ({', '.join(ops)})")
+        lines.append("shown: step 1 in full, then one line per step with the state it passes on and the gradient "
+                     "that reaches that state")
+        return lines
 
     def _step_row(self, loop: Loop, s: int) -> str:
         parts = []
@@ -306,25 +317,32 @@ class Trace:
         return (f"step {s + 1:<4} ({len(loop.steps[s])} nodes)  " + (f"reads {', '.join(reads)} -> " if reads else "")
                 + "; ".join(parts))
 
-    def _sections(self, loop: Loop) -> list:
-        """(title, nodes or None, rows or None) for: before the loop, step 1, the step table, after it."""
-        nodes = self.nodes
-        steps = len(loop.steps)
-        return [
-            ("before the loop", [nodes[i] for i in loop.before], None),
-            (f"step 1 of {steps}", [nodes[i] for i in loop.steps[0]], None),
-            (f"steps 1-{steps}, one line each (every step: the same ops, shapes and weights as step 1)",
-             None, [self._step_row(loop, s) for s in range(steps)]),
-            ("after the loop", [nodes[i] for i in loop.after], None)]
-
-    def _loop_lines(self, loop: Loop) -> list:
-        lines = [self._loop_header(loop)]
-        for title, nodes, rows in self._sections(loop):
-            items = nodes if nodes is not None else rows
-            if not items:
+    def _sections(self) -> list:
+        """(title, nodes or None, rows or None) for every part of ``loops``: the nodes between the loops, and
+        per loop its step 1 and the table of its steps."""
+        parts, sections, seen = self.loops, [], 0
+        count = sum(kind == "loop" for kind, _ in parts)
+        for position, (kind, part) in enumerate(parts):
+            if kind == "nodes":
+                later = any(k == "loop" for k, _ in parts[position + 1:])
+                if count == 1:
+                    title = "before the loop" if later else "after the loop"
+                else:
+                    title = f"before loop {seen + 1}" if later else f"after loop {seen}"
+                sections.append((title, [self.nodes[i] for i in part], None))
                 continue
+            seen += 1
+            name, steps = ("" if count == 1 else f"loop {seen}, "), len(part.steps)
+            sections.append((f"{name}step 1 of {steps}", [self.nodes[i] for i in part.steps[0]], None))
+            sections.append((f"{name}steps 1-{steps}, one line each (every step: the same ops and shapes as step 1)",
+                             None, [self._step_row(part, s) for s in range(steps)]))
+        return [section for section in sections if section[1] or section[2]]
+
+    def _loop_lines(self) -> list:
+        lines = self._loop_headers()
+        for title, nodes, rows in self._sections():
             lines.append(f"--- {title} ---")
-            head, tail, hidden = _cut(items, self.max_rows)
+            head, tail, hidden = _cut(nodes if nodes is not None else rows, self.max_rows)
             render = self._node_text if nodes is not None else (lambda row: ["  " + row])
             for item in head:
                 lines += render(item)
@@ -362,11 +380,9 @@ class Trace:
         def note(text, tag="i"):
             rows.append(f'<tr><td colspan="{len(header)}"><{tag}>{e(text)}</{tag}></td></tr>')
 
-        loop = self.loop
-        sections = ([("", self.nodes, None)] if loop is None else
-                    [(title, nodes, lines) for title, nodes, lines in self._sections(loop) if nodes or lines])
-        if loop is not None:
-            note(self._loop_header(loop))
+        sections = self._sections() if self.loops else [("", self.nodes, None)]
+        for line in self._loop_headers() if self.loops else ():
+            note(line)
         for title, nodes, lines in sections:
             if title:
                 note(title, "b")
@@ -433,29 +449,82 @@ class Loop:
         return len(self.steps[0])
 
 
-def find_loop(nodes: list, min_steps: int = 3, min_ops: int = 2) -> Loop | None:
-    """The longest run of time steps that repeat one block of at least ``min_ops`` ops, or None.
+def find_loops(nodes: list, within=None) -> list:
+    """The graph (or the nodes ``within``) cut into parts in forward order: ``("loop", Loop)`` for each unrolled
+    loop ``find_loop`` finds (a stacked RNN has one per layer) and ``("nodes", [indices])`` between them."""
+    within = [n.index for n in nodes] if within is None else within
+    loop = find_loop(nodes, within)
+    if loop is None:
+        return [("nodes", within)] if within else []
+    return find_loops(nodes, loop.before) + [("loop", loop)] + find_loops(nodes, loop.after)
 
-    Every op gets a level: its depth from the leaves, except that an op which does not depend on the
-    critical path (the longest chain, the recurrence) sits just before the op that reads it (x_t W is
-    placed in step t, not with the first step). A loop is then a period p in the sequence of levels:
-    level l + p holds the same ops (name, output shape, kinds of inputs, same weights) as level l.
+
+def find_loop(nodes: list, within=None, min_steps: int = 3, min_ops: int = 2) -> Loop | None:
+    """The longest run of time steps that repeat one block of at least ``min_ops`` ops, or None; only the nodes
+    ``within`` (indices; default all) are considered, the others count as given values.
+
+    The recurrence is the critical path, the longest chain of ops (h_1 -> h_2 -> ... -> L). Its ops, each on
+    the level of its depth, repeat with a period p: level l + p holds the same ops (name, output shape, shapes
+    of the inputs, same weights) as level l, and each period is a time step. Every other op joins the step it
+    is computed from (a head or a loss per step) or else the one step that reads it (x_t W, x[:, t]).
     """
-    ops = [n for n in nodes if not n.is_leaf]
+    members = [nodes[i] for i in sorted(within)] if within is not None else nodes
+    inside = {n.index for n in members}
+    ops = [n for n in members if not n.is_leaf]
     if len(ops) < min_steps * min_ops:
         return None
-    consumers = {n.index: [] for n in nodes}
+    consumers = {n.index: [] for n in members}
     for n in ops:
         for i in n.inputs:
-            consumers[i].append(n.index)
-    level = _levels(nodes, ops, consumers)
-    lo = min(level.values())
-    by_level = {}
+            if i in inside:
+                consumers[i].append(n.index)
+    depth, critical = _critical_path(ops, consumers)
+    blocks = _periodic_blocks(nodes, [n for n in ops if n.index in critical], depth, min_steps)
+    if blocks is None:
+        return None
+    step_of = {i: s for s, block in enumerate(blocks) for i in block}
+    _join_steps([n for n in ops if n.index not in critical], consumers, step_of)
+    for n in members:  # a leaf read by one step only (x_t, the first h) belongs to that step
+        if n.is_leaf and consumers[n.index]:
+            owners = {step_of.get(c) for c in consumers[n.index]}
+            if len(owners) == 1 and None not in owners:
+                step_of[n.index] = owners.pop()
+    steps = [sorted(i for i, s in step_of.items() if s == k) for k in range(len(blocks))]
+    if sorted(sum(not nodes[i].is_leaf for i in step) for step in steps)[len(steps) // 2] < min_ops:
+        return None   # a chain of single ops (tanh(tanh(...))) is not a loop
+    after = set()
+    for n in ops:  # computed from the loop's results: after it
+        if n.index not in step_of and any(i in step_of or i in after for i in n.inputs):
+            after.add(n.index)
+    for n in reversed(members):   # read only after the loop (a later layer's weights, its h0 W_hh): after it too
+        if n.index not in step_of and consumers[n.index] and all(c in after for c in consumers[n.index]):
+            after.add(n.index)
+    before = [n.index for n in members if n.index not in step_of and n.index not in after]
+    states = [_state_nodes(nodes, steps, s, consumers) for s in range(len(steps))]
+    return Loop(steps, states, before, sorted(after))
+
+
+def _critical_path(ops, consumers) -> tuple:
+    """(depth of every op from the leaves, the set of ops on a longest chain through the graph)."""
+    depth, height = {}, {}
     for n in ops:
-        by_level.setdefault(level[n.index], []).append(n)
+        depth[n.index] = 1 + max((depth.get(i, 0) for i in n.inputs), default=0)
+    for n in reversed(ops):
+        height[n.index] = 1 + max((height[c] for c in consumers[n.index]), default=0)
+    longest = max(depth[i] + height[i] for i in depth)
+    return depth, {i for i in depth if depth[i] + height[i] == longest}
+
+
+def _periodic_blocks(nodes, spine, depth, min_steps) -> list | None:
+    """The ops of ``spine`` (the critical path) cut into steps: the longest run of levels that repeats with one
+    period, as lists of node indices, or None."""
+    by_level = {}
+    for n in spine:
+        by_level.setdefault(depth[n.index], []).append(n.index)
+    lo, hi = min(by_level), max(by_level)
     kinds, ids = {}, []
-    for lv in range(lo, max(level.values()) + 1):
-        key = tuple(sorted(_signature(n, nodes) for n in by_level.get(lv, ())))
+    for level in range(lo, hi + 1):
+        key = tuple(sorted(_signature(nodes[i], nodes) for i in by_level.get(level, ())))
         ids.append(kinds.setdefault(key, len(kinds)))
     ids = np.asarray(ids)
     best = None  # (levels covered, period, first level)
@@ -467,47 +536,35 @@ def find_loop(nodes: list, min_steps: int = 3, min_ops: int = 2) -> Loop | None:
     if best is None:
         return None
     covered, p, start = best
-    if start < p:  # a first step that differs only by what the step before it would have added: align on level 0
-        covered, start = covered + start, 0
-    count = covered // p
-    blocks = [[n.index for lv in range(start + s * p, start + (s + 1) * p) for n in by_level.get(lv + lo, ())]
-              for s in range(count)]
-    if len(blocks[0]) < min_ops:
-        return None
-    step_of = {i: s for s, block in enumerate(blocks) for i in block}
-    for n in nodes:  # a leaf read by one step only (x_t, the first h) belongs to that step
-        if n.is_leaf and consumers[n.index]:
-            owners = {step_of.get(c) for c in consumers[n.index]}
-            if len(owners) == 1 and None not in owners:
-                step_of[n.index] = owners.pop()
-    steps = [sorted(i for i, s in step_of.items() if s == k) for k in range(count)]
-    first_level = start + lo
-    outside = [n for n in nodes if n.index not in step_of]
-    before = [n.index for n in outside if n.is_leaf or level[n.index] < first_level]
-    after = [n.index for n in outside if not n.is_leaf and level[n.index] >= first_level]
-    states = [_state_nodes(nodes, blocks, s, consumers, step_of, level, p) for s in range(count)]
-    return Loop(steps, states, before, after)
+    end = start + covered   # steps end where the repetition ends (the loss comes after): count back from there;
+    count = min(-(-covered // p), end // p)   # the first step may differ a little (it reads h0, a leaf)
+    return [[i for level in range(end - (count - s) * p, end - (count - s - 1) * p) for i in by_level.get(level + lo, ())]
+            for s in range(count)]
 
 
-def _levels(nodes, ops, consumers) -> dict:
-    """index -> level for every op: depth from the leaves for the ops that depend on the critical path,
-    one less than their first reader for the others (placed as late as possible)."""
-    depth = {}
-    for n in ops:
-        depth[n.index] = 1 + max((depth.get(i, 0) for i in n.inputs), default=0)
-    height = {}
-    for n in reversed(ops):
-        height[n.index] = 1 + max((height[c] for c in consumers[n.index]), default=0)
-    longest = max(depth[i] + height[i] for i in depth)
-    dependent = {}
-    for n in ops:
-        dependent[n.index] = depth[n.index] + height[n.index] == longest or any(
-            dependent.get(i, False) for i in n.inputs)
-    level = dict(depth)
-    for n in reversed(ops):
-        if not dependent[n.index] and consumers[n.index]:
-            level[n.index] = min(level[c] for c in consumers[n.index]) - 1
-    return level
+def _join_steps(ops, consumers, step_of) -> None:
+    """Put the ops off the critical path (``ops``) into steps: the one step that reads them (x_t W_ih, x[:, t]),
+    else the step they are computed from (at most two adjacent steps: a head, a loss per step, a running sum
+    of losses). Ops read by three steps or more (a stack of all outputs, an embedded sequence, W.T)
+    are no step's: they leave ``step_of`` and the others are placed again without them."""
+    spine, wide = dict(step_of), set()
+    for _ in range(4):
+        step_of.clear()
+        step_of.update((i, s) for i, s in spine.items() if i not in wide)
+        for n in reversed(ops):
+            if n.index not in step_of and n.index not in wide and consumers[n.index]:
+                readers = {step_of.get(c) for c in consumers[n.index]}
+                if None not in readers and max(readers) - min(readers) <= 1:
+                    step_of[n.index] = min(readers)
+        for n in ops:
+            if n.index not in step_of and n.index not in wide:
+                sources = {step_of[i] for i in n.inputs if i in step_of}
+                if sources and max(sources) - min(sources) <= 1:
+                    step_of[n.index] = max(sources)
+        spread = {i for i in step_of if len({step_of[c] for c in consumers[i] if c in step_of}) >= 3}
+        if spread <= wide:
+            return
+        wide |= spread
 
 
 def _signature(n: Node, nodes: list) -> tuple:
@@ -530,22 +587,22 @@ def _longest_run(equal) -> tuple:
     return int(starts[k]), int(ends[k] - starts[k])
 
 
-def _state_nodes(nodes, blocks, s, consumers, step_of, level, period) -> list:
-    """The ops of step s that step s + 1 reads; for the last step, the ops in the same places."""
-    reference = s if s + 1 < len(blocks) else max(len(blocks) - 2, 0)
-    read = [i for i in blocks[reference] if any(step_of.get(c) == reference + 1 for c in consumers[i])]
-    read = [i for i in read if nodes[i].tensor.data.size > 1] or read  # h (and c), not a running sum of losses
-    if not read:
-        return [blocks[s][-1]]
-    if reference == s:
-        return read
-    offset = (s - reference) * period  # the same level and the same op, one period later
-
-    def twin(i):
-        same = [j for j in blocks[s] if level[j] == level[i] + offset
-                and _signature(nodes[j], nodes) == _signature(nodes[i], nodes)]
-        ranked = sorted(j for j in blocks[reference] if level[j] == level[i]
-                        and _signature(nodes[j], nodes) == _signature(nodes[i], nodes))
-        return sorted(same)[ranked.index(i)] if len(same) == len(ranked) else same[0]
-
-    return [twin(i) for i in read]
+def _state_nodes(nodes, steps, s, consumers) -> list:
+    """The ops of step s that step s + 1 reads (h, or h and c; a running sum of losses only when nothing else);
+    for the last step, the ops that correspond to the previous step's: same op and shapes, same rank."""
+    reference = s if s + 1 < len(steps) else s - 1
+    if reference < 0:
+        return [steps[s][-1]]
+    following = set(steps[reference + 1])
+    read = [i for i in steps[reference] if not nodes[i].is_leaf and any(c in following for c in consumers[i])]
+    read = [i for i in read if nodes[i].tensor.data.size > 1] or read
+    if reference == s or not read:
+        return read or [steps[s][-1]]
+    twins = []
+    for i in read:
+        key = _signature(nodes[i], nodes)
+        same_before = [j for j in steps[reference] if _signature(nodes[j], nodes) == key]
+        same_here = [j for j in steps[s] if _signature(nodes[j], nodes) == key]
+        rank = same_before.index(i)
+        twins.append(same_here[rank] if rank < len(same_here) else (same_here or steps[s])[-1])
+    return twins

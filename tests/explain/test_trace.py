@@ -322,7 +322,9 @@ def test_lstm_cell_loop_with_a_loss_per_step_shows_h_and_c():
     assert len(t.loop.steps) == 20
     for k in (0, 9, 19):
         assert {id(t.nodes[i].tensor) for i in t.loop.states[k]} == {id(hs[k]), id(cs[k])}
-    assert len(str(t).splitlines()) < 200
+    for step in t.loop.steps[:-1]:   # each step's head and loss go with it (the last one's lead to L)
+        assert [t.nodes[i].op for i in step].count("cross_entropy") == 1
+    assert len(str(t).splitlines()) < 260   # step 1 in full (23 nodes), then 20 lines; node by node: 409 nodes
 
 
 def test_small_and_non_recurrent_graphs_are_shown_node_by_node():
@@ -361,3 +363,39 @@ def test_a_fused_recurrent_node_shows_its_shapes():
             "(4, 4) -> (2, 7, 4)") in text
     assert "dlstm1/d" not in text  # no summed Jacobian of a whole layer
     assert "dL/dlstm1 = shape (2, 7, 4)" in text and "dL/dw_ih += shape (4, 3)" in text
+
+
+def test_an_embedded_sequence_read_step_by_step_keeps_x_t_with_its_step():
+    lm.manual_seed(5)
+    embed, cell = lm.nn.Embedding(10, 3), lm.nn.GRUCell(3, 4)
+    x = embed(lm.tensor([[1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5]]))   # (1, 15, 3), computed by an op
+    h = None
+    for t in range(15):
+        h = cell(x[:, t], h)
+    t = trace(h.sum(), [embed, cell])
+    loop = t.loop
+    assert len(loop.steps) == 15
+    for step in loop.steps[1:]:   # x[:, t] is read in step t, not computed with step 1
+        assert sum(t.nodes[i].op == "getitem" and t.nodes[t.nodes[i].inputs[0]].op == "embedding"
+                   for i in step) == 1
+    assert len(str(t).splitlines()) < 250   # step 1 in full (19 ops), then 15 lines; node by node: 323 nodes
+
+
+def test_two_stacked_loops_are_two_loops():
+    lm.manual_seed(6)
+    first, second = lm.nn.RNNCell(3, 4), lm.nn.RNNCell(4, 5)
+    h, outputs = None, []
+    for x in lm.randn(12, 2, 3):
+        h = first(x, h)
+        outputs.append(h)
+    sequence = lm.stack(outputs)          # layer 1 runs to the end before layer 2 starts, as in nn.RNN
+    h = None
+    for k in range(12):
+        h = second(sequence[k], h)
+    t = trace(h.sum(), {"w1": first.weight_hh, "w2": second.weight_hh})
+    loops = [part for kind, part in t.loops if kind == "loop"]
+    assert [len(loop.steps) for loop in loops] == [12, 12]
+    assert [t.nodes[loop.states[0][0]].shape for loop in loops] == [(2, 4), (2, 5)]
+    text = str(t)
+    assert "unrolled loop 1: 12 time steps" in text and "unrolled loop 2: 12 time steps" in text
+    assert "--- loop 2, step 1 of 12 ---" in text
