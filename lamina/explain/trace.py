@@ -17,6 +17,12 @@ The graph is read from the output back (each non-leaf tensor's ``_ctx.inputs``);
 ``lamina.grad(..., retain_graph=True)``, so the leaves' ``.grad`` are untouched and ``loss.backward()``
 still works after tracing. ``local`` is ``backward(ones)``: for a scalar node and a scalar input it is
 exactly dy/dx; for tensors it is the Jacobian summed over the output's elements (shown as a summary).
+
+An unrolled recurrent graph (a loop of ``RNNCell``/``LSTMCell`` steps, or ``h = tanh(x_t @ W + h @ U)``) repeats
+one block of ops per time step; when the graph has more than ``max_rows`` nodes the text shows each such loop
+as its step 1 in full and then one line per step (what the step reads, the state it passes on, its shape and
+the norm of the gradient that reaches it), instead of hundreds of nodes (``Trace.loops``, ``find_loop``). A
+fused recurrent layer (one node named ``lstm``, ``gru``, ``rnn_tanh`` ...) is shown with its shapes.
 """
 from __future__ import annotations
 
@@ -443,10 +449,6 @@ class Loop:
     states: list
     before: list
     after: list
-
-    @property
-    def ops_per_step(self) -> int:
-        return len(self.steps[0])
 
 
 def find_loops(nodes: list, within=None) -> list:
