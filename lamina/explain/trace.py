@@ -22,7 +22,7 @@ An unrolled recurrent graph (a loop of ``RNNCell``/``LSTMCell`` steps, or ``h = 
 one block of ops per time step; when the graph has more than ``max_rows`` nodes the text shows each such loop
 as its step 1 in full and then one line per step (what the step reads, the state it passes on, its shape and
 the norm of the gradient that reaches it), instead of hundreds of nodes (``Trace.loops``, ``find_loop``). A
-fused recurrent layer (one node named ``lstm``, ``gru``, ``rnn_tanh`` ...) is shown with its shapes.
+fused recurrent layer (one node named ``lstm_layer``, ``gru_layer`` or ``rnn_layer``) is shown with its shapes.
 """
 from __future__ import annotations
 
@@ -435,7 +435,7 @@ def _fit(prefix: str, parts: list, separator: str = ", ", width: int = 110) -> l
 
 
 # ---- loops: the same block of ops once per time step ------------------------------------------------
-FUSED_RECURRENT_OPS = frozenset({"rnn", "rnn_tanh", "rnn_relu", "lstm", "gru"})  # one node per layer and direction
+FUSED_RECURRENT_OPS = frozenset({"rnn_layer", "lstm_layer", "gru_layer"})  # one node per layer and direction
 
 
 @dataclass(eq=False)

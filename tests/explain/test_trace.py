@@ -336,33 +336,16 @@ def test_small_and_non_recurrent_graphs_are_shown_node_by_node():
     assert trace(loss, model, max_rows=3).loop is None  # no block repeats
 
 
-class FusedLSTM(lm.autograd.Function):
-    """A stand-in for a whole LSTM layer run as one node: out = tanh(x @ w_ih^T + h0 @ w_hh^T)."""
-
-    name = "lstm"
-
-    def forward(self, x, h0, w_ih, w_hh):
-        self.saved = (x, h0, w_ih, w_hh)
-        return np.tanh(x @ w_ih.T + h0[:, None, :] @ w_hh.T)
-
-    def backward(self, grad):
-        x, h0, w_ih, w_hh = self.saved
-        y = np.tanh(x @ w_ih.T + h0[:, None, :] @ w_hh.T)
-        dz = grad.data * (1 - y * y)
-        return (lm.tensor(dz @ w_ih), lm.tensor((dz @ w_hh).sum(1)), lm.tensor(np.einsum("ntk,nti->ki", dz, x)),
-                lm.tensor(np.einsum("ntk,ni->ki", dz, h0)))
-
-
 def test_a_fused_recurrent_node_shows_its_shapes():
     lm.manual_seed(3)
-    x, h0 = lm.randn(2, 7, 3), lm.zeros(2, 4)
-    w_ih, w_hh = lm.randn(4, 3, requires_grad=True), lm.randn(4, 4, requires_grad=True)
-    loss = FusedLSTM.apply(x, h0, w_ih, w_hh).sum()
-    text = str(trace(loss, {"x": x, "h0": h0, "w_ih": w_ih, "w_hh": w_hh}))
-    assert ("lstm1 = lstm(x, h0, w_ih, w_hh)   one fused node for the whole sequence: (2, 7, 3), (2, 4), (4, 3), "
-            "(4, 4) -> (2, 7, 4)") in text
-    assert "dlstm1/d" not in text  # no summed Jacobian of a whole layer
-    assert "dL/dlstm1 = shape (2, 7, 4)" in text and "dL/dw_ih += shape (4, 3)" in text
+    rnn, x = lm.nn.LSTM(3, 4, batch_first=True), lm.randn(2, 7, 3)
+    out, _ = rnn(x)
+    text = str(trace(out[:, -1].sum(), {"x": x, **dict(rnn.named_parameters())}))
+    assert ("lstm_layer1 = lstm_layer(input1, input2, input3, weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0)   "
+            "one fused node for the whole sequence: (7, 2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,) -> "
+            "(64,)") in text
+    assert "dlstm_layer1/d" not in text  # no summed Jacobian of a whole layer
+    assert "dL/dlstm_layer1 = shape (64,)" in text and "dL/dweight_ih_l0 += shape (16, 3)" in text
 
 
 def test_an_embedded_sequence_read_step_by_step_keeps_x_t_with_its_step():
