@@ -77,6 +77,12 @@ def _flat(array):
     return array.reshape(-1, array.shape[-1])
 
 
+def _gradient_buffer(shape, dtype, batch_sizes):
+    """Where the backward loop writes per-step gradients: every entry is written when all sequences run every
+    step; with variable lengths the skipped rows must read zero."""
+    return (xp.empty if batch_sizes is None else xp.zeros)(shape, dtype=dtype)
+
+
 def _blocks(n: int, batch_sizes):
     """[(rows, that block's batch_sizes)]: the batch cut into blocks of sequences that run at once on the cores
     (``kernels/parallel.py``; a single block where that does not pay)."""
@@ -160,7 +166,7 @@ class RNNLayerOp(_LayerOp):
             return self._replayed_grads(g)
         arrays = [t.data for t in self.inputs]
         x, h0, _, _, w_hh, *_ = self._unpack(arrays, False)
-        d_pre, dh0 = xp.zeros_like(g.data), xp.empty_like(h0)
+        d_pre, dh0 = _gradient_buffer(g.shape, g.dtype, self.batch_sizes), xp.empty_like(h0)
         for (r, _), (_, dh) in zip(self.blocks, parallel.run_parallel([
                 partial(kernel.rnn_backward, g.data[:, r], tape, w_hh, self.relu, self.reverse, sizes,
                         d_pre=d_pre[:, r]) for (r, sizes), tape in zip(self.blocks, self.tapes)])):
@@ -206,8 +212,8 @@ class LSTMLayerOp(_LayerOp):
         x, h0, c0, _, w_hh, _, _, w_hr = self._unpack(arrays, True)
         T, N, P, H = x.shape[0], x.shape[1], h0.shape[1], c0.shape[1]
         gy, gc = g.data[:T * N * P].reshape(T, N, P), g.data[T * N * P:].reshape(N, H)
-        d_gates = xp.zeros((T, N, 4 * H), dtype=gy.dtype)
-        dh_out = xp.zeros_like(gy) if self.has_proj else None
+        d_gates = _gradient_buffer((T, N, 4 * H), gy.dtype, self.batch_sizes)
+        dh_out = _gradient_buffer(gy.shape, gy.dtype, self.batch_sizes) if self.has_proj else None
         dh0, dc0 = xp.empty_like(h0), xp.empty_like(c0)
         for (r, _), (_, _, dh, dc) in zip(self.blocks, parallel.run_parallel([
                 partial(kernel.lstm_backward, gy[:, r], gc[r], tape, w_hh, w_hr, self.reverse, sizes,
@@ -256,8 +262,8 @@ class GRULayerOp(_LayerOp):
         arrays = [t.data for t in self.inputs]
         x, h0, *_ = self._unpack(arrays, False)
         w_hh = arrays[3]
-        d_x, d_h = xp.zeros((*g.shape[:2], w_hh.shape[0]), dtype=g.dtype), xp.zeros((*g.shape[:2], w_hh.shape[0]),
-                                                                                     dtype=g.dtype)
+        shape = (*g.shape[:2], w_hh.shape[0])
+        d_x, d_h = (_gradient_buffer(shape, g.dtype, self.batch_sizes) for _ in range(2))
         dh0 = xp.empty_like(h0)
         for (r, _), (_, _, dh) in zip(self.blocks, parallel.run_parallel([
                 partial(kernel.gru_backward, g.data[:, r], tape, w_hh, self.reverse, sizes, d_x=d_x[:, r],
