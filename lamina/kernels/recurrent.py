@@ -58,15 +58,22 @@ def rnn_forward(xw, h0, w_hh, relu: bool, reverse=False, batch_sizes=None, y=Non
     overwritten as scratch."""
     T, N, _ = xw.shape
     y = xp.empty_like(xw) if y is None else y
-    h, w_t = h0.copy(), _transposed(w_hh)
+    w_t = _transposed(w_hh)
+    h = h0
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
         a = xw[t, :n]
         a += h[:n] @ w_t
-        xp.maximum(a, 0, out=a) if relu else xp.tanh(a, out=a)
-        h[:n] = a
-        y[t] = h
+        xp.maximum(a, 0, out=y[t, :n]) if relu else xp.tanh(a, out=y[t, :n])
+        h = _hold(y, t, n, h)
     return y, Tape(y=y, h0=h0)
+
+
+def _hold(states, t: int, n: int, previous):
+    """states[t], after copying the rows of sequences that have ended (n onwards) from ``previous``."""
+    if n < states.shape[1]:
+        states[t, n:] = previous[n:]
+    return states[t]
 
 
 def rnn_backward(gy, tape, w_hh, relu: bool, reverse=False, batch_sizes=None, d_pre=None):
@@ -92,15 +99,15 @@ def rnn_backward(gy, tape, w_hh, relu: bool, reverse=False, batch_sizes=None, d_
 # ---- LSTM: i f g o = XW_t + h W_hh^T;  c' = f c + i g;  h' = W_hr (o tanh c') (W_hr only with proj_size) --------
 def lstm_forward(xw, h0, c0, w_hh, w_hr=None, reverse=False, batch_sizes=None, out=None):
     """(Y (T, N, P) (written into ``out`` if given), final c (N, H), tape) from XW (T, N, 4H), which becomes the
-    activated gates."""
+    activated gates. Each step reads the state the step before wrote (no copies), writing its own in place."""
     T, N, four_h = xw.shape
     H = four_h // 4
-    h, c = h0.copy(), c0.copy()
     y = xp.empty((T, N, h0.shape[1]), dtype=xw.dtype) if out is None else out
-    tanh_c = xp.empty((T, N, H), dtype=xw.dtype)
+    cells, tanh_c = xp.empty((T, N, H), dtype=xw.dtype), xp.empty((T, N, H), dtype=xw.dtype)
     u = xp.empty((T, N, H), dtype=xw.dtype) if w_hr is not None else y
-    c_prev = xp.empty((T, N, H), dtype=xw.dtype)
-    w_t = _transposed(w_hh)
+    scratch = xp.empty((N, H), dtype=xw.dtype)
+    w_t, w_hr_t = _transposed(w_hh), (None if w_hr is None else _transposed(w_hr))
+    h, c = h0, c0
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
         g = xw[t, :n]
@@ -108,22 +115,23 @@ def lstm_forward(xw, h0, c0, w_hh, w_hr=None, reverse=False, batch_sizes=None, o
         sigmoid_(g[:, :2 * H])
         xp.tanh(g[:, 2 * H:3 * H], out=g[:, 2 * H:3 * H])
         sigmoid_(g[:, 3 * H:])
-        c_prev[t] = c
-        new_c = c[:n]
-        new_c *= g[:, H:2 * H]
-        new_c += g[:, :H] * g[:, 2 * H:3 * H]
+        new_c = cells[t, :n]                               # c' = f c + i g
+        xp.multiply(g[:, H:2 * H], c[:n], out=new_c)
+        new_c += xp.multiply(g[:, :H], g[:, 2 * H:3 * H], out=scratch[:n])
         xp.tanh(new_c, out=tanh_c[t, :n])
-        xp.multiply(g[:, 3 * H:], tanh_c[t, :n], out=u[t, :n])
-        h[:n] = u[t, :n] if w_hr is None else u[t, :n] @ w_hr.T
-        y[t] = h
-    return y, c, Tape(gates=xw, c_prev=c_prev, tanh_c=tanh_c, u=u, y=y, h0=h0)
+        xp.multiply(g[:, 3 * H:], tanh_c[t, :n], out=u[t, :n])     # h' = o tanh(c') (then W_hr)
+        if w_hr is not None:
+            xp.matmul(u[t, :n], w_hr_t, out=y[t, :n])
+        h, c = _hold(y, t, n, h), _hold(cells, t, n, c)
+    return y, c, Tape(gates=xw, cells=cells, tanh_c=tanh_c, u=u, y=y, h0=h0, c0=c0)
 
 
 def lstm_backward(gy, gc, tape, w_hh, w_hr=None, reverse=False, batch_sizes=None, d_gates=None, dh_out=None):
     """(dG (T, N, 4H) for the gate pre-activations, dY_total (T, N, P) (for dW_hr), dh0, dc0) from dY and dc_n;
     dG and dY_total go into the zeros ``d_gates`` and ``dh_out`` if given."""
     T, N, P = gy.shape
-    gates, H = tape.gates, tape.c_prev.shape[2]
+    gates, H = tape.gates, tape.cells.shape[2]
+    c_before = _previous_states(tape.cells, tape.c0, reverse)
     d_gates = xp.zeros_like(gates) if d_gates is None else d_gates
     dh, dc = xp.zeros((N, P), dtype=gy.dtype), gc.copy()
     if w_hr is not None and dh_out is None:
@@ -148,7 +156,7 @@ def lstm_backward(gy, gc, tape, w_hh, w_hr=None, reverse=False, batch_sizes=None
         dc_n += di
         xp.multiply(dc_n, gg, out=di)                     # dL/di
         xp.multiply(dc_n, i, out=dgg)                     # dL/dg
-        xp.multiply(dc_n, tape.c_prev[t, :n], out=df)     # dL/df
+        xp.multiply(dc_n, c_before(t)[:n], out=df)        # dL/df
         dc_n *= f                                         # dL/dc_{t-1}
         _through_sigmoid(d[:, :2 * H], g[:, :2 * H])
         _through_sigmoid(do, o)
@@ -169,9 +177,9 @@ def gru_forward(xw, h0, w_hh, b_hh=None, reverse=False, batch_sizes=None, y=None
     gates r z n."""
     T, N, three_h = xw.shape
     H = three_h // 3
-    h = h0.copy()
     y = xp.empty((T, N, H), dtype=xw.dtype) if y is None else y
     hn = xp.empty((T, N, H), dtype=xw.dtype)          # h W_hn^T + b_hn, kept for the backward
+    h = h0
     w_t = _transposed(w_hh)
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
@@ -184,11 +192,11 @@ def gru_forward(xw, h0, w_hh, b_hh=None, reverse=False, batch_sizes=None, y=None
         new = g[:, 2 * H:]
         new += g[:, :H] * hw[:, 2 * H:]
         xp.tanh(new, out=new)
-        h_n = h[:n]
-        h_n -= new                                        # h' = n + z (h - n)
-        h_n *= g[:, H:2 * H]
-        h_n += new
-        y[t] = h
+        h_new = y[t, :n]                                  # h' = n + z (h - n)
+        xp.subtract(h[:n], new, out=h_new)
+        h_new *= g[:, H:2 * H]
+        h_new += new
+        h = _hold(y, t, n, h)
     return y, Tape(gates=xw, hn=hn, y=y, h0=h0)
 
 
