@@ -15,20 +15,30 @@ Variable lengths (packed sequences) use PyTorch's layout: the N sequences are so
 and ``batch_sizes[t]`` of them are still running at step t; only those rows are computed, the others keep their
 state. ``reverse=True`` walks from the last step to the first; a sequence then starts at its own last step.
 
-sigmoid(a) is computed as (1 + tanh(a / 2)) / 2: one transcendental and no overflow for large |a|.
+sigmoid(a) is computed as (1 + tanh(a / 2)) / 2: one transcendental and no overflow for large |a|. The halving
+is folded into the weights: the rows of W_ih, W_hh and the biases that feed a sigmoid gate are scaled by 1/2
+(``gate_scale``) before the loop, so one tanh call covers all of a step's gates, and the sigmoid gates then
+only need (1 + t) / 2. Only the forward changes; the backward's gradients are those of the unscaled
+pre-activations.
 """
 from __future__ import annotations
 
 from ..backend import xp
 
 
-def sigmoid_(a):
-    """sigmoid(a) written into a."""
-    a *= 0.5
-    xp.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-    return a
+def gate_scale(mode: str, hidden: int, dtype):
+    """(gates * hidden,): 1/2 for the rows of a sigmoid gate (LSTM i, f, o; GRU r, z), 1 for the tanh ones."""
+    sigmoid_rows = {"lstm": (0, 1, 3), "gru": (0, 1)}[mode]
+    scale = xp.ones(({"lstm": 4, "gru": 3}[mode], hidden), dtype=dtype)
+    scale[list(sigmoid_rows)] = 0.5
+    return scale.reshape(-1)
+
+
+def _from_tanh_(t):
+    """sigmoid(a) = (1 + tanh(a / 2)) / 2, written into t = tanh(a / 2)."""
+    t *= 0.5
+    t += 0.5
+    return t
 
 
 def _transposed(w):
@@ -98,23 +108,24 @@ def rnn_backward(gy, tape, w_hh, relu: bool, reverse=False, batch_sizes=None, d_
 
 # ---- LSTM: i f g o = XW_t + h W_hh^T;  c' = f c + i g;  h' = W_hr (o tanh c') (W_hr only with proj_size) --------
 def lstm_forward(xw, h0, c0, w_hh, w_hr=None, reverse=False, batch_sizes=None, out=None):
-    """(Y (T, N, P) (written into ``out`` if given), final c (N, H), tape) from XW (T, N, 4H), which becomes the
-    activated gates. Each step reads the state the step before wrote (no copies), writing its own in place."""
+    """(Y (T, N, P) (written into ``out`` if given), final c (N, H), tape) from XW (T, N, 4H) (its sigmoid gates'
+    columns scaled by ``gate_scale``), which becomes the activated gates. Each step reads the state the step before wrote (no copies), writing its own in place."""
     T, N, four_h = xw.shape
     H = four_h // 4
     y = xp.empty((T, N, h0.shape[1]), dtype=xw.dtype) if out is None else out
     cells, tanh_c = xp.empty((T, N, H), dtype=xw.dtype), xp.empty((T, N, H), dtype=xw.dtype)
     u = xp.empty((T, N, H), dtype=xw.dtype) if w_hr is not None else y
     scratch = xp.empty((N, H), dtype=xw.dtype)
-    w_t, w_hr_t = _transposed(w_hh), (None if w_hr is None else _transposed(w_hr))
+    w_t = _transposed(w_hh) * gate_scale("lstm", H, w_hh.dtype)
+    w_hr_t = None if w_hr is None else _transposed(w_hr)
     h, c = h0, c0
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
         g = xw[t, :n]
         g += h[:n] @ w_t
-        sigmoid_(g[:, :2 * H])
-        xp.tanh(g[:, 2 * H:3 * H], out=g[:, 2 * H:3 * H])
-        sigmoid_(g[:, 3 * H:])
+        xp.tanh(g, out=g)
+        _from_tanh_(g[:, :2 * H])
+        _from_tanh_(g[:, 3 * H:])
         new_c = cells[t, :n]                               # c' = f c + i g
         xp.multiply(g[:, H:2 * H], c[:n], out=new_c)
         new_c += xp.multiply(g[:, :H], g[:, 2 * H:3 * H], out=scratch[:n])
@@ -173,21 +184,23 @@ def _through_sigmoid(d, s):
 
 # ---- GRU: r z = sigmoid(XW_rz + h W_hrz^T + b_hrz);  n = tanh(XW_n + r (h W_hn^T + b_hn));  h' = n + z (h - n) --
 def gru_forward(xw, h0, w_hh, b_hh=None, reverse=False, batch_sizes=None, y=None):
-    """(Y (T, N, H) (into ``y`` if given), tape) from XW (T, N, 3H) = X W_ih^T + b_ih, which becomes the activated
-    gates r z n."""
+    """(Y (T, N, H) (into ``y`` if given), tape) from XW (T, N, 3H) = X W_ih^T + b_ih (its r, z columns scaled by
+    ``gate_scale``), which becomes the activated gates r z n."""
     T, N, three_h = xw.shape
     H = three_h // 3
     y = xp.empty((T, N, H), dtype=xw.dtype) if y is None else y
     hn = xp.empty((T, N, H), dtype=xw.dtype)          # h W_hn^T + b_hn, kept for the backward
     h = h0
-    w_t = _transposed(w_hh)
+    scale = gate_scale("gru", H, w_hh.dtype)
+    w_t, b_hh = _transposed(w_hh) * scale, (None if b_hh is None else b_hh * scale)
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
         g, hw = xw[t, :n], h[:n] @ w_t
         if b_hh is not None:
             hw += b_hh
-        g[:, :2 * H] += hw[:, :2 * H]
-        sigmoid_(g[:, :2 * H])
+        rz = g[:, :2 * H]
+        rz += hw[:, :2 * H]
+        _from_tanh_(xp.tanh(rz, out=rz))
         hn[t, :n] = hw[:, 2 * H:]
         new = g[:, 2 * H:]
         new += g[:, :H] * hw[:, 2 * H:]
