@@ -1,6 +1,6 @@
 """Sequence to sequence: a GRU encoder-decoder with attention learns to add numbers written as characters.
 
-    OPENBLAS_NUM_THREADS=1 python examples/seq2seq_addition.py [--task add|reverse] [--digits 5] [--steps 3000]
+    OPENBLAS_NUM_THREADS=1 python examples/seq2seq_addition.py [--task add|reverse] [--digits 5] [--steps 1500]
 
 Task ``add``: "123+4567" -> "4690", each number of 1 .. ``--digits`` digits (the digit count drawn uniformly, then
 the number). Task ``reverse``: "kqzd" -> "dzqk", 1 .. ``--digits`` letters. A seeded generator makes fresh training
@@ -114,30 +114,40 @@ def decode_ids(ids, task: str = "add", order: str = "lsb") -> str:
 class Seq2Seq(nn.Module):
     """Bidirectional GRU encoder, GRUCell decoder with Luong attention and input feeding (module docstring)."""
 
-    def __init__(self, vocab_size: int = len(VOCAB), embedding_dim: int = 32, hidden_size: int = 128):
+    def __init__(self, vocab_size: int = len(VOCAB), embedding_dim: int = 32, hidden_size: int = 128, heads: int = 2):
         super().__init__()
+        if hidden_size % heads:
+            raise ValueError(f"Seq2Seq: hidden_size ({hidden_size}) must be divisible by heads ({heads})")
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)   # shared by both sides
         self.encoder = nn.GRU(embedding_dim, hidden_size, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * hidden_size, hidden_size)                      # encoder states -> h_0
         self.keys = nn.Linear(2 * hidden_size, hidden_size, bias=False)             # W in h_t . W k_s
         self.decoder = nn.GRUCell(embedding_dim + hidden_size, hidden_size)
-        self.combine = nn.Linear(3 * hidden_size, hidden_size)                      # W_c [c_t; h_t]
+        self.combine = nn.Linear((2 * heads + 1) * hidden_size, hidden_size)        # W_c [c_t; h_t]
         self.output = nn.Linear(hidden_size, vocab_size)
-        self.hidden_size = hidden_size
+        self.hidden_size, self.heads = hidden_size, heads
+
+    def _split_heads(self, x):
+        """(N, L, H) -> (N, heads, L, H / heads)."""
+        n, length, _ = x.shape
+        return x.reshape(n, length, self.heads, self.hidden_size // self.heads).transpose(1, 2)
 
     def encode(self, source):
-        """Encoder states (N, S, 2H), their keys (N, S, H), the attention mask (N, 1, S) and h_0 (N, H)."""
+        """Encoder states (N, 1, S, 2H), per-head keys (N, heads, S, H / heads), the attention mask (N, 1, 1, S)
+        and h_0 (N, H)."""
         states, final = self.encoder(self.embedding(source))
         h0 = lm.tanh(self.bridge(lm.cat([final[0], final[1]], dim=-1)))
-        mask = lm.from_numpy(source.numpy() != PAD).unsqueeze(1)
-        return states, self.keys(states), mask, h0
+        mask = lm.from_numpy(source.numpy() != PAD)[:, None, None, :]
+        return states.unsqueeze(1), self._split_heads(self.keys(states)), mask, h0
 
     def step(self, previous, h, feed, memory):
-        """One decoder step: the logits (N, V), the new h_t and attentional vector a_t."""
+        """One decoder step: the logits (N, V), the new h_t and attentional vector a_t. Each head attends with
+        its slice of h_t and reads whole encoder states (two heads can find the two digits of one column)."""
         states, keys, mask, _ = memory
         h = self.decoder(lm.cat([self.embedding(previous), feed], dim=-1), h)
-        context = F.scaled_dot_product_attention(h.unsqueeze(1), keys, states, attn_mask=mask).squeeze(1)
-        feed = lm.tanh(self.combine(lm.cat([context, h], dim=-1)))
+        query = self._split_heads(h.unsqueeze(1))                                    # (N, heads, 1, H / heads)
+        context = F.scaled_dot_product_attention(query, keys, states, attn_mask=mask)  # (N, heads, 1, 2H)
+        feed = lm.tanh(self.combine(lm.cat([context.reshape(h.shape[0], -1), h], dim=-1)))
         return self.output(feed), h, feed
 
     def forward(self, source, decoder_in):
@@ -205,13 +215,13 @@ def exact_match(model, examples, task="add", order="lsb", digits=5) -> tuple[flo
     return correct / len(examples), predictions
 
 
-def main(task="add", digits=5, steps=3000, batch_size=128, hidden_size=128, embedding_dim=32, lr=3e-3,
+def main(task="add", digits=5, steps=1500, batch_size=128, hidden_size=128, embedding_dim=32, heads=2, lr=3e-3,
          test_size=2000, order="lsb", seed=0, log_every=250):
     lm.manual_seed(seed)
     rng = np.random.default_rng(seed)
     test = held_out_set(task, test_size, digits, rng)
     held_out = {source for source, _ in test}
-    model = Seq2Seq(len(VOCAB), embedding_dim, hidden_size)
+    model = Seq2Seq(len(VOCAB), embedding_dim, hidden_size, heads)
     optimizer = lm.optim.Adam(model.parameters(), lr=lr)
     scheduler = lm.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 - 0.9 * step / steps)  # to lr / 10
     print(f"task {task!r}, 1..{digits} {'digits' if task == 'add' else 'letters'}, {len(test)} held-out examples, "
@@ -227,7 +237,9 @@ def main(task="add", digits=5, steps=3000, batch_size=128, hidden_size=128, embe
                   f"({time.perf_counter() - start:.0f} s)")
             running = []
     accuracy, predictions = exact_match(model, test, task, order, digits)
-    for (source, target), prediction in list(zip(test, predictions))[:8]:
+    results = list(zip(test, predictions))
+    mistakes = [(example, prediction) for example, prediction in results if prediction != example[1]]
+    for (source, target), prediction in results[:8] + mistakes[:5]:
         print(f"  {source:>13} -> {prediction:<8} {'ok' if prediction == target else 'WRONG, expected ' + target}")
     print(f"exact match: {100 * accuracy:.2f} % on {len(test)} held-out examples "
           f"({time.perf_counter() - start:.0f} s in all)")
@@ -238,10 +250,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--task", choices=TASKS, default="add")
     parser.add_argument("--digits", type=int, default=5, help="longest number (or word) in the source")
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--hidden-size", type=int, default=128)
     parser.add_argument("--embedding-dim", type=int, default=32)
+    parser.add_argument("--heads", type=int, default=2, help="attention heads")
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--test-size", type=int, default=2000)
     parser.add_argument("--order", choices=("lsb", "msb"), default="lsb",
@@ -249,5 +262,5 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-every", type=int, default=250, help="steps between progress lines")
     args = parser.parse_args()
-    main(args.task, args.digits, args.steps, args.batch_size, args.hidden_size, args.embedding_dim, args.lr,
-         args.test_size, args.order, args.seed, args.log_every)
+    main(args.task, args.digits, args.steps, args.batch_size, args.hidden_size, args.embedding_dim, args.heads,
+         args.lr, args.test_size, args.order, args.seed, args.log_every)
