@@ -33,12 +33,19 @@ def test_reverse_examples(s2s, rng):
         assert 1 <= len(source) <= 4 and source.isalpha() and target == source[::-1]
 
 
-def test_held_out_sources_are_distinct_and_never_in_a_training_batch(s2s, rng):
-    test = s2s.held_out_set("add", 60, digits=1, rng=rng)                   # 100 possible sources: many repeats
+def test_held_out_sources_are_distinct_a_tenth_of_each_length_and_never_in_a_training_batch(s2s, rng):
+    every_sum = [f"{a}+{b}" for a in range(10) for b in range(10)]             # the 100 sums of 1-digit numbers
+    held_out = {source for source in every_sum if s2s.is_held_out(source)}
+    assert 3 <= len(held_out) <= 20                                            # about a tenth, not all of them
+    test = s2s.held_out_set("add", 60, digits=1, rng=rng)                     # asks for more than there are
     sources = [source for source, _ in test]
-    assert len(test) == 60 and len(set(sources)) == 60
-    batch = s2s.training_batch("add", 400, digits=1, rng=rng, held_out=set(sources))
-    assert len(batch) == 400 and not {source for source, _ in batch} & set(sources)
+    assert len(set(sources)) == len(sources) and set(sources) == held_out
+    assert all(int(source[0]) + int(source[2]) == int(target) for source, target in test)
+    batch = s2s.training_batch("add", 400, digits=1, rng=rng)
+    assert len(batch) == 400 and not {source for source, _ in batch} & held_out
+    assert len({source for source, _ in batch}) > 70                           # the rest is trained on
+    reverse_test = s2s.held_out_set("reverse", 200, digits=4, rng=rng)
+    assert len(reverse_test) == 200 and all(s2s.is_held_out(source) for source, _ in reverse_test)
 
 
 def test_encode_batch_pads_sources_on_the_left_and_targets_on_the_right(s2s):
@@ -61,7 +68,7 @@ def _small_model(s2s, seed=0):
 
 def test_a_training_step_lowers_the_loss_on_its_batch(s2s, rng):
     model = _small_model(s2s)
-    batch = s2s.training_batch("add", 16, digits=2, rng=rng, held_out=set())
+    batch = s2s.training_batch("add", 16, digits=2, rng=rng)
     tensors = [lm.from_numpy(a) for a in s2s.encode_batch(batch)]
 
     def loss():
@@ -77,7 +84,7 @@ def test_a_training_step_lowers_the_loss_on_its_batch(s2s, rng):
 
 def test_greedy_decoding_returns_well_formed_outputs_that_teacher_forcing_agrees_with(s2s, rng):
     model = _small_model(s2s, seed=1)
-    batch = s2s.training_batch("add", 12, digits=2, rng=rng, held_out=set())
+    batch = s2s.training_batch("add", 12, digits=2, rng=rng)
     source = lm.from_numpy(s2s.encode_batch(batch)[0])
     ids = model.greedy(source, max_length=4)
     assert ids.dtype == np.int64 and ids.shape[0] == 12 and 1 <= ids.shape[1] <= 4
