@@ -7,19 +7,25 @@ the number). Task ``reverse``: "kqzd" -> "dzqk", 1 .. ``--digits`` letters. A se
 batches at every step. A fixed tenth of all sources (by a hash, in every length class) is held out: never trained on,
 and ``--test-size`` distinct ones of them are the test set.
 
-Model (Luong et al. 2015, "global attention" with input feeding):
-- encoder: embedding -> bidirectional GRU over the source, left-padded so that both numbers end at the last step;
-- decoder: a GRUCell fed [embedding of the previous character; previous attentional vector a_{t-1}],
-  query h_t, scores h_t . W k_s over the encoder states k_s (padding masked), context c_t = sum_s softmax_s k_s
-  (``F.scaled_dot_product_attention``), a_t = tanh(W_c [c_t; h_t]), next-character logits W_o a_t.
+Model (Luong et al. 2015, "global attention" with input feeding, two heads), 390k parameters:
+- encoder: embedding -> bidirectional GRU over the source s_1 .. s_S, left-padded so that both numbers end at the last
+  step; h_0 of the decoder = tanh(W_b [last forward state; last backward state]);
+- decoder: a GRUCell fed [embedding of the previous character; previous attentional vector a_{t-1}]; each of the two
+  heads scores its half of h_t against its half of the keys W_k s_s (padding masked) and reads
+  c_t = sum_s softmax_s(score) s_s (``F.scaled_dot_product_attention``); a_t = tanh(W_c [c_t^1; c_t^2; h_t]);
+  next-character logits W_o a_t. One head per number finds the two digits of the column being added.
 The sum is written least-significant digit first inside the model (``--order lsb``, the order in which a person adds
 and carries; printed the usual way round); ``--order msb`` trains on the digits as written. Teacher forcing in
 training (cross-entropy over the target characters and <eos>), greedy decoding at test; a prediction counts only when
 the whole string matches.
 
-Measured (2026-12-03, 2 shared cores, OPENBLAS_NUM_THREADS=1, so pessimistic times):
-    python examples/seq2seq_addition.py                  -> exact match: XX.XX % on 2000 held-out examples (N s)
-    python examples/seq2seq_addition.py --task reverse   -> exact match: XX.XX % on 2000 held-out examples (N s)
+Measured (2026-12-03, defaults: 1500 steps of 128 examples, Adam 3e-3 decaying linearly to 3e-4, gradients clipped
+to norm 1; 2 cores shared with other jobs (load 6-7), OPENBLAS_NUM_THREADS=1, so the times are pessimistic):
+    python examples/seq2seq_addition.py                 exact match: 99.95 % on 2000 held-out examples (315 s in all;
+                                                        99.4 % of the first 500 at step 500; one miss, 49576+7 -> 49573)
+    python examples/seq2seq_addition.py --task reverse  exact match: 100.00 % on 2000 held-out examples (152 s)
+    ... --order msb (the sum written as read)           exact match: 90.30 % (298 s): the carries go wrong
+    ... --heads 1 (a single attention head)             exact match: 45.90 % (254 s)
 """
 import argparse
 import time
@@ -130,9 +136,9 @@ class Seq2Seq(nn.Module):
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)   # shared by both sides
         self.encoder = nn.GRU(embedding_dim, hidden_size, batch_first=True, bidirectional=True)
         self.bridge = nn.Linear(2 * hidden_size, hidden_size)                      # encoder states -> h_0
-        self.keys = nn.Linear(2 * hidden_size, hidden_size, bias=False)             # W in h_t . W k_s
+        self.keys = nn.Linear(2 * hidden_size, hidden_size, bias=False)             # W_k in h_t . W_k s_s
         self.decoder = nn.GRUCell(embedding_dim + hidden_size, hidden_size)
-        self.combine = nn.Linear((2 * heads + 1) * hidden_size, hidden_size)        # W_c [c_t; h_t]
+        self.combine = nn.Linear((2 * heads + 1) * hidden_size, hidden_size)        # W_c [c_t^1; c_t^2; h_t]
         self.output = nn.Linear(hidden_size, vocab_size)
         self.hidden_size, self.heads = hidden_size, heads
 
@@ -246,7 +252,7 @@ def main(task="add", digits=5, steps=1500, batch_size=128, hidden_size=128, embe
             running = []
     accuracy, predictions = exact_match(model, test, task, order, digits)
     results = list(zip(test, predictions))
-    mistakes = [(example, prediction) for example, prediction in results if prediction != example[1]]
+    mistakes = [(example, prediction) for example, prediction in results[8:] if prediction != example[1]]
     for (source, target), prediction in results[:8] + mistakes[:5]:
         print(f"  {source:>13} -> {prediction:<8} {'ok' if prediction == target else 'WRONG, expected ' + target}")
     print(f"exact match: {100 * accuracy:.2f} % on {len(test)} held-out examples "
