@@ -23,6 +23,7 @@ Measured (2026-12-03, defaults: 1500 steps of 128 examples, Adam 3e-3 decaying l
 to norm 1; 2 cores shared with other jobs (load 6-7), OPENBLAS_NUM_THREADS=1, so the times are pessimistic):
     python examples/seq2seq_addition.py                 exact match: 99.95 % on 2000 held-out examples (315 s in all;
                                                         99.4 % of the first 500 at step 500; one miss, 49576+7 -> 49573)
+    ... --seed 1                                        exact match: 100.00 % on 2000 held-out examples (246 s)
     python examples/seq2seq_addition.py --task reverse  exact match: 100.00 % on 2000 held-out examples (152 s)
     ... --order msb (the sum written as read)           exact match: 90.30 % (298 s): the carries go wrong
     ... --heads 1 (a single attention head)             exact match: 45.90 % (254 s)
