@@ -1,0 +1,398 @@
+"""word2vec (Mikolov et al. 2013; course seed 001): skip-gram and CBOW with negative sampling, in gensim's API.
+
+    model = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, epochs=5, seed=1)
+    model.wv["king"]                                         # (100,) float32
+    model.wv.most_similar("king", topn=10)                   # [(word, cosine), ...]
+    model.wv.most_similar(positive=["king", "woman"], negative=["man"])   # analogies (3CosAdd)
+    model.save("w2v.lamina"); Word2Vec.load("w2v.lamina")
+    model.wv.save_word2vec_format("w2v.txt")                 # readable by gensim's load_word2vec_format
+
+``sentences``: an iterable of lists of str tokens (``lamina.data.text.tokenize`` makes them), read once.
+Training follows gensim: the vocabulary keeps the words seen at least ``min_count`` times, most frequent first;
+each epoch drops a word of count c with probability 1 - (sqrt(c / t) + 1) t / c, t = sample * (total count)
+(frequent-word subsampling); each kept word w_i takes a window of b words on each side, b drawn uniformly in
+1..window (the "reduced window"), never crossing its sentence;
+  - skip-gram (sg=1): each context word's input vector predicts w_i,
+  - CBOW (sg=0): the mean (cbow_mean=1) or sum of the context words' input vectors predicts w_i,
+against noise words drawn from count^ns_exponent (see lamina/kernels/word2vec.py for the update and for the
+noise words shared by each batch), with a learning rate falling linearly from alpha to min_alpha over all
+epochs. ``batch_words`` centre words are processed in one vectorised step. Everything random comes from one
+NumPy generator seeded with ``seed``: the same seed and corpus give the same vectors.
+
+Host-side: the corpus is counted, encoded and windowed with NumPy; the embedding tables and their updates
+are ``xp`` arrays.
+"""
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np  # host-side: vocabulary, corpus encoding, windows and random draws
+
+from ..backend import xp
+from ..io import CorruptFileError, atomic_write, load as _load, save as _save
+from ..kernels.word2vec import add_rows_, negative_sampling_step
+
+FORMAT = "lamina-word2vec-1"
+KEYED_VECTORS_FORMAT = "lamina-keyedvectors-1"
+MAX_SENTENCE_WORDS = 10000  # gensim's MAX_WORDS_IN_BATCH: longer sentences are cut into pieces of this length
+NOISE_WORDS = 64  # noise words shared by one batch (K in lamina/kernels/word2vec.py)
+__all__ = ["KeyedVectors", "Word2Vec"]
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"Word2Vec: {name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _check_float(name, value, low, strict):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < low or (strict and value == low):
+        raise ValueError(f"Word2Vec: {name} must be a number {'>' if strict else '>='} {low}, got {value!r}")
+    return float(value)
+
+
+class Word2Vec:
+    """word2vec with negative sampling (see the module docstring); ``.wv`` holds the trained word vectors.
+
+    Arguments as gensim's ``Word2Vec``. Not supported: hierarchical softmax (``hs=1``) and gensim's incremental
+    vocabulary updates. ``workers`` is accepted for gensim's signature and ignored (one process; BLAS threads
+    do the rest). ``max_vocab_size`` keeps the most frequent words before ``min_count`` applies (gensim prunes
+    while counting, which keeps roughly the same words). ``batch_words``: centre words per vectorised step
+    (gensim's is its job size, 10000 words; here larger batches are faster but less like sequential SGD).
+    """
+
+    def __init__(self, sentences=None, vector_size=100, alpha=0.025, window=5, min_count=5, max_vocab_size=None,
+                 sample=1e-3, seed=1, workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75,
+                 cbow_mean=1, epochs=5, batch_words=256):
+        self.vector_size = _check_int("vector_size", vector_size, 1)
+        self.window = _check_int("window", window, 1)
+        self.min_count = _check_int("min_count", min_count, 0)
+        self.max_vocab_size = None if max_vocab_size is None else _check_int("max_vocab_size", max_vocab_size, 1)
+        self.negative = _check_int("negative", negative, 1)
+        self.epochs = _check_int("epochs", epochs, 1)
+        self.batch_words = _check_int("batch_words", batch_words, 1)
+        self.seed = _check_int("seed", seed, 0)
+        self.alpha = _check_float("alpha", alpha, 0.0, strict=True)
+        self.min_alpha = _check_float("min_alpha", min_alpha, 0.0, strict=False)
+        self.sample = _check_float("sample", sample, 0.0, strict=False)
+        self.ns_exponent = _check_float("ns_exponent", ns_exponent, -np.inf, strict=False)
+        if sg not in (0, 1):
+            raise ValueError(f"Word2Vec: sg must be 0 (CBOW) or 1 (skip-gram), got {sg!r}")
+        if cbow_mean not in (0, 1):
+            raise ValueError(f"Word2Vec: cbow_mean must be 0 (sum) or 1 (mean), got {cbow_mean!r}")
+        if hs:
+            raise NotImplementedError("Word2Vec: hierarchical softmax (hs=1) is not implemented; use negative "
+                                      "sampling (hs=0, negative > 0)")
+        self.sg, self.cbow_mean, self.hs, self.workers = int(sg), int(cbow_mean), 0, workers
+        self.wv = KeyedVectors(self.vector_size)
+        self.syn1neg = xp.zeros((0, self.vector_size), dtype=xp.float32)
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.corpus_count = self.corpus_total_words = 0
+        self._corpus = None
+        self._rng = np.random.default_rng(self.seed)
+        if sentences is not None:
+            self.build_vocab(sentences)
+            self.train(epochs=self.epochs)
+
+    # ---- vocabulary and corpus ----------------------------------------------------------------------------
+    def build_vocab(self, corpus_iterable):
+        """Count the words of ``corpus_iterable`` (read once), keep those seen at least ``min_count`` times
+        (most frequent first; ties: the later first seen first, as gensim sorts), encode the corpus for
+        training and initialise the vectors: input rows uniform in [-0.5, 0.5) / vector_size, output rows 0."""
+        raw_index, raw_ids, lengths = {}, [], []
+        for number, sentence in enumerate(corpus_iterable):
+            if isinstance(sentence, (str, bytes)) or not hasattr(sentence, "__iter__"):
+                raise TypeError(f"Word2Vec: each sentence must be a list of str tokens; sentence {number} is a "
+                                f"{type(sentence).__name__} (tokenise the text first, e.g. with "
+                                "lamina.data.text.tokenize)")
+            ids = [raw_index.setdefault(token, len(raw_index)) for token in sentence]
+            raw_ids.extend(ids)
+            lengths.append(len(ids))
+        if not raw_ids:
+            raise ValueError(f"Word2Vec: the corpus has no words ({len(lengths)} sentences, all empty)")
+        bad = next((token for token in raw_index if not isinstance(token, str)), None)
+        if bad is not None:
+            raise TypeError(f"Word2Vec: tokens must be str, got {type(bad).__name__} {bad!r}")
+        raw_ids = np.asarray(raw_ids, dtype=np.int64)
+        counts = np.bincount(raw_ids, minlength=len(raw_index))
+        order = np.lexsort((-np.arange(len(counts)), -counts))  # gensim's sort_by_descending_frequency
+        if self.max_vocab_size is not None:
+            order = order[:self.max_vocab_size]
+        order = order[counts[order] >= self.min_count]
+        if order.size == 0:
+            raise ValueError(f"Word2Vec: no word occurs min_count={self.min_count} times (the most frequent "
+                             f"occurs {counts.max()} times); lower min_count or give a larger corpus")
+        raw_words = list(raw_index)
+        self.wv = KeyedVectors(self.vector_size, [raw_words[i] for i in order])
+        self.counts = counts[order]
+        to_vocab = np.full(len(counts), -1, dtype=np.int64)
+        to_vocab[order] = np.arange(order.size)
+        sentence_of = np.repeat(np.arange(len(lengths)), lengths)
+        ids = to_vocab[raw_ids]
+        known = ids >= 0
+        self._corpus = (ids[known].astype(np.int32), _cut_long(sentence_of[known]))
+        self.corpus_count, self.corpus_total_words = len(lengths), int(raw_ids.size)
+        rng = np.random.default_rng(self.seed)
+        vectors = (rng.random((order.size, self.vector_size), dtype=np.float32) - 0.5) / self.vector_size
+        self.wv.vectors = xp.asarray(vectors)
+        self.syn1neg = xp.zeros((order.size, self.vector_size), dtype=xp.float32)
+        return self
+
+    def _keep_probability(self):
+        """gensim's subsampling: keep a word of count c with probability min(1, (sqrt(c / t) + 1) t / c)."""
+        counts = self.counts.astype(np.float64)
+        if not self.sample:
+            return np.ones_like(counts)
+        threshold = self.sample * counts.sum() if self.sample < 1.0 else int(self.sample * (3 + np.sqrt(5)) / 2)
+        return np.minimum(1.0, (np.sqrt(counts / threshold) + 1) * threshold / counts)
+
+    def _noise_cdf(self):
+        weights = self.counts.astype(np.float64) ** self.ns_exponent
+        return np.cumsum(weights) / weights.sum()
+
+    # ---- training -----------------------------------------------------------------------------------------
+    def train(self, corpus_iterable=None, total_examples=None, total_words=None, epochs=None, start_alpha=None,
+              end_alpha=None, **kwargs):
+        """Train on the corpus given to ``build_vocab`` (or on ``corpus_iterable``, whose vocabulary must then
+        be the model's: words outside it are dropped). Returns ``(effective_words, raw_words)`` as gensim:
+        words trained on after subsampling, and words read. ``total_examples``/``total_words`` are accepted
+        for gensim's signature (the corpus is in memory, its size known)."""
+        if self._corpus is None and corpus_iterable is None:
+            raise RuntimeError("Word2Vec.train: no vocabulary yet; call build_vocab(sentences) first (or pass "
+                               "sentences to Word2Vec(...))")
+        if corpus_iterable is not None:
+            ids, sentences, raw_words = self._encode(corpus_iterable)
+        else:
+            (ids, sentences), raw_words = self._corpus, self.corpus_total_words
+        epochs = self.epochs if epochs is None else _check_int("epochs", epochs, 1)
+        start = self.alpha if start_alpha is None else start_alpha
+        end = self.min_alpha if end_alpha is None else end_alpha
+        keep, cdf, effective = self._keep_probability(), self._noise_cdf(), 0
+        for epoch in range(epochs):
+            kept = self._rng.random(ids.size) < keep[ids]
+            centers, contexts = _windows(ids[kept], sentences[kept], self.window, self._rng)
+            effective += int(kept.sum())
+            self._train_epoch(centers, contexts, cdf, lambda done: start - (start - end) * (epoch + done) / epochs)
+        self.epochs_trained = getattr(self, "epochs_trained", 0) + epochs
+        return effective, raw_words * epochs
+
+    def _encode(self, corpus_iterable):
+        ids, sentence_of, raw_words = [], [], 0
+        index = self.wv.key_to_index
+        for number, sentence in enumerate(corpus_iterable):
+            if isinstance(sentence, (str, bytes)):
+                raise TypeError(f"Word2Vec.train: sentence {number} is a str; give lists of str tokens")
+            raw_words += len(sentence)
+            known = [index[token] for token in sentence if token in index]
+            ids.extend(known)
+            sentence_of.extend([number] * len(known))
+        return (np.asarray(ids, dtype=np.int32), _cut_long(np.asarray(sentence_of, dtype=np.int64)), raw_words)
+
+    def _train_epoch(self, centers, contexts, cdf, alpha_at):
+        """One pass over the windows: steps of ``batch_words`` centre words, each with its own learning rate
+        ``alpha_at(fraction of the epoch done)`` and its own ``NOISE_WORDS`` noise words."""
+        counts = (contexts >= 0).sum(axis=1)
+        has_context = counts > 0  # a word alone in its sentence has nothing to predict it from (gensim: no update)
+        centers, contexts, counts = centers[has_context], contexts[has_context], counts[has_context]
+        valid = contexts >= 0
+        flat_contexts = contexts[valid]
+        pair_ends = np.cumsum(counts)
+        steps = -(-centers.size // self.batch_words)
+        noise = np.searchsorted(cdf, self._rng.random((steps, max(NOISE_WORDS, self.negative))), side="right")
+        noise = np.minimum(noise, cdf.size - 1)
+        weight = self.negative / noise.shape[1]
+        syn0, syn1 = self.wv.vectors, self.syn1neg
+        for step in range(steps):
+            first, last = step * self.batch_words, min((step + 1) * self.batch_words, centers.size)
+            begin, end = (pair_ends[first - 1] if first else 0), pair_ends[last - 1]
+            pair_contexts = xp.asarray(flat_contexts[begin:end])
+            alpha = alpha_at(first / centers.size)
+            step_noise = xp.asarray(noise[step])
+            if self.sg:  # each (context, centre) pair is an example
+                targets = xp.asarray(np.repeat(centers[first:last], counts[first:last]))
+                change = negative_sampling_step(syn0[pair_contexts], syn1, targets, step_noise, alpha, weight)
+                add_rows_(syn0, pair_contexts, change)
+            else:  # each centre is an example: the mean (or sum) of its context rows
+                starts = xp.asarray(pair_ends[first:last] - counts[first:last] - begin)
+                size = xp.asarray(counts[first:last, None].astype(np.float32))
+                hidden = xp.add.reduceat(syn0[pair_contexts], starts, axis=0)
+                if self.cbow_mean:
+                    hidden /= size
+                change = negative_sampling_step(hidden, syn1, xp.asarray(centers[first:last]), step_noise, alpha,
+                                                weight)
+                if not self.cbow_mean:
+                    change /= size
+                add_rows_(syn0, pair_contexts, xp.repeat(change, xp.asarray(counts[first:last]), axis=0))
+
+    # ---- saving -------------------------------------------------------------------------------------------
+    def _config(self):
+        names = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed", "min_alpha",
+                 "sg", "negative", "ns_exponent", "cbow_mean", "epochs", "batch_words")
+        return {name: getattr(self, name) for name in names}
+
+    def save(self, path):
+        """Save the model (settings, vocabulary with counts, both embedding tables) with ``lamina.save``:
+        an atomic write, no pickle. The encoded corpus is not saved."""
+        _save({"format": FORMAT, "config": self._config(), "index_to_key": list(self.wv.index_to_key),
+               "counts": self.counts, "vectors": np.asarray(self.wv.vectors), "syn1neg": np.asarray(self.syn1neg),
+               "epochs_trained": getattr(self, "epochs_trained", 0)}, path)
+
+    @classmethod
+    def load(cls, path):
+        """A model saved by ``save``; raises ``CorruptFileError`` (a ValueError) for any other file."""
+        state = _load(path)
+        if not isinstance(state, dict) or state.get("format") != FORMAT:
+            raise CorruptFileError(f"Word2Vec.load: {os.fspath(path)!r} is not a saved Word2Vec model "
+                                   f"(format {state.get('format') if isinstance(state, dict) else None!r})")
+        model = cls(**dict(state["config"]))
+        words, vectors, syn1neg, counts = state["index_to_key"], state["vectors"], state["syn1neg"], state["counts"]
+        shape = (len(words), model.vector_size)
+        if vectors.shape != shape or syn1neg.shape != shape or counts.shape != (len(words),):
+            raise CorruptFileError(f"Word2Vec.load: {os.fspath(path)!r} holds {len(words)} words of size "
+                                   f"{model.vector_size} but tables of shapes {vectors.shape}, {syn1neg.shape}")
+        model.wv = KeyedVectors(model.vector_size, words, xp.asarray(vectors))
+        model.syn1neg, model.counts = xp.asarray(syn1neg), counts
+        model.epochs_trained = state.get("epochs_trained", 0)
+        return model
+
+    def __repr__(self):
+        return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, {'sg' if self.sg else 'cbow'}, "
+                f"window={self.window}, negative={self.negative}, alpha={self.alpha}>")
+
+
+def _cut_long(sentence_of):
+    """Sentence numbers, with every run of MAX_SENTENCE_WORDS words of a sentence made a sentence of its own."""
+    if sentence_of.size == 0:
+        return sentence_of
+    starts = np.flatnonzero(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1])))
+    position = np.arange(sentence_of.size) - np.repeat(starts, np.diff(np.append(starts, sentence_of.size)))
+    return sentence_of * (sentence_of.size // MAX_SENTENCE_WORDS + 1) + position // MAX_SENTENCE_WORDS
+
+
+def _windows(ids, sentences, window, rng):
+    """Each kept word's centre id and its context ids (N, 2 window), -1 where a slot is empty: the slots at
+    distance d <= b of the word, b drawn uniformly in 1..window (gensim's reduced window), within its
+    sentence; ordered left to right, as gensim visits them."""
+    size = ids.size
+    reach = window - rng.integers(0, window, size)
+    offsets = np.concatenate((np.arange(-window, 0), np.arange(1, window + 1)))
+    positions = np.arange(size)[:, None] + offsets
+    inside = (positions >= 0) & (positions < size) & (np.abs(offsets) <= reach[:, None])
+    positions = np.clip(positions, 0, max(size - 1, 0))
+    inside &= sentences[positions] == sentences[:, None]
+    return ids, np.where(inside, ids[positions], -1)
+
+
+class KeyedVectors:
+    """Word vectors by word, as gensim's ``KeyedVectors``: ``wv[word]`` (a list of words gives a matrix),
+    ``key_to_index``, ``index_to_key``, ``vectors`` (V, D), ``in``, ``len``, and cosine queries."""
+
+    def __init__(self, vector_size, index_to_key=(), vectors=None):
+        self.vector_size = int(vector_size)
+        self.index_to_key = list(index_to_key)
+        self.key_to_index = {key: index for index, key in enumerate(self.index_to_key)}
+        if vectors is None:
+            vectors = xp.zeros((len(self.index_to_key), self.vector_size), dtype=xp.float32)
+        self.vectors = vectors
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    def __contains__(self, key):
+        return key in self.key_to_index
+
+    def __getitem__(self, key_or_keys):
+        if isinstance(key_or_keys, str):
+            return self.get_vector(key_or_keys)
+        return xp.stack([self.get_vector(key) for key in key_or_keys])
+
+    def get_index(self, key):
+        """The row of ``key``; KeyError naming it when it is not in the vocabulary."""
+        index = self.key_to_index.get(key)
+        if index is None:
+            raise KeyError(f"Key {key!r} not present in the vocabulary ({len(self)} words)")
+        return index
+
+    def get_vector(self, key, norm=False):
+        """The vector of ``key`` (a copy), scaled to unit length if ``norm``."""
+        vector = self.vectors[self.get_index(key)].copy()
+        return vector / max(float(xp.linalg.norm(vector)), 1e-12) if norm else vector
+
+    def get_normed_vectors(self):
+        """Every vector scaled to unit length (V, D)."""
+        norms = xp.linalg.norm(self.vectors, axis=1, keepdims=True)
+        return self.vectors / xp.maximum(norms, 1e-12)
+
+    def similarity(self, key1, key2):
+        """Cosine similarity of two words."""
+        return float(self.get_vector(key1, norm=True) @ self.get_vector(key2, norm=True))
+
+    def most_similar(self, positive=None, negative=None, topn=10):
+        """The ``topn`` words nearest to the mean of the unit vectors of ``positive`` minus those of ``negative``
+        (gensim's 3CosAdd: king - man + woman is most_similar(positive=["king", "woman"], negative=["man"])),
+        by cosine, the query words left out: a list of (word, cosine). ``topn=None`` gives every cosine."""
+        positive = [positive] if isinstance(positive, str) else list(positive or [])
+        negative = [negative] if isinstance(negative, str) else list(negative or [])
+        if not positive and not negative:
+            raise ValueError("most_similar: give at least one word in positive or negative")
+        terms = [(key, 1.0) for key in positive] + [(key, -1.0) for key in negative]
+        query = xp.stack([sign * self.get_vector(key, norm=True) for key, sign in terms]).mean(axis=0)
+        cosines = self.get_normed_vectors() @ (query / max(float(xp.linalg.norm(query)), 1e-12))
+        if not topn:
+            return cosines
+        excluded = {self.key_to_index[key] for key, _ in terms}
+        order = xp.argsort(-cosines, kind="stable")[:topn + len(excluded)]
+        return [(self.index_to_key[i], float(cosines[i])) for i in order.tolist() if i not in excluded][:topn]
+
+    def doesnt_match(self, words):
+        """The word of ``words`` farthest (by cosine) from the mean of their unit vectors."""
+        words = [word for word in words if word in self.key_to_index]
+        if not words:
+            raise ValueError("doesnt_match: none of the words is in the vocabulary")
+        vectors = xp.stack([self.get_vector(word, norm=True) for word in words])
+        mean = vectors.mean(axis=0)
+        return words[int(xp.argmin(vectors @ (mean / max(float(xp.linalg.norm(mean)), 1e-12))))]
+
+    def save_word2vec_format(self, path, binary=False):
+        """The original word2vec format, which gensim's ``KeyedVectors.load_word2vec_format`` reads: a line
+        "V D", then one word per line followed by its D numbers (text), or by its D float32 bytes (binary)."""
+        bad = next((key for key in self.index_to_key if not key or any(c.isspace() for c in key)), None)
+        if bad is not None:
+            raise ValueError(f"save_word2vec_format: word {bad!r} is empty or contains whitespace, which the "
+                             "format cannot store")
+        vectors = np.asarray(self.vectors, dtype=np.float32)
+        with atomic_write(os.fspath(path)) as handle:
+            handle.write(f"{len(self)} {self.vector_size}\n".encode("utf-8"))
+            for key, vector in zip(self.index_to_key, vectors):
+                if binary:
+                    handle.write(f"{key} ".encode("utf-8") + vector.tobytes())
+                else:
+                    handle.write(f"{key} {' '.join(repr(float(v)) for v in vector)}\n".encode("utf-8"))
+
+    @classmethod
+    def load_word2vec_format(cls, path, binary=False):
+        """Read the format ``save_word2vec_format`` writes (text or binary float32)."""
+        with open(path, "rb") as handle:
+            count, size = (int(n) for n in handle.readline().split())
+            words, vectors = [], np.zeros((count, size), dtype=np.float32)
+            for row in range(count):
+                if binary:
+                    word = b""
+                    while (char := handle.read(1)) != b" ":
+                        if not char:
+                            raise ValueError(f"load_word2vec_format: {path!r} ends inside word {row}")
+                        word += char if char != b"\n" else b""
+                    vectors[row] = np.frombuffer(handle.read(4 * size), dtype=np.float32)
+                    words.append(word.decode("utf-8"))
+                else:
+                    parts = handle.readline().decode("utf-8").rstrip("\n").split(" ")
+                    if len(parts) != size + 1:
+                        raise ValueError(f"load_word2vec_format: line {row + 2} of {path!r} has {len(parts) - 1} "
+                                         f"numbers, expected {size}")
+                    words.append(parts[0])
+                    vectors[row] = np.asarray(parts[1:], dtype=np.float32)
+        return cls(size, words, xp.asarray(vectors))
+
+    def __repr__(self):
+        return f"KeyedVectors<{len(self)} words, vector_size={self.vector_size}>"
