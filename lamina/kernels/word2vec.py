@@ -1,23 +1,32 @@
-"""word2vec's negative-sampling update on a batch of examples, in place on the two embedding tables.
+"""word2vec's negative-sampling updates on a batch of consecutive centre words, in place on the two tables.
 
-One example is a hidden vector h (skip-gram: the input row of one context word; CBOW: the mean of the input
-rows of a window) that must predict its target word t against noise words n drawn from unigram^0.75:
+An example is a hidden vector h that must predict a target word t against noise words n drawn from
+count^0.75 (s(x) = 1 / (1 + e^-x); v = output rows, ``syn1neg``):
 
-    loss = -log s(h . v_t) - sum_n w_n log s(-h . v_n)        s(x) = 1 / (1 + e^-x),  v = output rows (syn1neg)
-    SGD step of lr alpha:  v_t += alpha (1 - s(h.v_t)) h      v_n -= alpha w_n s(h.v_n) h
-                           h   += alpha [(1 - s(h.v_t)) v_t - sum_n w_n s(h.v_n) v_n]
+    loss = -log s(h . v_t) - sum_n w_n log s(-h . v_n)
+    SGD step of rate alpha:  v_t += alpha (1 - s(h.v_t)) h,   v_n -= alpha w_n s(h.v_n) h,
+                             h   += alpha [(1 - s(h.v_t)) v_t - sum_n w_n s(h.v_n) v_n]
 
-gensim draws ``negative`` noise words per example (weight 1 each). Here a batch of B examples shares K noise
-words, each weighted ``negative / K``: the expected update is gensim's (every noise word is drawn from the same
-distribution), and the noise part becomes three dense products (B, D) x (D, K) that BLAS runs at full speed
-instead of B * negative scattered row gathers. As in gensim, a score with |h.v| >= 6 (where s is within
-0.25 % of 0 or 1) contributes nothing, and a noise word equal to the example's target is left out.
+Skip-gram: h is the input row of one context word, t the centre word; CBOW: h is the mean (or sum) of the
+window's input rows, t the centre word, and h's change goes to every input row of the window.
 
-Measured on the 2-core development machine (shared, 2026-12-03), B = 1024 skip-gram pairs, D = 100: per-pair
-noise words (B, 6, D) gathers and sort-scatters ran at ~0.1 M pairs/s; shared noise words at ~0.6 M pairs/s.
+The batch is a run of n consecutive centre positions with the w positions on each side (n + 2w input rows
+H); ``weights`` (n, 2w + 1) says which (centre i, context i - w + k) pairs exist (0 for the centre itself, past
+the reduced window or across a sentence end). With that band layout the pairs need no gathers or scatters:
+the scores of all pairs are one windowed product, and the sums over pairs are windowed sums (``band_*``).
+Noise words: gensim draws ``negative`` per example; here the batch shares K noise words, each weighted
+``negative / K``, so that the expected step is gensim's and the noise part is three dense (rows, D) x (D, K)
+products for BLAS. In skip-gram a context row's noise terms do not depend on the centre: they are computed
+once per position, times the number of pairs it is the context of. As in gensim, a score with
+|h.v| >= 6 contributes nothing; a noise word equal to the target is left out in CBOW (gensim's rule), not
+in skip-gram (where it would cost a term per pair; a noise word is the target with the target's noise
+probability, under 2 % per draw for every word of the development corpus).
 
-The updates of rows repeated in a batch add up (``add_rows_``: a stable sort of the indices and ``add.reduceat``
-over each run, then one fancy-index add on unique rows), as sequential SGD would apply them one after the other.
+Updates of rows repeated in a batch add up (``add_rows_``), as sequential SGD would apply them one by one.
+Measured on the 2-core development machine (shared, 2026-12-03), 256 skip-gram centres (~1,300 pairs),
+D = 100: per-pair noise words gathered (pairs, 6, D) and summed by sort + ``add.reduceat`` ran at ~0.1 M
+pairs/s (``add.reduceat`` and ``cumsum`` along rows cost ~10 ns an element there); the band layout at
+~0.5-1 M pairs/s.
 """
 from __future__ import annotations
 
@@ -27,38 +36,98 @@ MAX_EXP = 6.0  # gensim's MAX_EXP: scores beyond +-6 are skipped
 
 
 def add_rows_(table, indices, rows) -> None:
-    """``table[indices[i]] += rows[i]`` for every i, repeated indices adding up (in place)."""
-    if indices.size == 0:
-        return
+    """``table[indices[i]] += rows[i]`` for every i, repeated indices adding up (in place).
+
+    The first occurrence of every index goes in one fancy-index add, then the second occurrences, and so on
+    (few rounds when indices repeat a few times, as words do in a batch of a few hundred words)."""
     order = xp.argsort(indices, kind="stable")
     ordered = indices[order]
-    starts = xp.flatnonzero(xp.concatenate((xp.ones(1, dtype=bool), ordered[1:] != ordered[:-1])))
-    if starts.size == ordered.size:  # no repeats: one fancy-index add
+    first = xp.concatenate((xp.ones(1, dtype=bool), ordered[1:] != ordered[:-1]))
+    if bool(first.all()):
         table[indices] += rows
-    else:
-        table[ordered[starts]] += xp.add.reduceat(rows[order], starts, axis=0)
+        return
+    starts = xp.flatnonzero(first)
+    rank = xp.arange(ordered.size) - xp.repeat(starts, xp.diff(xp.append(starts, ordered.size)))
+    for round_ in range(int(rank.max()) + 1):
+        chosen = order[rank == round_]
+        table[indices[chosen]] += rows[chosen]
+
+
+def _windows(rows, width):
+    """(len(rows) - width + 1, width, D) view: window i holds rows i .. i + width - 1."""
+    count, dim = rows.shape
+    stride_row, stride_col = rows.strides
+    return xp.lib.stride_tricks.as_strided(rows, (count - width + 1, width, dim), (stride_row, stride_row, stride_col),
+                                           writeable=False)
+
+
+def band_scores(centres, rows):
+    """(n, 2w + 1): centres[i] . rows[i + k], for ``centres`` (n, D) and ``rows`` (n + 2w, D)."""
+    width = rows.shape[0] - centres.shape[0] + 1
+    return xp.matmul(_windows(rows, width), centres[:, :, None])[:, :, 0]
+
+
+def band_gather(weights, rows):
+    """(n, D): sum_k weights[i, k] rows[i + k], for ``weights`` (n, 2w + 1) and ``rows`` (n + 2w, D)."""
+    return xp.matmul(weights[:, None, :], _windows(rows, weights.shape[1]))[:, 0, :]
+
+
+def band_transpose(weights):
+    """(n + 2w, 2w + 1): entry (j, m) is weights[j - 2w + m, 2w - m] (0 outside), the weights of the pairs
+    whose context is position j, so that ``band_scatter`` is a ``band_gather``."""
+    count, width = weights.shape
+    padded = xp.zeros((count + 2 * (width - 1), width), dtype=weights.dtype)
+    padded[width - 1:width - 1 + count] = weights
+    columns = xp.arange(width)
+    return padded[xp.arange(count + width - 1)[:, None] + columns, columns[::-1]]
+
+
+def band_scatter(weights, values):
+    """(n + 2w, D): row j is sum over the pairs (i, k) with i + k = j of weights[i, k] values[i]; the adjoint of
+    ``band_gather`` (``values`` (n, D))."""
+    width = weights.shape[1]
+    padded = xp.zeros((values.shape[0] + 2 * (width - 1), values.shape[1]), dtype=values.dtype)
+    padded[width - 1:width - 1 + values.shape[0]] = values
+    return band_gather(band_transpose(weights), padded)
 
 
 def _gradient_scale(scores, label, alpha):
     """alpha (label - s(score)), zero where |score| >= MAX_EXP (gensim skips those)."""
-    inside = xp.abs(scores) < MAX_EXP
-    sigmoid = 1.0 / (1.0 + xp.exp(-xp.clip(scores, -MAX_EXP, MAX_EXP)))
-    return (alpha * inside) * (label - sigmoid)
+    clipped = xp.clip(scores, -MAX_EXP, MAX_EXP)
+    return (label - 1.0 / (1.0 + xp.exp(-clipped))) * (xp.abs(scores) < MAX_EXP) * alpha
 
 
-def negative_sampling_step(hidden, output_table, targets, noise, alpha: float, noise_weight: float):
-    """One SGD step for ``hidden`` (B, D) predicting ``targets`` (B,) against the shared ``noise`` words (K,).
+def skipgram_step(input_table, output_table, tokens, weights, noise, alpha, noise_weight):
+    """One skip-gram step on the band batch (module docstring): ``tokens`` (n + 2w,) the input words,
+    ``weights`` (n, 2w + 1) the pairs (1 or 0), ``noise`` (K,) the shared noise words of weight
+    ``noise_weight``. Updates both tables in place."""
+    width = weights.shape[1]
+    centres = tokens[width // 2:tokens.size - width // 2]
+    hidden, targets, noise_rows = input_table[tokens], output_table[centres], output_table[noise]
+    positive = _gradient_scale(band_scores(targets, hidden), 1.0, alpha) * weights      # (n, 2w + 1)
+    pairs_as_context = band_transpose(weights).sum(axis=1)                                # (n + 2w,)
+    negative = _gradient_scale(hidden @ noise_rows.T, 0.0, alpha * noise_weight) * pairs_as_context[:, None]
+    hidden_change = band_scatter(positive, targets) + negative @ noise_rows
+    output_change = xp.concatenate((band_gather(positive, hidden), negative.T @ hidden))
+    add_rows_(output_table, xp.concatenate((centres, noise)), output_change)
+    add_rows_(input_table, tokens, hidden_change)
 
-    Updates ``output_table`` (V, D) in place and returns the change for each hidden vector (B, D), which the
-    caller adds to the input rows it was built from. ``noise_weight``: the weight w_n of each noise word
-    (``negative / K`` makes the expected step gensim's).
-    """
-    target_rows = output_table[targets]                                   # (B, D)
-    noise_rows = output_table[noise]                                      # (K, D)
-    positive = _gradient_scale(xp.einsum("bd,bd->b", hidden, target_rows), 1.0, alpha)          # (B,)
-    negative = _gradient_scale(hidden @ noise_rows.T, 0.0, alpha * noise_weight)               # (B, K)
-    negative *= targets[:, None] != noise[None, :]                        # a noise word equal to the target
-    hidden_change = positive[:, None] * target_rows + negative @ noise_rows
-    output_change = xp.concatenate((positive[:, None] * hidden, negative.T @ hidden))
-    add_rows_(output_table, xp.concatenate((targets, noise)), output_change.astype(output_table.dtype, copy=False))
-    return hidden_change.astype(hidden.dtype, copy=False)
+
+def cbow_step(input_table, output_table, tokens, weights, noise, alpha, noise_weight, mean=True):
+    """One CBOW step on the band batch: each centre's hidden vector is the (``mean``) weighted sum of its
+    window's input rows; its change is added to each of them (divided by the window's size when not
+    ``mean``, as gensim does)."""
+    width = weights.shape[1]
+    centres = tokens[width // 2:tokens.size - width // 2]
+    rows, targets, noise_rows = input_table[tokens], output_table[centres], output_table[noise]
+    sizes = xp.maximum(weights.sum(axis=1, keepdims=True), 1.0)
+    hidden = band_gather(weights / sizes if mean else weights, rows)                      # (n, D)
+    positive = _gradient_scale(xp.einsum("nd,nd->n", hidden, targets), 1.0, alpha)[:, None]
+    negative = _gradient_scale(hidden @ noise_rows.T, 0.0, alpha * noise_weight)
+    negative *= centres[:, None] != noise[None, :]
+    change = positive * targets + negative @ noise_rows
+    if not mean:
+        change /= sizes
+    output_change = xp.concatenate((positive * hidden, negative.T @ hidden))
+    add_rows_(output_table, xp.concatenate((centres, noise)), output_change)
+    add_rows_(input_table, tokens, band_scatter(weights, change))

@@ -31,7 +31,7 @@ import numpy as np  # host-side: vocabulary, corpus encoding, windows and random
 
 from ..backend import xp
 from ..io import CorruptFileError, atomic_write, load as _load, save as _save
-from ..kernels.word2vec import add_rows_, negative_sampling_step
+from ..kernels.word2vec import cbow_step, skipgram_step
 
 FORMAT = "lamina-word2vec-1"
 KEYED_VECTORS_FORMAT = "lamina-keyedvectors-1"
@@ -171,9 +171,9 @@ class Word2Vec:
         keep, cdf, effective = self._keep_probability(), self._noise_cdf(), 0
         for epoch in range(epochs):
             kept = self._rng.random(ids.size) < keep[ids]
-            centers, contexts = _windows(ids[kept], sentences[kept], self.window, self._rng)
+            pairs = _window_pairs(sentences[kept], self.window, self._rng)
             effective += int(kept.sum())
-            self._train_epoch(centers, contexts, cdf, lambda done: start - (start - end) * (epoch + done) / epochs)
+            self._train_epoch(ids[kept], pairs, cdf, lambda done: start - (start - end) * (epoch + done) / epochs)
         self.epochs_trained = getattr(self, "epochs_trained", 0) + epochs
         return effective, raw_words * epochs
 
@@ -189,41 +189,24 @@ class Word2Vec:
             sentence_of.extend([number] * len(known))
         return (np.asarray(ids, dtype=np.int32), _cut_long(np.asarray(sentence_of, dtype=np.int64)), raw_words)
 
-    def _train_epoch(self, centers, contexts, cdf, alpha_at):
-        """One pass over the windows: steps of ``batch_words`` centre words, each with its own learning rate
-        ``alpha_at(fraction of the epoch done)`` and its own ``NOISE_WORDS`` noise words."""
-        counts = (contexts >= 0).sum(axis=1)
-        has_context = counts > 0  # a word alone in its sentence has nothing to predict it from (gensim: no update)
-        centers, contexts, counts = centers[has_context], contexts[has_context], counts[has_context]
-        valid = contexts >= 0
-        flat_contexts = contexts[valid]
-        pair_ends = np.cumsum(counts)
-        steps = -(-centers.size // self.batch_words)
+    def _train_epoch(self, ids, pairs, cdf, alpha_at):
+        """One pass over the kept words ``ids`` with their window ``pairs`` (N, 2 window + 1): steps of
+        ``batch_words`` consecutive centre words, each with its own learning rate ``alpha_at(fraction of the
+        epoch done)`` and its own ``NOISE_WORDS`` noise words."""
+        steps = -(-ids.size // self.batch_words)
         noise = np.searchsorted(cdf, self._rng.random((steps, max(NOISE_WORDS, self.negative))), side="right")
-        noise = np.minimum(noise, cdf.size - 1)
+        noise = xp.asarray(np.minimum(noise, cdf.size - 1))
         weight = self.negative / noise.shape[1]
-        syn0, syn1 = self.wv.vectors, self.syn1neg
+        tokens = xp.asarray(np.pad(ids, self.window))  # the first and last words' empty slots point at word 0
+        pairs = xp.asarray(pairs)
         for step in range(steps):
-            first, last = step * self.batch_words, min((step + 1) * self.batch_words, centers.size)
-            begin, end = (pair_ends[first - 1] if first else 0), pair_ends[last - 1]
-            pair_contexts = xp.asarray(flat_contexts[begin:end])
-            alpha = alpha_at(first / centers.size)
-            step_noise = xp.asarray(noise[step])
-            if self.sg:  # each (context, centre) pair is an example
-                targets = xp.asarray(np.repeat(centers[first:last], counts[first:last]))
-                change = negative_sampling_step(syn0[pair_contexts], syn1, targets, step_noise, alpha, weight)
-                add_rows_(syn0, pair_contexts, change)
-            else:  # each centre is an example: the mean (or sum) of its context rows
-                starts = xp.asarray(pair_ends[first:last] - counts[first:last] - begin)
-                size = xp.asarray(counts[first:last, None].astype(np.float32))
-                hidden = xp.add.reduceat(syn0[pair_contexts], starts, axis=0)
-                if self.cbow_mean:
-                    hidden /= size
-                change = negative_sampling_step(hidden, syn1, xp.asarray(centers[first:last]), step_noise, alpha,
-                                                weight)
-                if not self.cbow_mean:
-                    change /= size
-                add_rows_(syn0, pair_contexts, xp.repeat(change, xp.asarray(counts[first:last]), axis=0))
+            first, last = step * self.batch_words, min((step + 1) * self.batch_words, ids.size)
+            batch = (self.wv.vectors, self.syn1neg, tokens[first:last + 2 * self.window], pairs[first:last],
+                     noise[step], alpha_at(first / ids.size), weight)
+            if self.sg:
+                skipgram_step(*batch)
+            else:
+                cbow_step(*batch, mean=bool(self.cbow_mean))
 
     # ---- saving -------------------------------------------------------------------------------------------
     def _config(self):
@@ -270,18 +253,17 @@ def _cut_long(sentence_of):
     return sentence_of * (sentence_of.size // MAX_SENTENCE_WORDS + 1) + position // MAX_SENTENCE_WORDS
 
 
-def _windows(ids, sentences, window, rng):
-    """Each kept word's centre id and its context ids (N, 2 window), -1 where a slot is empty: the slots at
-    distance d <= b of the word, b drawn uniformly in 1..window (gensim's reduced window), within its
-    sentence; ordered left to right, as gensim visits them."""
-    size = ids.size
+def _window_pairs(sentences, window, rng):
+    """(N, 2 window + 1) float32: entry (i, k) is 1 when the word at i - window + k is a context of word i:
+    within distance b of it, b drawn uniformly in 1..window for each word (gensim's reduced window), in its
+    sentence, and not the word itself (k = window)."""
+    size = sentences.size
     reach = window - rng.integers(0, window, size)
-    offsets = np.concatenate((np.arange(-window, 0), np.arange(1, window + 1)))
+    offsets = np.arange(-window, window + 1)
     positions = np.arange(size)[:, None] + offsets
-    inside = (positions >= 0) & (positions < size) & (np.abs(offsets) <= reach[:, None])
-    positions = np.clip(positions, 0, max(size - 1, 0))
-    inside &= sentences[positions] == sentences[:, None]
-    return ids, np.where(inside, ids[positions], -1)
+    inside = (positions >= 0) & (positions < size) & (np.abs(offsets) <= reach[:, None]) & (offsets != 0)
+    inside &= sentences[np.clip(positions, 0, max(size - 1, 0))] == sentences[:, None]
+    return inside.astype(np.float32)
 
 
 class KeyedVectors:
