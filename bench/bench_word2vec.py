@@ -71,7 +71,7 @@ def train_epoch(model, sentences, epoch, epochs):
     start_alpha = alpha - (alpha - end) * epoch / epochs
     end_alpha = alpha - (alpha - end) * (epoch + 1) / epochs
     begin = time.perf_counter()
-    effective, _ = model.train(sentences, total_examples=len(sentences), epochs=1, start_alpha=start_alpha,
+    effective, _ = model.train(sentences, total_examples=model.corpus_count, epochs=1, start_alpha=start_alpha,
                                end_alpha=end_alpha)
     return time.perf_counter() - begin, effective
 
@@ -105,6 +105,8 @@ def run_side_by_side(runs, epochs, pause):
                for name, (library, sg, seed, threads) in runs.items()}
     for name, worker in workers.items():
         if worker.stdout.readline().strip() != "ready":
+            for other in workers.values():
+                other.kill()
             raise RuntimeError(f"the {name} worker failed to start")
     seconds, effective = dict.fromkeys(runs, 0.0), dict.fromkeys(runs, 0)
     names = list(runs)

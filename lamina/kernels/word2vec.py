@@ -97,37 +97,63 @@ def _gradient_scale(scores, label, alpha):
     return (label - 1.0 / (1.0 + xp.exp(-clipped))) * (xp.abs(scores) < MAX_EXP) * alpha
 
 
-def skipgram_step(input_table, output_table, tokens, weights, noise, alpha, noise_weight):
+def noise_terms(hidden, pairs, output_table, noise, alpha):
+    """The noise part of the step for the examples ``hidden`` (R, D), each standing for ``pairs`` (R,) examples
+    with the same hidden vector (skip-gram: the pairs a context position belongs to; CBOW: 1).
+
+    ``noise`` = (head, head_weight, tail, tail_weight): every example takes the ``head`` words (M,) with
+    weights ``head_weight`` (M,) (negative x their noise probability: their expected share, no sampling);
+    the rows, cut into consecutive groups (``tail`` (G, K): each group's K draws from the other words),
+    take their group's words with weight ``tail_weight``. Returns the change of ``hidden`` (R, D), the output
+    rows touched and their changes."""
+    head, head_weight, tail, tail_weight = noise
+    head_rows = output_table[head]                                                         # (M, D)
+    scale = _gradient_scale(hidden @ head_rows.T, 0.0, alpha) * (pairs[:, None] * head_weight)
+    change = scale @ head_rows
+    head_change = scale.T @ hidden
+    groups, size = tail.shape[0], -(-hidden.shape[0] // tail.shape[0])
+    padded = xp.zeros((groups * size, hidden.shape[1]), dtype=hidden.dtype)
+    padded[:hidden.shape[0]] = hidden
+    padded_pairs = xp.zeros(groups * size, dtype=hidden.dtype)
+    padded_pairs[:hidden.shape[0]] = pairs
+    grouped, tail_rows = padded.reshape(groups, size, -1), output_table[tail]               # (G, g, D), (G, K, D)
+    scale = _gradient_scale(xp.matmul(grouped, tail_rows.transpose(0, 2, 1)), 0.0, alpha * tail_weight)
+    scale *= padded_pairs.reshape(groups, size, 1)
+    change += xp.matmul(scale, tail_rows).reshape(groups * size, -1)[:hidden.shape[0]]
+    tail_change = xp.matmul(scale.transpose(0, 2, 1), grouped).reshape(-1, hidden.shape[1])
+    return change, xp.concatenate((head, tail.reshape(-1))), xp.concatenate((head_change, tail_change))
+
+
+def skipgram_step(input_table, output_table, tokens, weights, noise, alpha):
     """One skip-gram step on the band batch (module docstring): ``tokens`` (n + 2w,) the input words,
-    ``weights`` (n, 2w + 1) the pairs (1 or 0), ``noise`` (K,) the shared noise words of weight
-    ``noise_weight``. Updates both tables in place."""
+    ``weights`` (n, 2w + 1) the pairs (1 or 0), ``noise`` as ``noise_terms`` takes it. Updates both tables
+    in place."""
     width = weights.shape[1]
     centres = tokens[width // 2:tokens.size - width // 2]
-    hidden, targets, noise_rows = input_table[tokens], output_table[centres], output_table[noise]
+    hidden, targets = input_table[tokens], output_table[centres]
     positive = _gradient_scale(band_scores(targets, hidden), 1.0, alpha) * weights      # (n, 2w + 1)
     pairs_as_context = band_transpose(weights).sum(axis=1)                                # (n + 2w,)
-    negative = _gradient_scale(hidden @ noise_rows.T, 0.0, alpha * noise_weight) * pairs_as_context[:, None]
-    hidden_change = band_scatter(positive, targets) + negative @ noise_rows
-    output_change = xp.concatenate((band_gather(positive, hidden), negative.T @ hidden))
-    add_rows_(output_table, xp.concatenate((centres, noise)), output_change)
-    add_rows_(input_table, tokens, hidden_change)
+    noise_change, noise_words, noise_output = noise_terms(hidden, pairs_as_context, output_table, noise, alpha)
+    add_rows_(output_table, xp.concatenate((centres, noise_words)),
+              xp.concatenate((band_gather(positive, hidden), noise_output)))
+    add_rows_(input_table, tokens, band_scatter(positive, targets) + noise_change)
 
 
-def cbow_step(input_table, output_table, tokens, weights, noise, alpha, noise_weight, mean=True):
+def cbow_step(input_table, output_table, tokens, weights, noise, alpha, mean=True):
     """One CBOW step on the band batch: each centre's hidden vector is the (``mean``) weighted sum of its
     window's input rows; its change is added to each of them (divided by the window's size when not
     ``mean``, as gensim does)."""
     width = weights.shape[1]
     centres = tokens[width // 2:tokens.size - width // 2]
-    rows, targets, noise_rows = input_table[tokens], output_table[centres], output_table[noise]
+    rows, targets = input_table[tokens], output_table[centres]
     sizes = xp.maximum(weights.sum(axis=1, keepdims=True), 1.0)
     hidden = band_gather(weights / sizes if mean else weights, rows)                      # (n, D)
     positive = _gradient_scale(xp.einsum("nd,nd->n", hidden, targets), 1.0, alpha)[:, None]
-    negative = _gradient_scale(hidden @ noise_rows.T, 0.0, alpha * noise_weight)
-    negative *= centres[:, None] != noise[None, :]
-    change = positive * targets + negative @ noise_rows
+    examples = (weights.sum(axis=1) > 0).astype(hidden.dtype)  # a word alone in its sentence trains nothing
+    noise_change, noise_words, noise_output = noise_terms(hidden, examples, output_table, noise, alpha)
+    change = positive * targets + noise_change
     if not mean:
         change /= sizes
-    output_change = xp.concatenate((positive * hidden, negative.T @ hidden))
-    add_rows_(output_table, xp.concatenate((centres, noise)), output_change)
+    add_rows_(output_table, xp.concatenate((centres, noise_words)),
+              xp.concatenate((positive * hidden, noise_output)))
     add_rows_(input_table, tokens, band_scatter(weights, change))

@@ -36,7 +36,9 @@ from ..kernels.word2vec import cbow_step, skipgram_step
 FORMAT = "lamina-word2vec-1"
 KEYED_VECTORS_FORMAT = "lamina-keyedvectors-1"
 MAX_SENTENCE_WORDS = 10000  # gensim's MAX_WORDS_IN_BATCH: longer sentences are cut into pieces of this length
-NOISE_WORDS = 64  # noise words shared by one batch (K in lamina/kernels/word2vec.py)
+NOISE_HEAD = 64  # the most probable noise words, taken by every example with their expected weight
+NOISE_GROUP = 8  # rows (skip-gram: positions; CBOW: centre words) that share their other noise words
+NOISE_LOAD = 2.0  # examples served by one noise draw, on average (gensim: 1)
 __all__ = ["KeyedVectors", "Word2Vec"]
 
 
@@ -147,9 +149,10 @@ class Word2Vec:
         threshold = self.sample * counts.sum() if self.sample < 1.0 else int(self.sample * (3 + np.sqrt(5)) / 2)
         return np.minimum(1.0, (np.sqrt(counts / threshold) + 1) * threshold / counts)
 
-    def _noise_cdf(self):
+    def _noise_distribution(self):
+        """gensim's noise distribution, count^ns_exponent normalised (the vocabulary is most frequent first)."""
         weights = self.counts.astype(np.float64) ** self.ns_exponent
-        return np.cumsum(weights) / weights.sum()
+        return weights / weights.sum()
 
     # ---- training -----------------------------------------------------------------------------------------
     def train(self, corpus_iterable=None, total_examples=None, total_words=None, epochs=None, start_alpha=None,
@@ -168,12 +171,12 @@ class Word2Vec:
         epochs = self.epochs if epochs is None else _check_int("epochs", epochs, 1)
         start = self.alpha if start_alpha is None else start_alpha
         end = self.min_alpha if end_alpha is None else end_alpha
-        keep, cdf, effective = self._keep_probability(), self._noise_cdf(), 0
+        keep, noise, effective = self._keep_probability(), self._noise_distribution(), 0
         for epoch in range(epochs):
             kept = self._rng.random(ids.size) < keep[ids]
             pairs = _window_pairs(sentences[kept], self.window, self._rng)
             effective += int(kept.sum())
-            self._train_epoch(ids[kept], pairs, cdf, lambda done: start - (start - end) * (epoch + done) / epochs)
+            self._train_epoch(ids[kept], pairs, noise, lambda done: start - (start - end) * (epoch + done) / epochs)
         self.epochs_trained = getattr(self, "epochs_trained", 0) + epochs
         return effective, raw_words * epochs
 
@@ -189,24 +192,44 @@ class Word2Vec:
             sentence_of.extend([number] * len(known))
         return (np.asarray(ids, dtype=np.int32), _cut_long(np.asarray(sentence_of, dtype=np.int64)), raw_words)
 
-    def _train_epoch(self, ids, pairs, cdf, alpha_at):
+    def _train_epoch(self, ids, pairs, noise, alpha_at):
         """One pass over the kept words ``ids`` with their window ``pairs`` (N, 2 window + 1): steps of
         ``batch_words`` consecutive centre words, each with its own learning rate ``alpha_at(fraction of the
-        epoch done)`` and its own ``NOISE_WORDS`` noise words."""
+        epoch done)`` and its own noise words (``_noise_draws``)."""
         steps = -(-ids.size // self.batch_words)
-        noise = np.searchsorted(cdf, self._rng.random((steps, max(NOISE_WORDS, self.negative))), side="right")
-        noise = xp.asarray(np.minimum(noise, cdf.size - 1))
-        weight = self.negative / noise.shape[1]
         tokens = xp.asarray(np.pad(ids, self.window))  # the first and last words' empty slots point at word 0
         pairs = xp.asarray(pairs)
+        draws = self._noise_draws(noise, steps)
         for step in range(steps):
             first, last = step * self.batch_words, min((step + 1) * self.batch_words, ids.size)
             batch = (self.wv.vectors, self.syn1neg, tokens[first:last + 2 * self.window], pairs[first:last],
-                     noise[step], alpha_at(first / ids.size), weight)
+                     next(draws), alpha_at(first / ids.size))
             if self.sg:
                 skipgram_step(*batch)
             else:
                 cbow_step(*batch, mean=bool(self.cbow_mean))
+
+    def _noise_draws(self, probability, steps):
+        """For each step, the noise of ``lamina.kernels.word2vec.noise_terms``: the NOISE_HEAD most probable
+        noise words with their expected weight, and for each group of NOISE_GROUP rows K draws from the other
+        words, K such that a draw serves about NOISE_LOAD examples (gensim: 1; its variance, relative to
+        gensim's, grows with that number)."""
+        head = min(NOISE_HEAD, probability.size)
+        head_words = xp.asarray(np.arange(head))
+        head_weight = xp.asarray((self.negative * probability[:head]).astype(np.float32))
+        tail_mass = float(probability[head:].sum())
+        rows = self.batch_words + 2 * self.window if self.sg else self.batch_words
+        groups = -(-rows // NOISE_GROUP)
+        examples_per_row = (self.window + 1) if self.sg else 1  # skip-gram: a position is the context of ~w+1 pairs
+        draws = max(1, int(np.ceil(NOISE_GROUP * self.negative * tail_mass * examples_per_row / NOISE_LOAD)))
+        tail_cdf = np.cumsum(probability[head:]) / tail_mass if tail_mass > 0 else np.ones(1)
+        tail_weight = self.negative * tail_mass / draws
+        for _ in range(steps):
+            tail = np.minimum(np.searchsorted(tail_cdf, self._rng.random((groups, draws)), side="right"),
+                              tail_cdf.size - 1) + head
+            if tail_mass == 0:  # every word is in the head
+                tail = np.zeros((groups, 1), dtype=np.int64)
+            yield head_words, head_weight, xp.asarray(tail), tail_weight
 
     # ---- saving -------------------------------------------------------------------------------------------
     def _config(self):
