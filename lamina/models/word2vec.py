@@ -36,9 +36,10 @@ from ..kernels.word2vec import cbow_step, skipgram_step
 FORMAT = "lamina-word2vec-1"
 KEYED_VECTORS_FORMAT = "lamina-keyedvectors-1"
 MAX_SENTENCE_WORDS = 10000  # gensim's MAX_WORDS_IN_BATCH: longer sentences are cut into pieces of this length
-NOISE_HEAD = 64  # the most probable noise words, taken by every example with their expected weight
+NOISE_HEAD = 128  # the most probable noise words, taken by every example with their expected weight
 NOISE_GROUP = 8  # rows (skip-gram: positions; CBOW: centre words) that share their other noise words
-NOISE_LOAD = 2.0  # examples served by one noise draw, on average (gensim: 1)
+NOISE_LOAD = 3.0  # examples served by one noise draw, on average (gensim: 1)
+SAMPLING_TABLE = 10 ** 6  # slots of the noise-sampling table (word2vec.c: 1e8)
 __all__ = ["KeyedVectors", "Word2Vec"]
 
 
@@ -222,13 +223,10 @@ class Word2Vec:
         groups = -(-rows // NOISE_GROUP)
         examples_per_row = (self.window + 1) if self.sg else 1  # skip-gram: a position is the context of ~w+1 pairs
         draws = max(1, int(np.ceil(NOISE_GROUP * self.negative * tail_mass * examples_per_row / NOISE_LOAD)))
-        tail_cdf = np.cumsum(probability[head:]) / tail_mass if tail_mass > 0 else np.ones(1)
-        tail_weight = self.negative * tail_mass / draws
+        tail_weight = self.negative * tail_mass / draws  # 0 when every word is in the head
+        tail_table = _sampling_table(probability[head:] / tail_mass) + head if tail_mass > 0 else np.zeros(1, int)
         for _ in range(steps):
-            tail = np.minimum(np.searchsorted(tail_cdf, self._rng.random((groups, draws)), side="right"),
-                              tail_cdf.size - 1) + head
-            if tail_mass == 0:  # every word is in the head
-                tail = np.zeros((groups, 1), dtype=np.int64)
+            tail = tail_table[self._rng.integers(0, tail_table.size, (groups, draws))]
             yield head_words, head_weight, xp.asarray(tail), tail_weight
 
     # ---- saving -------------------------------------------------------------------------------------------
@@ -274,6 +272,13 @@ def _cut_long(sentence_of):
     starts = np.flatnonzero(np.concatenate(([True], sentence_of[1:] != sentence_of[:-1])))
     position = np.arange(sentence_of.size) - np.repeat(starts, np.diff(np.append(starts, sentence_of.size)))
     return sentence_of * (sentence_of.size // MAX_SENTENCE_WORDS + 1) + position // MAX_SENTENCE_WORDS
+
+
+def _sampling_table(probability, size=SAMPLING_TABLE):
+    """word2vec.c's unigram table: ``size`` slots, word i filling a share ``probability[i]`` of them (every word
+    at least one), so that a uniform slot is a draw from ``probability``."""
+    slots = np.maximum(np.round(probability * size), 1).astype(np.int64)
+    return np.repeat(np.arange(probability.size, dtype=np.int64), slots)
 
 
 def _window_pairs(sentences, window, rng):
