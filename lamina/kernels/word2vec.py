@@ -14,19 +14,24 @@ The batch is a run of n consecutive centre positions with the w positions on eac
 H); ``weights`` (n, 2w + 1) says which (centre i, context i - w + k) pairs exist (0 for the centre itself, past
 the reduced window or across a sentence end). With that band layout the pairs need no gathers or scatters:
 the scores of all pairs are one windowed product, and the sums over pairs are windowed sums (``band_*``).
-Noise words: gensim draws ``negative`` per example; here the batch shares K noise words, each weighted
-``negative / K``, so that the expected step is gensim's and the noise part is three dense (rows, D) x (D, K)
-products for BLAS. In skip-gram a context row's noise terms do not depend on the centre: they are computed
-once per position, times the number of pairs it is the context of. As in gensim, a score with
-|h.v| >= 6 contributes nothing; a noise word equal to the target is left out in CBOW (gensim's rule), not
-in skip-gram (where it would cost a term per pair; a noise word is the target with the target's noise
-probability, under 2 % per draw for every word of the development corpus).
+
+Noise words (``noise_terms``): gensim draws ``negative`` words per example, each of weight 1. Here the M most
+probable noise words ("head") enter every example with weight negative x p(word), their expected share, with
+no sampling at all; the other words ("tail") are drawn for each group of g consecutive rows, K draws of weight
+negative x p(tail) / K shared by the group. The expected step is gensim's, and the noise part is dense
+products for BLAS. What matters for quality is how many examples one draw serves (its "load"): a tail word
+drawn for a whole batch moves by the sum of all its examples' pushes at once, and the variance of a word's
+noise updates, relative to gensim's, is that load. Measured on Tiny Shakespeare + rt-polarity (skip-gram,
+Spearman agreement with gensim; gensim seeds 1 vs 2: 0.979): K = 8 shared by 256 centres (load ~800): 0.23;
+K = 64 (load ~100): 0.91; load ~13: 0.96; head 64-128 + load 2-3: 0.968-0.972. In skip-gram a context row's
+noise terms do not depend on the centre: they are computed once per position, times the number of pairs it is
+the context of (its examples). As in gensim, a score with |h.v| >= 6 contributes nothing; unlike gensim, a
+noise word equal to the target is not left out (under 2.2 % of the noise mass for any word of that corpus).
 
 Updates of rows repeated in a batch add up (``add_rows_``), as sequential SGD would apply them one by one.
-Measured on the 2-core development machine (shared, 2026-12-03), 256 skip-gram centres (~1,300 pairs),
-D = 100: per-pair noise words gathered (pairs, 6, D) and summed by sort + ``add.reduceat`` ran at ~0.1 M
-pairs/s (``add.reduceat`` and ``cumsum`` along rows cost ~10 ns an element there); the band layout at
-~0.5-1 M pairs/s.
+Speed, 2-core development machine (shared), 256 skip-gram centres (~1,300 pairs), D = 100: per-pair noise rows
+gathered as (pairs, 6, D) and summed by sort + ``add.reduceat`` ran at ~0.1 M pairs/s (``add.reduceat`` and
+``cumsum`` along rows cost ~10 ns an element there, ``take`` 0.5 ns); the band layout at ~0.5 M pairs/s.
 """
 from __future__ import annotations
 

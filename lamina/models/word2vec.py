@@ -14,9 +14,11 @@ each epoch drops a word of count c with probability 1 - (sqrt(c / t) + 1) t / c,
 1..window (the "reduced window"), never crossing its sentence;
   - skip-gram (sg=1): each context word's input vector predicts w_i,
   - CBOW (sg=0): the mean (cbow_mean=1) or sum of the context words' input vectors predicts w_i,
-against noise words drawn from count^ns_exponent (see lamina/kernels/word2vec.py for the update and for the
-noise words shared by each batch), with a learning rate falling linearly from alpha to min_alpha over all
-epochs. ``batch_words`` centre words are processed in one vectorised step. Everything random comes from one
+against ``negative`` noise words per example from count^ns_exponent, with a learning rate falling linearly
+from alpha to min_alpha over all epochs. The noise part differs from gensim in how, not in what, it samples
+(lamina/kernels/word2vec.py): the NOISE_HEAD most probable noise words enter every example with their expected
+weight, and each group of NOISE_GROUP rows shares draws from the other words, so that the expected update is
+gensim's and its variance lower or comparable (a draw serves NOISE_LOAD examples instead of one). ``batch_words`` centre words are processed in one vectorised step. Everything random comes from one
 NumPy generator seeded with ``seed``: the same seed and corpus give the same vectors.
 
 Host-side: the corpus is counted, encoded and windowed with NumPy; the embedding tables and their updates
@@ -34,7 +36,6 @@ from ..io import CorruptFileError, atomic_write, load as _load, save as _save
 from ..kernels.word2vec import cbow_step, skipgram_step
 
 FORMAT = "lamina-word2vec-1"
-KEYED_VECTORS_FORMAT = "lamina-keyedvectors-1"
 MAX_SENTENCE_WORDS = 10000  # gensim's MAX_WORDS_IN_BATCH: longer sentences are cut into pieces of this length
 NOISE_HEAD = 128  # the most probable noise words, taken by every example with their expected weight
 NOISE_GROUP = 8  # rows (skip-gram: positions; CBOW: centre words) that share their other noise words

@@ -175,13 +175,17 @@ def test_word2vec_format_is_read_by_gensim(trained, tmp_path, binary):
             assert cosine == pytest.approx(gensim_cosines[other], abs=1e-5)
 
 
-def test_agrees_with_gensim_as_gensim_agrees_with_itself(planted):
-    """On the planted corpus, Lamina's and gensim's similarities of all word pairs correlate (Spearman) at
-    least 90 % as well as two gensim runs with different seeds (those reach ~0.9; an untrained model ~0)."""
+@pytest.mark.parametrize("sg", [1, 0], ids=["skipgram", "cbow"])
+def test_agrees_with_gensim_as_gensim_agrees_with_itself(planted, sg):
+    """On the planted corpus, the rank correlation (Spearman) of the cosines of all word pairs between a Lamina
+    and a gensim model (mean over seeds 1, 2 x 1, 2) reaches 85 % of that between gensim's seeds 1 and 2.
+    Measured (2026-12-03): gensim-gensim 0.78 (skip-gram) and 0.80 (CBOW); Lamina-gensim means 0.86 and 0.83
+    (single pairs 0.71-0.89); an untrained model scores ~0.0, so the test fails for a model that learns
+    nothing, and the mean of four pairs keeps the margin above single-seed noise."""
     from gensim.models import Word2Vec as GensimWord2Vec
 
     corpus, _ = planted
-    settings = dict(vector_size=16, window=3, min_count=1, sg=1, epochs=3, negative=5)
+    settings = dict(vector_size=16, window=3, min_count=1, sg=sg, epochs=3, negative=5)
 
     def cosines(wv, words):
         unit = np.stack([wv[w] / np.linalg.norm(wv[w]) for w in words])
@@ -190,9 +194,10 @@ def test_agrees_with_gensim_as_gensim_agrees_with_itself(planted):
     def spearman(a, b):
         return np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1]
 
-    gensim_1 = GensimWord2Vec(corpus, seed=1, workers=1, **settings).wv
-    gensim_2 = GensimWord2Vec(corpus, seed=2, workers=1, **settings).wv
-    ours = Word2Vec(corpus, seed=1, **settings).wv
-    words = gensim_1.index_to_key
-    reference = spearman(cosines(gensim_1, words), cosines(gensim_2, words))
-    assert spearman(cosines(ours, words), cosines(gensim_1, words)) >= 0.9 * reference
+    gensims = [GensimWord2Vec(corpus, seed=seed, workers=1, **settings).wv for seed in (1, 2)]
+    words = gensims[0].index_to_key
+    theirs = [cosines(wv, words) for wv in gensims]
+    ours = [cosines(Word2Vec(corpus, seed=seed, **settings).wv, words) for seed in (1, 2)]
+    reference = spearman(*theirs)
+    assert reference > 0.6
+    assert np.mean([spearman(a, b) for a in ours for b in theirs]) >= 0.85 * reference
