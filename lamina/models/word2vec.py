@@ -93,7 +93,7 @@ class Word2Vec:
         self.syn1neg = xp.zeros((0, self.vector_size), dtype=xp.float32)
         self.counts = np.zeros(0, dtype=np.int64)
         self.corpus_count = self.corpus_total_words = 0
-        self._corpus = None
+        self._corpus, self.epochs_trained = None, 0
         self._rng = np.random.default_rng(self.seed)
         if sentences is not None:
             self.build_vocab(sentences)
@@ -162,10 +162,13 @@ class Word2Vec:
         """Train on the corpus given to ``build_vocab`` (or on ``corpus_iterable``, whose vocabulary must then
         be the model's: words outside it are dropped). Returns ``(effective_words, raw_words)`` as gensim:
         words trained on after subsampling, and words read. ``total_examples``/``total_words`` are accepted
-        for gensim's signature (the corpus is in memory, its size known)."""
-        if self._corpus is None and corpus_iterable is None:
+        for gensim's signature (the corpus is in memory, its size known), and so are gensim's other keyword
+        arguments (``compute_loss``, ``callbacks``, ...), which are ignored."""
+        if len(self.wv) == 0:
             raise RuntimeError("Word2Vec.train: no vocabulary yet; call build_vocab(sentences) first (or pass "
                                "sentences to Word2Vec(...))")
+        if self._corpus is None and corpus_iterable is None:
+            raise RuntimeError("Word2Vec.train: no corpus (a loaded model keeps none): pass the sentences")
         if corpus_iterable is not None:
             ids, sentences, raw_words = self._encode(corpus_iterable)
         else:
@@ -179,7 +182,7 @@ class Word2Vec:
             pairs = _window_pairs(sentences[kept], self.window, self._rng)
             effective += int(kept.sum())
             self._train_epoch(ids[kept], pairs, noise, lambda done: start - (start - end) * (epoch + done) / epochs)
-        self.epochs_trained = getattr(self, "epochs_trained", 0) + epochs
+        self.epochs_trained += epochs
         return effective, raw_words * epochs
 
     def _encode(self, corpus_iterable):
@@ -244,7 +247,7 @@ class Word2Vec:
         an atomic write, no pickle. The encoded corpus is not saved."""
         _save({"format": FORMAT, "config": self._config(), "index_to_key": list(self.wv.index_to_key),
                "counts": self.counts, "vectors": np.asarray(self.wv.vectors), "syn1neg": np.asarray(self.syn1neg),
-               "epochs_trained": getattr(self, "epochs_trained", 0)}, path)
+               "epochs_trained": self.epochs_trained}, path)
 
     @classmethod
     def load(cls, path):
@@ -317,9 +320,12 @@ class KeyedVectors:
         return key in self.key_to_index
 
     def __getitem__(self, key_or_keys):
+        """The vector of a word (or of a row number), or the (n, D) matrix of a list of them."""
         if isinstance(key_or_keys, str):
             return self.get_vector(key_or_keys)
-        return xp.stack([self.get_vector(key) for key in key_or_keys])
+        if isinstance(key_or_keys, numbers.Integral):
+            return self.vectors[key_or_keys].copy()
+        return xp.stack([self[key] for key in key_or_keys])
 
     def get_index(self, key):
         """The row of ``key``; KeyError naming it when it is not in the vocabulary."""

@@ -40,6 +40,7 @@ def test_api_shapes_and_vocabulary(trained):
     assert wv.index_to_key[wv.key_to_index["t2w3"]] == "t2w3"
     assert wv["t0w1"].shape == (16,) and wv["t0w1"].dtype == np.float32
     assert wv[["t0w1", "t1w1", "a"]].shape == (3, 16)
+    np.testing.assert_array_equal(wv[3], wv[wv.index_to_key[3]])
     np.testing.assert_array_equal(wv["t1w2"], wv.vectors[wv.key_to_index["t1w2"]])
     assert np.isclose(np.linalg.norm(wv.get_vector("t1w2", norm=True)), 1.0)
     assert wv.vectors.shape == (28, 16) and model.syn1neg.shape == (28, 16)
@@ -80,7 +81,7 @@ def test_most_similar_is_3cosadd_on_unit_vectors(trained):
     assert wv.most_similar("t0w0", topn=None).shape == (len(wv),)
 
 
-def test_unknown_words_and_bad_arguments_raise():
+def test_unknown_words_and_bad_arguments_raise(tmp_path):
     model = Word2Vec([["a", "b", "a", "b"]] * 3, vector_size=4, min_count=1, epochs=1)
     with pytest.raises(KeyError, match="'zebra'"):
         model.wv["zebra"]
@@ -108,6 +109,9 @@ def test_unknown_words_and_bad_arguments_raise():
         Word2Vec(hs=1)
     with pytest.raises(RuntimeError, match="build_vocab"):
         Word2Vec().train()
+    model.save(tmp_path / "model.lamina")
+    with pytest.raises(RuntimeError, match="no corpus"):
+        Word2Vec.load(tmp_path / "model.lamina").train()
 
 
 def test_same_seed_same_vectors_other_seed_differs(planted):
@@ -152,6 +156,8 @@ def test_save_and_load_round_trip(trained, tmp_path):
     np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
     np.testing.assert_array_equal(loaded.syn1neg, model.syn1neg)
     assert loaded.wv.most_similar("t1w1", topn=3) == model.wv.most_similar("t1w1", topn=3)
+    effective, raw = loaded.train(planted_corpus(seed=1, sentences=10)[0], epochs=1)  # training goes on
+    assert raw == 100 and loaded.epochs_trained == model.epochs_trained + 1
     lm.save({"weights": np.zeros(3)}, tmp_path / "other.lamina")
     with pytest.raises(CorruptFileError, match="not a saved Word2Vec"):
         Word2Vec.load(tmp_path / "other.lamina")
