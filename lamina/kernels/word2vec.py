@@ -25,8 +25,9 @@ noise updates, relative to gensim's, is that load. Measured on Tiny Shakespeare 
 Spearman agreement with gensim; gensim seeds 1 vs 2: 0.979): K = 8 shared by 256 centres (load ~800): 0.23;
 K = 64 (load ~100): 0.91; load ~13: 0.96; head 64-128 + load 2-3: 0.968-0.972. In skip-gram a context row's
 noise terms do not depend on the centre: they are computed once per position, times the number of pairs it is
-the context of (its examples). As in gensim, a score with |h.v| >= 6 contributes nothing; unlike gensim, a
-noise word equal to the target is not left out (under 2.2 % of the noise mass for any word of that corpus).
+the context of (its examples). As in gensim, a score with |h.v| >= 6 contributes nothing, and a head word equal to the
+target is left out (``_target_scale``); a tail word equal to the target is not (a tail word has under 0.2 % of
+the noise mass on that corpus).
 
 Updates of rows repeated in a batch add up (``add_rows_``), as sequential SGD would apply them one by one.
 Speed, 2-core development machine (shared), 256 skip-gram centres (~1,300 pairs), D = 100: per-pair noise rows
@@ -102,16 +103,26 @@ def _gradient_scale(scores, label, alpha):
     return (label - 1.0 / (1.0 + xp.exp(-clipped))) * (xp.abs(scores) < MAX_EXP) * alpha
 
 
+def _target_scale(scores, noise_weight, alpha):
+    """The target's coefficient alpha (1 - s(score)), plus alpha w s(score) when the target is a head noise
+    word of weight w: gensim leaves a noise word equal to the target out, and the head term of that word has
+    the target's own score, so adding it back here leaves it out exactly."""
+    clipped = xp.clip(scores, -MAX_EXP, MAX_EXP)
+    sigmoid = 1.0 / (1.0 + xp.exp(-clipped))
+    return (1.0 - sigmoid + noise_weight * sigmoid) * (xp.abs(scores) < MAX_EXP) * alpha
+
+
 def noise_terms(hidden, pairs, output_table, noise, alpha):
     """The noise part of the step for the examples ``hidden`` (R, D), each standing for ``pairs`` (R,) examples
     with the same hidden vector (skip-gram: the pairs a context position belongs to; CBOW: 1).
 
-    ``noise`` = (head, head_weight, tail, tail_weight): every example takes the ``head`` words (M,) with
-    weights ``head_weight`` (M,) (negative x their noise probability: their expected share, no sampling);
-    the rows, cut into consecutive groups (``tail`` (G, K): each group's K draws from the other words),
-    take their group's words with weight ``tail_weight``. Returns the change of ``hidden`` (R, D), the output
+    ``noise`` = (head, head_weight, tail, tail_weight, weight_of_word): every example takes the ``head`` words
+    (M,) with weights ``head_weight`` (M,) (negative x their noise probability: their expected share, no
+    sampling); the rows, cut into consecutive groups (``tail`` (G, K): each group's K draws from the other
+    words), take their group's words with weight ``tail_weight``; ``weight_of_word`` (V,) is each word's head
+    weight (0 outside the head), for ``_target_scale``. Returns the change of ``hidden`` (R, D), the output
     rows touched and their changes."""
-    head, head_weight, tail, tail_weight = noise
+    head, head_weight, tail, tail_weight, _ = noise
     head_rows = output_table[head]                                                         # (M, D)
     scale = _gradient_scale(hidden @ head_rows.T, 0.0, alpha) * (pairs[:, None] * head_weight)
     change = scale @ head_rows
@@ -136,7 +147,7 @@ def skipgram_step(input_table, output_table, tokens, weights, noise, alpha):
     width = weights.shape[1]
     centres = tokens[width // 2:tokens.size - width // 2]
     hidden, targets = input_table[tokens], output_table[centres]
-    positive = _gradient_scale(band_scores(targets, hidden), 1.0, alpha) * weights      # (n, 2w + 1)
+    positive = _target_scale(band_scores(targets, hidden), noise[4][centres][:, None], alpha) * weights
     pairs_as_context = band_transpose(weights).sum(axis=1)                                # (n + 2w,)
     noise_change, noise_words, noise_output = noise_terms(hidden, pairs_as_context, output_table, noise, alpha)
     add_rows_(output_table, xp.concatenate((centres, noise_words)),
@@ -153,7 +164,7 @@ def cbow_step(input_table, output_table, tokens, weights, noise, alpha, mean=Tru
     rows, targets = input_table[tokens], output_table[centres]
     sizes = xp.maximum(weights.sum(axis=1, keepdims=True), 1.0)
     hidden = band_gather(weights / sizes if mean else weights, rows)                      # (n, D)
-    positive = _gradient_scale(xp.einsum("nd,nd->n", hidden, targets), 1.0, alpha)[:, None]
+    positive = _target_scale(xp.einsum("nd,nd->n", hidden, targets), noise[4][centres], alpha)[:, None]
     examples = (weights.sum(axis=1) > 0).astype(hidden.dtype)  # a word alone in its sentence trains nothing
     noise_change, noise_words, noise_output = noise_terms(hidden, examples, output_table, noise, alpha)
     change = positive * targets + noise_change

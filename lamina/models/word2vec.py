@@ -18,8 +18,9 @@ against ``negative`` noise words per example from count^ns_exponent, with a lear
 from alpha to min_alpha over all epochs. The noise part differs from gensim in how, not in what, it samples
 (lamina/kernels/word2vec.py): the NOISE_HEAD most probable noise words enter every example with their expected
 weight, and each group of NOISE_GROUP rows shares draws from the other words, so that the expected update is
-gensim's and its variance lower or comparable (a draw serves NOISE_LOAD examples instead of one). ``batch_words`` centre words are processed in one vectorised step. Everything random comes from one
-NumPy generator seeded with ``seed``: the same seed and corpus give the same vectors.
+gensim's and its variance lower or comparable (a draw serves NOISE_LOAD examples instead of one).
+``batch_words`` centre words are processed in one vectorised step. Everything random comes from one NumPy
+generator seeded with ``seed``: the same seed and corpus give the same vectors.
 
 Host-side: the corpus is counted, encoded and windowed with NumPy; the embedding tables and their updates
 are ``xp`` arrays.
@@ -181,7 +182,8 @@ class Word2Vec:
             kept = self._rng.random(ids.size) < keep[ids]
             pairs = _window_pairs(sentences[kept], self.window, self._rng)
             effective += int(kept.sum())
-            self._train_epoch(ids[kept], pairs, noise, lambda done: start - (start - end) * (epoch + done) / epochs)
+            self._train_epoch(ids[kept], pairs, noise,
+                              lambda done, epoch=epoch: start - (start - end) * (epoch + done) / epochs)
         self.epochs_trained += epochs
         return effective, raw_words * epochs
 
@@ -224,7 +226,9 @@ class Word2Vec:
         0.979)."""
         head = min(NOISE_HEAD[self.sg], probability.size)
         head_words = xp.asarray(np.arange(head))
-        head_weight = xp.asarray((self.negative * probability[:head]).astype(np.float32))
+        head_weight = (self.negative * probability[:head]).astype(np.float32)
+        weight_of_word = xp.asarray(np.pad(head_weight, (0, probability.size - head)))
+        head_weight = xp.asarray(head_weight)
         tail_mass = float(probability[head:].sum())
         rows = self.batch_words + 2 * self.window if self.sg else self.batch_words
         groups = -(-rows // NOISE_GROUP)
@@ -234,7 +238,7 @@ class Word2Vec:
         tail_table = _sampling_table(probability[head:] / tail_mass) + head if tail_mass > 0 else np.zeros(1, int)
         for _ in range(steps):
             tail = tail_table[self._rng.integers(0, tail_table.size, (groups, draws))]
-            yield head_words, head_weight, xp.asarray(tail), tail_weight
+            yield head_words, head_weight, xp.asarray(tail), tail_weight, weight_of_word
 
     # ---- saving -------------------------------------------------------------------------------------------
     def _config(self):
@@ -383,12 +387,12 @@ class KeyedVectors:
                              "format cannot store")
         vectors = np.asarray(self.vectors, dtype=np.float32)
         with atomic_write(os.fspath(path)) as handle:
-            handle.write(f"{len(self)} {self.vector_size}\n".encode("utf-8"))
+            handle.write(f"{len(self)} {self.vector_size}\n".encode())
             for key, vector in zip(self.index_to_key, vectors):
                 if binary:
-                    handle.write(f"{key} ".encode("utf-8") + vector.tobytes())
+                    handle.write(f"{key} ".encode() + vector.tobytes())
                 else:
-                    handle.write(f"{key} {' '.join(repr(float(v)) for v in vector)}\n".encode("utf-8"))
+                    handle.write(f"{key} {' '.join(repr(float(v)) for v in vector)}\n".encode())
 
     @classmethod
     def load_word2vec_format(cls, path, binary=False):

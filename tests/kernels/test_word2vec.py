@@ -33,11 +33,11 @@ def test_band_operations_match_loops_over_pairs(rng):
 
 
 def naive_skipgram(syn0, syn1, tokens, weights, noise, alpha):
-    """The skip-gram step pair by pair (all pairs read the tables before any update), noise as given."""
-    head, head_weight, tail, tail_weight = noise
+    """The skip-gram step pair by pair (all pairs read the tables before any update), noise as given; a head
+    word equal to the centre is left out (gensim's rule)."""
+    head, head_weight, tail, tail_weight, _ = noise
     w = weights.shape[1] // 2
     d0, d1 = np.zeros_like(syn0), np.zeros_like(syn1)
-    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
     group = -(-tokens.size // tail.shape[0])
     for i in range(weights.shape[0]):
         for k in range(2 * w + 1):
@@ -45,11 +45,11 @@ def naive_skipgram(syn0, syn1, tokens, weights, noise, alpha):
                 continue
             j, centre = i + k, tokens[i + w]
             h = syn0[tokens[j]]
-            words = [(centre, 1.0, 1.0)] + [(n, 0.0, c) for n, c in zip(head, head_weight)] + \
+            words = [(centre, 1.0, 1.0)] + [(n, 0.0, c) for n, c in zip(head, head_weight) if n != centre] + \
                 [(n, 0.0, tail_weight) for n in tail[j // group]]
             for word, label, weight in words:
                 score = h @ syn1[word]
-                g = alpha * weight * (label - sig(score)) * (abs(score) < MAX_EXP)
+                g = alpha * weight * (label - 1 / (1 + np.exp(-score))) * (abs(score) < MAX_EXP)
                 d0[tokens[j]] += g * syn1[word]
                 d1[word] += g * h
     return syn0 + d0, syn1 + d1
@@ -62,7 +62,8 @@ def test_skipgram_step_matches_the_pairs_one_by_one(rng):
     tokens = rng.integers(0, vocab, n + 2 * w)
     weights = (rng.random((n, 2 * w + 1)) < 0.7).astype(float)
     weights[:, w] = 0
-    noise = (np.array([0, 1]), np.array([0.4, 0.3]), rng.integers(2, vocab, (3, 4)), 0.25)
+    noise = (np.array([0, 1]), np.array([0.4, 0.3]), rng.integers(2, vocab, (3, 4)), 0.25, np.r_[0.4, 0.3, [0] * 7])
+    assert {0, 1} <= set(tokens[w:-w])  # centres that are head noise words
     expected = naive_skipgram(syn0, syn1, tokens, weights, noise, 0.1)
     skipgram_step(syn0, syn1, tokens, weights, noise, 0.1)
     np.testing.assert_allclose(syn0, expected[0], atol=1e-12)
@@ -73,6 +74,7 @@ def test_cbow_step_matches_one_example_per_centre(rng):
     vocab, d, n, w = 8, 3, 5, 2
     syn0, syn1 = rng.standard_normal((vocab, d)), rng.standard_normal((vocab, d))
     tokens = rng.integers(0, vocab, n + 2 * w)
+    tokens[w + 1] = 0  # a centre that is the head noise word
     weights = (rng.random((n, 2 * w + 1)) < 0.7).astype(float)
     weights[:, w] = 0
     weights[2] = 0  # a centre without context trains nothing
@@ -84,14 +86,14 @@ def test_cbow_step_matches_one_example_per_centre(rng):
             continue
         h = syn0[context].mean(axis=0)
         change = np.zeros(d)
-        for word, label, weight in [(tokens[i + w], 1.0, 1.0), (0, 0.0, 0.5)] + [(t, 0.0, tail_weight)
-                                                                                  for t in tail[i]]:
+        head_terms = [(0, 0.0, 0.5)] if tokens[i + w] != 0 else []  # gensim leaves out a noise word = target
+        for word, label, weight in [(tokens[i + w], 1.0, 1.0)] + head_terms + [(t, 0.0, tail_weight) for t in tail[i]]:
             g = 0.05 * weight * (label - 1 / (1 + np.exp(-(h @ syn1[word]))))
             change += g * syn1[word]
             d1[word] += g * h
         for c in context:
             d0[c] += change
     expected = syn0 + d0, syn1 + d1
-    cbow_step(syn0, syn1, tokens, weights, (head, head_weight, tail, tail_weight), 0.05)
+    cbow_step(syn0, syn1, tokens, weights, (head, head_weight, tail, tail_weight, np.r_[0.5, [0] * 7]), 0.05)
     np.testing.assert_allclose(syn0, expected[0], atol=1e-12)
     np.testing.assert_allclose(syn1, expected[1], atol=1e-12)

@@ -156,7 +156,7 @@ def test_save_and_load_round_trip(trained, tmp_path):
     np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
     np.testing.assert_array_equal(loaded.syn1neg, model.syn1neg)
     assert loaded.wv.most_similar("t1w1", topn=3) == model.wv.most_similar("t1w1", topn=3)
-    effective, raw = loaded.train(planted_corpus(seed=1, sentences=10)[0], epochs=1)  # training goes on
+    _, raw = loaded.train(planted_corpus(seed=1, sentences=10)[0], epochs=1)  # training goes on
     assert raw == 100 and loaded.epochs_trained == model.epochs_trained + 1
     lm.save({"weights": np.zeros(3)}, tmp_path / "other.lamina")
     with pytest.raises(CorruptFileError, match="not a saved Word2Vec"):
