@@ -25,9 +25,9 @@ noise updates, relative to gensim's, is that load. Measured on Tiny Shakespeare 
 Spearman agreement with gensim; gensim seeds 1 vs 2: 0.979): K = 8 shared by 256 centres (load ~800): 0.23;
 K = 64 (load ~100): 0.91; load ~13: 0.96; head 64-128 + load 2-3: 0.968-0.972. In skip-gram a context row's
 noise terms do not depend on the centre: they are computed once per position, times the number of pairs it is
-the context of (its examples). As in gensim, a score with |h.v| >= 6 contributes nothing, and a head word equal to the
-target is left out (``_target_scale``); a tail word equal to the target is not (a tail word has under 0.2 % of
-the noise mass on that corpus).
+the context of (its examples). As in gensim, a score with |h.v| >= 6 contributes nothing, and a head word
+equal to the target is left out (``_target_scale``); a tail word equal to the target is not (a tail word has
+under 0.2 % of the noise mass on that corpus).
 
 Updates of rows repeated in a batch add up (``add_rows_``), as sequential SGD would apply them one by one.
 Speed, 2-core development machine (shared), 256 skip-gram centres (~1,300 pairs), D = 100: per-pair noise rows

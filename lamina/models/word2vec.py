@@ -69,9 +69,9 @@ class Word2Vec:
     (gensim's is its job size, 10000 words; here larger batches are faster but less like sequential SGD);
     by default (None) at most 256 for skip-gram and 1024 for CBOW, and at most as many as make the most
     frequent word (after subsampling) expected 8 times in a step (a word's updates in one step add up at
-    the same stale vectors; on small vocabularies that limit matters). Measured on Tiny Shakespeare + rt-polarity (2026-12-03):
-    CBOW agrees with gensim equally well at 256, 512 and 1024 (Spearman 0.974-0.976) and takes 9.2, 6.9,
-    6.2 CPU seconds; skip-gram (5 examples per centre) loses agreement at 512 (0.963 against 0.967-0.971)
+    the same stale vectors; on small vocabularies that limit matters). Measured on Tiny Shakespeare +
+    rt-polarity (2026-12-03): CBOW agrees with gensim equally well at 256, 512 and 1024 (Spearman 0.974-0.976)
+    and takes 9.2, 6.9, 6.2 CPU seconds; skip-gram (5 examples per centre) loses agreement at 512 (0.963 against 0.967-0.971)
     and is no faster.
     """
 
