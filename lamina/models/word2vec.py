@@ -71,8 +71,8 @@ class Word2Vec:
     frequent word (after subsampling) expected 8 times in a step (a word's updates in one step add up at
     the same stale vectors; on small vocabularies that limit matters). Measured on Tiny Shakespeare +
     rt-polarity (2026-12-03): CBOW agrees with gensim equally well at 256, 512 and 1024 (Spearman 0.974-0.976)
-    and takes 9.2, 6.9, 6.2 CPU seconds; skip-gram (5 examples per centre) loses agreement at 512 (0.963 against 0.967-0.971)
-    and is no faster.
+    and takes 9.2, 6.9, 6.2 CPU seconds; skip-gram (5 examples per centre) loses agreement at 512 (0.963
+    against 0.967-0.971) and is no faster.
     """
 
     def __init__(self, sentences=None, vector_size=100, alpha=0.025, window=5, min_count=5, max_vocab_size=None,
