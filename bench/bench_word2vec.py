@@ -19,8 +19,21 @@ Agreement of two models: the Spearman correlation of their cosine similarities o
 1,000 most frequent words, and the mean overlap of their top-10 nearest-neighbour lists (whole vocabulary,
 the word itself excluded) for the 200 most frequent words. Reference: two gensim runs with seeds 1 and 2.
 
-Measured on the 2-core development machine, shared with four other sessions (so the absolute rates are
-pessimistic and noisy), 2026-12-03: see the table at the end of this docstring.
+Measured on the 2-core development machine, 2026-12-03, while four other sessions kept it loaded (load
+average ~6: the absolute rates are pessimistic and vary by 2x from run to run; the turns share the slow spells):
+
+                        words/s   Lamina/gensim        agreement (Spearman, top-10 overlap)
+    skip-gram  Lamina    54,290                        Lamina vs gensim seed 1   0.971  0.599
+               gensim w3 123,901  0.44                 Lamina vs gensim seed 2   0.965  0.594
+               gensim w1 127,216  0.43                 gensim seed 1 vs seed 2   0.981  0.614
+    CBOW       Lamina   132,465                        Lamina vs gensim seed 1   0.971  0.589
+               gensim w3 356,928  0.37                 Lamina vs gensim seed 2   0.973  0.583
+               gensim w1 365,586  0.36                 gensim seed 1 vs seed 2   0.971  0.589
+
+CBOW agrees with gensim as well as gensim with itself. Skip-gram comes within 0.01-0.015 (Spearman) and
+0.02 (overlap) of it: Lamina's own runs agree more with each other (seeds 1 vs 2: 0.986, 0.678) than gensim's
+do, so the gap is a small systematic difference (its noise words: lamina/kernels/word2vec.py), not noise.
+Earlier runs of the same code: skip-gram 0.36-0.44x, CBOW 0.24-0.37x, depending on the load.
 """
 import argparse
 import json
