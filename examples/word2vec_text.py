@@ -8,9 +8,11 @@ lm.models.Word2Vec with gensim's defaults (vector_size 100, window 5, negative 5
 training throughput, the nearest neighbours of a few words and two analogies (3CosAdd), and can save the
 vectors in the word2vec text format (gensim's KeyedVectors.load_word2vec_format reads it).
 
-Measured on the 2-core development machine, shared with other sessions (2026-12-03): skip-gram 5 epochs about
-30-50 s (30-55 k effective words/s), CBOW about 10-20 s; e.g. skip-gram: king -> edward, henry, richard, ...;
-bench/bench_word2vec.py compares with gensim.
+Measured on the 2-core development machine, shared with other sessions (load ~6, 2026-12-03): CBOW 5 epochs
+in 14.5 s (109 k effective words/s): king -> prince, edward, richard; movie -> film, story; doesnt_match(king
+queen prince movie) = movie; skip-gram about 30-50 s (30-55 k words/s): king -> edward, henry, richard.
+Analogies are weak on a corpus this small (king - man + woman = second, henry, first).
+bench/bench_word2vec.py compares with gensim (throughput and agreement).
 """
 import argparse
 import os
