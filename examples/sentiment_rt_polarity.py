@@ -38,10 +38,10 @@ from lamina.data import DataLoader
 from lamina.data.text import Vocab, pad_collate, tokenize
 from lamina.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-MODELS = {"bigru": "BiGRU-max (embedding 128, bidirectional GRU 128 + 128, max over time)",
+MODELS = {"bigru": "BiGRU-max (embedding 64, bidirectional GRU 64 + 64, max over time)",
           "nb": "NB-weighted logistic regression on unigrams + bigrams",
           "ensemble": "ensemble: mean probability of BiGRU-max and NB-weighted logistic regression"}
-SETTINGS = {"bigru": dict(embedding_dim=128, hidden_size=128, dropout=0.5, min_freq=1, epochs=10, lr=2e-3,
+SETTINGS = {"bigru": dict(embedding_dim=64, hidden_size=64, dropout=0.5, min_freq=1, epochs=10, lr=3e-3,
                           batch_size=50),
             "nb": dict(epochs=3, lr=3e-3, batch_size=32)}
 
