@@ -112,6 +112,18 @@ def test_nb_generalises_beyond_chance(example, polarity):
     assert example.accuracy(predict(test_s), test_y) > 0.65              # chance is about 0.5
 
 
+def test_ensemble_weighs_the_members_probabilities(example):
+    labels = np.array([1, 1, 0])
+    bigru = np.array([[0.1, 0.9], [0.8, 0.2], [0.6, 0.4]])      # right, wrong, right
+    nb = np.array([[0.6, 0.4], [0.3, 0.7], [0.45, 0.55]])        # wrong, right, wrong
+    predictors = {"bigru": lambda texts: bigru, "nb": lambda texts: nb}
+    scores = example.evaluate(predictors, ["a", "b", "c"], labels, bigru_weight=0.3)
+    # 0.3 bigru + 0.7 nb: [0.45, 0.55] right, [0.45, 0.55] right, [0.495, 0.505] wrong
+    assert scores == {"bigru": 2 / 3, "nb": 1 / 3, "ensemble": 2 / 3}
+    assert example.evaluate(predictors, ["a", "b", "c"], labels, bigru_weight=1.0)["ensemble"] == 2 / 3
+    assert example.evaluate(predictors, ["a", "b", "c"], labels, bigru_weight=0.0)["ensemble"] == 1 / 3
+
+
 def test_command_line_settings(example):
     args = example.parse_args(["--model", "bigru", "--bigru-hidden-size", "64", "--nb-epochs", "2", "--cv", "10"])
     assert args["model"] == "bigru" and args["cv"] == 10 and not args["validate"]
