@@ -98,8 +98,8 @@ def test_bigru_learns_the_training_subset(example, small):
 def test_ensemble_has_both_members_and_fits_the_training_subset(example, small):
     sentences, labels = small
     predictors = example.fit("ensemble", sentences, labels, seed=0, log=lambda _: None,
-                             settings={"bigru": dict(embedding_dim=16, hidden_size=16, epochs=1),
-                                       "nb": dict(epochs=2)})
+                             settings={"bigru": {"embedding_dim": 16, "hidden_size": 16, "epochs": 1},
+                                       "nb": {"epochs": 2}})
     assert set(predictors) == {"bigru", "nb"}
     scores = example.evaluate(predictors, sentences, labels)
     assert set(scores) == {"bigru", "nb", "ensemble"} and scores["nb"] > 0.9 and scores["ensemble"] > 0.7
