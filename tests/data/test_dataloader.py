@@ -3,7 +3,11 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from lamina.data import DataLoader, Dataset, default_collate, random_split
+import torch
+from torch.utils import data as tdata
+
+from lamina.data import (BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, SubsetRandomSampler,
+                         WeightedRandomSampler, default_collate, random_split)
 
 
 class ListDataset(Dataset):
@@ -121,3 +125,94 @@ def test_default_collate_rejects_unknown_types():
 def test_batch_size_must_be_positive(make_set):
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(make_set()[2], batch_size=0)
+
+
+# ---- sampler= and batch_sampler= ------------------------------------------------------------------------
+def test_default_order_is_unchanged_by_the_samplers(make_set):
+    """Without sampler/batch_sampler the epochs are the generator's permutations, bit for bit as before."""
+    _, _, ds = make_set(23)
+    loader = DataLoader(ds, batch_size=5, shuffle=True, generator=lm.Generator(42))
+    reference = np.random.Generator(np.random.PCG64(42))
+    for _ in range(3):
+        assert np.array_equal(epoch_labels(loader), reference.permutation(23))
+    assert isinstance(loader.sampler, RandomSampler) and isinstance(loader.batch_sampler, BatchSampler)
+    plain = DataLoader(ds, batch_size=5)
+    assert isinstance(plain.sampler, SequentialSampler) and plain.batch_sampler.batch_size == 5
+    assert isinstance(torch.utils.data.DataLoader(range(3)).sampler, tdata.SequentialSampler)
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_sampler_sets_the_order_and_the_fast_path_gathers_it(drop_last, make_set):
+    x, _, ds = make_set(10)
+    order = [9, 2, 2, 7, 0, 5, 1]  # any iterable of indices, repeats allowed
+    loader = DataLoader(ds, batch_size=3, sampler=order, drop_last=drop_last)
+    theirs = tdata.DataLoader(tdata.TensorDataset(torch.from_numpy(x), torch.arange(10)), batch_size=3,
+                              sampler=order, drop_last=drop_last)
+    batches = list(loader)
+    assert len(loader) == len(theirs) == len(batches) == (2 if drop_last else 3)
+    for (xb, yb), (txb, tyb) in zip(batches, theirs, strict=True):
+        assert yb.tolist() == tyb.tolist()
+        assert np.array_equal(xb.numpy(), txb.numpy())
+    assert epoch_labels(loader).tolist() == (order[:6] if drop_last else order)
+
+
+def test_random_samplers_in_a_loader_are_reproducible(make_set):
+    _, _, ds = make_set(40)
+    picked = [3, 8, 13, 21, 34]
+    loader = DataLoader(ds, batch_size=2, sampler=SubsetRandomSampler(picked, generator=lm.Generator(1)))
+    a, b = epoch_labels(loader), epoch_labels(loader)
+    assert sorted(a.tolist()) == sorted(b.tolist()) == picked and len(loader) == 3
+    again = DataLoader(ds, batch_size=2, sampler=SubsetRandomSampler(picked, generator=lm.Generator(1)))
+    assert np.array_equal(epoch_labels(again), a)
+    weighted = DataLoader(ds, batch_size=16, sampler=WeightedRandomSampler(np.eye(40)[7], 32, generator=lm.Generator()))
+    assert len(weighted) == 2 and set(epoch_labels(weighted).tolist()) == {7}
+
+
+def test_batch_sampler_gives_the_batches_as_torch(make_set):
+    x, _, ds = make_set(10)
+    buckets = [[4, 1], [0, 9, 3], [7], [2, 5, 6, 8]]  # e.g. batches of similar sequence lengths
+    loader = DataLoader(ds, batch_sampler=buckets)
+    theirs = tdata.DataLoader(tdata.TensorDataset(torch.from_numpy(x), torch.arange(10)), batch_sampler=buckets)
+    assert loader.batch_size is None is theirs.batch_size and loader.drop_last is False
+    assert len(loader) == len(theirs) == 4
+    for (xb, yb), (txb, tyb), bucket in zip(loader, theirs, buckets, strict=True):
+        assert yb.tolist() == tyb.tolist() == bucket
+        assert np.array_equal(xb.numpy(), txb.numpy())
+        assert not np.shares_memory(xb.data, x) and xb.data.nbytes == len(bucket) * 3 * 4  # one gather per batch
+    shuffled = DataLoader(ds, batch_sampler=BatchSampler(RandomSampler(ds, generator=lm.Generator(0)), 4, True))
+    labels = [yb.tolist() for _, yb in shuffled]
+    assert len(shuffled) == 2 and [len(b) for b in labels] == [4, 4] and len(set(sum(labels, []))) == 8
+
+
+def test_batch_sampler_on_the_generic_path():
+    samples = [(np.full(2, i, dtype=np.float32), i) for i in range(6)]
+    loader = DataLoader(ListDataset(samples), batch_sampler=BatchSampler([5, 0, 3, 1, 4], 2, False))
+    assert [ib.tolist() for _, ib in loader] == [[5, 0], [3, 1], [4]] and len(loader) == 3
+    texts = ListDataset(["a", "bb", "ccc"])
+    assert list(DataLoader(texts, batch_sampler=[[2, 0], [1]], collate_fn=list)) == [["ccc", "a"], ["bb"]]
+
+
+def test_sampler_without_len_iterates_but_has_no_len(make_set):
+    _, _, ds = make_set(6)
+    loader = DataLoader(ds, batch_size=4, sampler=(i for i in [1, 3, 5]))
+    assert [yb.tolist() for _, yb in loader] == [[1, 3, 5]]
+    with pytest.raises(TypeError):
+        len(loader)
+
+
+BATCH_SAMPLER_CONFLICTS = [{"batch_size": 2}, {"shuffle": True}, {"sampler": [0, 1]}, {"drop_last": True}]
+
+
+@pytest.mark.parametrize("conflict", BATCH_SAMPLER_CONFLICTS, ids=lambda c: next(iter(c)))
+def test_batch_sampler_excludes_the_other_options_like_torch(conflict, make_set):
+    message = "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+    with pytest.raises(ValueError, match=message):
+        tdata.DataLoader(range(4), batch_sampler=[[0, 1]], **conflict)
+    with pytest.raises(ValueError, match=message):
+        DataLoader(make_set(4)[2], batch_sampler=[[0, 1]], **conflict)
+
+
+def test_sampler_excludes_shuffle_like_torch(make_set):
+    for loader_class, ds in ((tdata.DataLoader, range(4)), (DataLoader, make_set(4)[2])):
+        with pytest.raises(ValueError, match="sampler option is mutually exclusive with shuffle"):
+            loader_class(ds, sampler=[0, 1], shuffle=True)
