@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from .. import functional as F
 from ..autograd import no_grad
-from ..backend import to_numpy, xp
+from ..backend import xp
 from ..creation import as_tensor, empty, zeros
-from ..functional import stack
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -97,55 +96,71 @@ class EmbeddingBag(Module):
         self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
         self.weight = lookup.weight
 
-    def _bags(self, input, offsets):
-        """The bags as (start, stop) pairs into the flattened input."""
-        if input.ndim == 2:
-            if offsets is not None:
-                raise ArgumentError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch "
-                                    f"of fixed length sequences. However, found offsets of type {type(offsets)}")
-            n, length = input.shape
-            return [(i * length, (i + 1) * length) for i in range(n)]
+    def _starts(self, input, offsets):
+        """The bag starts into a 1-D input, checked as PyTorch checks ``offsets``."""
         if input.ndim != 1:
             raise ArgumentError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
         if offsets is None or offsets.ndim != 1:
             raise ArgumentError(f"offsets has to be a 1D Tensor but got {None if offsets is None else offsets.ndim}")
-        starts = [int(v) for v in to_numpy(offsets.data)]
-        if starts and starts[0] != 0:
+        starts = offsets.data.astype(xp.int64)
+        if starts.size and starts[0] != 0:
             raise ArgumentError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
                                 f"position 0. However, got {starts[0]}")
-        if any(b < a for a, b in zip(starts, starts[1:])) or (starts and starts[-1] > input.shape[0]):
+        if starts.size and ((starts[1:] < starts[:-1]).any() or starts[-1] > input.shape[0]):
             raise ArgumentError(f"EmbeddingBag: offsets must be non-decreasing and at most the input length "
-                                f"{input.shape[0]}, got {starts}")
-        ends = starts[1:] if self.include_last_offset else starts[1:] + [input.shape[0]]
-        return list(zip(starts, ends))
+                                f"{input.shape[0]}, got {starts.tolist()}")
+        return starts
 
     def forward(self, input, offsets=None, per_sample_weights=None):
+        """(B, D): one row per bag. A 2-D input (B, L), or a 1-D one whose bags all have the same length, is
+        reduced as a (B, L, D) block in one pass; bags of different lengths go through ``F.embedding_bag``
+        (segment sums by index_add, maxima by scatter_reduce)."""
         if per_sample_weights is not None and self.mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                       f"supported for mode='sum' (got mode='{self.mode}').")
         if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(input.shape):
             raise ArgumentError(f"EmbeddingBag: per_sample_weights of shape {tuple(per_sample_weights.shape)} must "
                                 f"have the input's shape {tuple(input.shape)}")
-        bags = self._bags(input, offsets)
-        flat = input.reshape(-1)
-        rows = F.embedding(flat, self.weight, None, self.max_norm, self.norm_type, self.scale_grad_by_freq)
-        keep = xp.ones(flat.shape[0], dtype=bool) if self.padding_idx is None else \
-            to_numpy(flat.data) != self.padding_idx
+        if input.ndim == 2:
+            if offsets is not None:
+                raise ArgumentError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch "
+                                    f"of fixed length sequences. However, found offsets of type {type(offsets)}")
+            return self._block(input, per_sample_weights)
+        starts = self._starts(input, offsets)
+        end = int(starts[-1]) if self.include_last_offset and starts.size else input.shape[0]
+        if self.include_last_offset:  # CSR: the last offset closes the last bag, what follows it belongs to no bag
+            starts = starts[:-1]
+            input = input[:end]
+            per_sample_weights = None if per_sample_weights is None else per_sample_weights[:end]
+        if starts.size == 0:
+            return zeros(0, self.embedding_dim, dtype=self.weight.dtype)
+        length = end // starts.size
+        if length * starts.size == end and (starts == xp.arange(starts.size) * length).all():  # equal bags: a block
+            psw = None if per_sample_weights is None else per_sample_weights.reshape(starts.size, length)
+            return self._block(input.reshape(starts.size, length), psw)
+        return F.embedding_bag(input, self.weight, as_tensor(starts), self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.mode, per_sample_weights=per_sample_weights,
+                               padding_idx=self.padding_idx)
+
+    def _block(self, input, per_sample_weights):
+        """The bags of a (B, L) input: the (B, L, D) lookup summed, averaged or maximised over L, the padding_idx
+        entries masked out (an all-padding or empty bag gives zeros)."""
+        rows = F.embedding(input, self.weight, None, self.max_norm, self.norm_type, self.scale_grad_by_freq)
+        if input.shape[1] == 0:  # empty bags: zeros, still connected to the weight (a zero gradient, as torch)
+            return rows.sum(1)
         if per_sample_weights is not None:
-            rows = rows * per_sample_weights.reshape(-1, 1)
-        rows = rows * as_tensor(keep.astype(rows.dtype)[:, None])
-        outputs = []
-        for start, stop in bags:
-            count = int(keep[start:stop].sum())
-            if count == 0:
-                outputs.append(zeros(self.embedding_dim, dtype=self.weight.dtype))
-            elif self.mode == "max":
-                chosen = xp.nonzero(keep[start:stop])[0] + start
-                outputs.append(rows[as_tensor(chosen)].max(0)[0])
-            else:
-                total = rows[start:stop].sum(0)
-                outputs.append(total / count if self.mode == "mean" else total)
-        return stack(outputs) if outputs else zeros(0, self.embedding_dim, dtype=self.weight.dtype)
+            rows = rows * per_sample_weights.unsqueeze(-1)
+        if self.padding_idx is None:
+            return rows.amax(1) if self.mode == "max" else rows.sum(1) if self.mode == "sum" else rows.mean(1)
+        keep = input.data != self.padding_idx  # (B, L)
+        rows = rows * as_tensor(keep.astype(rows.dtype)[..., None])
+        if self.mode == "max":  # padding entries at -inf, or at 0 where the whole bag is padding
+            fill = xp.where(keep, 0.0, xp.where(keep.any(axis=1, keepdims=True), -xp.inf, 0.0)).astype(rows.dtype)
+            return (rows + as_tensor(fill[..., None])).amax(1)
+        total = rows.sum(1)
+        if self.mode == "sum":
+            return total
+        return total / as_tensor(xp.maximum(keep.sum(axis=1), 1).astype(rows.dtype)[:, None])
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -269,3 +269,145 @@ def test_embedding_bag_errors_have_torchs_types():
             m.EmbeddingBag(10, 3)(t([1, 2, 3]), t([1, 2]))
         with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for mode='sum'"):
             m.EmbeddingBag(10, 3)(t([1, 2, 3]), t([0, 1]), per_sample_weights=t([1.0, 1.0, 1.0]))
+
+
+# ---- EmbeddingBag: the vectorised paths against torch, on random bags ------------------------------------------
+def bag_pair(mode, padding_idx, rng, num=12, dim=5):
+    """A Lamina and a PyTorch EmbeddingBag (float64) with the same random weight; the padding row left non-zero,
+    so that leaving padding entries out is tested, not a zero row."""
+    theirs = torch.nn.EmbeddingBag(num, dim, mode=mode, padding_idx=padding_idx, dtype=torch.float64)
+    ours = nn.EmbeddingBag(num, dim, mode=mode, padding_idx=padding_idx, dtype=np.float64)
+    weight = rng.standard_normal((num, dim))
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(weight))
+    ours.weight.data[...] = weight
+    return ours, theirs
+
+
+def check_bags(ours, theirs, indices, offsets=None, weights=None, rng=None):
+    """Same values, weight gradients and per_sample_weights gradients as torch for a random output gradient."""
+    t_w = None if weights is None else torch.tensor(weights, requires_grad=True)
+    o_w = None if weights is None else lm.tensor(weights, dtype=np.float64, requires_grad=True)
+    expected = theirs(torch.from_numpy(indices), None if offsets is None else torch.from_numpy(offsets),
+                      per_sample_weights=t_w)
+    got = ours(lm.from_numpy(indices), None if offsets is None else lm.from_numpy(offsets), per_sample_weights=o_w)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = (rng or np.random.default_rng(0)).standard_normal(tuple(expected.shape))
+    expected.backward(torch.from_numpy(g))
+    got.backward(lm.from_numpy(g))
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
+    if weights is not None:
+        np.testing.assert_allclose(o_w.grad.numpy(), t_w.grad.numpy(), rtol=1e-12, atol=1e-12)
+    return got
+
+
+MODES = ["sum", "mean", "max"]
+PADDING = [None, 0, -1]
+
+
+def with_padding_bags(indices, padding_idx, num=12):
+    """Some entries set to the padding index, and the first bag (row) made of padding only."""
+    if padding_idx is None:
+        return indices
+    indices = indices.copy()
+    indices.reshape(-1)[::3] = padding_idx % num
+    indices[0] = padding_idx % num
+    return indices
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("padding_idx", PADDING, ids=["nopad", "pad0", "pad-1"])
+@pytest.mark.parametrize("use_weights", [False, True], ids=["", "psw"])
+def test_embedding_bag_2d_matches_torch(mode, padding_idx, use_weights):
+    if use_weights and mode != "sum":
+        return check_psw_rejected(mode)
+    rng = np.random.default_rng(10)
+    ours, theirs = bag_pair(mode, padding_idx, rng)
+    indices = with_padding_bags(rng.integers(0, 12, (6, 7)), padding_idx)  # repeats within bags: max ties
+    weights = rng.standard_normal((6, 7)) if use_weights else None
+    got = check_bags(ours, theirs, indices, weights=weights, rng=rng)
+    if padding_idx is not None:
+        np.testing.assert_array_equal(got.detach().numpy()[0], 0)  # an all-padding bag gives zeros
+
+
+def check_psw_rejected(mode):
+    with pytest.raises(NotImplementedError):
+        nn.EmbeddingBag(5, 2, mode=mode)(lm.tensor([[1, 2]]), per_sample_weights=lm.tensor([[1.0, 2.0]]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("padding_idx", PADDING, ids=["nopad", "pad0", "pad-1"])
+@pytest.mark.parametrize("layout", ["equal", "ragged", "last_offset", "last_offset_equal"])
+def test_embedding_bag_1d_with_offsets_matches_torch(mode, padding_idx, layout):
+    rng = np.random.default_rng(11)
+    indices = with_padding_bags(rng.integers(0, 12, 24), padding_idx)
+    include_last = layout.startswith("last_offset")
+    if layout in ("equal", "last_offset_equal"):
+        offsets = np.arange(0, 24, 4)  # six bags of four: the block path
+        if include_last:
+            offsets = np.append(offsets, 24)
+    else:  # empty bags (at 5, and one at the end) and one long bag
+        offsets = np.array([0, 2, 5, 5, 11, 24, 24] if include_last else [0, 2, 5, 5, 11, 24])
+    ours, theirs = bag_pair(mode, padding_idx, rng)
+    ours.include_last_offset = theirs.include_last_offset = include_last
+    use_weights = mode == "sum"
+    weights = rng.standard_normal(24) if use_weights else None
+    got = check_bags(ours, theirs, indices, offsets, weights, rng)
+    if layout in ("ragged", "last_offset"):
+        np.testing.assert_array_equal(got.detach().numpy()[2], 0)  # the empty bag
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_embedding_bag_without_entries_gives_zeros(mode):
+    rng = np.random.default_rng(12)
+    ours, theirs = bag_pair(mode, None, rng)
+    got = check_bags(ours, theirs, np.zeros(0, dtype=np.int64), np.zeros(2, dtype=np.int64), rng=rng)
+    np.testing.assert_array_equal(got.detach().numpy(), np.zeros((2, 5)))
+    assert ours(lm.from_numpy(np.zeros(0, dtype=np.int64)), lm.from_numpy(np.zeros(0, dtype=np.int64))).shape == (0, 5)
+    ours.zero_grad()
+    empty_rows = ours(lm.from_numpy(np.zeros((3, 0), dtype=np.int64)))  # torch refuses (3, 0); zeros are the bags' value
+    np.testing.assert_array_equal(empty_rows.detach().numpy(), np.zeros((3, 5)))
+    empty_rows.sum().backward()
+    np.testing.assert_array_equal(ours.weight.grad.numpy(), 0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_embedding_bag_include_last_offset_closes_the_last_bag(mode):
+    """offsets as in CSR: entries after the last offset belong to no bag. torch's documentation asks for
+    offsets[-1] == len(input) and its kernels disagree otherwise (float64 runs the last bag to the end, float32 'sum'
+    stops at offsets[-1], float32 'mean' sums to offsets[-1] but divides by the count to the end)."""
+    rng = np.random.default_rng(14)
+    ours = nn.EmbeddingBag(12, 3, mode=mode, include_last_offset=True, dtype=np.float64)
+    indices, offsets = rng.integers(0, 12, 10), np.array([0, 3, 3, 7])
+    got = ours(lm.from_numpy(indices), lm.from_numpy(offsets)).detach().numpy()
+    w = ours.weight.detach().numpy()
+    reduce = {"sum": np.sum, "mean": np.mean, "max": np.max}[mode]
+    expected = [reduce(w[indices[0:3]], axis=0), np.zeros(3), reduce(w[indices[3:7]], axis=0)]
+    np.testing.assert_allclose(got, np.array(expected), rtol=1e-12, atol=1e-12)
+
+
+def test_embedding_bag_float32_and_max_norm_match_torch():
+    rng = np.random.default_rng(13)
+    theirs = torch.nn.EmbeddingBag(20, 6, mode="mean", max_norm=1.5)
+    ours = nn.EmbeddingBag(20, 6, mode="mean", max_norm=1.5)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    indices = rng.integers(0, 20, (8, 5))
+    expected, got = theirs(torch.from_numpy(indices)), ours(lm.from_numpy(indices))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_embedding_bag_2d_is_one_vectorised_pass():
+    """A 2-D batch takes a fixed number of graph nodes, not one (or more) per bag."""
+    def nodes(bags):
+        indices = lm.from_numpy(np.arange(bags * 6).reshape(bags, 6) % 50)
+        seen, stack = set(), [nn.EmbeddingBag(50, 4, mode="max", padding_idx=0)(indices).grad_fn]
+        while stack:
+            node = stack.pop()
+            if node is not None and id(node) not in seen:
+                seen.add(id(node))
+                stack.extend(getattr(t, "grad_fn", None) for t in node.inputs)
+        return len(seen)
+    assert 2 < nodes(2) == nodes(64) < 10
