@@ -112,9 +112,10 @@ class EmbeddingBag(Module):
         return starts
 
     def forward(self, input, offsets=None, per_sample_weights=None):
-        """(B, D): one row per bag. A 2-D input (B, L), or a 1-D one whose bags all have the same length, is
-        reduced as a (B, L, D) block in one pass; bags of different lengths go through ``F.embedding_bag``
-        (segment sums by index_add, maxima by scatter_reduce)."""
+        """(B, D): one row per bag, reduced as a (B, L, D) block in one vectorised pass: a 2-D input (B, L) as it
+        is, a 1-D one with bags of different lengths padded to the longest (L) and the padding masked out; when
+        that padding would more than double the lookups (or with ``scale_grad_by_freq``, which counts every
+        looked-up index) through ``F.embedding_bag`` (segment sums by index_add, maxima by scatter_reduce)."""
         if per_sample_weights is not None and self.mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                       f"supported for mode='sum' (got mode='{self.mode}').")
@@ -134,27 +135,35 @@ class EmbeddingBag(Module):
             per_sample_weights = None if per_sample_weights is None else per_sample_weights[:end]
         if starts.size == 0:
             return zeros(0, self.embedding_dim, dtype=self.weight.dtype)
-        length = end // starts.size
-        if length * starts.size == end and (starts == xp.arange(starts.size) * length).all():  # equal bags: a block
-            psw = None if per_sample_weights is None else per_sample_weights.reshape(starts.size, length)
-            return self._block(input.reshape(starts.size, length), psw)
-        return F.embedding_bag(input, self.weight, as_tensor(starts), self.max_norm, self.norm_type,
-                               self.scale_grad_by_freq, self.mode, per_sample_weights=per_sample_weights,
-                               padding_idx=self.padding_idx)
+        lengths = xp.diff(xp.append(starts, end))
+        longest = int(lengths.max())
+        if (lengths == longest).all():  # equal bags: the input is already a block
+            psw = None if per_sample_weights is None else per_sample_weights.reshape(starts.size, longest)
+            return self._block(input.reshape(starts.size, longest), psw)
+        if self.scale_grad_by_freq or starts.size * longest > 2 * end:
+            return F.embedding_bag(input, self.weight, as_tensor(starts), self.max_norm, self.norm_type,
+                                   self.scale_grad_by_freq, self.mode, per_sample_weights=per_sample_weights,
+                                   padding_idx=self.padding_idx)
+        valid = xp.arange(longest) < lengths[:, None]  # (B, L): the block's padding is masked out
+        positions = as_tensor(xp.minimum(starts[:, None] + xp.arange(longest), end - 1))  # padding repeats a real id
+        psw = None if per_sample_weights is None else per_sample_weights[positions]
+        return self._block(input[positions], psw, valid)
 
-    def _block(self, input, per_sample_weights):
-        """The bags of a (B, L) input: the (B, L, D) lookup summed, averaged or maximised over L, the padding_idx
-        entries masked out (an all-padding or empty bag gives zeros)."""
+    def _block(self, input, per_sample_weights, valid=None):
+        """The bags of a (B, L) input: the (B, L, D) lookup summed, averaged or maximised over L, the entries that
+        are padding_idx or not ``valid`` masked out (a bag with none left gives zeros)."""
         rows = F.embedding(input, self.weight, None, self.max_norm, self.norm_type, self.scale_grad_by_freq)
         if input.shape[1] == 0:  # empty bags: zeros, still connected to the weight (a zero gradient, as torch)
             return rows.sum(1)
         if per_sample_weights is not None:
             rows = rows * per_sample_weights.unsqueeze(-1)
-        if self.padding_idx is None:
+        keep = valid if self.padding_idx is None else input.data != self.padding_idx  # (B, L) or None
+        if valid is not None and self.padding_idx is not None:
+            keep &= valid
+        if keep is None:
             return rows.amax(1) if self.mode == "max" else rows.sum(1) if self.mode == "sum" else rows.mean(1)
-        keep = input.data != self.padding_idx  # (B, L)
         rows = rows * as_tensor(keep.astype(rows.dtype)[..., None])
-        if self.mode == "max":  # padding entries at -inf, or at 0 where the whole bag is padding
+        if self.mode == "max":  # left-out entries at -inf, or at 0 where the whole bag is left out
             fill = xp.where(keep, 0.0, xp.where(keep.any(axis=1, keepdims=True), -xp.inf, 0.0)).astype(rows.dtype)
             return (rows + as_tensor(fill[..., None])).amax(1)
         total = rows.sum(1)

@@ -336,25 +336,24 @@ def check_psw_rejected(mode):
         nn.EmbeddingBag(5, 2, mode=mode)(lm.tensor([[1, 2]]), per_sample_weights=lm.tensor([[1.0, 2.0]]))
 
 
+BAG_STARTS = {"equal": [0, 4, 8, 12, 16, 20],  # six bags of four: the input is a block already
+              "ragged": [0, 4, 7, 7, 11, 15, 20],  # lengths 4 3 0 4 4 5 4: padded to a (7, 5) block
+              "one_long": [0, 2, 5, 5, 11]}  # lengths 2 3 0 6 13: padding would more than double, F.embedding_bag
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("padding_idx", PADDING, ids=["nopad", "pad0", "pad-1"])
-@pytest.mark.parametrize("layout", ["equal", "ragged", "last_offset", "last_offset_equal"])
-def test_embedding_bag_1d_with_offsets_matches_torch(mode, padding_idx, layout):
+@pytest.mark.parametrize("layout", BAG_STARTS)
+@pytest.mark.parametrize("include_last", [False, True], ids=["", "last_offset"])
+def test_embedding_bag_1d_with_offsets_matches_torch(mode, padding_idx, layout, include_last):
     rng = np.random.default_rng(11)
     indices = with_padding_bags(rng.integers(0, 12, 24), padding_idx)
-    include_last = layout.startswith("last_offset")
-    if layout in ("equal", "last_offset_equal"):
-        offsets = np.arange(0, 24, 4)  # six bags of four: the block path
-        if include_last:
-            offsets = np.append(offsets, 24)
-    else:  # empty bags (at 5, and one at the end) and one long bag
-        offsets = np.array([0, 2, 5, 5, 11, 24, 24] if include_last else [0, 2, 5, 5, 11, 24])
+    offsets = np.array(BAG_STARTS[layout] + ([24] if include_last else []))
     ours, theirs = bag_pair(mode, padding_idx, rng)
     ours.include_last_offset = theirs.include_last_offset = include_last
-    use_weights = mode == "sum"
-    weights = rng.standard_normal(24) if use_weights else None
+    weights = rng.standard_normal(24) if mode == "sum" else None
     got = check_bags(ours, theirs, indices, offsets, weights, rng)
-    if layout in ("ragged", "last_offset"):
+    if layout != "equal":
         np.testing.assert_array_equal(got.detach().numpy()[2], 0)  # the empty bag
 
 
