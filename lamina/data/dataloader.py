@@ -15,7 +15,6 @@ then gathers each batch's index list in one go.
 """
 from __future__ import annotations
 
-import itertools
 import numbers
 from collections.abc import Mapping
 

@@ -365,7 +365,7 @@ def test_embedding_bag_without_entries_gives_zeros(mode):
     np.testing.assert_array_equal(got.detach().numpy(), np.zeros((2, 5)))
     assert ours(lm.from_numpy(np.zeros(0, dtype=np.int64)), lm.from_numpy(np.zeros(0, dtype=np.int64))).shape == (0, 5)
     ours.zero_grad()
-    empty_rows = ours(lm.from_numpy(np.zeros((3, 0), dtype=np.int64)))  # torch refuses (3, 0); zeros are the bags' value
+    empty_rows = ours(lm.from_numpy(np.zeros((3, 0), dtype=np.int64)))  # torch refuses (3, 0); empty bags: zeros
     np.testing.assert_array_equal(empty_rows.detach().numpy(), np.zeros((3, 5)))
     empty_rows.sum().backward()
     np.testing.assert_array_equal(ours.weight.grad.numpy(), 0)
