@@ -155,6 +155,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
         if offsets is None:
             raise ArgumentError("embedding_bag: offsets has to be a 1D Tensor but got None")
         starts = _offsets(as_tensor(offsets), indices.shape[0], include_last_offset)
+        if include_last_offset and as_tensor(offsets).shape[0]:  # CSR: entries after the last offset are in no bag
+            end = int(as_tensor(offsets).data[-1])
+            indices = indices[:end]
+            per_sample_weights = None if per_sample_weights is None else per_sample_weights[:end]
         bags = starts.shape[0]
         bag_of = xp.searchsorted(starts, xp.arange(indices.shape[0]), side="right") - 1
     flat = indices.reshape(-1)
