@@ -145,6 +145,7 @@ class Word2Vec:
         ids = to_vocab[raw_ids]
         known = ids >= 0
         self._corpus = (ids[known].astype(np.int32), _cut_long(sentence_of[known]))
+        self._progress = sentence_of[known] / len(lengths)
         self.corpus_count, self.corpus_total_words = len(lengths), int(raw_ids.size)
         rng = np.random.default_rng(self.seed)
         vectors = (rng.random((order.size, self.vector_size), dtype=np.float32) - 0.5) / self.vector_size
@@ -182,6 +183,7 @@ class Word2Vec:
             ids, sentences, raw_words = self._encode(corpus_iterable)
         else:
             (ids, sentences), raw_words = self._corpus, self.corpus_total_words
+            progress = self._progress
         epochs = self.epochs if epochs is None else _check_int("epochs", epochs, 1)
         start = self.alpha if start_alpha is None else start_alpha
         end = self.min_alpha if end_alpha is None else end_alpha
@@ -191,7 +193,7 @@ class Word2Vec:
             kept = self._rng.random(ids.size) < keep[ids]
             pairs = _window_pairs(sentences[kept], self.window, self._rng)
             effective += int(kept.sum())
-            self._train_epoch(ids[kept], pairs, noise, batch,
+            self._train_epoch(ids[kept], pairs, noise, batch, progress[kept],
                               lambda done, epoch=epoch: start - (start - end) * (epoch + done) / epochs)
         self.epochs_trained += epochs
         return effective, raw_words * epochs
@@ -213,7 +215,7 @@ class Word2Vec:
         kept = self.counts * keep
         return int(np.clip(BATCH_REPEATS * kept.sum() / kept.max(), 16, BATCH_WORDS[self.sg]))
 
-    def _train_epoch(self, ids, pairs, noise, batch, alpha_at):
+    def _train_epoch(self, ids, pairs, noise, batch, progress, alpha_at):
         """One pass over the kept words ``ids`` with their window ``pairs`` (N, 2 window + 1): steps of
         ``batch`` consecutive centre words, each with its own learning rate ``alpha_at(fraction of the
         epoch done)`` and its own noise words (``_noise_draws``)."""
@@ -224,7 +226,7 @@ class Word2Vec:
         for step in range(steps):
             first, last = step * batch, min((step + 1) * batch, ids.size)
             arguments = (self.wv.vectors, self.syn1neg, tokens[first:last + 2 * self.window], pairs[first:last],
-                         next(draws), alpha_at(first / ids.size))
+                         next(draws), alpha_at(progress[first]))
             if self.sg:
                 skipgram_step(*arguments)
             else:
