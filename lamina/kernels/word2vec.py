@@ -147,12 +147,33 @@ def skipgram_step(input_table, output_table, tokens, weights, noise, alpha):
     width = weights.shape[1]
     centres = tokens[width // 2:tokens.size - width // 2]
     hidden, targets = input_table[tokens], output_table[centres]
-    positive = _target_scale(band_scores(targets, hidden), noise[4][centres][:, None], alpha) * weights
     pairs_as_context = band_transpose(weights).sum(axis=1)                                # (n + 2w,)
     noise_change, noise_words, noise_output = noise_terms(hidden, pairs_as_context, output_table, noise, alpha)
-    add_rows_(output_table, xp.concatenate((centres, noise_words)),
-              xp.concatenate((band_gather(positive, hidden), noise_output)))
-    add_rows_(input_table, tokens, band_scatter(positive, targets) + noise_change)
+    target_change, hidden_change = _sequential_positives(hidden, targets, weights, noise[4][centres], alpha)
+    add_rows_(output_table, xp.concatenate((centres, noise_words)), xp.concatenate((target_change, noise_output)))
+    add_rows_(input_table, tokens, hidden_change + noise_change)
+
+
+def _sequential_positives(hidden, targets, weights, noise_weight, alpha):
+    """The positive part of skip-gram's step, a centre's pairs taken one after the other as gensim takes them
+    (contexts from left to right): each pair sees the centre's output row as the pairs before it left it, and
+    moves it. The centre's head noise term (computed on the rows before the step, ``noise_terms``) is taken
+    back on those rows (``noise_weight`` (n,): the centre's head weight; gensim leaves a noise word equal to
+    the target out). Returns the change of the centre rows (n, D) and of the input rows (n + 2w, D)."""
+    count = targets.shape[0]
+    current, taken_back = targets.copy(), xp.zeros_like(targets)
+    hidden_change = xp.zeros_like(hidden)
+    for column in range(weights.shape[1]):
+        if not weights[:, column].any():
+            continue
+        context = hidden[column:column + count]
+        scale = _gradient_scale(xp.einsum("nd,nd->n", context, current), 1.0, alpha) * weights[:, column]
+        back = -_gradient_scale(xp.einsum("nd,nd->n", context, targets), 0.0, alpha) * noise_weight
+        back *= weights[:, column]
+        hidden_change[column:column + count] += scale[:, None] * current + back[:, None] * targets
+        current += scale[:, None] * context
+        taken_back += back[:, None] * context
+    return current - targets + taken_back, hidden_change
 
 
 def cbow_step(input_table, output_table, tokens, weights, noise, alpha, mean=True):
