@@ -160,20 +160,20 @@ def _sequential_positives(hidden, targets, weights, noise_weight, alpha):
     moves it. The centre's head noise term (computed on the rows before the step, ``noise_terms``) is taken
     back on those rows (``noise_weight`` (n,): the centre's head weight; gensim leaves a noise word equal to
     the target out). Returns the change of the centre rows (n, D) and of the input rows (n + 2w, D)."""
-    count = targets.shape[0]
-    current, taken_back = targets.copy(), xp.zeros_like(targets)
-    hidden_change = xp.zeros_like(hidden)
-    for column in range(weights.shape[1]):
-        if not weights[:, column].any():
+    count, width = targets.shape[0], weights.shape[1]
+    back = -_gradient_scale(band_scores(targets, hidden), 0.0, alpha) * (noise_weight[:, None] * weights)
+    current = targets.copy()
+    hidden_change = band_scatter(back, targets)
+    rates = alpha * weights.T                                                             # (2w + 1, n)
+    for column in range(width):
+        if column == width // 2:  # the centre itself
             continue
         context = hidden[column:column + count]
-        scale = _gradient_scale(xp.einsum("nd,nd->n", context, current), 1.0, alpha) * weights[:, column]
-        back = -_gradient_scale(xp.einsum("nd,nd->n", context, targets), 0.0, alpha) * noise_weight
-        back *= weights[:, column]
-        hidden_change[column:column + count] += scale[:, None] * current + back[:, None] * targets
-        current += scale[:, None] * context
-        taken_back += back[:, None] * context
-    return current - targets + taken_back, hidden_change
+        scores = xp.clip(xp.einsum("nd,nd->n", context, current), -MAX_EXP, MAX_EXP)
+        scale = (rates[column] / (1.0 + xp.exp(scores)) * (xp.abs(scores) < MAX_EXP))[:, None]  # alpha (1 - s)
+        hidden_change[column:column + count] += scale * current
+        current += scale * context
+    return current - targets + band_gather(back, hidden), hidden_change
 
 
 def cbow_step(input_table, output_table, tokens, weights, noise, alpha, mean=True):
