@@ -23,9 +23,10 @@ better (measured on Tiny Shakespeare + rt-polarity, whose first 75 % of sentence
 words 0.977-0.978 / 0.634-0.637; CBOW by sentences 0.974-0.975 / 0.570-0.580, by words 0.974-0.976 /
 0.590-0.593; gensim with itself: skip-gram 0.979-0.981 / 0.614-0.625, CBOW 0.974-0.975 / 0.584-0.596; a
 systematic difference of CBOW's batched step that decaying by words offsets, not understood yet). The noise
-part differs from gensim in how, not in what, it samples (lamina/kernels/word2vec.py): the NOISE_HEAD most probable noise words enter every example with their expected
-weight, and each group of NOISE_GROUP rows shares draws from the other words, so that the expected update is
-gensim's and its variance lower or comparable (a draw serves NOISE_LOAD examples instead of one).
+part differs from gensim in how, not in what, it samples (lamina/kernels/word2vec.py): the NOISE_HEAD most
+probable noise words enter every example with their expected weight, and each group of NOISE_GROUP rows shares
+draws from the other words, so that the expected update is gensim's and its variance lower or comparable (a
+draw serves NOISE_LOAD examples instead of one).
 ``batch_words`` centre words are processed in one vectorised step. Everything random comes from one NumPy
 generator seeded with ``seed``: the same seed and corpus give the same vectors.
 
