@@ -11,7 +11,9 @@ vectors in the word2vec text format (gensim's KeyedVectors.load_word2vec_format 
 Measured on the 2-core development machine, shared with other sessions (load ~6, 2026-12-03): CBOW 5 epochs
 in 14.5 s (109 k effective words/s): king -> prince, edward, richard; movie -> film, story; doesnt_match(king
 queen prince movie) = movie; skip-gram about 30-50 s (30-55 k words/s): king -> edward, henry, richard.
-Analogies are weak on a corpus this small (king - man + woman = second, henry, first).
+Analogies are weak on a corpus this small (king - man + woman = second, henry, first). Again 2026-12-03 08:25
+UTC, load ~1-2, skip-gram taking a centre's pairs in gensim's order: 15.6-16.9 s (93-101 k words/s), king ->
+richard, edward, henry, bolingbroke; movie -> film, picture, documentary; CBOW 7.6 s (207 k words/s).
 bench/bench_word2vec.py compares with gensim (throughput and agreement).
 """
 import argparse

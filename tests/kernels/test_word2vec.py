@@ -33,19 +33,27 @@ def test_band_operations_match_loops_over_pairs(rng):
 
 
 def naive_skipgram(syn0, syn1, tokens, weights, noise, alpha):
-    """The skip-gram step pair by pair (all pairs read the tables before any update), noise as given; a head
-    word equal to the centre is left out (gensim's rule)."""
+    """The skip-gram step pair by pair, noise as given; a head word equal to the centre is left out (gensim's
+    rule). All pairs read the tables before any update, except that a centre's pairs (contexts from left to
+    right) see its output row as the centre's previous pairs left it (gensim's order)."""
     head, head_weight, tail, tail_weight, _ = noise
     w = weights.shape[1] // 2
     d0, d1 = np.zeros_like(syn0), np.zeros_like(syn1)
     group = -(-tokens.size // tail.shape[0])
     for i in range(weights.shape[0]):
+        centre = tokens[i + w]
+        current = syn1[centre].copy()
         for k in range(2 * w + 1):
             if not weights[i, k]:
                 continue
-            j, centre = i + k, tokens[i + w]
+            j = i + k
             h = syn0[tokens[j]]
-            words = [(centre, 1.0, 1.0)] + [(n, 0.0, c) for n, c in zip(head, head_weight) if n != centre] + \
+            score = h @ current
+            g = alpha * (1 - 1 / (1 + np.exp(-score))) * (abs(score) < MAX_EXP)
+            d0[tokens[j]] += g * current
+            d1[centre] += g * h
+            current += g * h
+            words = [(n, 0.0, c) for n, c in zip(head, head_weight) if n != centre] + \
                 [(n, 0.0, tail_weight) for n in tail[j // group]]
             for word, label, weight in words:
                 score = h @ syn1[word]

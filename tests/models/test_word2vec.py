@@ -148,6 +148,26 @@ def test_learning_rate_falls_linearly(planted, monkeypatch):
     np.testing.assert_allclose(rates, 0.03 - 0.029 * np.arange(20) / 20)
 
 
+def test_learning_rate_falls_by_sentences_as_gensim(monkeypatch):
+    """gensim decays the rate by sentences done when it knows their number: the words of one long first
+    sentence all train at the starting rate, and the rate then falls over the short sentences."""
+    import lamina.models.word2vec as module
+
+    rates = []
+    monkeypatch.setattr(module, "skipgram_step", lambda *batch: rates.append(batch[-1]))
+    corpus = [["a", "b", "c", "d"] * 50] + [["a", "b"]] * 99  # 200 + 198 words in 100 sentences
+    model = Word2Vec(vector_size=4, min_count=1, sg=1, epochs=1, sample=0, alpha=0.03, min_alpha=0.001,
+                     batch_words=50)
+    for corpus_iterable in (None, corpus):
+        rates.clear()
+        model.build_vocab(corpus)
+        model.train(corpus_iterable)
+        assert len(rates) == 8
+        np.testing.assert_allclose(rates[:4], 0.03)  # the long sentence: nothing done yet
+        first_short = 1 + np.arange(0, 198, 50) // 2  # sentences before each later step's first word
+        np.testing.assert_allclose(rates[4:], 0.03 - 0.029 * first_short / 100, rtol=1e-6)
+
+
 def test_save_and_load_round_trip(trained, tmp_path):
     model, _ = trained
     model.save(tmp_path / "model.lamina")
