@@ -12,8 +12,9 @@ Throughput: words per second as gensim counts them, effective words (after frequ
 the seconds spent in train(). Each library trains in its own fresh process; the processes take turns, one
 epoch each in ABBA order (the epochs' learning rates are those of one 5-epoch run: train(epochs=1,
 start_alpha, end_alpha)), with a pause between turns, so that a shared machine's slow spells hit both sides
-alike. OPENBLAS_NUM_THREADS and OMP_NUM_THREADS default to 1 (Lamina's step is one thread of NumPy); gensim's
-`workers` threads are its own (Cython, GIL released), not BLAS's.
+alike. Each side uses the machine as a user would by default: Lamina's products run on ``--threads`` BLAS threads
+(default 2, this machine's cores; set in Lamina's worker only), gensim trains on its ``workers`` threads (its
+default 3, and 1), which are its own (Cython, GIL released), not BLAS's.
 
 Agreement of two models: the Spearman correlation of their cosine similarities over 2,000 random pairs of the
 1,000 most frequent words, and the mean overlap of their top-10 nearest-neighbour lists (whole vocabulary,
@@ -55,8 +56,6 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
@@ -120,14 +119,22 @@ def serve(library, sg, seed, epochs, workers, folder):
     np.save(os.path.join(folder, "vectors.npy"), np.asarray(model.wv.vectors, dtype=np.float32))
 
 
-def run_side_by_side(runs, epochs, pause):
+def _environment(library, threads):
+    """The worker's environment: Lamina's BLAS threads; one BLAS/OpenMP thread for gensim (its workers are
+    its own threads)."""
+    count = str(threads) if library == "lamina" else "1"
+    return {**os.environ, "OPENBLAS_NUM_THREADS": count, "OMP_NUM_THREADS": count}
+
+
+def run_side_by_side(runs, epochs, pause, threads):
     """Train the ``runs`` {name: (library, sg, seed, workers)} in their own processes taking turns epoch by
     epoch (ABBA...); returns {name: (seconds, effective words, words, vectors)}."""
     folders = {name: tempfile.mkdtemp(prefix=f"w2v-{name}-") for name in runs}
     workers = {name: subprocess.Popen([sys.executable, __file__, "--worker", library, str(sg), str(seed),
-                                       str(epochs), str(threads), folders[name]],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-               for name, (library, sg, seed, threads) in runs.items()}
+                                       str(epochs), str(count), folders[name]],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                      env=_environment(library, threads))
+               for name, (library, sg, seed, count) in runs.items()}
     for name, worker in workers.items():
         if worker.stdout.readline().strip() != "ready":
             for other in workers.values():
@@ -194,18 +201,19 @@ def main():
     parser.add_argument("--sg", type=int, choices=[0, 1], help="only skip-gram (1) or CBOW (0)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between turns")
+    parser.add_argument("--threads", type=int, default=2, help="Lamina's BLAS threads")
     parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         library, sg, seed, epochs, workers, folder = args.worker
         return serve(library, int(sg), int(seed), int(epochs), int(workers), folder)
-    print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']} OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
-          f", {os.cpu_count()} CPUs; {args.epochs} epochs; settings {SETTINGS}")
+    print(f"Lamina on {args.threads} BLAS threads, gensim on its workers threads; {os.cpu_count()} CPUs; "
+          f"{args.epochs} epochs; settings {SETTINGS}")
     for sg in ([args.sg] if args.sg is not None else [1, 0]):
         runs = {"lamina": ("lamina", sg, 1, 1), "gensim w3": ("gensim", sg, 1, 3),
                 "gensim w1": ("gensim", sg, 1, 1), "gensim seed 2": ("gensim", sg, 2, 3),
                 "lamina seed 2": ("lamina", sg, 2, 1)}
-        result = run_side_by_side(runs, args.epochs, args.pause)
+        result = run_side_by_side(runs, args.epochs, args.pause, args.threads)
         rate = {name: result[name][1] / result[name][0] for name in result}
         print(f"\n{'skip-gram' if sg else 'CBOW'}: effective words/s")
         for name in ("lamina", "gensim w3", "gensim w1"):
