@@ -109,7 +109,8 @@ def rnn_backward(gy, tape, w_hh, relu: bool, reverse=False, batch_sizes=None, d_
 # ---- LSTM: i f g o = XW_t + h W_hh^T;  c' = f c + i g;  h' = W_hr (o tanh c') (W_hr only with proj_size) --------
 def lstm_forward(xw, h0, c0, w_hh, w_hr=None, reverse=False, batch_sizes=None, out=None):
     """(Y (T, N, P) (written into ``out`` if given), final c (N, H), tape) from XW (T, N, 4H) (its sigmoid gates'
-    columns scaled by ``gate_scale``), which becomes the activated gates. Each step reads the state the step before wrote (no copies), writing its own in place."""
+    columns scaled by ``gate_scale``), which becomes the activated gates. Each step reads the state the step before
+    wrote (no copies) and writes its own in place."""
     T, N, four_h = xw.shape
     H = four_h // 4
     y = xp.empty((T, N, h0.shape[1]), dtype=xw.dtype) if out is None else out

@@ -63,7 +63,7 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
     return (1 - z) * n + z * hx
 
 
-# ---- whole layers: one node, the time loop in a kernel --------------------------------------------------------------
+# ---- whole layers: one node, the time loop in a kernel ----------------------------------------------------------
 def _project(x, w_ih, *biases, scale=None):
     """XW = X W_ih^T + biases as a fresh (T, N, gates) array: one GEMM for every step; ``scale`` multiplies each
     gate's column (``kernel.gate_scale``)."""
@@ -285,7 +285,7 @@ def _wrap_all(grads, inputs):
     return tuple(constant(g) if g is not None and t.requires_grad else None for g, t in zip(grads, inputs))
 
 
-# ---- the public layer functions ---------------------------------------------------------------------------------------
+# ---- the public layer functions -----------------------------------------------------------------------------------
 def _check_layer(op: str, x, h0, w_ih, w_hh, gates: int):
     if x.ndim != 3:
         raise ArgumentError(f"{op}: expected a time-major input (T, N, input_size), got shape {tuple(x.shape)}")
