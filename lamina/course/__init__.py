@@ -1,7 +1,7 @@
 """The course, replayed: every worked example of the five course texts (seeds 000-004), computed
 right and shown step by step, beside what the slides say; and the longer lessons.
 
-    python -m lamina.course                  # the five worked examples (a few seconds)
+    python -m lamina.course                  # the worked examples (a few seconds)
     python -m lamina.course seed001          # one of them (name, module name or unique prefix)
     python -m lamina.course --list           # worked examples and lessons
     python -m lamina.course --with-lessons   # the worked examples, then every lesson
@@ -11,7 +11,7 @@ right and shown step by step, beside what the slides say; and the longer lessons
     result = course.run("seed000", output_dir="course_output", quick=True)   # a dict of the numbers
 
 Worked examples (this package): ``seed000_regression``, ``seed001_backprop``, ``seed002_perceptron``,
-``seed003_cnn_arithmetic``, ``seed004_stride_flops``. Lessons: every module of ``lamina/course/lessons/``
+``seed003_cnn_arithmetic``, ``seed003_rnn_types`` (the RNN types of seed 003), ``seed004_stride_flops``. Lessons: every module of ``lamina/course/lessons/``
 (names without a leading underscore), found with ``pkgutil``. Both follow one protocol: module-level
 ``NAME`` (str), ``DESCRIPTION`` (str) and ``run(output_dir='course_output', quick=False) -> dict``.
 """
@@ -22,7 +22,7 @@ import pkgutil
 from dataclasses import dataclass
 
 EXAMPLE_MODULES = ("seed000_regression", "seed001_backprop", "seed002_perceptron", "seed003_cnn_arithmetic",
-                   "seed004_stride_flops")
+                   "seed003_rnn_types", "seed004_stride_flops")
 LESSONS_PACKAGE = __name__ + ".lessons"
 
 

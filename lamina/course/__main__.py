@@ -1,6 +1,6 @@
 """``python -m lamina.course [name ...] [--list] [--with-lessons | --lessons] [--output-dir D] [--quick]``
 
-No name: run the five worked examples of the seeds (a few seconds). ``--with-lessons``: then every
+No name: run the worked examples of the seeds (a few seconds). ``--with-lessons``: then every
 lesson of ``lamina/course/lessons/`` too (``all`` as a name means the same); ``--lessons``: the
 lessons only. Names: an example's or lesson's NAME, its module name, or a unique prefix. Exit status
 1 if any run raised (the others still run), 2 for an unknown name.

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from lamina.course.lessons import _plot
+from lamina.random import Generator
 
-LESSONS = ("optimizers", "learning_rate", "vanishing_gradients", "fitting", "separability")
+LESSONS = ("optimizers", "learning_rate", "vanishing_gradients", "fitting", "separability", "rnn_gradients")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -172,6 +173,44 @@ def test_gradient_norms_are_those_of_backward():
     lm.functional.cross_entropy(model(x), y).backward()   # a second backward accumulates: twice the grads
     expected = [np.linalg.norm(m.weight.grad.numpy()) / 2 for m in model if isinstance(m, lm.nn.Linear)]
     assert norms == pytest.approx(expected, rel=1e-5)
+
+
+# ---- gradients through time: vanilla RNN against LSTM -------------------------------------------------
+def test_rnn_gradient_vanishes_faster_than_the_lstms(run_quick):
+    result, folder = run_quick("rnn_gradients")
+    assert_pngs(result["figures"], folder, expected=1)
+    module = lesson("rnn_gradients")
+    r = result["results"]
+    rnn, lstm, open_lstm = (r[name] for name in module.MODELS)
+    for model in (rnn, lstm, open_lstm):
+        assert model["ratios"].shape == (result["seeds"], module.STEPS)
+        assert np.all(model["ratios"][:, 0] == 1) and np.all(np.isfinite(np.log(model["ratios"])))
+        assert model["ratio"] == pytest.approx(np.exp(np.log(model["ratios"]).mean(axis=0)))
+    assert rnn["ratio"][10] < 1e-2 and rnn["ratio"][50] < 1e-10          # vanished within tens of steps
+    assert rnn["decay_per_step"] < lstm["decay_per_step"] < open_lstm["decay_per_step"]
+    assert rnn["ratio"][50] < lstm["ratio"][50] / 10
+    assert open_lstm["ratio"][50] > 1e4 * lstm["ratio"][50] and open_lstm["ratio"][50] > 1e-7
+    assert np.all(open_lstm["ratios"][:, 50] > rnn["ratios"][:, 50])    # every seed, not only on average
+    assert rnn["forget_gate"] is None
+    assert lstm["forget_gate"] == pytest.approx(0.5, abs=0.05)           # sigmoid(about 0)
+    assert open_lstm["forget_gate"] == pytest.approx(1 / (1 + math.exp(-1)), abs=0.05)
+
+
+def test_rnn_gradient_norms_follow_the_chain_rule():
+    """dL/dh_(t-1) = (dL/dh_t * (1 - h_t^2)) W_hh for h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh)."""
+    module = lesson("rnn_gradients")
+    run = module.gradient_norms("rnn", seed=3, steps=6)
+    w_hh = run["cell"].weight_hh.detach().numpy()
+    g, expected = run["v"].numpy(), []
+    for h in reversed([s.detach().numpy() for s in run["states"]]):
+        expected.append(np.linalg.norm(g))
+        g = (g * (1 - h * h)) @ w_hh
+    np.testing.assert_allclose(run["norms"], expected, rtol=1e-10)
+    lstm = module.gradient_norms("lstm", seed=3, forget_bias=1.0, steps=6)
+    assert lstm["norms"][0] == pytest.approx(np.linalg.norm(lstm["v"].numpy()))   # dL/dh_T = v
+    assert lstm["cell"].bias_ih.detach().numpy()[module.HIDDEN:2 * module.HIDDEN] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="forget_bias is for an LSTM"):
+        module.make_cell("rnn", Generator(0), 1.0)
 
 
 # ---- under- and over-fitting ---------------------------------------------------------------------

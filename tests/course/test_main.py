@@ -18,6 +18,6 @@ def test_python_m_list_subprocess(tmp_path, repo_root):
     done = subprocess.run([sys.executable, "-m", "lamina.course", "--list"], check=False, cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    for name in ("seed000", "seed001", "seed002", "seed003", "seed004"):
+    for name in ("seed000", "seed001", "seed002", "seed003", "seed003_rnn", "seed004"):
         assert name in done.stdout
     assert "Lessons" in done.stdout

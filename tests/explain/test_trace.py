@@ -250,3 +250,135 @@ def test_non_scalar_output_takes_its_gradient():
     y = x * x
     t = trace(y, {"x": x}, grad=lm.tensor([1.0, 10.0], dtype=lm.float64))
     np.testing.assert_allclose(t.grad("x"), [2.0, 40.0])
+
+
+# ---- unrolled recurrent graphs: one line per time step ---------------------------------------------------
+def rnn_cell_loop(steps=50, batch=2, features=3, hidden=5):
+    """An RNNCell run over ``steps`` inputs, loss = sum(h_T^2); returns (loss, cell, [h_1 .. h_T])."""
+    lm.manual_seed(0)
+    cell = lm.nn.RNNCell(features, hidden)
+    xs = lm.randn(steps, batch, features)
+    h, states = None, []
+    for t in range(steps):
+        h = cell(xs[t], h)
+        states.append(h)
+    return (h * h).sum(), cell, states
+
+
+def test_unrolled_rnn_cell_loop_is_one_line_per_step():
+    loss, cell, states = rnn_cell_loop()
+    t = trace(loss, cell)
+    loop = t.loop
+    assert loop is not None and len(loop.steps) == 50
+    for step in loop.steps:  # every step: x_t W_ih + b_ih, h W_hh + b_hh, add, tanh
+        assert sorted(t.nodes[i].op for i in step if not t.nodes[i].is_leaf) == ["add", "linear", "linear", "tanh"]
+    assert [[t.nodes[i].tensor for i in s] for s in loop.states] == [[h] for h in states]
+    assert [t.nodes[i].name for i in loop.before] == ["weight_ih", "bias_ih", "weight_hh", "bias_hh"]
+    assert [t.nodes[i].op for i in loop.after] == ["mul", "sum"]
+    text = str(t)
+    lines = text.splitlines()
+    assert len(t.nodes) == 257 and len(lines) < 120     # node by node: 257 nodes, over 1,500 lines
+    assert len(str(trace(loss, cell, loops=False, max_rows=300)).splitlines()) > 1500
+    assert "unrolled loop: 50 time steps of the same 4 ops (linear, linear, add, tanh)" in lines[1]
+    assert "--- step 1 of 50 ---" in lines and "... 10 more steps ..." in lines
+    # the gradient that reaches each step's h, as autograd computes it, on that step's line
+    norms = [float(np.linalg.norm(g.numpy())) for g in lm.grad(loss, states, retain_graph=True)]
+    for k in (1, 20, 31, 50):
+        name = t.node(states[k - 1]).name
+        (row,) = [line for line in lines if line.startswith(f"  step {k:<4} ")]
+        assert f"{name} shape (2, 5), |dL/d{name}| = " in row and "reads input" in row and "(2, 3)" in row
+        shown = float(row.rsplit("= ", 1)[1])
+        assert shown == pytest.approx(norms[k - 1], rel=1e-3)
+    assert norms[0] < 1e-6 * norms[-1]  # the vanilla RNN's gradient vanishes over 50 steps
+
+
+def test_manual_recurrence_and_its_html_page():
+    lm.manual_seed(1)
+    W, U = lm.randn(3, 4, requires_grad=True), lm.randn(4, 4, requires_grad=True)
+    h = lm.zeros(2, 4)
+    for x in lm.randn(30, 2, 3):
+        h = lm.tanh(x @ W + h @ U)
+    loss = h.sum()
+    t = trace(loss, {"W": W, "U": U}, max_rows=20)
+    assert len(t.loop.steps) == 30
+    assert sorted(t.nodes[i].op for i in t.loop.steps[7] if not t.nodes[i].is_leaf) == [
+        "add", "matmul", "matmul", "tanh"]
+    assert len(str(t).splitlines()) < 80
+    page = t._repr_html_()
+    assert "step 1 of 30" in page and "... 10 more steps ..." in page and page.count("<tr>") < 60
+
+
+def test_lstm_cell_loop_with_a_loss_per_step_shows_h_and_c():
+    lm.manual_seed(2)
+    cell, head = lm.nn.LSTMCell(3, 4), lm.nn.Linear(4, 2)
+    xs, ys = lm.randn(20, 2, 3), lm.tensor([0, 1])
+    state, loss, hs, cs = None, 0, [], []
+    for x in xs:
+        state = cell(x, state)
+        hs.append(state[0])
+        cs.append(state[1])
+        loss = loss + lm.functional.cross_entropy(head(state[0]), ys)
+    t = trace(loss, [cell, head])
+    assert len(t.loop.steps) == 20
+    for k in (0, 9, 19):
+        assert {id(t.nodes[i].tensor) for i in t.loop.states[k]} == {id(hs[k]), id(cs[k])}
+    for step in t.loop.steps[:-1]:   # each step's head and loss go with it (the last one's lead to L)
+        assert [t.nodes[i].op for i in step].count("cross_entropy") == 1
+    assert len(str(t).splitlines()) < 260   # step 1 in full (23 nodes), then 20 lines; node by node: 409 nodes
+
+
+def test_small_and_non_recurrent_graphs_are_shown_node_by_node():
+    E, names = course_network()
+    assert trace(E, names).loop is None
+    assert str(trace(E, names)) == str(trace(E, names, loops=False))
+    model, x, y = small_model()
+    loss = lm.nn.MSELoss()(model(x), y)
+    assert trace(loss, model, max_rows=3).loop is None  # no block repeats
+
+
+def test_a_fused_recurrent_node_shows_its_shapes():
+    lm.manual_seed(3)
+    rnn, x = lm.nn.LSTM(3, 4, batch_first=True), lm.randn(2, 7, 3)
+    out, _ = rnn(x)
+    text = str(trace(out[:, -1].sum(), {"x": x, **dict(rnn.named_parameters())}))
+    assert ("lstm_layer1 = lstm_layer(input1, input2, input3, weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0)   "
+            "one fused node for the whole sequence: (7, 2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,) -> "
+            "(64,)") in text
+    assert "dlstm_layer1/d" not in text  # no summed Jacobian of a whole layer
+    assert "dL/dlstm_layer1 = shape (64,)" in text and "dL/dweight_ih_l0 += shape (16, 3)" in text
+
+
+def test_an_embedded_sequence_read_step_by_step_keeps_x_t_with_its_step():
+    lm.manual_seed(5)
+    embed, cell = lm.nn.Embedding(10, 3), lm.nn.GRUCell(3, 4)
+    x = embed(lm.tensor([[1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5]]))   # (1, 15, 3), computed by an op
+    h = None
+    for t in range(15):
+        h = cell(x[:, t], h)
+    t = trace(h.sum(), [embed, cell])
+    loop = t.loop
+    assert len(loop.steps) == 15
+    for step in loop.steps[1:]:   # x[:, t] is read in step t, not computed with step 1
+        assert sum(t.nodes[i].op == "getitem" and t.nodes[t.nodes[i].inputs[0]].op == "embedding"
+                   for i in step) == 1
+    assert len(str(t).splitlines()) < 250   # step 1 in full (19 ops), then 15 lines; node by node: 323 nodes
+
+
+def test_two_stacked_loops_are_two_loops():
+    lm.manual_seed(6)
+    first, second = lm.nn.RNNCell(3, 4), lm.nn.RNNCell(4, 5)
+    h, outputs = None, []
+    for x in lm.randn(12, 2, 3):
+        h = first(x, h)
+        outputs.append(h)
+    sequence = lm.stack(outputs)          # layer 1 runs to the end before layer 2 starts, as in nn.RNN
+    h = None
+    for k in range(12):
+        h = second(sequence[k], h)
+    t = trace(h.sum(), {"w1": first.weight_hh, "w2": second.weight_hh})
+    loops = [part for kind, part in t.loops if kind == "loop"]
+    assert [len(loop.steps) for loop in loops] == [12, 12]
+    assert [t.nodes[loop.states[0][0]].shape for loop in loops] == [(2, 4), (2, 5)]
+    text = str(t)
+    assert "unrolled loop 1: 12 time steps" in text and "unrolled loop 2: 12 time steps" in text
+    assert "--- loop 2, step 1 of 12 ---" in text

@@ -100,6 +100,7 @@ def test_lengths_longer_than_the_input_and_a_short_total_length_raise():
 
 CONFIGS = [("RNN", {}), ("RNN", {"nonlinearity": "relu", "num_layers": 2, "bidirectional": True}),
            ("LSTM", {}), ("LSTM", {"num_layers": 2, "bidirectional": True}), ("LSTM", {"bidirectional": True}),
+           ("LSTM", {"num_layers": 2, "bidirectional": True, "proj_size": 2}),
            ("GRU", {"num_layers": 2}), ("GRU", {"bidirectional": True, "bias": False})]
 
 
@@ -119,7 +120,8 @@ def test_recurrent_layers_on_packed_sequences_match_torch(name, kwargs, lengths,
     t_args, o_args = [], []
     if given_state:
         layers = (2 if kwargs.get("bidirectional") else 1) * kwargs.get("num_layers", 1)
-        h = [rng.standard_normal((layers, 3, 4)).astype(np.float32) for _ in range(2 if name == "LSTM" else 1)]
+        widths = [kwargs.get("proj_size") or 4, 4][:2 if name == "LSTM" else 1]
+        h = [rng.standard_normal((layers, 3, width)).astype(np.float32) for width in widths]
         t_state = [torch.from_numpy(s).requires_grad_() for s in h]
         o_state = [lm.from_numpy(s.copy()).requires_grad_() for s in h]
         t_args = [tuple(t_state) if name == "LSTM" else t_state[0]]

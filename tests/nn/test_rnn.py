@@ -13,6 +13,7 @@ import lamina.nn as nn
 
 CONFIGS = [("RNN", {}), ("RNN", {"nonlinearity": "relu", "num_layers": 2, "bidirectional": True}), ("LSTM", {}),
            ("LSTM", {"num_layers": 2, "bidirectional": True, "batch_first": True}),
+           ("LSTM", {"proj_size": 2, "num_layers": 2, "bidirectional": True}),
            ("GRU", {"num_layers": 2, "bias": False}), ("GRU", {"bidirectional": True, "batch_first": True})]
 
 
@@ -95,6 +96,10 @@ def test_errors_have_torchs_types():
             m.RNN(3, 4, nonlinearity="sigmoid")
         with pytest.raises(ValueError):
             m.LSTM(3, 4, dropout=1.5)
+        with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+            m.LSTM(3, 4, proj_size=4)
+        with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
+            m.LSTM(3, 4)(ones(0, 2, 3))
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             with pytest.raises(UserWarning, match="dropout option adds dropout after all but last"):
