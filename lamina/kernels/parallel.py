@@ -13,12 +13,13 @@ and when each block has enough rows.
 """
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 MIN_ROWS = 8  # rows per block below which splitting costs more than it saves
 
 _blas = None
-_pool: ThreadPoolExecutor | None = None
+_pool: tuple[int, ThreadPoolExecutor] | None = None   # (the process that made it, the pool)
 
 
 def _blas_controller():
@@ -55,8 +56,8 @@ def run_parallel(tasks):
     global _pool
     if len(tasks) == 1:
         return [tasks[0]()]
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lamina-rows")
+    if _pool is None or _pool[0] != os.getpid():   # a forked child (a DataLoader worker) has no pool threads
+        _pool = os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="lamina-rows")
     with _blas_controller().limit(limits=1):
-        futures = [_pool.submit(task) for task in tasks]
+        futures = [_pool[1].submit(task) for task in tasks]
         return [future.result() for future in futures]

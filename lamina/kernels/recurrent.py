@@ -15,20 +15,30 @@ Variable lengths (packed sequences) use PyTorch's layout: the N sequences are so
 and ``batch_sizes[t]`` of them are still running at step t; only those rows are computed, the others keep their
 state. ``reverse=True`` walks from the last step to the first; a sequence then starts at its own last step.
 
-sigmoid(a) is computed as (1 + tanh(a / 2)) / 2: one transcendental and no overflow for large |a|.
+sigmoid(a) is computed as (1 + tanh(a / 2)) / 2: one transcendental and no overflow for large |a|. The halving
+is folded into the weights: the rows of W_ih, W_hh and the biases that feed a sigmoid gate are scaled by 1/2
+(``gate_scale``) before the loop, so one tanh call covers all of a step's gates, and the sigmoid gates then
+only need (1 + t) / 2. Only the forward changes; the backward's gradients are those of the unscaled
+pre-activations.
 """
 from __future__ import annotations
 
 from ..backend import xp
 
 
-def sigmoid_(a):
-    """sigmoid(a) written into a."""
-    a *= 0.5
-    xp.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-    return a
+def gate_scale(mode: str, hidden: int, dtype):
+    """(gates * hidden,): 1/2 for the rows of a sigmoid gate (LSTM i, f, o; GRU r, z), 1 for the tanh ones."""
+    sigmoid_rows = {"lstm": (0, 1, 3), "gru": (0, 1)}[mode]
+    scale = xp.ones(({"lstm": 4, "gru": 3}[mode], hidden), dtype=dtype)
+    scale[list(sigmoid_rows)] = 0.5
+    return scale.reshape(-1)
+
+
+def _from_tanh_(t):
+    """sigmoid(a) = (1 + tanh(a / 2)) / 2, written into t = tanh(a / 2)."""
+    t *= 0.5
+    t += 0.5
+    return t
 
 
 def _transposed(w):
@@ -58,15 +68,22 @@ def rnn_forward(xw, h0, w_hh, relu: bool, reverse=False, batch_sizes=None, y=Non
     overwritten as scratch."""
     T, N, _ = xw.shape
     y = xp.empty_like(xw) if y is None else y
-    h, w_t = h0.copy(), _transposed(w_hh)
+    w_t = _transposed(w_hh)
+    h = h0
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
         a = xw[t, :n]
         a += h[:n] @ w_t
-        xp.maximum(a, 0, out=a) if relu else xp.tanh(a, out=a)
-        h[:n] = a
-        y[t] = h
+        xp.maximum(a, 0, out=y[t, :n]) if relu else xp.tanh(a, out=y[t, :n])
+        h = _hold(y, t, n, h)
     return y, Tape(y=y, h0=h0)
+
+
+def _hold(states, t: int, n: int, previous):
+    """states[t], after copying the rows of sequences that have ended (n onwards) from ``previous``."""
+    if n < states.shape[1]:
+        states[t, n:] = previous[n:]
+    return states[t]
 
 
 def rnn_backward(gy, tape, w_hh, relu: bool, reverse=False, batch_sizes=None, d_pre=None):
@@ -91,39 +108,41 @@ def rnn_backward(gy, tape, w_hh, relu: bool, reverse=False, batch_sizes=None, d_
 
 # ---- LSTM: i f g o = XW_t + h W_hh^T;  c' = f c + i g;  h' = W_hr (o tanh c') (W_hr only with proj_size) --------
 def lstm_forward(xw, h0, c0, w_hh, w_hr=None, reverse=False, batch_sizes=None, out=None):
-    """(Y (T, N, P) (written into ``out`` if given), final c (N, H), tape) from XW (T, N, 4H), which becomes the
-    activated gates."""
+    """(Y (T, N, P) (written into ``out`` if given), final c (N, H), tape) from XW (T, N, 4H) (its sigmoid gates'
+    columns scaled by ``gate_scale``), which becomes the activated gates. Each step reads the state the step before wrote (no copies), writing its own in place."""
     T, N, four_h = xw.shape
     H = four_h // 4
-    h, c = h0.copy(), c0.copy()
     y = xp.empty((T, N, h0.shape[1]), dtype=xw.dtype) if out is None else out
-    tanh_c = xp.empty((T, N, H), dtype=xw.dtype)
+    cells, tanh_c = xp.empty((T, N, H), dtype=xw.dtype), xp.empty((T, N, H), dtype=xw.dtype)
     u = xp.empty((T, N, H), dtype=xw.dtype) if w_hr is not None else y
-    c_prev = xp.empty((T, N, H), dtype=xw.dtype)
-    w_t = _transposed(w_hh)
+    scratch = xp.empty((N, H), dtype=xw.dtype)
+    w_t = _transposed(w_hh) * gate_scale("lstm", H, w_hh.dtype)
+    w_hr_t = None if w_hr is None else _transposed(w_hr)
+    h, c = h0, c0
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
         g = xw[t, :n]
         g += h[:n] @ w_t
-        sigmoid_(g[:, :2 * H])
-        xp.tanh(g[:, 2 * H:3 * H], out=g[:, 2 * H:3 * H])
-        sigmoid_(g[:, 3 * H:])
-        c_prev[t] = c
-        new_c = c[:n]
-        new_c *= g[:, H:2 * H]
-        new_c += g[:, :H] * g[:, 2 * H:3 * H]
+        xp.tanh(g, out=g)
+        _from_tanh_(g[:, :2 * H])
+        _from_tanh_(g[:, 3 * H:])
+        new_c = cells[t, :n]                               # c' = f c + i g
+        xp.multiply(g[:, H:2 * H], c[:n], out=new_c)
+        new_c += xp.multiply(g[:, :H], g[:, 2 * H:3 * H], out=scratch[:n])
         xp.tanh(new_c, out=tanh_c[t, :n])
-        xp.multiply(g[:, 3 * H:], tanh_c[t, :n], out=u[t, :n])
-        h[:n] = u[t, :n] if w_hr is None else u[t, :n] @ w_hr.T
-        y[t] = h
-    return y, c, Tape(gates=xw, c_prev=c_prev, tanh_c=tanh_c, u=u, y=y, h0=h0)
+        xp.multiply(g[:, 3 * H:], tanh_c[t, :n], out=u[t, :n])     # h' = o tanh(c') (then W_hr)
+        if w_hr is not None:
+            xp.matmul(u[t, :n], w_hr_t, out=y[t, :n])
+        h, c = _hold(y, t, n, h), _hold(cells, t, n, c)
+    return y, c, Tape(gates=xw, cells=cells, tanh_c=tanh_c, u=u, y=y, h0=h0, c0=c0)
 
 
 def lstm_backward(gy, gc, tape, w_hh, w_hr=None, reverse=False, batch_sizes=None, d_gates=None, dh_out=None):
     """(dG (T, N, 4H) for the gate pre-activations, dY_total (T, N, P) (for dW_hr), dh0, dc0) from dY and dc_n;
     dG and dY_total go into the zeros ``d_gates`` and ``dh_out`` if given."""
     T, N, P = gy.shape
-    gates, H = tape.gates, tape.c_prev.shape[2]
+    gates, H = tape.gates, tape.cells.shape[2]
+    c_before = _previous_states(tape.cells, tape.c0, reverse)
     d_gates = xp.zeros_like(gates) if d_gates is None else d_gates
     dh, dc = xp.zeros((N, P), dtype=gy.dtype), gc.copy()
     if w_hr is not None and dh_out is None:
@@ -148,7 +167,7 @@ def lstm_backward(gy, gc, tape, w_hh, w_hr=None, reverse=False, batch_sizes=None
         dc_n += di
         xp.multiply(dc_n, gg, out=di)                     # dL/di
         xp.multiply(dc_n, i, out=dgg)                     # dL/dg
-        xp.multiply(dc_n, tape.c_prev[t, :n], out=df)     # dL/df
+        xp.multiply(dc_n, c_before(t)[:n], out=df)        # dL/df
         dc_n *= f                                         # dL/dc_{t-1}
         _through_sigmoid(d[:, :2 * H], g[:, :2 * H])
         _through_sigmoid(do, o)
@@ -165,30 +184,32 @@ def _through_sigmoid(d, s):
 
 # ---- GRU: r z = sigmoid(XW_rz + h W_hrz^T + b_hrz);  n = tanh(XW_n + r (h W_hn^T + b_hn));  h' = n + z (h - n) --
 def gru_forward(xw, h0, w_hh, b_hh=None, reverse=False, batch_sizes=None, y=None):
-    """(Y (T, N, H) (into ``y`` if given), tape) from XW (T, N, 3H) = X W_ih^T + b_ih, which becomes the activated
-    gates r z n."""
+    """(Y (T, N, H) (into ``y`` if given), tape) from XW (T, N, 3H) = X W_ih^T + b_ih (its r, z columns scaled by
+    ``gate_scale``), which becomes the activated gates r z n."""
     T, N, three_h = xw.shape
     H = three_h // 3
-    h = h0.copy()
     y = xp.empty((T, N, H), dtype=xw.dtype) if y is None else y
     hn = xp.empty((T, N, H), dtype=xw.dtype)          # h W_hn^T + b_hn, kept for the backward
-    w_t = _transposed(w_hh)
+    h = h0
+    scale = gate_scale("gru", H, w_hh.dtype)
+    w_t, b_hh = _transposed(w_hh) * scale, (None if b_hh is None else b_hh * scale)
     for t in _steps(T, reverse):
         n = _rows(batch_sizes, t, N)
         g, hw = xw[t, :n], h[:n] @ w_t
         if b_hh is not None:
             hw += b_hh
-        g[:, :2 * H] += hw[:, :2 * H]
-        sigmoid_(g[:, :2 * H])
+        rz = g[:, :2 * H]
+        rz += hw[:, :2 * H]
+        _from_tanh_(xp.tanh(rz, out=rz))
         hn[t, :n] = hw[:, 2 * H:]
         new = g[:, 2 * H:]
         new += g[:, :H] * hw[:, 2 * H:]
         xp.tanh(new, out=new)
-        h_n = h[:n]
-        h_n -= new                                        # h' = n + z (h - n)
-        h_n *= g[:, H:2 * H]
-        h_n += new
-        y[t] = h
+        h_new = y[t, :n]                                  # h' = n + z (h - n)
+        xp.subtract(h[:n], new, out=h_new)
+        h_new *= g[:, H:2 * H]
+        h_new += new
+        h = _hold(y, t, n, h)
     return y, Tape(gates=xw, hn=hn, y=y, h0=h0)
 
 

@@ -64,12 +64,14 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
 
 
 # ---- whole layers: one node, the time loop in a kernel --------------------------------------------------------------
-def _project(x, w_ih, *biases):
-    """XW = X W_ih^T + biases as a fresh (T, N, gates) array: one GEMM for every step."""
+def _project(x, w_ih, *biases, scale=None):
+    """XW = X W_ih^T + biases as a fresh (T, N, gates) array: one GEMM for every step; ``scale`` multiplies each
+    gate's column (``kernel.gate_scale``)."""
     T, N, _ = x.shape
-    xw = xp.matmul(x.reshape(T * N, -1), xp.ascontiguousarray(w_ih.T)).reshape(T, N, -1)
+    w_t = xp.ascontiguousarray(w_ih.T) if scale is None else xp.ascontiguousarray(w_ih.T) * scale
+    xw = xp.matmul(x.reshape(T * N, -1), w_t).reshape(T, N, -1)
     for b in biases:
-        xw += b
+        xw += b if scale is None else b * scale
     return xw
 
 
@@ -192,7 +194,7 @@ class LSTMLayerOp(_LayerOp):
         self.has_bias, self.has_proj, self.reverse, self.batch_sizes = has_bias, has_proj, reverse, batch_sizes
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = self._unpack(arrays, True)
         T, N, P, H = x.shape[0], x.shape[1], h0.shape[1], c0.shape[1]
-        xw = _project(x, w_ih, *((b_ih, b_hh) if has_bias else ()))
+        xw = _project(x, w_ih, *((b_ih, b_hh) if has_bias else ()), scale=kernel.gate_scale("lstm", H, x.dtype))
         flat = xp.empty(T * N * P + N * H, dtype=xw.dtype)
         self.y, c_n = flat[:T * N * P].reshape(T, N, P), flat[T * N * P:].reshape(N, H)
         self.blocks = _blocks(N, batch_sizes)
@@ -248,7 +250,7 @@ class GRULayerOp(_LayerOp):
     def forward(self, *arrays, has_bias, reverse, batch_sizes):
         self.has_bias, self.reverse, self.batch_sizes = has_bias, reverse, batch_sizes
         x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = self._unpack(arrays, False)
-        xw = _project(x, w_ih, *((b_ih,) if has_bias else ()))
+        xw = _project(x, w_ih, *((b_ih,) if has_bias else ()), scale=kernel.gate_scale("gru", w_hh.shape[1], x.dtype))
         self.y = xp.empty((x.shape[0], x.shape[1], w_hh.shape[1]), dtype=xw.dtype)
         self.blocks = _blocks(x.shape[1], batch_sizes)
         self.tapes = [tape for _, tape in parallel.run_parallel([
