@@ -19,13 +19,10 @@ matrix product each, and backpropagation through time is that kernel's backward 
 """
 from __future__ import annotations
 
-from functools import partial
-
 from ..autograd import Function, enable_grad
 from ..autograd import grad as _autograd_grad
 from ..backend import xp
 from ..errors import ArgumentError
-from ..kernels import parallel
 from ..kernels import recurrent as kernel
 from ..tensor import Tensor
 from ._util import as_tensor, constant, recording
@@ -83,15 +80,6 @@ def _gradient_buffer(shape, dtype, batch_sizes):
     """Where the backward loop writes per-step gradients: every entry is written when all sequences run every
     step; with variable lengths the skipped rows must read zero."""
     return (xp.empty if batch_sizes is None else xp.zeros)(shape, dtype=dtype)
-
-
-def _blocks(n: int, batch_sizes):
-    """[(rows, that block's batch_sizes)]: the batch cut into blocks of sequences that run at once on the cores
-    (``kernels/parallel.py``; a single block where that does not pay)."""
-    rows = parallel.row_blocks(n, parallel.cores_for(n))
-    if batch_sizes is None:
-        return [(r, None) for r in rows]
-    return [(r, xp.clip(batch_sizes - r.start, 0, r.stop - r.start)) for r in rows]
 
 
 class _LayerOp(Function):
@@ -157,10 +145,7 @@ class RNNLayerOp(_LayerOp):
         self.has_bias, self.relu, self.reverse, self.batch_sizes = has_bias, relu, reverse, batch_sizes
         x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = self._unpack(arrays, False)
         xw = _project(x, w_ih, *((b_ih, b_hh) if has_bias else ()))
-        self.y, self.blocks = xp.empty_like(xw), _blocks(x.shape[1], batch_sizes)
-        self.tapes = [tape for _, tape in parallel.run_parallel([
-            partial(kernel.rnn_forward, xw[:, r], h0[r], w_hh, relu, reverse, sizes, y=self.y[:, r])
-            for r, sizes in self.blocks])]
+        self.y, self.tape = kernel.rnn_forward(xw, h0, w_hh, relu, reverse, batch_sizes)
         return self.y
 
     def backward(self, g):
@@ -168,11 +153,8 @@ class RNNLayerOp(_LayerOp):
             return self._replayed_grads(g)
         arrays = [t.data for t in self.inputs]
         x, h0, _, _, w_hh, *_ = self._unpack(arrays, False)
-        d_pre, dh0 = _gradient_buffer(g.shape, g.dtype, self.batch_sizes), xp.empty_like(h0)
-        for (r, _), (_, dh) in zip(self.blocks, parallel.run_parallel([
-                partial(kernel.rnn_backward, g.data[:, r], tape, w_hh, self.relu, self.reverse, sizes,
-                        d_pre=d_pre[:, r]) for (r, sizes), tape in zip(self.blocks, self.tapes)])):
-            dh0[r] = dh
+        d_pre, dh0 = kernel.rnn_backward(g.data, self.tape, w_hh, self.relu, self.reverse, self.batch_sizes,
+                                         d_pre=_gradient_buffer(g.shape, g.dtype, self.batch_sizes))
         h_prev = kernel.previous_states(self.y, h0, self.reverse)
         dx, dw_ih, dw_hh, *db = self._weight_grads(d_pre, x, h_prev, self.has_bias)
         return _wrap_all([dx, dh0, dw_ih, dw_hh, *db], self.inputs)
@@ -196,15 +178,9 @@ class LSTMLayerOp(_LayerOp):
         T, N, P, H = x.shape[0], x.shape[1], h0.shape[1], c0.shape[1]
         xw = _project(x, w_ih, *((b_ih, b_hh) if has_bias else ()), scale=kernel.gate_scale("lstm", H, x.dtype))
         flat = xp.empty(T * N * P + N * H, dtype=xw.dtype)
-        self.y, c_n = flat[:T * N * P].reshape(T, N, P), flat[T * N * P:].reshape(N, H)
-        self.blocks = _blocks(N, batch_sizes)
-        results = parallel.run_parallel([
-            partial(kernel.lstm_forward, xw[:, r], h0[r], c0[r], w_hh, w_hr, reverse, sizes, out=self.y[:, r])
-            for r, sizes in self.blocks])
-        self.tapes = []
-        for (r, _), (_, c_last, tape) in zip(self.blocks, results):
-            c_n[r] = c_last
-            self.tapes.append(tape)
+        self.y = flat[:T * N * P].reshape(T, N, P)
+        _, c_n, self.tape = kernel.lstm_forward(xw, h0, c0, w_hh, w_hr, reverse, batch_sizes, out=self.y)
+        flat[T * N * P:] = c_n.reshape(-1)
         return flat
 
     def backward(self, g):
@@ -216,17 +192,13 @@ class LSTMLayerOp(_LayerOp):
         gy, gc = g.data[:T * N * P].reshape(T, N, P), g.data[T * N * P:].reshape(N, H)
         d_gates = _gradient_buffer((T, N, 4 * H), gy.dtype, self.batch_sizes)
         dh_out = _gradient_buffer(gy.shape, gy.dtype, self.batch_sizes) if self.has_proj else None
-        dh0, dc0 = xp.empty_like(h0), xp.empty_like(c0)
-        for (r, _), (_, _, dh, dc) in zip(self.blocks, parallel.run_parallel([
-                partial(kernel.lstm_backward, gy[:, r], gc[r], tape, w_hh, w_hr, self.reverse, sizes,
-                        d_gates=d_gates[:, r], dh_out=None if dh_out is None else dh_out[:, r])
-                for (r, sizes), tape in zip(self.blocks, self.tapes)])):
-            dh0[r], dc0[r] = dh, dc
+        _, _, dh0, dc0 = kernel.lstm_backward(gy, gc, self.tape, w_hh, w_hr, self.reverse, self.batch_sizes,
+                                              d_gates=d_gates, dh_out=dh_out)
         h_prev = kernel.previous_states(self.y, h0, self.reverse)
         dx, dw_ih, dw_hh, *db = self._weight_grads(d_gates, x, h_prev, self.has_bias)
         grads = [dx, dh0, dc0, dw_ih, dw_hh, *db]
         if self.has_proj:   # dW_hr = sum_t dh_t^T u_t, u = o tanh(c) (the unprojected output)
-            grads.append(sum(_flat(dh_out[:, r]).T @ _flat(tape.u) for (r, _), tape in zip(self.blocks, self.tapes)))
+            grads.append(_flat(dh_out).T @ _flat(self.tape.u))
         return _wrap_all(grads, self.inputs)
 
     def replay(self, x, h0, c0, w_ih, w_hh, *rest):
@@ -252,10 +224,7 @@ class GRULayerOp(_LayerOp):
         x, h0, _, w_ih, w_hh, b_ih, b_hh, _ = self._unpack(arrays, False)
         xw = _project(x, w_ih, *((b_ih,) if has_bias else ()), scale=kernel.gate_scale("gru", w_hh.shape[1], x.dtype))
         self.y = xp.empty((x.shape[0], x.shape[1], w_hh.shape[1]), dtype=xw.dtype)
-        self.blocks = _blocks(x.shape[1], batch_sizes)
-        self.tapes = [tape for _, tape in parallel.run_parallel([
-            partial(kernel.gru_forward, xw[:, r], h0[r], w_hh, b_hh, reverse, sizes, y=self.y[:, r])
-            for r, sizes in self.blocks])]
+        _, self.tape = kernel.gru_forward(xw, h0, w_hh, b_hh, reverse, batch_sizes, y=self.y)
         return self.y
 
     def backward(self, g):
@@ -266,11 +235,7 @@ class GRULayerOp(_LayerOp):
         w_hh = arrays[3]
         shape = (*g.shape[:2], w_hh.shape[0])
         d_x, d_h = (_gradient_buffer(shape, g.dtype, self.batch_sizes) for _ in range(2))
-        dh0 = xp.empty_like(h0)
-        for (r, _), (_, _, dh) in zip(self.blocks, parallel.run_parallel([
-                partial(kernel.gru_backward, g.data[:, r], tape, w_hh, self.reverse, sizes, d_x=d_x[:, r],
-                        d_h=d_h[:, r]) for (r, sizes), tape in zip(self.blocks, self.tapes)])):
-            dh0[r] = dh
+        _, _, dh0 = kernel.gru_backward(g.data, self.tape, w_hh, self.reverse, self.batch_sizes, d_x=d_x, d_h=d_h)
         h_prev = kernel.previous_states(self.y, h0, self.reverse)
         dx, dw_ih, dw_hh, *db = self._weight_grads(d_x, x, h_prev, self.has_bias, d_hidden=d_h)
         return _wrap_all([dx, dh0, dw_ih, dw_hh, *db], self.inputs)

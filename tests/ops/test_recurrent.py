@@ -135,20 +135,3 @@ def test_layer_errors_name_the_op_and_the_shapes():
     with pytest.raises(ValueError, match="both biases"):
         F.rnn_layer(x, h, lm.zeros(4, 3), lm.zeros(4, 4), b_ih=lm.zeros(4))
 
-
-@pytest.mark.parametrize("name", list(LAYERS))
-@pytest.mark.parametrize("batch_sizes", [None, [3, 3, 2, 1]], ids=["full", "packed"])
-def test_cutting_the_batch_into_blocks_run_at_once_changes_nothing(name, batch_sizes, r, monkeypatch):
-    """kernels/parallel.py runs blocks of sequences on threads: outputs and gradients are those of one block."""
-    from lamina.kernels import parallel
-
-    x, state, weights, extra = _inputs(name, r)
-    leaves = [x] + _leaves(state, weights, extra)
-    results = []
-    for parts in (1, 2):
-        monkeypatch.setattr(parallel, "cores_for", lambda rows, parts=parts: parts)
-        out = _run(name, x, state, weights, extra, reverse=True, batch_sizes=batch_sizes)
-        grads = lm.autograd.grad((out * lm.arange(out.shape[0], dtype=lm.float64)).sum(), leaves)
-        results.append([out] + list(grads))
-    for one, two in zip(*results):
-        np.testing.assert_allclose(two.detach().numpy(), one.detach().numpy(), atol=1e-12)
