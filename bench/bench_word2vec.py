@@ -20,7 +20,21 @@ Agreement of two models: the Spearman correlation of their cosine similarities o
 1,000 most frequent words, and the mean overlap of their top-10 nearest-neighbour lists (whole vocabulary,
 the word itself excluded) for the 200 most frequent words. Reference: two gensim runs with seeds 1 and 2.
 
-Measured on the 2-core development machine, 2026-12-03 08:23 UTC (`python bench/bench_word2vec.py --sg 1`,
+Measured on the quiet 2-core development machine, 2026-12-03 08:58 UTC, with the defaults (Lamina on 2 BLAS
+threads, load average ~0.7):
+
+                          words/s  Lamina/gensim     agreement            Spearman  top-10 overlap
+    skip-gram  Lamina      64,459                    gensim w3 vs seed 2     0.981  0.614
+               gensim w3  430,613  0.15              gensim w3 vs w1         0.981  0.621
+               gensim w1  254,094  0.25              Lamina vs gensim w3     0.979  0.635
+                                                     Lamina vs gensim seed 2 0.979  0.621
+    CBOW       Lamina     174,298                    gensim w3 vs seed 2     0.974  0.587
+               gensim w3 1,124,458 0.16              gensim w3 vs w1         0.977  0.605
+               gensim w1  654,013  0.27              Lamina vs gensim w3     0.973  0.595
+                                                     Lamina vs gensim seed 2 0.975  0.576
+The two models agree as well as two gensim runs do; throughput is below the goal of 0.3.
+
+Earlier runs, Lamina's BLAS pinned to one thread (2026-12-03 08:23 UTC (`python bench/bench_word2vec.py --sg 1`,
 load average ~1-2: quieter than before, so gensim's threads got the second core):
 
                           words/s  Lamina/gensim     agreement            Spearman  top-10 overlap
