@@ -18,9 +18,9 @@ Validation loss: the mean over all but the last 52 of the 111,540 validation cha
 3,485 characters, each read from a zero state, the state carried through the stream).
 Then the model writes ``--sample-chars`` characters after ``--prompt`` at ``--temperature`` (0: greedy).
 
-Measured 2026-12-03 with the defaults and OPENBLAS_NUM_THREADS=1 (2-core AMD EPYC, another helper's short benchmark
-at the start; with 2 BLAS threads a window was 1.5-4x slower on this loaded machine), 7,200-9,000 characters/s in
-training, 2,186 windows (14 epochs) in 30.0 min wall clock, validation passes (6 s each) included:
+Measured 2026-12-03 with the defaults and OPENBLAS_NUM_THREADS=1 (2-core AMD EPYC, another job's short benchmark
+at the start; 2 BLAS threads were slower then, through a two-thread recurrent path since removed from the library),
+7,200-9,000 characters/s in training, 2,186 windows (14 epochs) in 30.0 min wall clock, validation passes (6 s each) included:
     min    3.1    6.2    9.3   12.4   15.5   18.6   21.7   24.9   28.0   30.0
     val  1.636  1.521  1.492  1.477  1.466  1.459  1.459  1.463  1.463  1.465  nats/char
 validation loss: 1.465 nats/char (goal <= 1.55, first reached after about 6 min); training loss 1.10 at the end.
