@@ -1,6 +1,7 @@
 """Fixtures shared by the test files. tests/ mirrors lamina/ (tests/ops/test_conv.py tests lamina/ops/conv.py);
 pytest runs with --import-mode=importlib, so test files never import each other or this file: what several
 files need is a fixture here."""
+import importlib.util
 import os
 import zlib
 from pathlib import Path
@@ -25,6 +26,18 @@ def rng():
 def repo_root():
     """The repository's root folder (the one that holds lamina/ and tests/)."""
     return REPO
+
+
+@pytest.fixture(scope="session")
+def load_example(repo_root):
+    """``load_example(name)``: the script examples/<name>.py as a module (examples/ is not a package)."""
+    def load(name):
+        spec = importlib.util.spec_from_file_location(name, repo_root / "examples" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture(scope="session")

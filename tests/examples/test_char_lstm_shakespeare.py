@@ -1,5 +1,4 @@
 """Smoke test of examples/char_lstm_shakespeare.py: its batching, a few training steps, sampling."""
-import importlib.util
 
 import numpy as np
 import pytest
@@ -9,12 +8,8 @@ from lamina.data.text import Vocab, language_model_batches
 
 
 @pytest.fixture(scope="module")
-def example(repo_root):
-    path = repo_root / "examples" / "char_lstm_shakespeare.py"
-    spec = importlib.util.spec_from_file_location("char_lstm_shakespeare", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def example(load_example):
+    return load_example("char_lstm_shakespeare")
 
 
 @pytest.fixture(scope="module")

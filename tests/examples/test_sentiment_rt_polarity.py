@@ -1,5 +1,4 @@
 """examples/sentiment_rt_polarity.py: its split, batching and models on rt-polarity, trained briefly on a subset."""
-import importlib.util
 
 import numpy as np
 import pytest
@@ -8,13 +7,8 @@ import lamina as lm
 
 
 @pytest.fixture(scope="module")
-def example(repo_root):
-    """The example script as a module (examples/ is not a package)."""
-    path = repo_root / "examples" / "sentiment_rt_polarity.py"
-    spec = importlib.util.spec_from_file_location("sentiment_rt_polarity", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def example(load_example):
+    return load_example("sentiment_rt_polarity")
 
 
 @pytest.fixture(scope="module")

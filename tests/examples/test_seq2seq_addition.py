@@ -1,5 +1,4 @@
 """examples/seq2seq_addition.py: its data generator, one training step and greedy decoding, on tiny sizes."""
-import importlib.util
 
 import numpy as np
 import pytest
@@ -8,12 +7,8 @@ import lamina as lm
 
 
 @pytest.fixture(scope="module")
-def s2s(repo_root):
-    """The example script as a module (examples/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("seq2seq_addition", repo_root / "examples" / "seq2seq_addition.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def s2s(load_example):
+    return load_example("seq2seq_addition")
 
 
 def test_addition_examples_are_correct_sums_of_1_to_n_digit_numbers(s2s, rng):
