@@ -67,8 +67,8 @@ def _project(x, w_ih, *biases, scale=None):
     T, N, _ = x.shape
     w_t = xp.ascontiguousarray(w_ih.T) if scale is None else xp.ascontiguousarray(w_ih.T) * scale
     xw = xp.matmul(x.reshape(T * N, -1), w_t).reshape(T, N, -1)
-    for b in biases:
-        xw += b if scale is None else b * scale
+    if biases:  # one pass over XW for all the biases
+        xw += sum(biases[1:], biases[0]) if scale is None else sum(biases[1:], biases[0]) * scale
     return xw
 
 
@@ -105,7 +105,8 @@ class _LayerOp(Function):
         dx = (d_x2 @ w_ih).reshape(x.shape) if self.inputs[0].requires_grad else None
         grads = [dx, d_x2.T @ _flat(x), d_h2.T @ _flat(h_prev)]
         if has_bias:
-            grads += [d_x2.sum(0), d_h2.sum(0)]
+            db_ih = d_x2.sum(0)
+            grads += [db_ih, db_ih.copy() if d_hidden is None else d_h2.sum(0)]  # LSTM/RNN: one gradient, twice
         return grads
 
     def _replayed_grads(self, g):
