@@ -8,8 +8,9 @@ that are one big matrix product for all steps at once, outside the loop:
     after:   dX = dG W_ih,  dW_ih = dG^T X,  dW_hh = dG^T H_prev,  db = sum dG   (one GEMM each)
 
 so the loop holds one (N, H) x (H, gates) product and a few elementwise passes per step, written in place
-into buffers allocated once per call. This is what makes an LSTM step 2-3x faster than composing the cell from
-autograd ops (one graph node per step and per op, each allocating; measured in bench/bench_rnn.py).
+into buffers allocated once per call. Against composing the cell from autograd ops (one graph node per step and
+per op, each allocating), a training step of bench/bench_rnn.py went from 2.36 to 1.57 times PyTorch's time for
+the LSTM and from 1.49 to 0.85 for the GRU (2026-12-03).
 
 Variable lengths (packed sequences) use PyTorch's layout: the N sequences are sorted by length, longest first,
 and ``batch_sizes[t]`` of them are still running at step t; only those rows are computed, the others keep their
