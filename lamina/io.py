@@ -13,6 +13,9 @@ then renamed over it; a process killed mid-save leaves the previous file intact.
 
 What can be saved: tensors, NumPy arrays, numbers, strings, None, and dicts / lists / tuples of
 them; a ``Module`` is saved as its ``state_dict()``, an optimiser or scheduler as its state_dict.
+
+A path ending in ``.safetensors`` reads and writes the safetensors format instead (``lamina/io_safetensors.py``),
+to exchange weights with PyTorch and Hugging Face.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import numpy as np  # host-side: files are NumPy archives
 
+from . import io_safetensors
 from .tensor import Tensor
 
 FORMAT = "lamina-npz-1"
@@ -133,7 +137,9 @@ def atomic_write(path, mode: str = "wb"):
 def save(obj, path, pickle_module=None, pickle_protocol=None, **kwargs) -> None:
     """Save ``obj`` to ``path`` atomically, or into a writable binary file object (see the module docstring
     for what can be saved). ``pickle_module``/``pickle_protocol`` are accepted for PyTorch's signature: Lamina
-    never pickles."""
+    never pickles. A path ending in ``.safetensors`` writes a safetensors file (``lamina.io_safetensors``)."""
+    if io_safetensors.is_safetensors_path(path):
+        return io_safetensors.save(obj, path, metadata=kwargs.get("metadata"))
     arrays: dict = {}
     structure = json.dumps({"format": FORMAT, "object": _encode(obj, arrays)})
     members = dict(__structure__=np.frombuffer(structure.encode("utf-8"), dtype=np.uint8), **arrays)
@@ -157,6 +163,8 @@ def load(path, map_location=None, pickle_module=None, *, weights_only=None, mmap
     where = repr(path) if hasattr(path, "read") else source
     if not hasattr(path, "read") and not os.path.exists(source):
         raise FileNotFoundError(f"load: no such file: {source!r}")
+    if _is_safetensors(source):
+        return io_safetensors.load(source)
     try:
         header, arrays = _read_archive(source)
         if not isinstance(header, dict) or header.get("format") != FORMAT or "object" not in header:
@@ -172,6 +180,20 @@ def load(path, map_location=None, pickle_module=None, *, weights_only=None, mmap
             NotImplementedError, SyntaxError) as err:
         raise CorruptFileError(f"load: {where} is not a Lamina file or is damaged: "
                                f"{type(err).__name__}: {err}"[:500]) from None
+
+
+def _is_safetensors(source) -> bool:
+    """A ``.safetensors`` path, or a file whose first bytes are a safetensors header's (never a zip's)."""
+    if io_safetensors.is_safetensors_path(source):
+        return True
+    if hasattr(source, "read"):
+        position = source.tell()
+        head = source.read(9)
+        source.seek(position)
+    else:
+        with open(source, "rb") as handle:
+            head = handle.read(9)
+    return io_safetensors.looks_like_safetensors(head)
 
 
 def _read_archive(source):
