@@ -4,6 +4,7 @@
     callbacks.py  Callback, EarlyStopping, ModelCheckpoint, CSVLogger, LearningRateScheduler, TerminateOnNaN, History
     metrics.py    accuracy, top_k_accuracy, mse, mae, confusion_matrix, format_confusion_matrix
     progress.py   the per-epoch progress bar (tqdm when installed)
+    tensorboard.py  TensorBoard: logs fit's scalars, histograms and graph for TensorBoard (tensorboardX)
 
 Metrics, logs and ``predict``'s result are host-side NumPy: batches' outputs are copied to the host
 to be measured and returned.
@@ -17,8 +18,10 @@ from .callbacks import (Callback, CSVLogger, EarlyStopping, History, LearningRat
 from .metrics import accuracy, confusion_matrix, format_confusion_matrix, mae, mse, top_k_accuracy
 from .model import Model
 from .progress import ProgressBar
+from .tensorboard import TensorBoard
 from ..nn.summary import ModelSummary, summary
 
 __all__ = ["Model", "Callback", "CSVLogger", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
-           "TerminateOnNaN", "ProgressBar", "summary", "ModelSummary", "accuracy", "top_k_accuracy", "mse", "mae",
+           "TerminateOnNaN", "TensorBoard", "ProgressBar",
+           "summary", "ModelSummary", "accuracy", "top_k_accuracy", "mse", "mae",
            "confusion_matrix", "format_confusion_matrix", "callbacks", "metrics"]
