@@ -22,6 +22,7 @@ accumulation); the first backward outside averages the accumulated sum.
 from __future__ import annotations
 
 import contextlib
+import time
 
 import numpy as np  # host-side: the flat buckets MPI reduces
 
@@ -48,6 +49,7 @@ class DistributedDataParallel(Module):
                          for bucket in self._buckets for p in bucket.params] if self._world > 1 else []
         self._bucket_of = {id(p): bucket for bucket in self._buckets for p in bucket.params}
         self._pass_started = False
+        self.reduction_seconds, self.reductions = 0.0, 0   # time at the end of backwards spent finishing all-reduces
 
     # ---- wrapping ---------------------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -98,12 +100,15 @@ class DistributedDataParallel(Module):
 
     def _finish_reduction(self) -> None:
         """End of the backward: start what a missing gradient held back, wait, write the means into .grad."""
+        start = time.perf_counter()
         self._pass_started = False
         for bucket in self._buckets:
             if bucket.work is None:
                 bucket.start()
         for bucket in self._buckets:
             bucket.finish(self._world)
+        self.reduction_seconds += time.perf_counter() - start
+        self.reductions += 1
 
 
 class _Bucket:
