@@ -25,6 +25,7 @@ from .errors import ArgumentError
 
 class _GradState(threading.local):
     enabled = True  # every thread starts with gradients recorded
+    final_callbacks = None  # during a backward: what queue_callback asked to run at its end
 
 
 _state = _GradState()
@@ -193,10 +194,12 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
         if out._ctx is None:
             leaves.append(out)
 
-    previous = _state.enabled
-    _state.enabled = create_graph
+    order = _topological_order(outputs)
+    early = _early_leaves(order) if inputs is None and _post_hooks else None
+    previous, callbacks = _state.enabled, _state.final_callbacks
+    _state.enabled, _state.final_callbacks = create_graph, []
     try:
-        for tensor in _topological_order(outputs):
+        for tensor in order:
             grad = pending.pop(tensor, None)
             if grad is None:
                 continue
@@ -221,34 +224,88 @@ def run_backward(outputs, grads, retain_graph=False, create_graph=False, inputs=
                         leaves.append(parent)
                 else:
                     _accumulate(pending, parent, g, create_graph)
+            if early is not None:
+                _deliver_finished_leaves(fn, early, pending, delivered, create_graph)
             if not retain_graph:
                 fn.release()
         for leaf in leaves:
-            grad = pending.pop(leaf, None)
-            if grad is not None and _hooks and id(leaf) in _hooks:
-                grad = _run_hooks(leaf, grad)
-            _deliver(leaf, grad, wanted, results, delivered, create_graph)
+            if leaf in pending:
+                _finish_leaf(leaf, pending.pop(leaf), wanted, results, delivered, create_graph)
+        for callback in _state.final_callbacks:
+            callback()
     finally:
-        _state.enabled = previous
+        _state.enabled, _state.final_callbacks = previous, callbacks
     return results
+
+
+def _finish_leaf(leaf, grad, wanted, results, delivered, create_graph):
+    """A leaf's gradient is complete: its hooks, then ``.grad`` (or the result slot), then post-accumulate hooks."""
+    if _hooks and id(leaf) in _hooks:
+        grad = _run_hooks(leaf, grad)
+    _deliver(leaf, grad, wanted, results, delivered, create_graph)
+    if wanted is None and _post_hooks and id(leaf) in _post_hooks:
+        for hook in list(_post_hooks[id(leaf)]):
+            hook(leaf)
+
+
+def _early_leaves(order) -> dict:
+    """Leaf -> how many uses of it the graph walk has still to pass. Only when post-accumulate hooks exist (for
+    example DistributedDataParallel's): a leaf is then finished, and its hooks run, as soon as its last use is
+    passed instead of after the whole walk, so that work on finished gradients overlaps the rest of the backward."""
+    uses: dict = {}
+    for tensor in order:
+        for parent in tensor._ctx.inputs:
+            if parent._ctx is None and parent._requires_grad:
+                uses[parent] = uses.get(parent, 0) + 1
+    return uses
+
+
+def _deliver_finished_leaves(fn, early, pending, delivered, create_graph):
+    for parent in fn.inputs:
+        if parent in early:
+            early[parent] -= 1
+            if early[parent] == 0 and parent in pending:
+                _finish_leaf(parent, pending.pop(parent), None, None, delivered, create_graph)
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once the backward in progress has delivered every gradient (PyTorch's
+    ``Variable._execution_engine.queue_callback``); called from a hook during a backward."""
+    if _state.final_callbacks is None:
+        raise RuntimeError("queue_callback: only a hook running inside a backward can queue a callback")
+    _state.final_callbacks.append(callback)
 
 
 # ---- tensor hooks (x.register_hook(fn)): kept by the tensor's id, dropped when the tensor is collected --------
 _hooks: dict = {}
 
 
+_post_hooks: dict = {}  # x.register_post_accumulate_grad_hook(fn): the same, called after x.grad is updated
+
+
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
 
-    def __init__(self, key, hook):
-        self._key, self._hook = key, hook
+    def __init__(self, key, hook, registry=None):
+        self._key, self._hook, self._registry = key, hook, (_hooks if registry is None else registry)
 
     def remove(self) -> None:
-        hooks = _hooks.get(self._key)
+        hooks = self._registry.get(self._key)
         if hooks and self._hook in hooks:
             hooks.remove(self._hook)
             if not hooks:
-                del _hooks[self._key]
+                del self._registry[self._key]
+
+
+def _register(registry: dict, tensor, hook) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
+    key = id(tensor)
+    if key not in registry:
+        registry[key] = []
+        weakref.finalize(tensor, registry.pop, key, None)
+    registry[key].append(hook)
+    return RemovableHandle(key, hook, registry)
 
 
 def register_hook(tensor, hook) -> RemovableHandle:
@@ -256,14 +313,15 @@ def register_hook(tensor, hook) -> RemovableHandle:
     replaces the gradient (before it reaches ``.grad`` or the tensor's own node), as PyTorch's hooks."""
     if not tensor._requires_grad:
         raise ArgumentError("cannot register a hook on a tensor that doesn't require gradient")
-    if not callable(hook):
-        raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
-    key = id(tensor)
-    if key not in _hooks:
-        _hooks[key] = []
-        weakref.finalize(tensor, _hooks.pop, key, None)
-    _hooks[key].append(hook)
-    return RemovableHandle(key, hook)
+    return _register(_hooks, tensor, hook)
+
+
+def register_post_accumulate_grad_hook(tensor, hook) -> RemovableHandle:
+    """Call ``hook(tensor)`` after a backward has added to the leaf ``tensor``'s ``.grad`` (PyTorch's hook of the
+    same name): the gradient is then final for this backward, which is when DistributedDataParallel averages it."""
+    if not tensor._requires_grad or tensor._ctx is not None:
+        raise ArgumentError("register_post_accumulate_grad_hook: only a leaf tensor that requires grad has one")
+    return _register(_post_hooks, tensor, hook)
 
 
 def _run_hooks(tensor, grad):

@@ -130,6 +130,11 @@ class Tensor:
         Returns a handle whose ``remove()`` unregisters the hook."""
         return autograd.register_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(self)`` is called after a backward has accumulated into this leaf's ``.grad``. Returns a handle
+        whose ``remove()`` unregisters it."""
+        return autograd.register_post_accumulate_grad_hook(self, hook)
+
     @property
     def retains_grad(self) -> bool:
         """True when ``retain_grad()`` asked this non-leaf tensor to keep its ``.grad`` (False for leaves)."""

@@ -21,7 +21,10 @@ import numpy as np
 
 
 class Callback:
-    """Base class: override the hooks you need; ``self.model`` and ``self.params`` are set by fit."""
+    """Base class: override the hooks you need; ``self.model`` and ``self.params`` are set by fit.
+    ``rank_zero_only``: under MPI, run on rank 0 only (callbacks that print or write files)."""
+
+    rank_zero_only = False
 
     def __init__(self):
         self.model = None
@@ -171,6 +174,8 @@ class ModelCheckpoint(Callback):
     ``{"model": state_dict, "optimizer": state_dict, "epoch": n}`` so training can resume.
     """
 
+    rank_zero_only = True
+
     def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto",
                  save_weights_only: bool = True, verbose: int = 0):
         super().__init__()
@@ -204,6 +209,8 @@ class ModelCheckpoint(Callback):
 
 class CSVLogger(Callback):
     """Write one row per epoch: ``epoch`` (from 0, as Keras) and the sorted log keys."""
+
+    rank_zero_only = True
 
     def __init__(self, filename, separator: str = ",", append: bool = False):
         super().__init__()

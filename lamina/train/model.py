@@ -30,6 +30,7 @@ from ..nn.summary import summary
 from ..ops import loss as loss_ops
 from ..tensor import Tensor
 from . import metrics as metrics_module
+from . import parallel
 from .callbacks import CallbackList, History
 from .progress import ProgressBar, format_logs
 
@@ -71,6 +72,7 @@ class Model(Module):
         object.__setattr__(self, "loss_fn", None)  # a loss Module must not become a sub-module
         self.metrics, self.stop_training, self.history = {}, False, None
         self.gradient_hook, self.on_nan, self._float_target = None, "raise", False
+        self._parallel = None  # during fit under MPI: the ParallelFit (lamina/train/parallel.py)
 
     # ---- the module ----------------------------------------------------------------------------
     def _wrapped(self) -> Module | None:
@@ -191,6 +193,8 @@ class Model(Module):
             return value, output
         self.optimizer.zero_grad()
         loss.backward()
+        if self._parallel is not None:
+            self._parallel.average_gradients(self)  # under MPI, unless the network is a DistributedDataParallel
         if self.gradient_hook is not None:
             self.gradient_hook(self)  # e.g. average p.grad across workers
         self.optimizer.step()
@@ -217,28 +221,50 @@ class Model(Module):
         self._require("fit")
         dtype = self._input_dtype()
         train, validation = _split_validation(x, y, validation_data, validation_split, dtype)
-        train = _batches(train, batch_size, shuffle, generator)
+        dist = parallel.process_group()
+        self._parallel = None if dist is None else parallel.ParallelFit(dist, self)
+        if self._parallel is None:
+            train, weights = _batches(train, batch_size, shuffle, generator), (1, 1)
+        else:
+            (train, train_weight), (validation, val_weight) = (self._parallel.training_batches(
+                train, batch_size, shuffle, generator), self._parallel.validation_arrays(validation))
+            weights = (train_weight, val_weight)
         validation = None if validation is None else _batches(validation, batch_size, False, None)
         history, progress = History(), ([ProgressBar(verbose)] if verbose else [])
         params = {"epochs": epochs, "steps": _length(train), "verbose": verbose, "batch_size": batch_size}
-        callbacks = CallbackList([*progress, *(callbacks or []), history], self, params)
+        chosen = [*progress, *(callbacks or []), history]
+        chosen = chosen if self._parallel is None else self._parallel.callbacks_of_this_rank(chosen)
+        callbacks = CallbackList(chosen, self, params)
         self.stop_training, self.history = False, history
         callbacks.on_train_begin({})
         try:
             for epoch in range(epochs):
                 callbacks.on_epoch_begin(epoch, {})
-                logs = self._train_epoch(train, epoch, callbacks, dtype)
-                if validation is not None:
-                    logs.update({f"val_{k}": v for k, v in self._evaluate_batches(validation, dtype).items()})
-                logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+                logs = self._fit_epoch(train, validation, epoch, callbacks, dtype, weights)
                 callbacks.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
         finally:
+            self._parallel = None
             for bar in progress:
                 bar.close()
         callbacks.on_train_end({})
         return history
+
+    def _fit_epoch(self, train, validation, epoch: int, callbacks, dtype, weights) -> dict:
+        """One epoch of training, then validation; the logs averaged over the ranks under MPI."""
+        if self._parallel is not None:
+            self._parallel.start_epoch(epoch)
+        logs = self._train_epoch(train, epoch, callbacks, dtype)
+        if self._parallel is not None:
+            logs = self._parallel.reduce_logs(logs, weights[0])
+        if validation is not None:
+            val_logs = self._evaluate_batches(validation, dtype)
+            if self._parallel is not None:
+                val_logs = self._parallel.reduce_logs(val_logs, weights[1])
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        return logs
 
     def _train_epoch(self, batches, epoch: int, callbacks, dtype) -> dict:
         self.train()

@@ -39,6 +39,8 @@ def _tqdm():
 class ProgressBar(Callback):
     """Shows the progress of ``fit``; ``params`` (set by fit) give ``epochs`` and ``steps`` (or None)."""
 
+    rank_zero_only = True
+
     def __init__(self, verbose: int = 1, file=None):
         super().__init__()
         self.verbose, self.file = verbose, file
