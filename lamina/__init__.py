@@ -9,10 +9,10 @@ The package is built in layers, each importing only from the layers below it (``
 checks every import):
 
     core      backend, random, kernels, autograd, tensor
-    ops       ops, functional, creation, gradcheck, io
+    ops       ops, functional, creation, gradcheck, io, io_safetensors
     nn        nn
     training  optim, data, datasets
-    models    train, models
+    models    train, models, distributed, utils, onnx
     tools     explain, viz                      (this file, the public API, sits above them)
     apps      course, cli                       (user programs of the library: they import lamina)
 """
@@ -31,6 +31,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .io import load, save
 from . import nn, optim, data, datasets, train, models
 from .train import Model
+from . import distributed, utils
 from . import explain, viz
 
 float32, float64, float16 = xp.float32, xp.float64, xp.float16

@@ -16,10 +16,10 @@ LAYERS = [
     ("kernels",),                                      # tuned array routines: arrays only
     ("autograd",),                                     # Function, the backward engine, grad modes
     ("tensor",),                                       # Tensor
-    ("ops", "functional", "creation", "gradcheck", "io"),
+    ("ops", "functional", "creation", "gradcheck", "io", "io_safetensors"),
     ("nn",),
     ("optim", "data", "datasets"),
-    ("train", "models"),
+    ("train", "models", "distributed", "utils", "onnx"),
     ("explain", "viz", "playground"),
     ("lamina",),                                       # the package's public API (lamina/__init__.py)
     ("course", "cli"),                                 # programs that use the library as users do

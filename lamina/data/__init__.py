@@ -4,7 +4,6 @@
     dataloader.py  DataLoader (one gather per batch for array-backed sets), default_collate
     sampler.py     Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler
     transforms.py  Compose, ToTensor, Normalize, Standardize, Lambda
-    distributed.py DistributedSampler: each rank of a data-parallel job its own shard
     text.py        Vocab, tokenize, language_model_batches, pad_collate
     augment.py     RandomHorizontalFlip, RandomRotation, RandomTranslation, RandomCrop, Grayscale, ...
 
@@ -15,7 +14,6 @@ from . import augment, transforms
 from .augment import (EdgeEnhance, GaussianNoise, Grayscale, RandomCrop, RandomHorizontalFlip, RandomRotation,
                       RandomShift, RandomTranslation, RandomVerticalFlip)
 from .dataloader import DataLoader, default_collate
-from .distributed import DistributedSampler
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                       WeightedRandomSampler)
@@ -27,4 +25,4 @@ __all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "random_split", "
            "RandomCrop", "RandomHorizontalFlip", "RandomRotation", "RandomShift", "RandomTranslation",
            "RandomVerticalFlip", "augment", "transforms", "Vocab", "language_model_batches", "pad_collate", "tokenize",
            "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
-           "BatchSampler", "DistributedSampler"]
+           "BatchSampler"]

@@ -14,14 +14,14 @@
 
     process_group.py  init, get_rank, get_world_size, all_reduce, broadcast, barrier, ReduceOp; failure guards
     ddp.py            DistributedDataParallel: bucketed gradient all-reduce overlapped with the backward, no_sync
-    ../data/distributed.py  DistributedSampler
+    sampler.py        DistributedSampler: each rank its own shard of the dataset
 
 ``Model.fit`` works under MPI too (wrap the network in DistributedDataParallel, or let fit do it): it shards the
 arrays it is given, prints and writes files from rank 0 only, and reduces the epoch's metrics over the ranks.
 The cost model of multi-node training, and the speed measured here, are in docs/distributed.md.
 """
-from ..data.distributed import DistributedSampler
 from .ddp import DistributedDataParallel
+from .sampler import DistributedSampler
 from .process_group import (DistributedError, ReduceOp, Work, all_gather_object, all_reduce, barrier, broadcast,
                             broadcast_object, destroy_process_group, get_rank, get_world_size, init,
                             init_process_group, is_available, is_initialized)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data.dataloader import DataLoader
 from ..data.dataset import TensorDataset
-from ..data.distributed import DistributedSampler
+from ..distributed.sampler import DistributedSampler
 
 
 def process_group():

@@ -17,6 +17,8 @@ from .callbacks import Callback
 class TensorBoard(Callback):
     """Log scalars, histograms and the graph of a ``Model.fit`` run under ``log_dir``."""
 
+    rank_zero_only = True
+
     def __init__(self, log_dir="logs", histogram_freq: int = 0, write_graph: bool = True,
                  update_freq="epoch"):
         super().__init__()

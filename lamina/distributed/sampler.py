@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import ArgumentError
 from ..random import Generator, numpy_generator
-from .sampler import Sampler
+from . import process_group
+from ..data.sampler import Sampler
 
 
 class DistributedSampler(Sampler):
@@ -27,9 +28,8 @@ class DistributedSampler(Sampler):
     def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None, shuffle: bool = True,
                  seed: int = 0, drop_last: bool = False):
         if num_replicas is None or rank is None:
-            from .. import distributed
-            num_replicas = distributed.get_world_size() if num_replicas is None else num_replicas
-            rank = distributed.get_rank() if rank is None else rank
+            num_replicas = process_group.get_world_size() if num_replicas is None else num_replicas
+            rank = process_group.get_rank() if rank is None else rank
         if num_replicas < 1 or not 0 <= rank < num_replicas:
             raise ArgumentError(f"DistributedSampler: invalid rank {rank}, rank should be in the interval "
                                 f"[0, {num_replicas - 1}]")
