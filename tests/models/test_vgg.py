@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from lamina.models import vgg16_bn, vgg_block
+from lamina.models import VGG, vgg16_bn, vgg_block
 from lamina.models import vgg as vgg_module
 
 TORCHVISION_PARAMETERS = {"vgg11": 132_863_336, "vgg11_bn": 132_868_840, "vgg13": 133_047_848,
@@ -27,20 +27,15 @@ def count(module):
 
 @pytest.fixture(scope="module")
 def built(torch_zoo):
-    """The whole VGG-16-BN (1000 classes, no dropout) with its own initialisation's statistics noted, then loaded
-    with the weights of its PyTorch reference (BN statistics randomised)."""
-    lm.manual_seed(0)
-    model = vgg16_bn(dropout=0.0)
-    init = {"conv_std": float(model.features[7].weight.detach().numpy().std()),        # Conv2d(64, 128)
-            "conv_bias": float(np.abs(model.features[7].bias.detach().numpy()).max()),
-            "linear_std": float(model.classifier[3].weight.detach().numpy().std()),
-            "bn_weight": model.features[1].weight.detach().numpy().copy()}
+    """The whole VGG-16-BN (1000 classes, no dropout; its own initialisation skipped, the weights come from the
+    reference) and its PyTorch reference (BN statistics randomised)."""
+    model = vgg16_bn(dropout=0.0, init_weights=False)
     reference = torch_zoo.randomise_batch_norm(torch_zoo.vgg("vgg16_bn", dropout=0.0))
-    return model, reference, init
+    return model, reference
 
 
 def test_vgg16_bn_parameter_count_is_torchvisions(built, torch_zoo):
-    model, reference, _ = built
+    model, reference = built
     assert torch_zoo.count(reference) == count(model) == TORCHVISION_PARAMETERS["vgg16_bn"]
 
 
@@ -55,22 +50,27 @@ def test_every_variant_has_torchvisions_count_and_names(built, torch_zoo, name):
 
 
 def test_state_dict_names_and_shapes_are_torchvisions(built):
-    model, reference, _ = built
+    model, reference = built
     ours, theirs = model.state_dict(), reference.state_dict()
     assert list(ours) == list(theirs)
     assert all(tuple(ours[k].shape) == tuple(theirs[k].shape) for k in theirs)
 
 
-def test_torchvision_initialisation(built):
-    init = built[2]
-    assert init["conv_std"] == pytest.approx(math.sqrt(2 / (128 * 9)), rel=0.02)   # He normal, fan_out
-    assert init["conv_bias"] == 0 and np.all(init["bn_weight"] == 1)
-    assert init["linear_std"] == pytest.approx(0.01, rel=0.01)
+def test_torchvision_initialisation():
+    """VGG's rule, applied to small layers (a whole VGG's classifier holds 120 million weights)."""
+    lm.manual_seed(0)
+    layers = lm.nn.Sequential(*vgg_block(64, 128, num_convs=1, batch_norm=True), lm.nn.Linear(500, 400))
+    VGG._initialize_weights(layers)
+    conv, bn, linear = layers[0], layers[1], layers[4]
+    assert conv.weight.detach().numpy().std() == pytest.approx(math.sqrt(2 / (128 * 9)), rel=0.02)  # He, fan_out
+    assert np.all(conv.bias.detach().numpy() == 0) and np.all(bn.weight.detach().numpy() == 1)
+    assert linear.weight.detach().numpy().std() == pytest.approx(0.01, rel=0.02)
+    assert np.all(linear.bias.detach().numpy() == 0)
 
 
 @pytest.mark.parametrize("train", [False, True], ids=["eval", "train"])
 def test_outputs_equal_pytorchs_with_the_same_weights(built, torch_zoo, rng, train):
-    model, reference, _ = built
+    model, reference = built
     torch_zoo.load_into(model, reference)
     x = rng.standard_normal((2, 3, 32, 32)).astype(np.float32)        # 32x32: five pools end at 1x1
     logits, = torch_zoo.assert_same_outputs(model, reference, x, train)
