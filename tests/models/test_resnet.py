@@ -105,3 +105,17 @@ def test_errors():
         BasicBlock(64, 64, dilation=2)
     with pytest.raises(ValueError, match="replace_stride_with_dilation"):
         ResNet(BasicBlock, [1, 1, 1, 1], replace_stride_with_dilation=[True])
+
+
+def test_weights_load_from_a_file_the_user_has(pairs, tmp_path):
+    """Nothing is downloaded: the weights come from a file (Lamina's format here), and a fresh model given them
+    computes what the saved one computes."""
+    model = pairs["resnet18"][0].eval()
+    path = tmp_path / "resnet18.lamina"
+    lm.save(model.state_dict(), path)
+    lm.manual_seed(123)
+    fresh = resnet18().eval()
+    fresh.load_state_dict(lm.load(path))
+    x = lm.randn(1, 3, 32, 32)
+    with lm.no_grad():
+        np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
