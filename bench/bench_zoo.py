@@ -30,7 +30,6 @@ def serve(library, threads):
     sys.path.insert(0, BENCH)
     sys.path.insert(0, os.path.dirname(BENCH))  # this checkout's lamina, not an installed one
     import numpy as np
-
     from bench_training import memory_mark
 
     x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)

@@ -60,9 +60,10 @@ def test_torchvision_initialisation():
     assert conv.std() == pytest.approx(math.sqrt(2 / (256 * 9)), rel=0.02)
     assert np.all(model.layer3[0].bn3.weight.detach().numpy() == 1) and np.all(model.bn1.bias.detach().numpy() == 0)
     zero = ResNet(Bottleneck, [1, 1, 1, 2], num_classes=10, zero_init_residual=True)
-    assert all(np.all(block.bn3.weight.detach().numpy() == 0) for layer in (zero.layer1, zero.layer4) for block in layer)
+    assert all(np.all(block.bn3.weight.detach().numpy() == 0) for block in [*zero.layer1, *zero.layer4])
     basic = resnet18(num_classes=10, zero_init_residual=True)
-    assert all(np.all(block.bn2.weight.detach().numpy() == 0) and np.all(block.bn1.weight.detach().numpy() == 1) for block in basic.layer2)
+    for block in basic.layer2:
+        assert np.all(block.bn2.weight.detach().numpy() == 0) and np.all(block.bn1.weight.detach().numpy() == 1)
 
 
 def test_a_zero_initialised_block_is_the_identity_plus_relu():

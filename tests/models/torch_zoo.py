@@ -51,7 +51,8 @@ def vgg_make_layers(cfg, batch_norm=False):
             layers += [nn.MaxPool2d(kernel_size=2, stride=2)]
         else:
             conv2d = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
-            layers += [conv2d, nn.BatchNorm2d(v), nn.ReLU(inplace=True)] if batch_norm else [conv2d, nn.ReLU(inplace=True)]
+            layers += [conv2d, nn.BatchNorm2d(v)] if batch_norm else [conv2d]
+            layers += [nn.ReLU(inplace=True)]
             in_channels = v
     return nn.Sequential(*layers)
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from ...autograd import no_grad
 from ...creation import ones
-from ...nn import AvgPool2d, Conv2d, Sequential, init
 from ...models.vgg import CONVS_PER_BLOCK
+from ...nn import AvgPool2d, Conv2d, Sequential, init
 from . import _plot
 
 NAME = "receptive_field"
