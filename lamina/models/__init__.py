@@ -9,18 +9,17 @@
     resnet.py      resnet18/34/50, ResNet, BasicBlock, Bottleneck: skip connections (seeds 002, 004)
 The ImageNet models have torchvision's module structure and parameter names: its state_dicts load unchanged.
 """
-from .lenet import (LECUN_C3_TABLE, PAPER_PARAMETERS, LeNet5, MaskedConv2d, Subsampling, c3_connection_mask,
-                    lenet5_parameter_count)
 from .alexnet import AlexNet, alexnet
 from .googlenet import BasicConv2d, GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, googlenet
+from .lenet import (LECUN_C3_TABLE, PAPER_PARAMETERS, LeNet5, MaskedConv2d, Subsampling, c3_connection_mask,
+                    lenet5_parameter_count)
 from .perceptron import Perceptron, PerceptronHistory
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vgg_block
 from .word2vec import KeyedVectors, Word2Vec
 
-__all__ = ["KeyedVectors", "LECUN_C3_TABLE", "PAPER_PARAMETERS", "LeNet5", "MaskedConv2d", "Perceptron",
-           "PerceptronHistory", "Subsampling", "Word2Vec", "c3_connection_mask", "lenet5_parameter_count",
-           # the ImageNet architecture zoo
-           "AlexNet", "BasicBlock", "BasicConv2d", "Bottleneck", "GoogLeNet", "GoogLeNetOutputs", "Inception",
-           "InceptionAux", "ResNet", "VGG", "alexnet", "googlenet", "resnet18", "resnet34", "resnet50", "vgg11",
-           "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "vgg_block"]
+__all__ = ["LECUN_C3_TABLE", "PAPER_PARAMETERS", "VGG", "AlexNet", "BasicBlock", "BasicConv2d", "Bottleneck",
+           "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "KeyedVectors", "LeNet5", "MaskedConv2d",
+           "Perceptron", "PerceptronHistory", "ResNet", "Subsampling", "Word2Vec", "alexnet", "c3_connection_mask",
+           "googlenet", "lenet5_parameter_count", "resnet18", "resnet34", "resnet50", "vgg11", "vgg11_bn", "vgg13",
+           "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "vgg_block"]
