@@ -3,11 +3,23 @@
     perceptron.py  Perceptron: Rosenblatt's rule, with cycle detection (seed 002)
     lenet.py       LeNet5: LeCun 1998, with Table I's partial C3 connections as an option (seeds 003, 004)
     word2vec.py    Word2Vec, KeyedVectors: skip-gram and CBOW with negative sampling, gensim's API (seed 001)
+    alexnet.py     alexnet, AlexNet: Krizhevsky 2012 as torchvision (seeds 002, 004)
+    vgg.py         vgg11/13/16/19 (+ _bn), VGG, vgg_block: stacks of 3x3 convolutions (seeds 002, 004)
+    googlenet.py   googlenet, GoogLeNet, Inception, InceptionAux, BasicConv2d: Inception v1 (seeds 002, 004)
+    resnet.py      resnet18/34/50, ResNet, BasicBlock, Bottleneck: skip connections (seeds 002, 004)
+The ImageNet models have torchvision's module structure and parameter names: its state_dicts load unchanged.
 """
+from .alexnet import AlexNet, alexnet
+from .googlenet import BasicConv2d, GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, googlenet
 from .lenet import (LECUN_C3_TABLE, PAPER_PARAMETERS, LeNet5, MaskedConv2d, Subsampling, c3_connection_mask,
                     lenet5_parameter_count)
 from .perceptron import Perceptron, PerceptronHistory
+from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50
+from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vgg_block
 from .word2vec import KeyedVectors, Word2Vec
 
-__all__ = ["KeyedVectors", "LECUN_C3_TABLE", "PAPER_PARAMETERS", "LeNet5", "MaskedConv2d", "Perceptron",
-           "PerceptronHistory", "Subsampling", "Word2Vec", "c3_connection_mask", "lenet5_parameter_count"]
+__all__ = ["LECUN_C3_TABLE", "PAPER_PARAMETERS", "VGG", "AlexNet", "BasicBlock", "BasicConv2d", "Bottleneck",
+           "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "KeyedVectors", "LeNet5", "MaskedConv2d",
+           "Perceptron", "PerceptronHistory", "ResNet", "Subsampling", "Word2Vec", "alexnet", "c3_connection_mask",
+           "googlenet", "lenet5_parameter_count", "resnet18", "resnet34", "resnet50", "vgg11", "vgg11_bn", "vgg13",
+           "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "vgg_block"]

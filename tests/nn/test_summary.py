@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 import lamina as lm
 from lamina import nn
 from lamina.train import Model, summary
@@ -160,3 +162,57 @@ def test_a_new_layer_reports_its_own_flops_without_any_edit_to_summary():
 
     result = summary(nn.Sequential(nn.Linear(4, 5), Squash(), nn.Tanh()), (4,), print_fn=None, flops=True)
     assert [layer.flops for layer in result.layers] == [2 * 4 * 5, 3 * 5, 5]  # Tanh: the elementwise default
+
+
+# ---- multiply-adds (MACs): the count model zoos publish as "FLOPs" ----------------------------------
+def test_macs_count_the_multiply_adds_of_convolutions_and_linear_layers_only():
+    convnet = nn.Sequential(nn.Conv2d(1, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                            nn.Linear(32 * 13 * 13, 10))
+    macs = summary(convnet, (1, 28, 28), print_fn=None, flops="macs")
+    flops = summary(convnet, (1, 28, 28), print_fn=None, flops=True)
+    conv, linear = (1 * 3 * 3) * 32 * 26 * 26, 32 * 13 * 13 * 10       # one per weight per output position
+    assert [layer.flops for layer in macs.layers] == [conv, 0, 0, 0, 0, linear]
+    assert macs.total_flops == macs.total_macs == conv + linear and macs.counts == "macs"
+    assert flops.layers[0].flops == 2 * conv and flops.layers[5].flops == 2 * linear
+    assert flops.total_flops > 2 * macs.total_macs                    # BN, ReLU and pooling count in FLOPs only
+    assert flops.counts == "flops" and flops.total_macs is None
+    assert summary(convnet, (1, 28, 28), print_fn=None, flops="flops").total_flops == flops.total_flops
+
+
+def test_the_cost_column_and_total_say_what_they_count():
+    macs = summary(dense_autoencoder(), (784,), print_fn=None, flops="macs").text
+    assert "MACs (mult-adds)" in macs and "FLOPs" not in macs
+    assert "Total MACs: 50,176 per sample (0.00 G multiply-adds of the convolutions and Linear layers)" in macs
+    flops = summary(dense_autoencoder(), (784,), print_fn=None, flops=True).text
+    assert "FLOPs (mult-add = 2)" in flops and "a multiply-add counts 2" in flops and "MACs" not in flops
+
+
+def test_a_layer_may_count_its_own_macs():
+    class Scale(nn.Module):
+        def forward(self, x):
+            return x * 3.0
+
+        def macs(self, input_shape, output_shape):
+            return 7
+
+    result = summary(nn.Sequential(nn.Linear(4, 5), Scale()), (4,), print_fn=None, flops="macs")
+    assert [layer.flops for layer in result.layers] == [4 * 5, 7]
+    deconv = summary(nn.ConvTranspose2d(3, 2, 3), (3, 4, 4), print_fn=None, flops="macs")
+    assert deconv.total_macs == 3 * 4 * 4 * 2 * 9                      # each input element times each kernel weight
+
+
+def test_a_bad_flops_argument_is_a_clear_error():
+    for bad in ("gflops", 2, None):
+        with pytest.raises(ValueError, match="summary: flops must be False, True, 'flops' or 'macs'"):
+            summary(dense_autoencoder(), (784,), print_fn=None, flops=bad)
+
+
+def test_torchvisions_published_gflops_are_multiply_adds():
+    """torchvision's model table: ResNet-18 1.81, AlexNet 0.71, VGG-16 15.47 "GFLOPS" at 224x224, which are
+    multiply-adds of the convolutions and Linear layers (rounded to two decimals); FLOPs are about twice that."""
+    from lamina.models import alexnet, resnet18, vgg16
+
+    for model, published in ((resnet18(), 1.81), (alexnet(), 0.71), (vgg16(init_weights=False), 15.47)):
+        result = summary(model, (3, 224, 224), print_fn=None, flops="macs")
+        assert round(result.total_macs / 1e9, 2) == published, type(model).__name__
+        assert f"({published:.2f} G multiply-adds" in result.text
