@@ -120,3 +120,17 @@ def test_weights_load_from_a_file_the_user_has(pairs, tmp_path):
     x = lm.randn(1, 3, 32, 32)
     with lm.no_grad():
         np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
+
+
+def test_a_pytorch_resnet18_saved_as_safetensors_loads_and_computes_the_same(pairs, torch_zoo, rng, tmp_path):
+    """The way torchvision's weights reach a user without a download at import: PyTorch writes a .safetensors
+    file, Lamina reads it (``lm.load``) into its ResNet-18."""
+    import safetensors.torch
+    reference = pairs["resnet18"][1]
+    path = tmp_path / "resnet18.safetensors"
+    safetensors.torch.save_file(reference.state_dict(), str(path))
+    lm.manual_seed(7)
+    model = resnet18()
+    result = model.load_state_dict(lm.load(path))
+    assert not result.missing_keys and not result.unexpected_keys
+    torch_zoo.assert_same_outputs(model, reference, rng.standard_normal((1, 3, 64, 64)).astype(np.float32), False)
