@@ -93,6 +93,10 @@ class _ConvNd(Module):
         """2 (C/groups) kh kw per output element: one multiply-add per weight that feeds it."""
         return 2 * math.prod(self.weight.shape[1:]) * count(output_shape)
 
+    def macs(self, input_shape, output_shape) -> int:
+        """Multiply-adds of one call (torchvision's GFLOPS column): half the FLOPs."""
+        return self.flops(input_shape, output_shape) // 2
+
     def extra_repr(self) -> str:
         """PyTorch's: the arguments that differ from their defaults (padding as given)."""
         axes = len(self.kernel_size)

@@ -60,6 +60,10 @@ class Linear(Module):
         """2 in_features per output element (a multiply-add each)."""
         return 2 * self.in_features * count(output_shape)
 
+    def macs(self, input_shape, output_shape) -> int:
+        """Multiply-adds of one call (torchvision's GFLOPS column): half the FLOPs."""
+        return self.flops(input_shape, output_shape) // 2
+
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
@@ -92,6 +96,10 @@ class Bilinear(Module):
 
     def flops(self, input_shape, output_shape) -> int:
         return 2 * self.in1_features * self.in2_features * count(output_shape)
+
+    def macs(self, input_shape, output_shape) -> int:
+        """Multiply-adds of one call (torchvision's GFLOPS column): half the FLOPs."""
+        return self.flops(input_shape, output_shape) // 2
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "

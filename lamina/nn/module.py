@@ -424,6 +424,11 @@ class Module:
         dropout in eval mode) override it."""
         return count(output_shape)
 
+    def macs(self, input_shape, output_shape) -> int:
+        """Multiply-adds of one call, as torchvision counts them (``summary(..., flops="macs")``): those of
+        convolutions and Linear layers, which override this; 0 for every other layer."""
+        return 0
+
     def _float_dtype(self):
         """The dtype of the first floating-point parameter (float32 when there is none)."""
         for p in self.parameters():

@@ -26,7 +26,6 @@ from ..backend import DEFAULT_FLOAT, xp
 from ..tensor import Tensor
 # Layers whose every FLOP is half a multiply-add, by name: module.py imports this file and the layers import
 # module.py, so the classes themselves cannot be imported here (tests/test_layers.py forbids the cycle).
-MULTIPLY_ADD_LAYERS = {"lamina.nn.linear.Linear", "lamina.nn.linear.Bilinear", "lamina.nn.conv._ConvNd"}
 COUNTS = {True: "flops", "flops": "flops", "macs": "macs"}
 
 
@@ -86,13 +85,9 @@ def summary(module, input_shape, dtype=DEFAULT_FLOAT, print_fn=print, flops: boo
 
 
 def layer_macs(layer, input_shape, output_shape) -> int:
-    """Multiply-adds of one call: ``layer.macs(...)`` if the layer defines it, half the FLOPs of a Linear,
-    Bilinear or convolution layer, 0 for any other layer (torchvision's convention)."""
-    if callable(getattr(layer, "macs", None)):
-        return layer.macs(input_shape, output_shape)
-    if any(f"{c.__module__}.{c.__qualname__}" in MULTIPLY_ADD_LAYERS for c in type(layer).__mro__):
-        return layer.flops(input_shape, output_shape) // 2
-    return 0
+    """Multiply-adds of one call: ``layer.macs(...)`` (convolutions and Linear layers count theirs, every other
+    layer 0: torchvision's convention)."""
+    return layer.macs(input_shape, output_shape)
 
 
 def _trace(module, inputs: list, counts: str | None) -> list:
