@@ -99,7 +99,7 @@ class Graph:
 
     def array(self, array, hint: str) -> str:
         name = self.fresh(hint)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(numpy_helper.from_array(np.array(array, order="C"), name))
         return name
 
     def ints(self, values, hint: str = "ints") -> str:
