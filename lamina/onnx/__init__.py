@@ -37,7 +37,7 @@ from ..errors import ArgumentError
 
 MIN_OPSET, DEFAULT_OPSET, MAX_OPSET = 13, 17, 21
 
-__all__ = ["export", "MIN_OPSET", "DEFAULT_OPSET", "MAX_OPSET"]
+__all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "export"]
 
 
 def export(model, args, f, opset_version=None, input_names=None, output_names=None, dynamic_axes=None,

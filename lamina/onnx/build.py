@@ -26,13 +26,12 @@ def export_model(model, args, opset, input_names, output_names, dynamic_axes, do
     if set(input_names) & set(output_names):
         raise ArgumentError(f"onnx.export: an input and an output cannot share a name ({input_names}, {output_names})")
     g = Graph(trace, opset, _state_names(model))
-    g._used.update(output_names)
+    g.reserve(input_names + output_names)
     _convert(g, trace, input_names)
     dims = _dimension_names(trace, input_names, dynamic)
     outputs = []
     for name, tensor in zip(output_names, trace.outputs):
-        g.emit("Identity", [g.value(tensor)], hint=name)
-        g.nodes[-1].output[0] = name
+        g.emit("Identity", [g.value(tensor)], name=name)
         axes = _output_dims(trace, tensor, dims, dynamic.get(name, {}), name)
         outputs.append(value_info(name, tensor, axes))
     graph_inputs = [value_info(name, t, _named(dynamic.get(name, {}), t))
@@ -91,14 +90,13 @@ def _convert(g, trace, input_names):
         if tensor in inputs:
             g.depends.add(tensor)
             g.alias(tensor, inputs[tensor])
-            g._used.add(inputs[tensor])
         elif fn is not None and any(t in g.depends for t in fn.inputs):
             g.depends.add(tensor)
             convert = CONVERTERS.get(fn.name)
             if convert is None:
                 raise ExportError(f"onnx.export: the op {fn.name} ({type(fn).__name__}) in {g.describe(fn)} has "
                                   "no ONNX converter (lamina/onnx/ lists the supported ops)")
-            g._current_path = g.layer(fn)[0]
+            g.path = g.layer(fn)[0]
             convert(g, tensor, fn)
 
 

@@ -244,7 +244,7 @@ def _flat_part(g, source, out, basic, advanced) -> bool:
     for a, b, name, shape in g.flat_parts[source]:
         if (start, stop) == (a, b) or (start == a and stop is None and b == source.shape[0]):
             g.flat_views[out] = (name, shape)
-            g.lazy[out] = lambda: g.emit("Reshape", [name, g.ints([-1], "flat")], out)
+            g.lazy[out] = lambda value=name: g.emit("Reshape", [value, g.ints([-1], "flat")], out)
             return True
     return False
 

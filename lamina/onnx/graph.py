@@ -45,6 +45,7 @@ class Graph:
         self.flat_views = {}     # tensor -> (name, shape): the tensor is that value flattened (see recurrent.py)
         self.flat_parts = {}     # tensor -> [(start, stop, name, shape)]: a flat tensor made of flattened values
         self.depends = set()     # tensors that depend on the graph inputs (the others are constants)
+        self.path = ""           # the module path of the node being converted (it names the ONNX nodes)
         self._used = set()
         self._count = 0
 
@@ -58,6 +59,10 @@ class Graph:
             name = f"{hint}_{self._count}"
         self._used.add(name)
         return name
+
+    def reserve(self, names) -> None:
+        """Keep ``names`` (the graph's inputs and outputs) out of the generated names."""
+        self._used.update(names)
 
     def layer(self, fn) -> tuple:
         """(module path, module) of the layer that made the node ``fn`` ("" for the model itself)."""
@@ -117,22 +122,22 @@ class Graph:
         return np.asarray(to_numpy(tensor.data))
 
     # ---- nodes --------------------------------------------------------------------------------
-    def emit(self, op_type: str, inputs, out=None, hint: str | None = None, outputs: int = 1, **attrs):
+    def emit(self, op_type: str, inputs, out=None, hint: str | None = None, outputs: int = 1, name=None, **attrs):
         """Add one node; returns its output name (or the list of names when ``outputs`` > 1). With ``out`` (a
-        traced tensor) the first output becomes that tensor's value."""
+        traced tensor) the first output becomes that tensor's value; ``name`` names it (a graph output)."""
         names = []
         for i in range(outputs):
-            if i == 0 and out is not None:
+            if i == 0 and name is not None:
+                names.append(name)
+            elif i == 0 and out is not None:
                 names.append(self.fresh(self._hint_for(out)))
             else:
                 names.append(self.fresh(hint or op_type.lower()))
-        node_name = self.fresh(f"{self._current_path or 'node'}/{op_type}")
+        node_name = self.fresh(f"{self.path or 'node'}/{op_type}")
         self.nodes.append(helper.make_node(op_type, list(inputs), names, name=node_name, **attrs))
         if out is not None:
             self.names[out] = names[0]
         return names if outputs > 1 else names[0]
-
-    _current_path = ""
 
     def _hint_for(self, tensor) -> str:
         fn = tensor._ctx

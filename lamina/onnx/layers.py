@@ -46,7 +46,7 @@ def max_pool(g, out, fn):
     """MaxPool (ONNX ignores its padding, as -inf); the fused ReLU + max pooling is MaxPool then Relu (they
     commute)."""
     geo = fn.geo
-    attrs = dict(kernel_shape=list(geo.kernel), strides=list(geo.stride), pads=_pads(geo))
+    attrs = {"kernel_shape": list(geo.kernel), "strides": list(geo.stride), "pads": _pads(geo)}
     if any(d != 1 for d in geo.dilation):
         attrs["dilations"] = list(geo.dilation)
     x = g.value(fn.inputs[0])
@@ -68,7 +68,7 @@ def avg_pool(g, out, fn):
     if not any(pads) and tuple(geo.kernel) == tuple(x.shape[2:]) and _is(fn.scale, 1 / size):
         g.emit("GlobalAveragePool", [g.value(x)], out)  # the adaptive average to one value per channel
         return
-    attrs = dict(kernel_shape=list(geo.kernel), strides=list(geo.stride), pads=pads, count_include_pad=1)
+    attrs = {"kernel_shape": list(geo.kernel), "strides": list(geo.stride), "pads": pads, "count_include_pad": 1}
     if _is(fn.scale, 1 / size):
         g.emit("AveragePool", [g.value(x)], out, **attrs)
         return

@@ -9,8 +9,8 @@ import pytest
 
 import lamina as lm
 import lamina.functional as F
-import lamina.nn as nn
 import lamina.onnx as lonnx
+from lamina import nn
 from lamina.onnx.graph import ExportError
 
 BATCH = {"input": {0: "batch"}, "output": {0: "batch"}}
