@@ -27,6 +27,9 @@ def export_model(model, args, opset, input_names, output_names, dynamic_axes, do
         raise ArgumentError(f"onnx.export: an input and an output cannot share a name ({input_names}, {output_names})")
     g = Graph(trace, opset, _state_names(model))
     g.reserve(input_names + output_names)
+    g.dimension_sources = {(t.shape[axis], t.shape[axis] + 1): (name, axis)
+                           for name, t in zip(input_names, trace.inputs)
+                           for axis in _named(dynamic.get(name, {}), t)}
     _convert(g, trace, input_names)
     dims = _dimension_names(trace, input_names, dynamic)
     outputs = []
@@ -96,7 +99,7 @@ def _convert(g, trace, input_names):
             if convert is None:
                 raise ExportError(f"onnx.export: the op {fn.name} ({type(fn).__name__}) in {g.describe(fn)} has "
                                   "no ONNX converter (lamina/onnx/ lists the supported ops)")
-            g.path = g.layer(fn)[0]
+            g.path, g.current = g.layer(fn)[0], fn
             convert(g, tensor, fn)
 
 

@@ -46,6 +46,8 @@ class Graph:
         self.flat_parts = {}     # tensor -> [(start, stop, name, shape)]: a flat tensor made of flattened values
         self.depends = set()     # tensors that depend on the graph inputs (the others are constants)
         self.path = ""           # the module path of the node being converted (it names the ONNX nodes)
+        self.current = None      # the Function being converted (for error messages)
+        self.dimension_sources = {}  # (size, size in the second trace) -> (input name, axis) of a dynamic axis
         self._used = set()
         self._count = 0
 
@@ -95,12 +97,34 @@ class Graph:
         return name
 
     def constant(self, tensor, name=None) -> str:
-        """An initializer holding ``tensor``'s data (named after its parameter when it is one)."""
+        """An initializer holding ``tensor``'s data (named after its parameter when it is one); a constant whose
+        shape follows the dynamic axes (``zeros(x.shape[0], n)``) is ConstantOfShape of the input's sizes."""
         if tensor in self.trace.dynamic:
-            raise ExportError(f"onnx.export: a constant of shape {tuple(tensor.shape)} depends on the size of the "
-                              f"dynamic axes {sorted(self.trace.dynamic[tensor])} (made from the input's shape, not "
-                              "its values): it cannot be exported with dynamic_axes")
+            return self._sized_constant(tensor)
         return self.array(to_numpy(tensor.data), name or "constant")
+
+    def _sized_constant(self, tensor) -> str:
+        data = np.asarray(to_numpy(tensor.data))
+        grown = self.trace.grown[tensor]
+        sources = [self.dimension_sources.get((n, m)) for n, m in zip(tensor.shape, grown)]
+        if not data.size or not (data == data.flat[0]).all() or any(
+                s is None for s, axis in zip(sources, range(tensor.ndim)) if axis in self.trace.dynamic[tensor]):
+            fn = self.current
+            where = f" used by {fn.name} in {self.describe(fn)}" if fn is not None else ""
+            raise ExportError(f"onnx.export: a constant of shape {tuple(tensor.shape)}{where} changes with the "
+                              f"dynamic axes {sorted(self.trace.dynamic[tensor])} and is not one value repeated "
+                              "(random numbers?): it cannot be exported with dynamic_axes")
+        pieces = []
+        for axis, n in enumerate(tensor.shape):
+            if axis in self.trace.dynamic[tensor]:
+                input_name, input_axis = sources[axis]
+                shape = self.emit("Shape", [input_name], hint=f"{input_name}_shape")
+                pieces.append(self.emit("Gather", [shape, self.ints([input_axis], "axis")], hint="size", axis=0))
+            else:
+                pieces.append(self.ints([n], "size"))
+        value = numpy_helper.from_array(data.reshape(-1)[:1].copy(), "value")
+        return self.emit("ConstantOfShape", [self.emit("Concat", pieces, hint="shape", axis=0)], hint="filled",
+                         value=value)
 
     def array(self, array, hint: str) -> str:
         name = self.fresh(hint)

@@ -118,10 +118,11 @@ def decoder():
     (mlp, (2, 8)),
     (lambda: lm.models.LeNet5(), (2, 1, 32, 32)),
     (lambda: lm.models.LeNet5(activation="relu", pooling="max", input_size=28), (2, 1, 28, 28)),
+    (lambda: lm.models.LeNet5(c3_connections="lecun", pooling="trainable"), (2, 1, 32, 32)),
     (BatchNormCNN, (2, 3, 16, 16)),
     (InceptionResidual, (2, 3, 8, 8)),
     (decoder, (2, 4)),
-], ids=["mlp", "lenet5", "lenet5-relu-max", "batchnorm-cnn", "inception-residual", "conv-transpose-decoder"])
+], ids=["mlp", "lenet5", "lenet5-relu-max", "lenet5-lecun-trainable", "batchnorm-cnn", "inception-residual", "conv-transpose-decoder"])
 def test_feed_forward_models_match_onnxruntime_with_another_batch_size(make, shape, tmp_path, rng):
     lm.manual_seed(0)
     model = make()
@@ -227,3 +228,24 @@ def test_dropout_in_training_mode_is_refused():
 def test_unknown_dynamic_axes_names_are_refused():
     with pytest.raises(ValueError, match="dynamic_axes names \\['x'\\]"):
         lonnx.export(mlp(), lm.randn(2, 8), io.BytesIO(), dynamic_axes={"x": [0]})
+
+
+def test_a_constant_sized_by_the_batch_follows_it_and_a_random_one_is_refused(tmp_path, rng):
+    class ZerosState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.fc(x) + lm.ones(x.shape[0], 3) * 0.5
+
+    x = lm.tensor(rng.normal(size=(2, 4)).astype(np.float32))
+    proto = assert_exports(ZerosState(), x, tmp_path, run_with=lm.tensor(rng.normal(size=(6, 4)).astype(np.float32)),
+                           dynamic_axes=BATCH)
+    assert "ConstantOfShape" in [node.op_type for node in proto.graph.node]
+
+    def noisy(x):
+        return x + lm.randn(*x.shape)
+
+    with pytest.raises(ExportError, match=r"constant of shape \(2, 4\) used by add .* not one value repeated"):
+        lonnx.export(noisy, x, io.BytesIO(), dynamic_axes=BATCH)
