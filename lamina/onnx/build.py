@@ -27,11 +27,12 @@ def export_model(model, args, opset, input_names, output_names, dynamic_axes, do
         raise ArgumentError(f"onnx.export: an input and an output cannot share a name ({input_names}, {output_names})")
     g = Graph(trace, opset, _state_names(model))
     g.reserve(input_names + output_names)
-    g.dimension_sources = {(t.shape[axis], t.shape[axis] + 1): (name, axis)
-                           for name, t in zip(input_names, trace.inputs)
+    g.dimension_sources = {(t.shape[axis], trace.grown[t][axis]): (name, axis)
+                           for name, t in zip(input_names, trace.inputs) if t in trace.grown
                            for axis in _named(dynamic.get(name, {}), t)}
     _convert(g, trace, input_names)
-    dims = _dimension_names(trace, input_names, dynamic)
+    dims = {sizes: _named(dynamic[name], trace.inputs[input_names.index(name)])[axis]
+            for sizes, (name, axis) in g.dimension_sources.items()}
     outputs = []
     for name, tensor in zip(output_names, trace.outputs):
         g.emit("Identity", [g.value(tensor)], name=name)
@@ -60,25 +61,42 @@ def _traced(model, inputs, input_names, dynamic):
         model.eval()
     try:
         trace = run(model, inputs)
-        grown = [_grown(t, dynamic.get(name, {})) for name, t in zip(input_names, inputs)]
-        if any(t is not x for t, x in zip(grown, inputs)):
-            mark_dynamic(trace, run(model, tuple(grown)))
+        if any(dynamic.get(name) for name in input_names):
+            mark_dynamic(trace, _second_run(model, inputs, input_names, dynamic))
     finally:
         if training is not None:
             model.train(training)
     return trace
 
 
-def _grown(tensor, axes: dict):
-    """``tensor`` one longer along each of ``axes`` (its first slice repeated at the end), or itself."""
-    if not axes:
+def _second_run(model, inputs, input_names, dynamic):
+    """The model run on inputs whose dynamic axes are one longer, or else twice as long; dynamic axes of one size
+    grow by different amounts (+1, +2, ... or x2, x4, ...), so that each output axis is traced to its input axis."""
+    failures = []
+    for longer in (lambda n, k: n + k + 1, lambda n, k: n * 2 ** (k + 1)):
+        seen, grown = {}, []
+        for name, tensor in zip(input_names, inputs):
+            lengths = {}
+            for axis in _named(dynamic.get(name, {}), tensor):
+                n = tensor.shape[axis]
+                seen[n] = seen.get(n, -1) + 1
+                lengths[axis] = longer(n, seen[n])
+            grown.append(_grown(tensor, lengths))
+        try:
+            return run(model, tuple(grown))
+        except (ArgumentError, ValueError, IndexError, TypeError) as error:
+            failures.append(f"shapes {[tuple(t.shape) for t in grown]}: {error}")
+    raise ArgumentError("onnx.export: the model does not run with other sizes of the dynamic axes, so they cannot "
+                        "be dynamic (" + "; ".join(failures) + ")")
+
+
+def _grown(tensor, lengths: dict):
+    """``tensor`` with each axis in ``lengths`` made that long (its values repeated cyclically), or itself."""
+    if not lengths:
         return tensor
     data = tensor.data
-    for axis in axes:
-        if not -data.ndim <= axis < data.ndim:
-            raise ArgumentError(f"onnx.export: dynamic axis {axis} is out of range for an input of shape "
-                                f"{tuple(tensor.shape)}")
-        data = xp.concatenate([data, xp.take(data, [0], axis=axis)], axis=axis)
+    for axis, length in lengths.items():
+        data = xp.take(data, xp.arange(length) % data.shape[axis], axis=axis)
     grown = Tensor(data)
     if data.dtype.kind == "f":
         grown.requires_grad_()
@@ -139,16 +157,12 @@ def _dynamic_axes(dynamic_axes) -> dict:
 
 
 def _named(axes: dict, tensor) -> dict:
+    """{axis: dimension name} with the axes made non-negative (checked against the tensor's rank)."""
+    for axis in axes:
+        if not -tensor.ndim <= axis < tensor.ndim:
+            raise ArgumentError(f"onnx.export: dynamic axis {axis} is out of range for a tensor of shape "
+                                f"{tuple(tensor.shape)}")
     return {axis % tensor.ndim: name for axis, name in axes.items()}
-
-
-def _dimension_names(trace, input_names, dynamic) -> dict:
-    """(size, size in the second run) -> the dimension name of the input axis that has those sizes."""
-    dims = {}
-    for name, tensor in zip(input_names, trace.inputs):
-        for axis, dim in _named(dynamic.get(name, {}), tensor).items():
-            dims.setdefault((tensor.shape[axis], tensor.shape[axis] + 1), dim)
-    return dims
 
 
 def _output_dims(trace, tensor, dims, declared, name) -> dict:

@@ -216,24 +216,35 @@ def pad(g, out, fn):
 @converter("getitem")
 def getitem(g, out, fn):
     """x[ints, slices, None, ...] as Slice, Gather (for each int) and Unsqueeze; one index array on one axis
-    (index_select) as Gather."""
+    (index_select) as Gather. With dynamic axes the slices must be the same in both traces (a slice to the end
+    of a dynamic axis is open-ended)."""
     source = fn.inputs[0]
     basic, advanced = fn.index
-    basic = basic if isinstance(basic, tuple) else (basic,)
-    if source in g.flat_parts and _flat_part(g, source, out, basic, advanced):
+    if source in g.flat_parts and _flat_part(g, source, out, _as_tuple(basic), advanced):
         return
-    items = _expand_ellipsis(basic, source.ndim)
+    dynamic = g.dynamic(source)
+    slices, ints, news = _plan(_as_tuple(basic), source.shape, dynamic)
+    twin = g.trace.twin.get(out)
+    if twin is not None and _plan(_as_tuple(twin._ctx.index[0]), twin._ctx.inputs[0].shape, dynamic) != (
+            slices, ints, news):
+        raise g.error(fn, f"the index {basic} changes with the size of the dynamic axes (computed from the input's "
+                          "shape?): it has no ONNX converter with these dynamic_axes")
     name = g.value(source)
-    name = _slices(g, fn, source, items, name)
-    ints = [(axis, item) for axis, item in _with_axes(items) if isinstance(item, (int, np.integer))]
+    if slices:
+        starts, ends, axes, steps = zip(*slices)
+        name = g.emit("Slice", [name, g.ints(starts, "starts"), g.ints(ends, "ends"), g.ints(axes, "axes"),
+                                g.ints(steps, "steps")])
     for axis, index in reversed(ints):
         name = g.emit("Gather", [name, g.scalar(index, np.int64, "index")], axis=axis)
-    news = [i for i, item in enumerate(it for it in items if not isinstance(it, (int, np.integer))) if item is None]
     if news:
         name = g.emit("Unsqueeze", [name, g.ints(news, "axes")])
     if advanced is not None:
         name = _advanced(g, fn, name, advanced)
     g.emit("Identity", [name], out)
+
+
+def _as_tuple(basic) -> tuple:
+    return basic if isinstance(basic, tuple) else (basic,)
 
 
 def _flat_part(g, source, out, basic, advanced) -> bool:
@@ -249,44 +260,28 @@ def _flat_part(g, source, out, basic, advanced) -> bool:
     return False
 
 
-def _expand_ellipsis(basic, ndim) -> list:
-    """The index items with ``...`` replaced by full slices and missing trailing axes filled in."""
+def _plan(basic, shape, dynamic) -> tuple:
+    """(slices as (start, end, axis, step), ints as (axis, index), axes of the output to insert) for x[basic]."""
     used = sum(1 for item in basic if item is not None and item is not Ellipsis)
     items = []
     for item in basic:
-        if item is Ellipsis:
-            items += [slice(None)] * (ndim - used)
-        else:
-            items.append(item)
-    return items + [slice(None)] * (ndim - sum(1 for item in items if item is not None))
-
-
-def _with_axes(items):
-    """(input axis, item) for the items that consume an axis (ints and slices)."""
-    axis = 0
+        items += [slice(None)] * (len(shape) - used) if item is Ellipsis else [item]
+    items += [slice(None)] * (len(shape) - sum(1 for item in items if item is not None))
+    slices, ints, news, axis = [], [], [], 0
+    kept = [item for item in items if not isinstance(item, (int, np.integer))]
+    news = [i for i, item in enumerate(kept) if item is None]
     for item in items:
         if item is None:
             continue
-        yield axis, item
+        if isinstance(item, (int, np.integer)):
+            ints.append((axis, int(item)))
+        elif item != slice(None):
+            start, stop, step = item.start or 0, item.stop, 1 if item.step is None else item.step
+            if stop is None or (stop >= shape[axis] and axis in dynamic):
+                stop = INT64_MAX
+            slices.append((start, stop, axis, step))
         axis += 1
-
-
-def _slices(g, fn, source, items, name) -> str:
-    starts, ends, axes, steps = [], [], [], []
-    for axis, item in _with_axes(items):
-        if not isinstance(item, slice) or item == slice(None):
-            continue
-        step = 1 if item.step is None else item.step
-        if step < 1:
-            raise g.error(fn, f"slice step {step} (PyTorch allows only positive steps)")
-        start = 0 if item.start is None else item.start
-        stop = INT64_MAX if item.stop is None or (item.stop >= source.shape[axis] and axis in g.dynamic(source)) \
-            else item.stop
-        starts.append(start), ends.append(stop), axes.append(axis), steps.append(step)
-    if not axes:
-        return name
-    return g.emit("Slice", [name, g.ints(starts, "starts"), g.ints(ends, "ends"), g.ints(axes, "axes"),
-                            g.ints(steps, "steps")])
+    return slices, ints, news
 
 
 def _advanced(g, fn, name, advanced) -> str:

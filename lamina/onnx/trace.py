@@ -5,8 +5,9 @@ on them leaves its ``Function`` node in ``output._ctx``. Forward pre-hooks and h
 the nodes each layer made: before a layer runs, the unmarked nodes behind its inputs belong to its caller;
 after it, the unmarked nodes behind its output are its own (the innermost layer marks first).
 
-With dynamic axes the model runs a second time with those axes one longer; the axes whose size changes between
-the two runs are the dynamic axes of each tensor (``Trace.dynamic``), which the converters need for shapes.
+With dynamic axes the model runs a second time with those axes longer (one longer, or twice as long when the
+model refuses that: pooling and upsampling want even sizes); the axes whose size changes between the two runs
+are the dynamic axes of each tensor (``Trace.dynamic``), which the converters need for shapes.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Trace:
         self.inputs, self.outputs, self.tensors, self.layer_of = inputs, outputs, tensors, layer_of
         self.dynamic = {}  # tensor -> frozenset of axes whose size follows the dynamic input axes
         self.grown = {}    # tensor -> its shape in the second run (dynamic tensors only)
+        self.twin = {}     # tensor -> the same tensor in the second run
 
     def dynamic_axes(self, tensor) -> frozenset:
         return self.dynamic.get(tensor, frozenset())
@@ -122,6 +124,7 @@ def mark_dynamic(first: Trace, second: Trace) -> None:
             name = a._ctx.name if a._ctx is not None else "a constant"
             raise ArgumentError(f"onnx.export: the model's graph changes with the size of the dynamic axes (at "
                                 f"{name}, shape {tuple(a.shape)} then {tuple(b.shape)})")
+        first.twin[a] = b
         axes = frozenset(i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n)
         if axes:
             first.dynamic[a] = axes

@@ -170,6 +170,40 @@ def test_a_function_of_tensors_exports_and_the_fused_relu_max_pool_is_converted(
     assert "MaxPool" in [node.op_type for node in proto.graph.node]
 
 
+class TinyUNet(nn.Module):
+    """Down (max pooling), up (transposed convolution) and a skip concatenation: even sizes only."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
+        self.pool = nn.MaxPool2d(2)
+        self.bottom = nn.Conv2d(4, 8, 3, padding=1)
+        self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.out = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        skip = self.down(x)
+        return self.out(lm.cat([skip, self.up(self.bottom(self.pool(skip)).relu())], 1))
+
+
+def test_image_sizes_can_be_dynamic_for_a_fully_convolutional_model(tmp_path, rng):
+    """One pixel more breaks the skip connection: the second trace doubles the sizes instead."""
+    x = lm.tensor(rng.normal(size=(1, 1, 8, 8)).astype(np.float32))
+    bigger = lm.tensor(rng.normal(size=(3, 1, 12, 16)).astype(np.float32))
+    proto = assert_exports(TinyUNet(), x, tmp_path, run_with=bigger,
+                           dynamic_axes={"input": {0: "n", 2: "h", 3: "w"}})
+    dims = [d.dim_param for d in proto.graph.output[0].type.tensor_type.shape.dim]
+    assert dims == ["n", "", "h", "w"]
+
+
+def test_a_slice_computed_from_a_dynamic_size_is_refused():
+    def all_but_last(x):
+        return x[:, : x.shape[1] - 1] * 2
+
+    with pytest.raises(ExportError, match="changes with the size of the dynamic axes"):
+        lonnx.export(all_but_last, lm.randn(2, 6), io.BytesIO(), dynamic_axes={"input": {1: "width"}})
+
+
 # ---- the file ---------------------------------------------------------------------------------------------------
 def test_names_initializers_and_dynamic_dimensions(tmp_path, rng):
     model = BatchNormCNN()
