@@ -33,8 +33,33 @@ def _binary(op_type):
     def convert(g, out, fn):
         if type(fn).__name__ == "RoundedDiv":
             raise g.error(fn, "division with a rounding_mode has no ONNX converter")
+        if op_type == "Mul" and _mean(g, out, fn):
+            return
         g.emit(op_type, [g.value(t, out.dtype) for t in fn.inputs], out)
     return convert
+
+
+def _mean(g, out, fn) -> bool:
+    """mean = sum * (1 / count) (``lm.mean``): when the count changes with the dynamic axes, ReduceMean."""
+    for summed, scale in (fn.inputs, fn.inputs[::-1]):
+        node = summed._ctx
+        if node is None or node.name != "sum" or not g.is_constant(scale) or scale.ndim or g.same_in_twin(scale):
+            continue
+        x, twin = node.inputs[0], g.trace.twin[summed]._ctx.inputs[0]
+        axes = _axes(node.axes, x.ndim)
+        if all(math.isclose(float(s.data), 1 / math.prod(t.shape[a] for a in axes), rel_tol=1e-6)
+               for s, t in ((scale, x), (g.trace.twin[scale], twin))):
+            keep = int(bool(node.keepdim))
+            if g.opset >= 18:
+                g.emit("ReduceMean", [g.value(x), g.ints(axes, "axes")], out, keepdims=keep)
+            else:
+                g.emit("ReduceMean", [g.value(x)], out, axes=list(axes), keepdims=keep)
+            return True
+    return False
+
+
+def _axes(axes, ndim) -> list:
+    return list(range(ndim)) if axes is None else [a % ndim for a in np.atleast_1d(axes)]
 
 
 for _name, _op in _UNARY.items():
@@ -193,7 +218,7 @@ def broadcast_to(g, out, fn):
 @converter("sum")
 def reduce_sum(g, out, fn):
     x = fn.inputs[0]
-    axes = range(x.ndim) if fn.axes is None else [a % x.ndim for a in np.atleast_1d(fn.axes)]
+    axes = _axes(fn.axes, x.ndim)
     g.emit("ReduceSum", [g.value(x), g.ints(axes, "axes")], out, keepdims=int(bool(fn.keepdim)))
 
 

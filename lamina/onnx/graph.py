@@ -101,19 +101,34 @@ class Graph:
         shape follows the dynamic axes (``zeros(x.shape[0], n)``) is ConstantOfShape of the input's sizes."""
         if tensor in self.trace.dynamic:
             return self._sized_constant(tensor)
+        if not self.same_in_twin(tensor):
+            raise self._constant_error(tensor, "has other values when the dynamic axes have other sizes (a number "
+                                               "computed from the input's shape, or random numbers?)")
         return self.array(to_numpy(tensor.data), name or "constant")
+
+    def same_in_twin(self, tensor) -> bool:
+        """Whether a constant has the same values in the second trace (always, without dynamic axes)."""
+        twin = self.trace.twin.get(tensor)
+        if twin is None or twin is tensor:
+            return True
+        a, b = np.asarray(to_numpy(tensor.data)), np.asarray(to_numpy(twin.data))
+        return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+
+    def _constant_error(self, tensor, problem: str) -> ExportError:
+        fn = self.current
+        where = f" used by {fn.name} in {self.describe(fn)}" if fn is not None else ""
+        return ExportError(f"onnx.export: a constant of shape {tuple(tensor.shape)}{where} {problem}: it cannot be "
+                           "exported with these dynamic_axes")
 
     def _sized_constant(self, tensor) -> str:
         data = np.asarray(to_numpy(tensor.data))
         grown = self.trace.grown[tensor]
         sources = [self.dimension_sources.get((n, m)) for n, m in zip(tensor.shape, grown)]
-        if not data.size or not (data == data.flat[0]).all() or any(
+        twin = np.asarray(to_numpy(self.trace.twin[tensor].data))
+        if not data.size or not (data == data.flat[0]).all() or not (twin == data.flat[0]).all() or any(
                 s is None for s, axis in zip(sources, range(tensor.ndim)) if axis in self.trace.dynamic[tensor]):
-            fn = self.current
-            where = f" used by {fn.name} in {self.describe(fn)}" if fn is not None else ""
-            raise ExportError(f"onnx.export: a constant of shape {tuple(tensor.shape)}{where} changes with the "
-                              f"dynamic axes {sorted(self.trace.dynamic[tensor])} and is not one value repeated "
-                              "(random numbers?): it cannot be exported with dynamic_axes")
+            raise self._constant_error(tensor, f"changes with the dynamic axes {sorted(self.trace.dynamic[tensor])} "
+                                               "and is not one value repeated (random numbers?)")
         pieces = []
         for axis, n in enumerate(tensor.shape):
             if axis in self.trace.dynamic[tensor]:

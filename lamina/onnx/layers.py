@@ -12,6 +12,15 @@ import numpy as np  # host-side: constants of the graph
 from .graph import converter
 
 
+def _same_geometry(g, out, fn) -> None:
+    """With dynamic axes, the kernel, stride and padding must not change with the sizes (ONNX's are fixed)."""
+    twin = g.trace.twin.get(out)
+    if twin is not None and twin._ctx.geo != fn.geo:
+        raise g.error(fn, f"its window changes with the size of the dynamic axes ({fn.geo} then {twin._ctx.geo}; "
+                          "adaptive pooling to a fixed size, or ceil_mode?): it has no ONNX converter with these "
+                          "dynamic_axes")
+
+
 def _pads(geo) -> list:
     axes = len(geo.kernel)
     return [geo.padding[2 * a] for a in range(axes)] + [geo.padding[2 * a + 1] for a in range(axes)]
@@ -21,6 +30,7 @@ def _pads(geo) -> list:
 @converter("conv2d", "conv3d")
 def conv(g, out, fn):
     geo = fn.geo
+    _same_geometry(g, out, fn)
     g.emit("Conv", [g.value(t) for t in fn.inputs], out, kernel_shape=list(geo.kernel), strides=list(geo.stride),
            dilations=list(geo.dilation), pads=_pads(geo), group=geo.groups)
 
@@ -30,14 +40,23 @@ def conv_transpose(g, out, fn):
     """ONNX's output size s (n - 1) + output_padding + d (k - 1) + 1 - pads gives output_padding from the
     traced output size."""
     geo, x = fn.geo, fn.inputs[0]
+    _same_geometry(g, out, fn)
     pads = _pads(geo)
-    axes = len(geo.kernel)
-    extra = [o - (s * (n - 1) + d * (k - 1) + 1 - pads[a] - pads[a + axes])
-             for a, (o, n, s, d, k) in enumerate(zip(out.shape[2:], x.shape[2:], geo.stride, geo.dilation,
-                                                     geo.kernel))]
+    extra = _output_padding(out, x, geo, pads)
+    twin = g.trace.twin.get(out)
+    if twin is not None and _output_padding(twin, twin._ctx.inputs[0], geo, pads) != extra:
+        raise g.error(fn, "its output size is not the same function of the input size for all sizes of the dynamic "
+                          "axes (output_size given?): it has no ONNX converter with these dynamic_axes")
     g.emit("ConvTranspose", [g.value(t) for t in fn.inputs], out, kernel_shape=list(geo.kernel),
            strides=list(geo.stride), dilations=list(geo.dilation), pads=pads, output_padding=extra,
            group=geo.groups)
+
+
+def _output_padding(out, x, geo, pads) -> list:
+    axes = len(geo.kernel)
+    return [o - (s * (n - 1) + d * (k - 1) + 1 - pads[a] - pads[a + axes])
+            for a, (o, n, s, d, k) in enumerate(zip(out.shape[2:], x.shape[2:], geo.stride, geo.dilation,
+                                                    geo.kernel))]
 
 
 # ---- pooling ----------------------------------------------------------------------------------------------------
@@ -46,6 +65,7 @@ def max_pool(g, out, fn):
     """MaxPool (ONNX ignores its padding, as -inf); the fused ReLU + max pooling is MaxPool then Relu (they
     commute)."""
     geo = fn.geo
+    _same_geometry(g, out, fn)
     attrs = {"kernel_shape": list(geo.kernel), "strides": list(geo.stride), "pads": _pads(geo)}
     if any(d != 1 for d in geo.dilation):
         attrs["dilations"] = list(geo.dilation)
@@ -65,16 +85,28 @@ def avg_pool(g, out, fn):
         raise g.error(fn, "pooling with fixed routing masks (a gradient of max pooling) has no ONNX converter")
     size = math.prod(geo.kernel)
     pads = _pads(geo)
-    if not any(pads) and tuple(geo.kernel) == tuple(x.shape[2:]) and _is(fn.scale, 1 / size):
+    if _is_global(fn) and (out not in g.trace.twin or _is_global(g.trace.twin[out]._ctx)):
         g.emit("GlobalAveragePool", [g.value(x)], out)  # the adaptive average to one value per channel
         return
+    _same_geometry(g, out, fn)
     attrs = {"kernel_shape": list(geo.kernel), "strides": list(geo.stride), "pads": pads, "count_include_pad": 1}
     if _is(fn.scale, 1 / size):
         g.emit("AveragePool", [g.value(x)], out, **attrs)
         return
+    twin = g.trace.twin.get(out)
+    if twin is not None and not np.array_equal(np.asarray(twin._ctx.scale), np.asarray(fn.scale)):
+        raise g.error(fn, "the divisors of its border windows change with the size of the dynamic axes: it has no "
+                          "ONNX converter with these dynamic_axes")
     mean = g.emit("AveragePool", [g.value(x)], **attrs)
     factor = np.asarray(fn.scale, dtype=np.float64) * size
     g.emit("Mul", [mean, g.array(factor.astype(out.dtype), "divisors")], out)
+
+
+def _is_global(fn) -> bool:
+    """An average over each whole feature map."""
+    geo = fn.geo
+    return (not any(geo.padding) and tuple(geo.kernel) == tuple(fn.inputs[0].shape[2:])
+            and _is(fn.scale, 1 / math.prod(geo.kernel)))
 
 
 def _is(scale, value) -> bool:
@@ -89,6 +121,10 @@ def adaptive_avg_pool(g, out, fn):
     if all(m.shape[0] == 1 for m in mats):
         g.emit("GlobalAveragePool", [g.value(x)], out)
         return
+    twin = g.trace.twin.get(out)
+    if twin is not None and [m.shape for m in twin._ctx.mats] != [m.shape for m in mats]:
+        raise g.error(fn, "adaptive average pooling of an input whose size is dynamic has no ONNX converter (ONNX's "
+                          "pooling windows are fixed)")
     if len(mats) != 2:
         raise g.error(fn, f"adaptive average pooling over {len(mats)} axes to sizes that do not divide the input "
                           f"{tuple(x.shape[2:])} has no ONNX converter")

@@ -196,6 +196,18 @@ def test_image_sizes_can_be_dynamic_for_a_fully_convolutional_model(tmp_path, rn
     assert dims == ["n", "", "h", "w"]
 
 
+def test_global_average_pooling_takes_any_image_size_and_fixed_windows_are_refused(tmp_path, rng):
+    classifier = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                               nn.Linear(4, 2))
+    x = lm.tensor(rng.normal(size=(1, 3, 8, 8)).astype(np.float32))
+    dynamic = {"input": {0: "n", 2: "h", 3: "w"}}
+    proto = assert_exports(classifier, x, tmp_path, run_with=lm.tensor(rng.normal(size=(2, 3, 5, 7)).astype(np.float32)),
+                           dynamic_axes=dynamic)
+    assert "GlobalAveragePool" in [node.op_type for node in proto.graph.node]
+    with pytest.raises(ExportError, match="window changes with the size of the dynamic axes"):
+        lonnx.export(nn.AvgPool2d(2, ceil_mode=True), x, io.BytesIO(), dynamic_axes=dynamic)
+
+
 def test_a_slice_computed_from_a_dynamic_size_is_refused():
     def all_but_last(x):
         return x[:, : x.shape[1] - 1] * 2
@@ -283,3 +295,23 @@ def test_a_constant_sized_by_the_batch_follows_it_and_a_random_one_is_refused(tm
 
     with pytest.raises(ExportError, match=r"constant of shape \(2, 4\) used by add .* not one value repeated"):
         lonnx.export(noisy, x, io.BytesIO(), dynamic_axes=BATCH)
+
+
+def test_a_mean_over_a_dynamic_axis_follows_its_length(tmp_path, rng):
+    """mean = sum * (1 / count): the count changes with the sequence length, so the file holds ReduceMean."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+
+    def pooled(x):
+        return model(x).mean(1)
+
+    x = lm.tensor(rng.normal(size=(2, 5, 3)).astype(np.float32))
+    for opset in (17, 18):
+        proto = assert_exports(pooled, x, tmp_path, run_with=lm.tensor(rng.normal(size=(4, 9, 3)).astype(np.float32)),
+                               dynamic_axes={"input": {0: "batch", 1: "time"}}, opset_version=opset)
+        assert "ReduceMean" in [node.op_type for node in proto.graph.node]
+
+    def scaled_by_length(x):
+        return x * (1.0 / x.shape[1] ** 2)
+
+    with pytest.raises(ExportError, match="has other values when the dynamic axes have other sizes"):
+        lonnx.export(scaled_by_length, x, io.BytesIO(), dynamic_axes={"input": {1: "time"}})
