@@ -37,7 +37,12 @@ from ..errors import ArgumentError
 
 MIN_OPSET, DEFAULT_OPSET, MAX_OPSET = 13, 17, 21
 
-__all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "export"]
+__all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "ExportError", "export"]
+
+
+class ExportError(ArgumentError, NotImplementedError):
+    """The model holds an op (or a use of one) that the ONNX exporter cannot write; the message names the op and
+    the layer (module path) that called it."""
 
 
 def export(model, args, f, opset_version=None, input_names=None, output_names=None, dynamic_axes=None,

@@ -12,13 +12,9 @@ import onnx
 from onnx import helper, numpy_helper
 
 from ..backend import to_numpy
-from ..errors import ArgumentError
+from . import ExportError
 
 CONVERTERS: dict = {}
-
-
-class ExportError(ArgumentError, NotImplementedError):
-    """The model holds an op (or a use of one) that the ONNX exporter cannot write."""
 
 
 def converter(*names):

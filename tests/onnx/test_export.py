@@ -11,7 +11,7 @@ import lamina as lm
 import lamina.functional as F
 import lamina.onnx as lonnx
 from lamina import nn
-from lamina.onnx.graph import ExportError
+from lamina.onnx import ExportError
 
 BATCH = {"input": {0: "batch"}, "output": {0: "batch"}}
 
@@ -214,6 +214,17 @@ def test_a_slice_computed_from_a_dynamic_size_is_refused():
 
     with pytest.raises(ExportError, match="changes with the size of the dynamic axes"):
         lonnx.export(all_but_last, lm.randn(2, 6), io.BytesIO(), dynamic_axes={"input": {1: "width"}})
+
+
+@pytest.mark.parametrize("opset", [17, 20])
+def test_layer_norm_and_gelu_in_a_transformer_feed_forward_block(opset, tmp_path, rng):
+    """GELU is written out with Erf before opset 20 and is the Gelu node from it."""
+    block = nn.Sequential(nn.Linear(6, 12), nn.GELU(), nn.Linear(12, 6), nn.LayerNorm(6))
+    x = lm.tensor(rng.normal(size=(2, 4, 6)).astype(np.float32))
+    proto = assert_exports(block, x, tmp_path, run_with=lm.tensor(rng.normal(size=(3, 7, 6)).astype(np.float32)),
+                           dynamic_axes={"input": {0: "batch", 1: "tokens"}}, opset_version=opset)
+    ops = {node.op_type for node in proto.graph.node}
+    assert "LayerNormalization" in ops and ("Gelu" in ops) == (opset >= 20)
 
 
 # ---- the file ---------------------------------------------------------------------------------------------------
