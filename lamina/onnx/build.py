@@ -70,24 +70,29 @@ def _traced(model, inputs, input_names, dynamic):
 
 
 def _second_run(model, inputs, input_names, dynamic):
-    """The model run on inputs whose dynamic axes are one longer, or else twice as long; dynamic axes of one size
-    grow by different amounts (+1, +2, ... or x2, x4, ...), so that each output axis is traced to its input axis."""
+    """The model run on inputs whose dynamic axes are one longer, or else twice as long. Dynamic axes of one size
+    first grow by different amounts (+1, +2, ...; x2, x4, ...), so that each output axis is traced to its own
+    input axis, then (when the model needs them equal: one batch size for two inputs) by the same amount."""
     failures = []
-    for longer in (lambda n, k: n + k + 1, lambda n, k: n * 2 ** (k + 1)):
+    for longer, distinct in ((lambda n, k: n + k + 1, True), (lambda n, k: n + 1, False),
+                             (lambda n, k: n * 2 ** (k + 1), True), (lambda n, k: 2 * n, False)):
         seen, grown = {}, []
         for name, tensor in zip(input_names, inputs):
             lengths = {}
             for axis in _named(dynamic.get(name, {}), tensor):
                 n = tensor.shape[axis]
-                seen[n] = seen.get(n, -1) + 1
+                seen[n] = seen.get(n, -1) + 1 if distinct else 0
                 lengths[axis] = longer(n, seen[n])
             grown.append(_grown(tensor, lengths))
+        shapes = [tuple(t.shape) for t in grown]
+        if any(shapes == tried for tried, _ in failures):
+            continue
         try:
             return run(model, tuple(grown))
         except (ArgumentError, ValueError, IndexError, TypeError) as error:
-            failures.append(f"shapes {[tuple(t.shape) for t in grown]}: {error}")
+            failures.append((shapes, error))
     raise ArgumentError("onnx.export: the model does not run with other sizes of the dynamic axes, so they cannot "
-                        "be dynamic (" + "; ".join(failures) + ")")
+                        "be dynamic (" + "; ".join(f"shapes {s}: {e}" for s, e in failures) + ")")
 
 
 def _grown(tensor, lengths: dict):

@@ -15,6 +15,7 @@ from ..autograd import enable_grad
 from ..backend import xp
 from ..errors import ArgumentError
 from ..tensor import Tensor
+from . import ExportError
 
 
 class Trace:
@@ -43,15 +44,16 @@ def flatten(value) -> list:
 
 
 def as_inputs(args) -> tuple:
-    """``args`` (a tensor, an array, or a tuple of them) as fresh leaf tensors; floating ones require grad."""
+    """``args`` (a tensor, an array, or a tuple of them) as fresh leaf tensors that require grad (so that every op
+    on them is recorded): floating point only, since ops on integers (embedding lookups) record no node."""
     args = args if isinstance(args, tuple) else (args,)
     inputs = []
-    for arg in args:
+    for i, arg in enumerate(args):
         data = arg.data if isinstance(arg, Tensor) else xp.asarray(arg)
-        tensor = Tensor(data.copy())
-        if data.dtype.kind == "f":
-            tensor.requires_grad_()
-        inputs.append(tensor)
+        if data.dtype.kind != "f":
+            raise ExportError(f"onnx.export: input {i} has dtype {data.dtype}: only floating-point inputs can be "
+                              "traced (an op on integers, such as an embedding lookup, records no graph node)")
+        inputs.append(Tensor(data.copy(), requires_grad=True))
     return tuple(inputs)
 
 

@@ -243,6 +243,26 @@ def test_names_initializers_and_dynamic_dimensions(tmp_path, rng):
     assert run_onnx(proto, rng.normal(size=(7, 3, 16, 16)))[0].shape == (7, 5)
 
 
+def test_several_inputs_get_default_names_in_order(tmp_path, rng):
+    fc = nn.Linear(3, 3)
+
+    def gated(a, b):
+        return fc(a) * b.sigmoid() + b
+
+    a, b = (lm.tensor(rng.normal(size=(2, 3)).astype(np.float32)) for _ in range(2))
+    proto = lonnx.export(gated, (a, b), tmp_path / "gated.onnx", dynamic_axes={"input_0": [0], "input_1": [0]})
+    assert [i.name for i in proto.graph.input] == ["input_0", "input_1"]
+    a5, b5 = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    with lm.no_grad():
+        expected = gated(lm.tensor(a5), lm.tensor(b5)).numpy()
+    np.testing.assert_allclose(run_onnx(proto, a5, b5)[0], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_integer_inputs_are_refused():
+    with pytest.raises(ExportError, match="input 0 has dtype int64: only floating-point inputs"):
+        lonnx.export(nn.Embedding(10, 3), lm.tensor([[1, 2]]), io.BytesIO())
+
+
 def test_without_dynamic_axes_the_shapes_are_fixed(tmp_path, rng):
     proto = lonnx.export(mlp(), lm.randn(2, 8), tmp_path / "mlp.onnx")
     assert [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim] == [2, 8]
