@@ -1,35 +1,50 @@
 """ONNX export: ``lm.onnx.export(model, example_input, "model.onnx")`` writes a file that onnxruntime runs.
 
-    import lamina as lm, lamina.onnx
+    import lamina as lm
+    import lamina.onnx
+
     model = lm.models.LeNet5()
     lm.onnx.export(model, lm.randn(2, 1, 32, 32), "lenet5.onnx", input_names=["image"], output_names=["logits"],
                    dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
 
-    import onnxruntime as ort, numpy as np
-    session = ort.InferenceSession("lenet5.onnx")
-    logits, = session.run(None, {"image": np.random.randn(5, 1, 32, 32).astype(np.float32)})
+    import numpy as np
+    import onnxruntime as ort
 
-How: the model runs once in eval mode on a copy of the example input that requires gradients, which records
-the graph of ``Function`` nodes; each node becomes ONNX nodes through the converter registered for its op name
-(``converters.py``: elementwise ops, activations, matmul/linear, reshape/permute/cat/expand/slicing/pad/sum;
-``layers.py``: conv, conv_transpose, max/avg/adaptive-average pooling, batch norm and layer norm; ``recurrent.py``:
-LSTM, GRU, RNN). Parameters and buffers become initializers named as in the ``state_dict``; anything that does
-not depend on the input is folded into a constant. The graph is built with ``onnx.helper`` and checked with
-``onnx.checker`` before it is written (atomically, or into a binary file object).
+    session = ort.InferenceSession("lenet5.onnx", providers=["CPUExecutionProvider"])
+    (logits,) = session.run(None, {"image": np.random.randn(5, 1, 32, 32).astype(np.float32)})
 
-Covered (checked against onnxruntime in ``tests/onnx/test_export.py``): Linear, Conv1d/2d/3d, ConvTranspose,
-MaxPool, AvgPool, AdaptiveAvgPool (GlobalAveragePool, AveragePool when the windows tile the input, two MatMuls
-otherwise), BatchNorm (eval), LayerNorm (opset >= 17), Dropout (eval: no node), Flatten and reshapes,
-residual adds and concatenations, ReLU/LeakyReLU/ELU/SELU/GELU/sigmoid/tanh/softmax/log_softmax/hardtanh/...,
-LSTM and GRU (stacked, bidirectional, batch_first; not PackedSequence or proj_size). An op without a converter
-is an ``ExportError`` naming the op and the layer (module path) that called it.
+How: the model runs once in eval mode (its mode is put back after) on a copy of the example input that requires
+gradients, which records the graph of ``Function`` nodes; hooks on every sub-module note which layer made each
+node. Each node that depends on the input becomes ONNX nodes through the converter registered for its op name:
 
-``dynamic_axes`` ({name: {axis: "dim name"}} or {name: [axes]}, as torch.onnx) makes those axes free: the model
-is traced a second time with them one longer, and the axes whose size follows are written as dynamic
-(Reshape with -1, Expand with 1, open-ended Slice), so a batch of another size runs.
+    converters.py  add/sub/mul/div/neg/pow/exp/log/sqrt/abs/..., clamp, relu, sigmoid, tanh, softmax, log_softmax,
+                   leaky_relu, elu/selu, softplus, gelu, hardtanh/relu6, hardsigmoid, hardswish; linear (Gemm),
+                   matmul; reshape/view/flatten/squeeze/unsqueeze, permute/transpose, cat/stack, expand, sum and
+                   mean, constant pad, x[ints, slices, None, ...] and index_select
+    layers.py      conv1d/2d/3d, conv_transpose1d/2d/3d, max/avg pooling (ceil_mode, padding, count_include_pad),
+                   adaptive average pooling (GlobalAveragePool; AveragePool when the windows tile the input; two
+                   MatMuls with the averaging matrices otherwise), batch norm (eval: BatchNormalization with the
+                   running stats), layer norm (opset >= 17); dropout in eval leaves no node
+    recurrent.py   LSTM, GRU, RNN layers (stacked, bidirectional, batch_first): one ONNX LSTM/GRU/RNN node per
+                   layer and direction, gate blocks reordered (PyTorch's i f g o / r z n -> ONNX's i o f c / z r h)
 
-Opsets ``MIN_OPSET`` to ``MAX_OPSET`` (default ``DEFAULT_OPSET``); the ``onnx`` package is needed (the ``onnx``
-extra), onnxruntime only to run the file.
+Parameters and buffers become initializers named as in the ``state_dict`` (``features.1.running_mean``); what
+does not depend on the input is folded into constants. The graph is built with ``onnx.helper`` and checked
+with ``onnx.checker`` before it is written (atomically to a path, or into a binary file object).
+
+``dynamic_axes`` ({name: {axis: "dim name"}} or {name: [axes]}, as torch.onnx) frees those axes: the model is
+traced a second time with them longer, the axes whose size follows them are dynamic (Reshape with -1 or 0,
+Expand with 1, open-ended Slice, ConstantOfShape for ``zeros(x.shape[0], n)``, ReduceMean for a mean over them),
+and what would silently depend on the traced sizes (a slice or a number computed from ``x.shape``, pooling
+windows that change) is refused. Checked in ``tests/onnx/test_export.py``: MLP, LeNet-5, a CNN with batch norm
+and dropout, an Inception-like residual block, bidirectional 2-layer LSTM/GRU classifiers, a ConvTranspose
+decoder, a small U-Net (dynamic image size), all against onnxruntime.
+
+Not exported (an ``ExportError`` naming the op and the layer, by module path, that called it): ops without a
+converter (cumsum, sorting, scatter, interpolate, ...), dropout or batch statistics in training mode,
+PackedSequence inputs, LSTM projections, integer inputs (embedding lookups record no graph node), keyword
+arguments to ``forward``. Opsets ``MIN_OPSET`` to ``MAX_OPSET`` (default ``DEFAULT_OPSET``); the ``onnx``
+package builds the graph (imported only by ``export``), onnxruntime runs it.
 """
 from __future__ import annotations
 

@@ -229,7 +229,7 @@ def pad(g, out, fn):
     widths = fn.widths
     pads = [lo for lo, _ in widths] + [hi for _, hi in widths]
     value = 0
-    grown = [(axis, lo) for axis, (lo, hi) in enumerate(widths) if lo > 0] + \
+    grown = [(axis, 0) for axis, (lo, hi) in enumerate(widths) if lo > 0] + \
             [(axis, out.shape[axis] - 1) for axis, (lo, hi) in enumerate(widths) if hi > 0]
     if grown:
         axis, at = grown[0]

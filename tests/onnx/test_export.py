@@ -132,7 +132,7 @@ def test_feed_forward_models_match_onnxruntime_with_another_batch_size(make, sha
     assert_exports(model, x, tmp_path, run_with=bigger, dynamic_axes=BATCH)
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
 def test_bidirectional_two_layer_recurrent_classifiers_match_onnxruntime(kind, tmp_path, rng):
     lm.manual_seed(1)
     model = RecurrentClassifier(kind)
@@ -225,6 +225,29 @@ def test_layer_norm_and_gelu_in_a_transformer_feed_forward_block(opset, tmp_path
                            dynamic_axes={"input": {0: "batch", 1: "tokens"}}, opset_version=opset)
     ops = {node.op_type for node in proto.graph.node}
     assert "LayerNormalization" in ops and ("Gelu" in ops) == (opset >= 20)
+
+
+def test_padding_slicing_stacking_and_elementwise_ops(tmp_path, rng):
+    index = lm.tensor([2, 0])
+
+    def shapes(x):
+        padded = F.pad(x, (1, 2), value=0.5).clamp(-0.5, 0.7)
+        picked = lm.stack([padded, padded * 2], 1).index_select(2, index)
+        total = x[:, :1].expand(x.shape[0], 3, 4).sum((1, 2)).reshape(-1, 1, 1, 1)
+        return picked + total + x[:, :2].unsqueeze(1).sum(-1, keepdim=True).sigmoid().exp().abs().sqrt().log()
+
+    x = lm.tensor(rng.normal(size=(2, 3, 4)).astype(np.float32))
+    assert_exports(shapes, x, tmp_path, run_with=lm.tensor(rng.normal(size=(5, 3, 4)).astype(np.float32)),
+                   dynamic_axes={"input": {0: "batch"}})
+
+
+def test_three_dimensional_and_one_dimensional_layers(tmp_path, rng):
+    volumes = nn.Sequential(nn.Conv3d(2, 3, 3, padding=1), nn.MaxPool3d(2), nn.AvgPool3d(2),
+                            nn.ConvTranspose3d(3, 2, 2, stride=2))
+    assert_exports(volumes, lm.tensor(rng.normal(size=(1, 2, 8, 8, 8)).astype(np.float32)), tmp_path)
+    signals = nn.Sequential(nn.ConvTranspose1d(2, 3, 3, stride=2), nn.ReLU6(), nn.Hardswish(), nn.Softplus(beta=2),
+                            nn.MaxPool1d(2), nn.AvgPool1d(2), nn.Flatten(), nn.Hardsigmoid(), nn.SiLU(), nn.Mish())
+    assert_exports(signals, lm.tensor(rng.normal(size=(2, 2, 9)).astype(np.float32)), tmp_path)
 
 
 # ---- the file ---------------------------------------------------------------------------------------------------
