@@ -49,15 +49,11 @@ package builds the graph (imported only by ``export``), onnxruntime runs it.
 from __future__ import annotations
 
 from ..errors import ArgumentError
+from .errors import ExportError
 
 MIN_OPSET, DEFAULT_OPSET, MAX_OPSET = 13, 17, 21
 
 __all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "ExportError", "export"]
-
-
-class ExportError(ArgumentError, NotImplementedError):
-    """The model holds an op (or a use of one) that the ONNX exporter cannot write; the message names the op and
-    the layer (module path) that called it."""
 
 
 def export(model, args, f, opset_version=None, input_names=None, output_names=None, dynamic_axes=None,

@@ -8,7 +8,8 @@ from ..backend import xp
 from ..errors import ArgumentError
 from ..io import atomic_write
 from ..tensor import Tensor
-from . import ExportError, converters, layers, recurrent  # noqa: F401 - they register their converters
+from . import converters, layers, recurrent  # noqa: F401 - they register their converters
+from .errors import ExportError
 from .graph import CONVERTERS, Graph, value_info
 from .trace import as_inputs, mark_dynamic, run
 

@@ -12,7 +12,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from ..backend import to_numpy
-from . import ExportError
+from .errors import ExportError
 
 CONVERTERS: dict = {}
 

@@ -15,7 +15,7 @@ from ..autograd import enable_grad
 from ..backend import xp
 from ..errors import ArgumentError
 from ..tensor import Tensor
-from . import ExportError
+from .errors import ExportError
 
 
 class Trace:
