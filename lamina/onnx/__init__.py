@@ -56,21 +56,32 @@ MIN_OPSET, DEFAULT_OPSET, MAX_OPSET = 13, 17, 21
 __all__ = ["DEFAULT_OPSET", "MAX_OPSET", "MIN_OPSET", "ExportError", "export"]
 
 
-def export(model, args, f, opset_version=None, input_names=None, output_names=None, dynamic_axes=None,
+def export(model, args, f, opset_version=None, input_names=None, output_names=None, dynamic_axes=None, *,
+           export_params: bool = True, verbose: bool = False, do_constant_folding: bool = True, training=None,
            doc_string: str = ""):
     """Export ``model`` (a Module or a function of tensors) traced on ``args`` (a tensor or a tuple of them) to
     ``f`` (a path, written atomically, or a binary file object) as an ONNX model; returns the ``ModelProto``.
 
     ``input_names`` / ``output_names`` name the graph's inputs and outputs (default input, output, or input_0,
-    input_1, ...); ``dynamic_axes`` as torch.onnx.export; ``opset_version`` from MIN_OPSET to MAX_OPSET."""
+    input_1, ...); ``dynamic_axes`` as torch.onnx.export; ``opset_version`` from MIN_OPSET to MAX_OPSET.
+    torch.onnx.export's ``export_params`` (True: the weights are in the file), ``do_constant_folding`` (always
+    done) and ``training`` (None or False: eval mode) are accepted as they are the only modes here; ``verbose``
+    prints the graph."""
+    if not export_params:
+        raise ArgumentError("onnx.export: export_params=False (a graph without its weights) is not supported")
+    if training not in (None, False):
+        raise ArgumentError(f"onnx.export: only eval-mode export is supported (training=None or False), got "
+                            f"{training!r}")
     try:
-        import onnx  # noqa: F401 - the optional dependency, needed to build the graph
+        import onnx  # the optional dependency, needed to build the graph
     except ImportError:  # pragma: no cover - the onnx extra is installed in the tests
         raise ImportError("lamina.onnx.export needs the onnx package: pip install onnx") from None
     from . import build
     opset = _opset(opset_version)
     proto = build.export_model(model, args, opset, input_names, output_names, dynamic_axes, doc_string)
     build.write(proto, f)
+    if verbose:
+        print(onnx.printer.to_text(proto.graph))
     return proto
 
 

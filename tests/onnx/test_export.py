@@ -302,6 +302,19 @@ def test_writes_into_a_binary_file_object_and_honours_the_opset(rng):
     assert lonnx.export(model, x, io.BytesIO()).opset_import[0].version == lonnx.DEFAULT_OPSET
 
 
+def test_torch_style_call_with_its_usual_keywords(tmp_path, capsys, rng):
+    model = mlp()
+    x = lm.tensor(rng.normal(size=(2, 8)).astype(np.float32))
+    lonnx.export(model, x, str(tmp_path / "mlp.onnx"), export_params=True, opset_version=14, do_constant_folding=True,
+                 input_names=["features"], output_names=["log_probs"], verbose=True,
+                 dynamic_axes={"features": {0: "batch_size"}, "log_probs": {0: "batch_size"}})
+    assert "Gemm" in capsys.readouterr().out
+    proto = onnx.load(tmp_path / "mlp.onnx")
+    np.testing.assert_allclose(run_onnx(proto, x.numpy())[0], lamina_output(model, x), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="export_params=False"):
+        lonnx.export(model, x, io.BytesIO(), export_params=False)
+
+
 @pytest.mark.parametrize("opset", [lonnx.MIN_OPSET - 1, lonnx.MAX_OPSET + 1])
 def test_an_opset_out_of_range_is_refused(opset):
     with pytest.raises(ValueError, match=f"opset_version must be from {lonnx.MIN_OPSET} to {lonnx.MAX_OPSET}"):
