@@ -265,7 +265,7 @@ def getitem(g, out, fn):
         name = g.emit("Unsqueeze", [name, g.ints(news, "axes")])
     if advanced is not None:
         name = _advanced(g, fn, name, advanced)
-    g.emit("Identity", [name], out)
+    g.alias(out, name)
 
 
 def _as_tuple(basic) -> tuple:
