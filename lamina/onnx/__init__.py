@@ -44,8 +44,10 @@ Not exported (an ``ExportError`` naming the op and the layer, by module path, th
 converter (cumsum, sorting, scatter, interpolate, ...), dropout or batch statistics in training mode,
 PackedSequence inputs, LSTM projections, integer inputs (embedding lookups record no graph node), keyword
 arguments to ``forward``. What ``forward`` computes under ``no_grad``, after ``.detach()`` or from ``.data`` is
-not recorded: it is frozen into a constant of the traced values. Opsets ``MIN_OPSET`` to ``MAX_OPSET`` (default ``DEFAULT_OPSET``); the ``onnx``
-package builds the graph (imported only by ``export``), onnxruntime runs it.
+not recorded: it is frozen into a constant of the traced values.
+
+Opsets ``MIN_OPSET`` to ``MAX_OPSET`` (default ``DEFAULT_OPSET``); the ``onnx`` package builds the graph (imported
+only by ``export``), onnxruntime runs it.
 """
 from __future__ import annotations
 

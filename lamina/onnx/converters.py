@@ -19,7 +19,7 @@ _UNARY = {"neg": "Neg", "exp": "Exp", "sqrt": "Sqrt", "reciprocal": "Reciprocal"
           "sin": "Sin", "cos": "Cos", "tan": "Tan", "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh",
           "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh", "erf": "Erf", "sign": "Sign",
           "floor": "Floor", "ceil": "Ceil", "tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu",
-          "hardswish": "HardSwish", "clone": "Identity", "contiguous": "Identity"}
+          "clone": "Identity", "contiguous": "Identity"}
 _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "maximum": "Max", "minimum": "Min"}
 
 
@@ -159,6 +159,16 @@ def gelu(g, out, fn):
 def hardtanh(g, out, fn):
     bounds = [g.scalar(v, out.dtype, "bound") for v in (fn.min_val, fn.max_val)]
     g.emit("Clip", [g.value(fn.inputs[0]), *bounds], out)
+
+
+@converter("hardswish")
+def hardswish(g, out, fn):
+    """x relu6(x + 3) / 6 = x hardsigmoid(x): HardSwish from opset 14, written out before."""
+    x = g.value(fn.inputs[0])
+    if g.opset >= 14:
+        g.emit("HardSwish", [x], out)
+    else:
+        g.emit("Mul", [x, g.emit("HardSigmoid", [x], alpha=1 / 6, beta=0.5)], out)
 
 
 @converter("hardsigmoid")
