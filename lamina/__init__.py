@@ -31,7 +31,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .io import load, save
 from . import nn, optim, data, datasets, train, models
 from .train import Model
-from . import distributed, utils
+from . import distributed, onnx, utils
 from . import explain, viz
 
 float32, float64, float16 = xp.float32, xp.float64, xp.float16

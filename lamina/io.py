@@ -139,7 +139,7 @@ def save(obj, path, pickle_module=None, pickle_protocol=None, **kwargs) -> None:
     for what can be saved). ``pickle_module``/``pickle_protocol`` are accepted for PyTorch's signature: Lamina
     never pickles. A path ending in ``.safetensors`` writes a safetensors file (``lamina.io_safetensors``)."""
     if io_safetensors.is_safetensors_path(path):
-        return io_safetensors.save(obj, path, metadata=kwargs.get("metadata"))
+        return _write_bytes(io_safetensors.encode(obj, metadata=kwargs.get("metadata")), path)
     arrays: dict = {}
     structure = json.dumps({"format": FORMAT, "object": _encode(obj, arrays)})
     members = dict(__structure__=np.frombuffer(structure.encode("utf-8"), dtype=np.uint8), **arrays)
@@ -164,7 +164,7 @@ def load(path, map_location=None, pickle_module=None, *, weights_only=None, mmap
     if not hasattr(path, "read") and not os.path.exists(source):
         raise FileNotFoundError(f"load: no such file: {source!r}")
     if _is_safetensors(source):
-        return io_safetensors.load(source)
+        return _read_safetensors(path, source, where)
     try:
         header, arrays = _read_archive(source)
         if not isinstance(header, dict) or header.get("format") != FORMAT or "object" not in header:
@@ -180,6 +180,26 @@ def load(path, map_location=None, pickle_module=None, *, weights_only=None, mmap
             NotImplementedError, SyntaxError) as err:
         raise CorruptFileError(f"load: {where} is not a Lamina file or is damaged: "
                                f"{type(err).__name__}: {err}"[:500]) from None
+
+
+def _write_bytes(payload: bytes, path) -> None:
+    if hasattr(path, "write"):
+        path.write(payload)
+        return
+    with atomic_write(os.fspath(path)) as handle:
+        handle.write(payload)
+
+
+def _read_safetensors(path, source, where):
+    if hasattr(path, "read"):
+        data = path.read()
+    else:
+        with open(source, "rb") as handle:
+            data = handle.read()
+    try:
+        return io_safetensors.decode(data)
+    except ValueError as err:
+        raise CorruptFileError(f"load: {where} is not a Lamina file or is damaged: {err}") from None
 
 
 def _is_safetensors(source) -> bool:

@@ -4,12 +4,13 @@
     model.load_state_dict(lm.load("weights.safetensors"))  # written by PyTorch: safetensors.torch.save_file
 
 ``lm.save`` / ``lm.load`` come here for a path ending in ``.safetensors`` (and ``lm.load`` also for any file
-that starts like one). The encoding is the ``safetensors`` library's (``pip install safetensors``), never a
+that starts like one); this module turns objects into the file's bytes and back, ``lamina.io`` reads and writes
+the files. The encoding is the ``safetensors`` library's (``pip install safetensors``), never a
 copy of it: a little-endian header length, a JSON header naming each tensor's dtype, shape and byte range,
 then the raw bytes. Like Lamina's own files it holds no code, so loading one cannot run anything.
 
 A safetensors file is a flat mapping of names to arrays (a state_dict), plus optional string metadata;
-``save`` refuses anything else with a clear error. The write is atomic (``lamina.io.atomic_write``).
+``encode`` refuses anything else with a clear error. ``lm.save`` writes atomically.
 """
 from __future__ import annotations
 
@@ -62,33 +63,20 @@ def _flat_arrays(obj) -> dict:
     return arrays
 
 
-def save(obj, path, metadata: dict | None = None) -> None:
-    """Write ``obj`` (a state_dict, or a module) to ``path`` in safetensors format, atomically.
+def encode(obj, metadata: dict | None = None) -> bytes:
+    """The bytes of a safetensors file holding ``obj`` (a state_dict, or a module: its state_dict).
     ``metadata``: optional str -> str pairs stored in the header."""
-    from .io import atomic_write
-    arrays = _flat_arrays(obj)
-    payload = _library().save(arrays, metadata=metadata)
-    if hasattr(path, "write"):
-        path.write(payload)
-        return
-    with atomic_write(os.fspath(path)) as handle:
-        handle.write(payload)
+    return _library().save(_flat_arrays(obj), metadata=metadata)
 
 
-def load(source) -> OrderedDict:
-    """name -> Tensor from a safetensors file (a path or a readable binary file object), in the file's order."""
-    if hasattr(source, "read"):
-        data = source.read()
-    else:
-        with open(os.fspath(source), "rb") as handle:
-            data = handle.read()
+def decode(data: bytes) -> OrderedDict:
+    """name -> Tensor from a safetensors file's bytes; ValueError naming the problem for a damaged file."""
     library = _library()
     from safetensors import SafetensorError
     try:
         arrays = library.load(data)
     except (SafetensorError, ValueError) as err:
-        from .io import CorruptFileError
-        raise CorruptFileError(f"load: {source!r} is not a valid safetensors file: {err}"[:500]) from None
+        raise ValueError(f"not a valid safetensors file: {err}"[:500]) from None
     return OrderedDict((name, Tensor._wrap(np.array(array))) for name, array in arrays.items())
 
 

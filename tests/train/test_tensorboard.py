@@ -73,3 +73,20 @@ def test_the_callback_logs_each_epoch_of_fit_in_keras_layout(tmp_path):
 def test_the_callback_rejects_a_bad_update_frequency():
     with pytest.raises(ValueError, match="update_freq"):
         TensorBoard("logs", update_freq=0)
+
+
+def test_the_model_graph_reaches_tensorboard_through_the_onnx_export(tmp_path):
+    writer = SummaryWriter(str(tmp_path))
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    writer.add_graph(model, lm.randn(1, 4))
+    writer.close()
+    graph = read_events(tmp_path).Graph()
+    assert [node.op for node in graph.node if node.op in ("Gemm", "Relu")] == ["Gemm", "Relu", "Gemm"]
+    with pytest.raises(ValueError, match="example input"):
+        SummaryWriter(str(tmp_path / "other")).add_graph(model)
+
+
+def test_the_callback_writes_the_graph_traced_on_the_first_batch(tmp_path):
+    fit_with_tensorboard(tmp_path, write_graph=True)
+    ops = [node.op for node in read_events(tmp_path / "train").Graph().node]
+    assert ops.count("Gemm") == 2 and "Relu" in ops
