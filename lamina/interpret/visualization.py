@@ -26,7 +26,7 @@ from ._common import as_tensor, frozen, target_mask
 
 __all__ = ["class_visualization", "ClassVisualization", "gaussian_blur", "total_variation"]
 
-PRIOR = dict(jitter=2, blur_every=4, blur_sigma=0.5, tv=0.05)
+PRIOR = dict(jitter=2, blur_every=10, blur_sigma=0.5, tv=0.02)
 
 
 @dataclass
@@ -79,8 +79,9 @@ def class_visualization(model, target, input_shape, steps: int = 200, lr: float 
     """Images that maximise the score of class ``target`` (an int, or a list: one image per class).
 
     ``input_shape``: one example's shape, e.g. (1, 28, 28). ``prior=True`` switches on the prior's defaults
-    (jitter 2 pixels, blur of 0.5 pixels every 4 steps, tv 0.05, clipping to ``data_range``); any of them can be
-    set on its own. The start is ``init_std * N(0, 1)`` noise (plus the middle of ``data_range`` with a prior).
+    (jitter 2 pixels, blur of 0.5 pixels every 10 steps, tv 0.02, clipping to ``data_range``); any of them can be
+    set on its own. The start is ``init_std * N(0, 1)`` noise around the zero image (clipped to ``data_range``
+    with a prior).
     Returns ``ClassVisualization(image, scores)``.
     """
     targets = [int(target)] if isinstance(target, int) else [int(t) for t in target]
@@ -93,7 +94,7 @@ def class_visualization(model, target, input_shape, steps: int = 200, lr: float 
     low, high = (float(v) for v in data_range) if data_range is not None else (-math.inf, math.inf)
     image = xp.asarray(init_std * rng.standard_normal((len(targets), *shape)), dtype=xp.float32)
     if prior and data_range is not None:
-        image = xp.clip(image + (low + high) / 2, low, high)
+        image = xp.clip(image, low, high)
     scores = []
     for step in range(int(steps)):
         shift = tuple(int(s) for s in rng.integers(-options["jitter"], options["jitter"] + 1, 2)) \
