@@ -6,7 +6,7 @@ softmax) minus penalties:
     plain (Simonyan et al. 2013):  maximise  S_c(I) - l2 ||I||^2
     with a prior (Yosinski et al. 2015, Mahendran and Vedaldi 2015):  the same, plus a total-variation penalty
         - tv * sum((I[y+1, x] - I[y, x])^2 + (I[y, x+1] - I[y, x])^2), a random shift of the image by up to
-        ``jitter`` pixels before each gradient (undone after), a Gaussian blur every ``blur_every`` steps and
+        ``jitter`` pixels before each gradient (a roll, undone after), a Gaussian blur every ``blur_every`` steps and
         clipping to the data range after each step: images that look more like natural ones.
 
 Each step is ``I <- I + lr * dObjective/dI``. The model runs as it is (call ``model.eval()``), its parameters
@@ -53,7 +53,7 @@ def gaussian_blur(images, sigma: float):
     kernel of radius ceil(3 sigma), edges reflected). Returns a new array."""
     if sigma <= 0:
         return images.copy()
-    radius = max(1, int(math.ceil(3 * sigma)))
+    radius = max(1, math.ceil(3 * sigma))
     offsets = xp.arange(-radius, radius + 1, dtype=xp.float64)
     kernel = xp.exp(-offsets ** 2 / (2 * sigma ** 2))
     kernel = (kernel / kernel.sum()).astype(images.dtype)
@@ -76,7 +76,7 @@ def class_visualization(model, target, input_shape, steps: int = 200, lr: float 
                         prior: bool = False, jitter: int | None = None, blur_every: int | None = None,
                         blur_sigma: float | None = None, tv: float | None = None, data_range=(0.0, 1.0),
                         init_std: float = 0.01, generator=None) -> ClassVisualization:
-    """Images that maximise the score of class ``target`` (an int, or a list: one image per class).
+    """Images that maximise the score of class ``target`` (an int, or a list / array: one image per class).
 
     ``input_shape``: one example's shape, e.g. (1, 28, 28). ``prior=True`` switches on the prior's defaults
     (jitter 2 pixels, blur of 0.5 pixels every 10 steps, tv 0.02, clipping to ``data_range``); any of them can be
@@ -84,7 +84,7 @@ def class_visualization(model, target, input_shape, steps: int = 200, lr: float 
     with a prior).
     Returns ``ClassVisualization(image, scores)``.
     """
-    targets = [int(target)] if isinstance(target, int) else [int(t) for t in target]
+    targets = [int(t) for t in xp.asarray(target.data if isinstance(target, Tensor) else target).reshape(-1)]
     shape = tuple(int(s) for s in input_shape)
     if int(steps) < 0 or len(targets) == 0:
         raise ArgumentError(f"class_visualization: need steps >= 0 and at least one target, got steps={steps}, "

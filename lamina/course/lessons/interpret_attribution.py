@@ -29,7 +29,8 @@ from . import _plot
 from ._trained import predictions, test_set, trained
 
 NAME = "interpret_attribution"
-DESCRIPTION = "saliency, SmoothGrad, integrated gradients, occlusion and Grad-CAM of LeNet-5 (MNIST) and a CNN (Fashion-MNIST)"
+DESCRIPTION = ("saliency, SmoothGrad, integrated gradients, occlusion and Grad-CAM of LeNet-5 (MNIST) and a CNN "
+               "(Fashion-MNIST)")
 
 SEED = 0
 DELETED = 0.05
@@ -64,7 +65,7 @@ def deletion_drop(model, x, target, ranking, fraction: float = DELETED) -> float
     are set to 0 (black)."""
     x = np.asarray(x)
     flat = ranking.reshape(len(x), -1)
-    k = max(1, int(round(fraction * flat.shape[1])))
+    k = max(1, round(fraction * flat.shape[1]))
     top = np.argsort(-flat, axis=1)[:, :k]
     deleted = x.reshape(len(x), -1).copy()
     np.put_along_axis(deleted, top, 0.0, axis=1)

@@ -53,8 +53,9 @@ def _class_probability(model, image):
 
 def class_figures(name, net, steps, output_dir) -> tuple:
     results, paths = {}, []
-    for kind, options, how in (("plain", PLAIN, "gradient ascent with an L2 penalty only"),
-                               ("prior", WITH_PRIOR, "with jitter, blur, a total-variation penalty and clipping to [0, 1]")):
+    ways = (("plain", PLAIN, "gradient ascent with an L2 penalty only"),
+            ("prior", WITH_PRIOR, "with jitter, blur, a total-variation penalty and clipping to [0, 1]"))
+    for kind, options, how in ways:
         found = visualise_classes(net.model, steps, options)
         titles = [f"{net.classes[c]}: S={found['scores'][-1, c]:.1f}, p={found['probability'][c]:.2f}"
                   for c in range(10)]
@@ -69,7 +70,7 @@ def class_figures(name, net, steps, output_dir) -> tuple:
 def filter_and_map_figures(name, net, image, output_dir) -> list:
     model = net.model
     modules = dict(model.named_modules())
-    first_conv, first_act, second_conv, second_act = LAYERS[name]
+    first_conv, first_act, _, second_act = LAYERS[name]
     filters = conv_filters(modules[first_conv]).numpy()
     kernel = "x".join(str(s) for s in filters.shape[2:])
     paths = [f"{output_dir}/filters_{name}.png", f"{output_dir}/feature_maps_{name}.png"]
@@ -82,7 +83,8 @@ def filter_and_map_figures(name, net, image, output_dir) -> list:
     second = feature_maps(model, second_act, image).numpy()[0]
     second = second[:SECOND_MAPS]
     pictures = [image.numpy()[0, 0]] + list(first) + list(second)
-    titles = ["input"] + [f"conv 1 map {k}" for k in range(len(first))] + [f"conv 2 map {k}" for k in range(len(second))]
+    titles = (["input"] + [f"conv 1 map {k}" for k in range(len(first))]
+              + [f"conv 2 map {k}" for k in range(len(second))])
     image_grid(pictures, titles=titles, ncols=8, panel_size=1.3, path=paths[1], dpi=110,
                title=f"One test image and its feature maps after {MODEL_NAME[name]}'s first convolution and ReLU "
                      f"({first.shape[-1]}x{first.shape[-1]}) and the first {len(second)} after the second "
