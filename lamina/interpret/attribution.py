@@ -174,14 +174,14 @@ def occlusion_windows(shape: tuple, window: tuple, strides: tuple):
     return masks
 
 
-def occlusion(model, inputs, sliding_window_shapes, target=None, strides=1, baselines=None,
+def occlusion(model, inputs, sliding_window_shapes, strides=1, baselines=None, target=None,
               perturbations_per_eval: int = 1) -> Tensor:
     """Occlusion (Zeiler and Fergus 2014): slide a window over the input, replace what it covers by the
     baseline (0 by default), and credit each input value with the average drop of the target score
     ``S_t(x) - S_t(x occluded)`` over the windows that cover it (Captum's ``Occlusion``).
 
-    ``sliding_window_shapes`` and ``strides`` (an int for every axis) cover the non-batch axes, e.g. (1, 3, 3)
-    and (1, 2, 2) for (N, 1, H, W) images. ``perturbations_per_eval``: windows evaluated in one forward pass
+    The arguments come in Captum's order. ``sliding_window_shapes`` and ``strides`` (an int for every axis) cover
+    the non-batch axes, e.g. (1, 3, 3) and (1, 2, 2) for (N, 1, H, W) images. ``perturbations_per_eval``: windows evaluated in one forward pass
     (speed only: the results do not depend on it).
     """
     name = "occlusion"

@@ -154,7 +154,7 @@ def test_integrated_gradients_defaults_baselines_and_delta(models):
                                                         ((2, 4, 4), (1, 3, 3), None), ((1, 8, 2), (1, 1, 2), -1.0)])
 def test_occlusion_is_captums(models, window, strides, baselines):
     ours, theirs, x = models
-    mine = interpret.occlusion(ours, x, window, [1, 0, 2], strides=strides, baselines=baselines,
+    mine = interpret.occlusion(ours, x, window, strides, baselines, target=[1, 0, 2],
                                perturbations_per_eval=7)
     same(mine, Occlusion(theirs).attribute(torch.tensor(x), window, strides=strides, target=[1, 0, 2],
                                            baselines=baselines))
@@ -162,8 +162,8 @@ def test_occlusion_is_captums(models, window, strides, baselines):
 
 def test_occlusion_does_not_depend_on_the_perturbations_per_eval(models):
     ours, _, x = models
-    one = interpret.occlusion(ours, x, (1, 2, 2), 1, strides=(1, 2, 2)).numpy()
-    np.testing.assert_allclose(interpret.occlusion(ours, x, (1, 2, 2), 1, strides=(1, 2, 2), perturbations_per_eval=50)
+    one = interpret.occlusion(ours, x, (1, 2, 2), (1, 2, 2), target=1).numpy()
+    np.testing.assert_allclose(interpret.occlusion(ours, x, (1, 2, 2), (1, 2, 2), target=1, perturbations_per_eval=50)
                                .numpy(), one, rtol=1e-6, atol=1e-7)
 
 
@@ -198,7 +198,7 @@ ALL_METHODS = {
     "input_x_gradient": lambda m, x: interpret.input_x_gradient(m, x, 1),
     "smooth_grad": lambda m, x: interpret.smooth_grad(m, x, 1, stdevs=0.1, nt_samples=2, generator=lm.Generator(0)),
     "integrated_gradients": lambda m, x: interpret.integrated_gradients(m, x, 1, n_steps=4),
-    "occlusion": lambda m, x: interpret.occlusion(m, x, (2, 4, 4), 1, strides=4),
+    "occlusion": lambda m, x: interpret.occlusion(m, x, (2, 4, 4), 4, target=1),
     "grad_cam": lambda m, x: interpret.grad_cam(m, x, 1, layer=m[4], upsample=True),
 }
 
@@ -255,9 +255,9 @@ def test_errors_name_the_function_and_what_came(models):
     with pytest.raises(ArgumentError, match=r"grad_cam: the layer Conv2d was not called"):
         interpret.grad_cam(ours, x, 0, layer=nn.Conv2d(1, 1, 1))
     with pytest.raises(ArgumentError, match=r"occlusion: the window \(1, 9, 3\)"):
-        interpret.occlusion(ours, x, (1, 9, 3), 0)
+        interpret.occlusion(ours, x, (1, 9, 3), target=0)
     with pytest.raises(ArgumentError, match=r"occlusion: sliding_window_shapes must have 3 entries"):
-        interpret.occlusion(ours, x, (3, 3), 0)
+        interpret.occlusion(ours, x, (3, 3), target=0)
     with pytest.raises(ArgumentError, match=r"integrated_gradients: method must be one of"):
         interpret.integrated_gradients(ours, x, 0, method="simpson")
     with pytest.raises(ArgumentError, match=r"integrated_gradients: baselines of shape \(2, 2, 8, 8\)"):

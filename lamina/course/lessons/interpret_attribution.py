@@ -48,7 +48,7 @@ def attributions(model, x, target, layer, sizes) -> dict:
         "SmoothGrad": lambda: smooth_grad(model, x, target, stdevs=0.15, nt_samples=sizes["nt_samples"],
                                           generator=Generator(SEED)),
         "integrated gradients": lambda: integrated_gradients(model, x, target, n_steps=sizes["n_steps"]),
-        "occlusion": lambda: occlusion(model, x, (1, 4, 4), target, strides=(1, 2, 2), perturbations_per_eval=64),
+        "occlusion": lambda: occlusion(model, x, (1, 4, 4), (1, 2, 2), target=target, perturbations_per_eval=64),
         "Grad-CAM": lambda: grad_cam(model, x, target, layer=layer, relu_attributions=True, upsample=True,
                                      interpolate_mode="bilinear"),
     }
