@@ -10,8 +10,8 @@ on first use and cached), four test images each (two in quick mode), and the cla
 - integrated gradients (Sundararajan et al. 2017): ``(x - x') * average gradient on the path from a black image x'``;
   signed (red raises the score, blue lowers it) and complete: the pixels' shares add up to S(x) - S(x');
 - occlusion (Zeiler and Fergus 2014): the drop of the score when a 4 x 4 patch is blacked out;
-- Grad-CAM (Selvaraju et al. 2017): the last convolution's maps weighted by their average gradient, a coarse map
-  of where the evidence lies, upsampled to the image.
+- Grad-CAM (Selvaraju et al. 2017): the last convolution's rectified maps weighted by their average gradient, a
+  coarse map of where the evidence lies, upsampled to the image.
 
 A check that the maps mean something (pixel flipping, Samek et al. 2017): black out the 5 % of the pixels an
 attribution ranks highest, and compare the score's drop with the drop for 5 % of the pixels chosen at random.
@@ -36,7 +36,9 @@ SEED = 0
 DELETED = 0.05
 FULL = {"images": 4, "nt_samples": 25, "n_steps": 50, "check_images": 200}
 QUICK = {"images": 2, "nt_samples": 8, "n_steps": 16, "check_images": 16}
-CAM_LAYER = {"mnist": "c3", "fashion": "4"}     # the last convolution with spatial extent (LeNet's c5 is 1 x 1)
+# Grad-CAM's layer: the rectified maps of the last convolution with spatial extent (LeNet's c5 is 1 x 1); the
+# maps before the ReLU gave blobs on the background, as the paper's choice of rectified maps suggests
+CAM_LAYER = {"mnist": "act3", "fashion": "6"}
 MODEL_NAME = {"mnist": "LeNet-5 on MNIST", "fashion": "the CNN on Fashion-MNIST"}
 
 
