@@ -13,7 +13,7 @@ checks every import):
     nn        nn
     training  optim, data, datasets
     models    train, models, distributed, utils, onnx
-    tools     explain, viz                      (this file, the public API, sits above them)
+    tools     explain, viz, interpret, adversarial, playground   (this file, the public API, sits above them)
     apps      course, cli                       (user programs of the library: they import lamina)
 """
 from . import backend
@@ -32,7 +32,7 @@ from .io import load, save
 from . import nn, optim, data, datasets, train, models
 from .train import Model
 from . import distributed, onnx, utils
-from . import explain, viz
+from . import explain, interpret, viz
 
 float32, float64, float16 = xp.float32, xp.float64, xp.float16
 int8, int16, int32, int64, uint8 = xp.int8, xp.int16, xp.int32, xp.int64, xp.uint8

@@ -20,7 +20,7 @@ LAYERS = [
     ("nn",),
     ("optim", "data", "datasets"),
     ("train", "models", "distributed", "utils", "onnx"),
-    ("explain", "viz", "playground"),
+    ("explain", "viz", "playground", "interpret", "adversarial"),
     ("lamina",),                                       # the package's public API (lamina/__init__.py)
     ("course", "cli"),                                 # programs that use the library as users do
 ]
