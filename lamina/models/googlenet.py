@@ -101,7 +101,7 @@ class GoogLeNet(Module):
     forward returns ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)``, otherwise the logits.
     ``transform_input``: rescale inputs normalised with ImageNet's mean and std to the [-1, 1] range the
     ported TensorFlow weights expect (torchvision's ``weights=`` sets it). ``init_weights``: Conv2d and Linear
-    weights N(0, 0.01) (torchvision's truncation at +-2 is 200 standard deviations away), BN weight 1, bias 0.
+    weights N(0, 0.01) truncated to [-2, 2] (torchvision's ``trunc_normal_``), BN weight 1, bias 0.
     """
 
     def __init__(self, num_classes: int = 1000, aux_logits: bool = True, transform_input: bool = False,
@@ -136,7 +136,7 @@ class GoogLeNet(Module):
     def _initialize_weights(self) -> None:
         for m in self.modules():
             if isinstance(m, (Conv2d, Linear)):
-                init.normal_(m.weight, 0.0, 0.01)
+                init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
             elif isinstance(m, BatchNorm2d):
                 init.ones_(m.weight)
                 init.zeros_(m.bias)

@@ -69,6 +69,26 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     return _fill(tensor, numpy_generator(generator).normal(mean, std, tensor.shape))
 
 
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None):
+    """Values from N(mean, std^2) conditioned on a <= value <= b (PyTorch's ``trunc_normal_``; the bounds are
+    absolute values, not multiples of std): drawn, and the draws outside [a, b] drawn again until none is left."""
+    if not std >= 0:
+        raise ArgumentError(f"trunc_normal_ expects std >= 0.0, but found std {std}")
+    if not a < b:
+        raise ArgumentError(f"trunc_normal_ expects a < b, but found a={a}, b={b}")
+    rng = numpy_generator(generator)
+    values = rng.normal(mean, std, tensor.shape)
+    outside = (values < a) | (values > b)
+    for _ in range(1000):
+        if not outside.any():
+            break
+        values[outside] = rng.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    else:
+        raise ArgumentError(f"trunc_normal_: [{a}, {b}] holds almost none of N({mean}, {std}^2); widen the bounds")
+    return _fill(tensor, values)
+
+
 def constant_(tensor, value: float):
     return _fill(tensor, value)
 

@@ -112,3 +112,15 @@ def test_a_bad_kaiming_mode_raises_value_error_as_torch():
         torch.nn.init.kaiming_uniform_(torch.empty(3, 3), mode="fan_avg")
     with pytest.raises(ValueError, match="Mode"):
         init.kaiming_uniform_(lm.empty(3, 3), mode="fan_avg")
+
+
+def test_trunc_normal_stays_within_its_absolute_bounds_and_has_the_truncated_moments():
+    import torch
+    w = lm.empty(200, 500)
+    nn.init.trunc_normal_(w, mean=0.5, std=1.0, a=-0.5, b=1.0, generator=lm.Generator(0))
+    values = w.numpy()
+    reference = torch.nn.init.trunc_normal_(torch.empty(200, 500), mean=0.5, std=1.0, a=-0.5, b=1.0).numpy()
+    assert values.min() >= -0.5 and values.max() <= 1.0
+    np.testing.assert_allclose([values.mean(), values.std()], [reference.mean(), reference.std()], atol=0.01)
+    with pytest.raises(ValueError, match="a < b"):
+        nn.init.trunc_normal_(w, a=1.0, b=0.0)
