@@ -22,6 +22,8 @@ class GradcheckError(AssertionError):
 
 
 def _as_float64(inputs):
+    if len(inputs) == 1 and isinstance(inputs[0], (tuple, list)):
+        inputs = tuple(inputs[0])   # PyTorch's form: gradcheck(fn, (x, y))
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":

@@ -27,7 +27,7 @@ def test_integer_tensors_cannot_require_grad():
 def test_repr_shows_values_and_grad_state():
     t = lm.tensor([1.0, 2.0], requires_grad=True)
     assert "requires_grad=True" in repr(t)
-    assert "grad_fn=<mul>" in repr(t * 2)
+    assert "grad_fn=<MulBackward0>" in repr(t * 2)
 
 
 def test_inplace_change_of_a_tensor_that_requires_grad_is_refused_outside_no_grad():

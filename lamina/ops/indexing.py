@@ -712,9 +712,9 @@ def _parse(item):
         return "ellipsis", None
     if isinstance(item, Tensor):
         array = item.data
-    elif isinstance(item, (list, tuple, xp.ndarray)):
+    elif isinstance(item, (list, tuple, range, xp.ndarray)):
         try:
-            array = xp.asarray(item)
+            array = xp.asarray(item)   # a range is a sequence of ints, as PyTorch reads it (x[range(n), y])
         except ValueError as err:
             raise IndexError(f"getitem: cannot index with {item!r}: {err}") from None
         if array.size == 0 and not isinstance(item, xp.ndarray):
