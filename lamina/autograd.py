@@ -291,15 +291,15 @@ def _initial_grad(tensor, grad):
         if data.size != 1:
             raise ArgumentError(
                 f"backward: grad can be implicitly created only for a scalar output, "
-                f"but the output has shape {tensor.shape}; pass grad= of that shape")
+                f"but the output has shape {tuple(tensor.shape)}; pass grad= of that shape")
         ones = tensor._xp.empty(data.shape, dtype=data.dtype)
         ones.fill(1)
         return tensor._wrap(ones)
     if not hasattr(grad, "_ctx"):  # an array or a number
         grad = tensor._wrap(tensor._xp.asarray(grad, dtype=data.dtype))
     if grad.shape != tensor.shape:
-        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {grad.shape}, expected the output's shape "
-                            f"{tensor.shape}")
+        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {tuple(grad.shape)}, expected the output's shape "
+                            f"{tuple(tensor.shape)}")
     return grad
 
 
@@ -601,7 +601,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t, g in zip(inputs, results):
         if g is None and not (allow_unused or materialize_grads):
             raise RuntimeError(
-                f"grad: one of the inputs (shape {t.shape}) was not used to compute the outputs; "
+                f"grad: one of the inputs (shape {tuple(t.shape)}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it")
     if materialize_grads:
         results = [t._wrap(t._xp.zeros(t.data.shape, dtype=t.data.dtype)) if g is None else g
@@ -675,7 +675,7 @@ def _hessian(func, inputs, create_graph=False, strict=False, vectorize=False, ou
     def gradient(*xs):
         out = func(*xs)
         if out.data.size != 1:
-            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape {out.shape}")
+            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape {tuple(out.shape)}")
         grads = grad([out], list(xs), create_graph=True, allow_unused=True) if out.requires_grad else (None,) * len(xs)
         grads = tuple(_zeros(x, x.data.shape) if g is None else g for x, g in zip(xs, grads))
         return grads[0] if single_input else grads

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from .device import DeviceError
+from .errors import DeviceError
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,13 +12,9 @@ tensor is on the CPU.
 """
 from __future__ import annotations
 
-from .errors import ArgumentError
+from .errors import ArgumentError, DeviceError
 
 KNOWN_TYPES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "ipu", "mtia", "hpu")
-
-
-class DeviceError(ArgumentError, RuntimeError):
-    """A device that this machine (or Lamina) does not have was asked for."""
 
 
 class device:
@@ -28,8 +24,8 @@ class device:
     __slots__ = ("type", "index")
 
     def __init__(self, type, index: int | None = None):
-        if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
+        if isinstance(type, device) or _foreign_device(type):   # also PyTorch's own torch.device
+            type, index = str(type.type), type.index if index is None else index
         elif isinstance(type, int) and not isinstance(type, bool):
             type, index = "cuda", type
         elif isinstance(type, str):
@@ -61,6 +57,8 @@ class device:
                 other = device(other)
             except (ArgumentError, TypeError):
                 return False
+        if _foreign_device(other):
+            other = device(other)
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and _index(self) == _index(other)
@@ -77,6 +75,11 @@ class device:
 
     def __reduce__(self):
         return device, (self.type, self.index)
+
+
+def _foreign_device(value) -> bool:
+    """A device object of another library with PyTorch's ``type`` and ``index`` (``torch.device``)."""
+    return type(value).__name__ == "device" and hasattr(value, "type") and hasattr(value, "index")
 
 
 def _index(d: device):
@@ -105,8 +108,8 @@ def check_available(found: device, what: str = "device") -> device:
         if reason is None:
             raise DeviceError(f"{what}: {found} is present, but Lamina's CuPy backend is not built yet; tensors "
                               "stay on the CPU for now")
-        raise DeviceError(f"{what}: device {str(found)!r} is not available: {reason}. Use device='cpu' (or pick "
-                          "it with: 'cuda' if lm.cuda.is_available() else 'cpu')")
+        raise DeviceError(f"{what}: device {str(found)!r} is not available: {reason}. Compute on the CPU, "
+                          "device='cpu' (or pick it with: 'cuda' if lm.cuda.is_available() else 'cpu')")
     raise DeviceError(f"{what}: device {str(found)!r} is not available: Lamina computes with NumPy on the CPU "
                       "(and with CuPy on CUDA GPUs when the gpu extra is installed); it has no "
                       f"{found.type} backend")

@@ -14,7 +14,7 @@ import pytest
 import lamina as torch
 import lamina.nn.functional as F
 from lamina import nn, optim
-from lamina.device import DeviceError
+from lamina.errors import DeviceError
 from lamina.optim.lr_scheduler import StepLR
 from lamina.utils.data import DataLoader, TensorDataset
 

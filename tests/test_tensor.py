@@ -268,7 +268,7 @@ def test_repr_matches_torch(data, dtype):
     except (RuntimeError, TypeError, OverflowError):
         return
     got = lm.tensor(data, dtype=getattr(lm, dtype) if dtype else None)
-    assert repr(got) == repr(expected).replace("torch.", "")
+    assert repr(got) == repr(expected).replace("torch.", "lamina.")
 
 
 @pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3, 1)])
@@ -277,7 +277,7 @@ def test_repr_of_empty_tensors_matches_torch(shape, dtype):
     import torch
     expected = torch.zeros(shape, dtype=getattr(torch, dtype))
     got = lm.zeros(shape, dtype=getattr(lm, dtype if dtype != "bool" else "bool_"))
-    assert repr(got) == repr(expected).replace("torch.", "")
+    assert repr(got) == repr(expected).replace("torch.", "lamina.")
 
 
 _INPLACE_UNARY = ["rsqrt", "erf", "erfc", "erfinv", "log2", "log10", "exp2", "expm1", "tan", "asin", "acos", "atan",

@@ -282,7 +282,8 @@ class Module:
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, (str, device)) or (isinstance(arg, int) and not isinstance(arg, bool)):
+            elif isinstance(arg, (str, device)) or type(arg).__name__ == "device" or \
+                    (isinstance(arg, int) and not isinstance(arg, bool)):
                 as_device(arg, f"{type(self).__name__}.to")
             elif not (arg is None or isinstance(arg, bool)):
                 dtype = arg
@@ -404,7 +405,7 @@ class Module:
             if name in state_dict:
                 array = _host_array(state_dict[name])
                 if array.shape != target.shape:
-                    errors.append(f"size mismatch for {name}: copying a param with shape {array.shape} from "
+                    errors.append(f"size mismatch for {name}: copying a param with shape {tuple(array.shape)} from "
                                   f"checkpoint, the shape in current model is {tuple(target.shape)}.")
                 arrays[name] = array
         if errors:

@@ -95,7 +95,8 @@ def _to(x: Tensor, *args, dtype=None, device=None, non_blocking=False, copy=Fals
             dtype = arg.data.dtype if dtype is None else dtype
         elif isinstance(arg, bool):  # to(dtype, non_blocking)
             continue
-        elif isinstance(arg, (str, Device, int)) and not isinstance(arg, bool) and _names_device(arg):
+        elif (isinstance(arg, (str, Device, int)) or type(arg).__name__ == "device") and not isinstance(arg, bool) \
+                and _names_device(arg):
             _device(arg)
         else:
             dtype = arg
@@ -107,7 +108,7 @@ def _to(x: Tensor, *args, dtype=None, device=None, non_blocking=False, copy=Fals
 
 def _names_device(arg) -> bool:
     """A str, int or device that names a device (``"cpu"``, ``"cuda:0"``, ``0``), not a dtype (``"float32"``)."""
-    if isinstance(arg, Device):
+    if isinstance(arg, Device) or type(arg).__name__ == "device":
         return True
     if isinstance(arg, int):
         return True
