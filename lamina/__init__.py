@@ -8,7 +8,7 @@
 The package is built in layers, each importing only from the layers below it (``tests/test_layers.py``
 checks every import):
 
-    core      backend, random, kernels, autograd, tensor
+    core      backend, random, device (cuda, accelerator, backends), kernels, autograd, tensor
     ops       ops, functional, creation, gradcheck, io, io_safetensors
     nn        nn
     training  optim, data, datasets
@@ -19,15 +19,18 @@ checks every import):
 from . import backend
 from .backend import xp
 from .random import Generator, get_rng_state, manual_seed, seed, set_rng_state
+from . import accelerator, backends, cuda
+from .device import device, get_default_device, set_default_device
 from . import autograd
 from .autograd import enable_grad, grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import Tensor
+from .tensor import Size, Tensor
 from . import functional, ops
 from .ops import *  # noqa: F401,F403  (lm.exp, lm.matmul, lm.cat, ... as in torch)
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
                        normal, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm,
                        scalar_tensor, tensor, tril_indices, triu_indices, uniform, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck  # also at PyTorch's torch.autograd.gradcheck
 from .io import load, save
 from . import nn, optim, data, datasets, train, models
 from .train import Model

@@ -16,6 +16,7 @@ library ``_xp`` and a ``_wrap(array)`` method that makes a new tensor around an 
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import threading
 import weakref
@@ -91,12 +92,17 @@ class inference_mode(_GradMode):
 
 
 class Function:
-    """One differentiable operation: a node of the graph.
+    """One differentiable operation: a node of the graph. Two ways to write one, both called with ``.apply``:
 
-    Subclasses set ``name`` (the op as users call it, e.g. ``"relu"``: shown by ``repr``, ``trace``
-    and ``draw_graph``) and define ``forward(self, *arrays, **params) -> array`` and
-    ``backward(self, grad: Tensor) -> tuple of Tensor | None`` (one entry per input).
-    Call them with ``MyOp.apply(*tensors, **params)``.
+    Lamina's ops (``lamina/ops``): set ``name`` (the op as users call it, e.g. ``"relu"``: shown by ``trace``
+    and ``draw_graph``) and define ``forward(self, *arrays, **params) -> array`` (on raw arrays; ``self`` keeps
+    what backward needs) and ``backward(self, grad: Tensor) -> tuple of Tensor | None`` (one entry per input).
+
+    PyTorch's custom Function: static ``forward(ctx, *args)`` on tensors (run without recording a graph) and
+    static ``backward(ctx, *grad_outputs)`` returning one gradient (or None) per argument of forward, with
+    ``ctx.save_for_backward`` / ``ctx.saved_tensors``, ``ctx.needs_input_grad``, ``ctx.mark_non_differentiable``
+    (see ``FunctionCtx``). Lamina recognises this form by the static ``forward`` and runs it through the same
+    graph and engine: its node is a ``CtxNode``.
     """
 
     __slots__ = ("inputs", "versions", "freed", "__dict__")
@@ -108,6 +114,22 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:  # a Function without a name of its own goes by its class name
             cls.name = cls.__name__
+        if isinstance(inspect.getattr_static(cls, "forward", None), staticmethod):
+            cls.apply = classmethod(_apply_with_ctx)    # PyTorch's form: forward(ctx, ...) on tensors
+
+    def __repr__(self):
+        return f"<{self.torch_name()} object at {id(self):#x}>"
+
+    def torch_name(self) -> str:
+        """PyTorch's style of name for this node (``grad_fn=<AddBackward0>``): the op's name in CamelCase +
+        Backward0 (Lamina's own name, ``self.name``, is what ``trace`` and ``draw_graph`` show)."""
+        return "".join(part[:1].upper() + part[1:] for part in str(self.name).split("_")) + "Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), ...)``: the node of each input (None for an input that is a leaf or needs no gradient;
+        PyTorch shows an AccumulateGrad there), as PyTorch's grad_fn.next_functions."""
+        return tuple((getattr(t, "_ctx", None), 0) for t in getattr(self, "inputs", ()))
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -131,6 +153,113 @@ class Function:
         """Drop what forward saved; a second backward through this node is then an error."""
         self.__dict__.clear()
         self.freed = True
+
+
+# ---- PyTorch's custom Function: forward(ctx, ...) / backward(ctx, ...) ----------------------------------------
+class FunctionCtx:
+    """The ``ctx`` that a PyTorch-style Function's forward fills and its backward reads. Any attribute may be set
+    on it (``ctx.scale = 2``); these are the ones with a meaning:
+
+    - ``save_for_backward(*tensors)`` / ``saved_tensors``: tensors backward needs;
+    - ``needs_input_grad``: one bool per argument of forward, True where a gradient is wanted;
+    - ``mark_non_differentiable(*outputs)``: outputs that get no gradient (indices, masks);
+    - ``set_materialize_grads(False)``: backward then receives None (not zeros) for outputs without a gradient.
+    """
+
+    def __init__(self):
+        self.needs_input_grad, self.materialize_grads, self._non_differentiable = (), True, set()
+        self._saved = None
+
+    def save_for_backward(self, *tensors) -> None:
+        self._saved = tuple(tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._saved is None:
+            return ()
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_differentiable.update(id(t) for t in tensors)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors) -> None:
+        """Accepted (PyTorch's in-place marker): Lamina's version counters already see in-place changes."""
+
+
+class CtxNode(Function):
+    """The graph node of one output of a PyTorch-style Function. Its backward calls the Function's static
+    backward with this output's gradient and zeros for the others: backward is linear in the output gradients,
+    so a Function with several differentiable outputs gets the sum of these calls, as one call would give."""
+
+    def backward(self, grad):
+        outputs = [None] * len(self.outputs_meta)
+        for index, (shape, dtype) in enumerate(self.outputs_meta):
+            if index == self.output_index:
+                outputs[index] = grad
+            elif self.ctx.materialize_grads and shape is not None:
+                outputs[index] = grad._wrap(grad._xp.zeros(shape, dtype=dtype))
+        grads = self.function.backward(self.ctx, *outputs)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) < self.arg_count or any(g is not None for g in grads[self.arg_count:]):
+            raise RuntimeError(f"function {self.name} returned an incorrect number of gradients (expected "
+                               f"{self.arg_count}, got {len(grads)})")
+        picked = tuple(grads[i] for i in self.tensor_positions)
+        for g, t in zip(picked, self.inputs):
+            if g is not None and tuple(g.shape) != tuple(t.shape):
+                raise RuntimeError(f"Function {self.name} returned an invalid gradient - got {list(g.shape)} "
+                                   f"but expected shape compatible with {list(t.shape)}")
+        return picked
+
+    def torch_name(self) -> str:
+        return self.name      # "LegendrePolynomial3Backward", as PyTorch names a custom Function's node
+
+    def release(self) -> None:
+        """Free the saved tensors; the name and ctx's own attributes stay readable, as on PyTorch's node."""
+        name, ctx = self.name, self.ctx
+        super().release()
+        ctx._saved = None
+        self.name, self.ctx = name, ctx
+
+    def __getattr__(self, attribute):
+        """PyTorch's node is the ctx: ``y.grad_fn.constant`` reads what forward set on ctx."""
+        ctx = self.__dict__.get("ctx")
+        if ctx is None or attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return getattr(ctx, attribute)
+
+
+def _is_tensor(value) -> bool:
+    return hasattr(value, "_ctx") and hasattr(value, "_wrap")
+
+
+def _apply_with_ctx(cls, *args, **kwargs):
+    """``MyFunction.apply(*args)`` for the PyTorch form: forward without recording, then one CtxNode per
+    differentiable output when an input requires grad."""
+    ctx = FunctionCtx()
+    ctx.needs_input_grad = tuple(_is_tensor(a) and a._requires_grad for a in args)
+    with no_grad():
+        output = cls.forward(ctx, *args, **kwargs)
+    if not (_state.enabled and any(ctx.needs_input_grad)):
+        return output
+    outputs = list(output) if isinstance(output, tuple) else [output]
+    inputs = tuple(a for a in args if _is_tensor(a))
+    positions = tuple(i for i, a in enumerate(args) if _is_tensor(a))
+    meta = [(tuple(o.shape), o.data.dtype) if _is_tensor(o) else (None, None) for o in outputs]
+    for index, out in enumerate(outputs):
+        if not _is_tensor(out) or id(out) in ctx._non_differentiable or out.data.dtype.kind not in "fc":
+            continue
+        if any(out is a for a in inputs):  # an input returned as it is: a new tensor (same array) gets the node
+            out = outputs[index] = out._wrap(out.data)
+        node = object.__new__(CtxNode)
+        node.name, node.function, node.ctx, node.output_index = f"{cls.__name__}Backward", cls, ctx, index
+        node.outputs_meta, node.arg_count, node.tensor_positions = meta, len(args), positions
+        node.inputs, node.freed = inputs, False
+        node.versions = _versions(inputs) if _inplace_changes[0] else None
+        out._requires_grad, out._ctx = True, node
+    return tuple(outputs) if isinstance(output, tuple) else outputs[0]
 
 
 def _topological_order(roots):
@@ -162,15 +291,15 @@ def _initial_grad(tensor, grad):
         if data.size != 1:
             raise ArgumentError(
                 f"backward: grad can be implicitly created only for a scalar output, "
-                f"but the output has shape {tensor.shape}; pass grad= of that shape")
+                f"but the output has shape {tuple(tensor.shape)}; pass grad= of that shape")
         ones = tensor._xp.empty(data.shape, dtype=data.dtype)
         ones.fill(1)
         return tensor._wrap(ones)
     if not hasattr(grad, "_ctx"):  # an array or a number
         grad = tensor._wrap(tensor._xp.asarray(grad, dtype=data.dtype))
     if grad.shape != tensor.shape:
-        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {grad.shape}, expected the output's shape "
-                            f"{tensor.shape}")
+        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {tuple(grad.shape)}, expected the output's shape "
+                            f"{tuple(tensor.shape)}")
     return grad
 
 
@@ -472,7 +601,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t, g in zip(inputs, results):
         if g is None and not (allow_unused or materialize_grads):
             raise RuntimeError(
-                f"grad: one of the inputs (shape {t.shape}) was not used to compute the outputs; "
+                f"grad: one of the inputs (shape {tuple(t.shape)}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it")
     if materialize_grads:
         results = [t._wrap(t._xp.zeros(t.data.shape, dtype=t.data.dtype)) if g is None else g
@@ -546,7 +675,7 @@ def _hessian(func, inputs, create_graph=False, strict=False, vectorize=False, ou
     def gradient(*xs):
         out = func(*xs)
         if out.data.size != 1:
-            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape {out.shape}")
+            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape {tuple(out.shape)}")
         grads = grad([out], list(xs), create_graph=True, allow_unused=True) if out.requires_grad else (None,) * len(xs)
         grads = tuple(_zeros(x, x.data.shape) if g is None else g for x, g in zip(xs, grads))
         return grads[0] if single_input else grads

@@ -2,7 +2,7 @@
 
 The factories take PyTorch's arguments: sizes as varargs or one tuple/list (ints, NumPy integers or 0-d
 integer tensors; a float size is a TypeError, a negative one a RuntimeError-type ``ArgumentError``),
-``dtype``, ``requires_grad`` and ``device`` (accepted; every tensor lives on the backend's device).
+``dtype``, ``requires_grad`` and ``device`` (checked: the CPU is accepted, an absent device raises DeviceError).
 Dtypes follow PyTorch: integers give int64, a bool fill gives bool, any float gives float32.
 
 Random draws are made on the host by NumPy's generators (``lamina.random``: one seeded stream for
@@ -10,12 +10,14 @@ every backend) and become backend arrays when wrapped in a Tensor.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
 import numpy as np  # host-side: from_numpy's argument type, the random draws, the bit-exact ranges
 
 from .backend import DEFAULT_FLOAT, as_dtype, xp
+from .device import as_device
 from .errors import ArgumentError, DtypeError
 from .random import numpy_generator
 from .tensor import Tensor
@@ -39,7 +41,7 @@ def _number(value, op, what):
     """A Python number from a number or a 0-d tensor (bools count as ints)."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ArgumentError(f"{op}(): argument '{what}' must be a number or a 0-d tensor, got shape {value.shape}")
+            raise ArgumentError(f"{op}(): argument '{what}' must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
         return value.item()
     if isinstance(value, (bool, np.bool_)):
         return int(value)
@@ -209,7 +211,7 @@ def _fill_dtype(fill_value):
 def _filled(shape, fill_value, dtype, op):
     if isinstance(fill_value, Tensor):
         if fill_value.ndim != 0:
-            raise ArgumentError(f"{op}(): fill_value must be a number or a 0-d tensor, got shape {fill_value.shape}")
+            raise ArgumentError(f"{op}(): fill_value must be a number or a 0-d tensor, got shape {tuple(fill_value.shape)}")
         fill_value = fill_value.item()
     if dtype.kind in "iub" and isinstance(fill_value, float) and not math.isfinite(fill_value):
         raise ArgumentError(f"{op}(): value {fill_value} cannot be converted to type {dtype} without overflow")
@@ -493,3 +495,24 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     value = _number(s, "scalar_tensor", "s")
     dtype = _float(dtype)
     return _made(xp.asarray(value, dtype=dtype), requires_grad)
+
+
+# ---- device= ------------------------------------------------------------------------------------
+def _on_device(function):
+    """``function`` with its ``device=`` checked: the CPU (or the default device) is accepted; a device that is not
+    present raises DeviceError naming the function (lamina/device.py)."""
+    name = function.__name__
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        if kwargs.get("device") is not None:
+            as_device(kwargs["device"], name)
+        return function(*args, **kwargs)
+    return checked
+
+
+for _name in ("tensor", "as_tensor", "zeros", "ones", "empty", "full", "eye", "arange", "linspace", "tril_indices",
+              "triu_indices", "zeros_like", "ones_like", "empty_like", "full_like", "rand", "randn", "randint",
+              "randperm", "normal", "rand_like", "randn_like", "randint_like", "logspace", "scalar_tensor"):
+    globals()[_name] = _on_device(globals()[_name])
+del _name

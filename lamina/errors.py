@@ -23,3 +23,7 @@ class DtypeError(TypeError, NotImplementedError):
 
 class ScalarOverflowError(ArgumentError, OverflowError):
     """A Python int beyond int64 as an operand (PyTorch: ``OverflowError``, "int too big to convert")."""
+
+
+class DeviceError(ArgumentError):
+    """A device that this machine (or Lamina) does not have was asked for (PyTorch: ``RuntimeError``)."""

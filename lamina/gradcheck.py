@@ -22,6 +22,8 @@ class GradcheckError(AssertionError):
 
 
 def _as_float64(inputs):
+    if len(inputs) == 1 and isinstance(inputs[0], (tuple, list)):
+        inputs = tuple(inputs[0])   # PyTorch's form: gradcheck(fn, (x, y))
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
@@ -72,7 +74,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         error = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
             worst = np.unravel_index(np.argmax(error), x.shape)
-            message = (f"gradcheck: input {k} (shape {x.shape}) gradient mismatch at {worst}: "
+            message = (f"gradcheck: input {k} (shape {tuple(x.shape)}) gradient mismatch at {worst}: "
                        f"analytic {a[worst]:.8g}, numerical {numeric[worst]:.8g} "
                        f"(max abs difference {np.abs(a - numeric).max():.3g})")
             if raise_exception:

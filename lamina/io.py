@@ -233,7 +233,7 @@ def _read_archive(source):
             arrays[filename[:-4]] = _read_member(archive, info)
     structure = arrays.pop("__structure__")
     if structure.dtype != np.uint8 or structure.ndim != 1:
-        raise CorruptFileError(f"the structure entry is {structure.dtype} of shape {structure.shape}, not bytes")
+        raise CorruptFileError(f"the structure entry is {structure.dtype} of shape {tuple(structure.shape)}, not bytes")
     try:
         header = json.loads(structure.tobytes().decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as err:

@@ -27,6 +27,22 @@ from .errors import ArgumentError, DtypeError
 _ndarray = xp.ndarray  # the backend's array type
 
 
+class Size(tuple):
+    """A tensor's shape, as PyTorch's ``torch.Size``: a tuple of ints (so it compares, unpacks and indexes as one)
+    that prints as ``lamina.Size([3, 4])`` and counts its elements with ``numel()``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"lamina.Size({list(self)})"
+
+    def numel(self) -> int:
+        count = 1
+        for n in self:
+            count *= n
+        return count
+
+
 class Tensor:
     __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "_retains_grad", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so that ndarray @ Tensor calls Tensor.__rmatmul__
@@ -178,8 +194,8 @@ class Tensor:
 
     # ---- array facts -------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return self.data.shape
+    def shape(self) -> Size:
+        return Size(self.data.shape)
 
     @property
     def dtype(self):
@@ -190,8 +206,8 @@ class Tensor:
         return self.data.ndim
 
     def size(self, dim=None):
-        """Shape (PyTorch's ``size()``), or the length of one dimension."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        """Shape (PyTorch's ``size()``, a ``Size``), or the length of one dimension."""
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
 
     def numel(self) -> int:
         return int(self.data.size)
@@ -201,7 +217,7 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ArgumentError(f"item(): only one-element tensors can be converted, this one has shape {self.shape}")
+            raise ArgumentError(f"item(): only one-element tensors can be converted, this one has shape {tuple(self.shape)}")
         return self.data.reshape(()).item()
 
     def numpy(self, *, force: bool = False):
@@ -256,9 +272,9 @@ class Tensor:
             body = np.array2string(array, separator=", ", prefix="tensor(", formatter={"all": _element_format(array)},
                                    max_line_width=80, threshold=1000, edgeitems=3).replace(", ...,", ",  ...,")
         if array.dtype != DEFAULT_FLOAT and (array.size == 0 or array.dtype not in (xp.int64, xp.bool_)):
-            extras.append(f"dtype={array.dtype}")
+            extras.append(f"dtype=lamina.{array.dtype}")
         if self._ctx is not None:
-            extras.append(f"grad_fn=<{self._ctx.name}>")
+            extras.append(f"grad_fn=<{self._ctx.torch_name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         text = "tensor(" + body

@@ -29,7 +29,7 @@ def _on_batch(x, op: str, fn):
     """Apply ``fn(batch) -> batch`` to ``x`` (H x W, C x H x W or N x C x H x W) and restore its layout."""
     array, was_tensor = unwrap(x)
     if array.ndim not in (2, 3, 4):
-        raise ValueError(f"{op}: expected an image H x W, C x H x W or a batch N x C x H x W, got shape {array.shape}")
+        raise ValueError(f"{op}: expected an image H x W, C x H x W or a batch N x C x H x W, got shape {tuple(array.shape)}")
     lead = 4 - array.ndim
     out = fn(array.reshape((1,) * lead + array.shape))
     if lead == 2 and out.shape[1] != 1:  # an H x W image made into several channels
@@ -164,7 +164,7 @@ def _grayscale(batch, num_output_channels: int):
         weights = xp.asarray(LUMA_WEIGHTS, dtype=float_dtype(batch)).reshape(1, 3, 1, 1)
         gray = _finish((batch * weights).sum(axis=1, keepdims=True), batch.dtype)
     else:
-        raise ValueError(f"grayscale: expected 1 or 3 (RGB) channels, got {channels} (shape {batch.shape})")
+        raise ValueError(f"grayscale: expected 1 or 3 (RGB) channels, got {channels} (shape {tuple(batch.shape)})")
     return xp.repeat(gray, num_output_channels, axis=1) if num_output_channels != 1 else gray.copy()
 
 

@@ -74,7 +74,7 @@ class ToTensor:
             array = array.transpose(0, 3, 1, 2)
         else:
             raise ValueError(f"ToTensor: expected an image H x W or H x W x C (or a batch N x H x W x C), "
-                             f"got shape {array.shape}")
+                             f"got shape {tuple(array.shape)}")
         out = xp.ascontiguousarray(array, dtype=np.float32)
         if array.dtype == np.uint8:
             out *= np.float32(1 / 255)
@@ -99,7 +99,7 @@ class Normalize:
     def __call__(self, x):
         array, was_tensor = unwrap(x)
         if array.ndim < 3:
-            raise ValueError(f"Normalize: expected C x H x W or N x C x H x W, got shape {array.shape}")
+            raise ValueError(f"Normalize: expected C x H x W or N x C x H x W, got shape {tuple(array.shape)}")
         dtype = float_dtype(array)
         channels = array.shape[-3]
         mean = _per_channel(self.mean, "mean", channels, dtype)
@@ -138,8 +138,8 @@ class Standardize:
         try:
             np.broadcast_shapes(array.shape, self.mean.shape)
         except ValueError:
-            raise ValueError(f"Standardize.{op}: data of shape {array.shape} does not match the fitted "
-                             f"statistics of shape {self.mean.shape}") from None
+            raise ValueError(f"Standardize.{op}: data of shape {tuple(array.shape)} does not match the fitted "
+                             f"statistics of shape {tuple(self.mean.shape)}") from None
 
     def transform(self, x):
         array, was_tensor = unwrap(x)

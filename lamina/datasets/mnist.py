@@ -53,7 +53,7 @@ class ImageDataset(Dataset):
         data, targets = xp.asarray(data), xp.asarray(targets, dtype=np.int64)
         if data.ndim != 3 or targets.shape != data.shape[:1]:
             raise ValueError(f"ImageDataset: expected images (N, H, W) and labels (N,), got shapes "
-                             f"{data.shape} and {targets.shape}")
+                             f"{tuple(data.shape)} and {tuple(targets.shape)}")
         self.data, self.targets, self.classes, self.transform = data, targets, tuple(classes), transform
 
     def __len__(self) -> int:

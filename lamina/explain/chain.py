@@ -150,7 +150,7 @@ class Chain:
 
     def _tensor_text(self) -> str:
         L, w, nodes = self.L, self.target.name, self.trace.nodes
-        lines = [(f"d{L}/d{w} (shape {self.target.shape}) along {len(self.paths)} path(s); each step is a "
+        lines = [(f"d{L}/d{w} (shape {tuple(self.target.shape)}) along {len(self.paths)} path(s); each step is a "
                   f"vector-Jacobian product d{L}/dx = d{L}/dy . dy/dx (values: the total d{L}/d(tensor))")]
         for k, path in enumerate(self.paths, 1):
             if len(self.paths) > 1:
@@ -161,9 +161,9 @@ class Chain:
                 child = nodes[node.inputs[pos]]
                 text = fmt_array(child.grad)
                 if child.grad is None:
-                    text = f"shape {child.shape}: none ({child.name} does not require grad)"
+                    text = f"shape {tuple(child.shape)}: none ({child.name} does not require grad)"
                 elif not text.startswith("shape"):
-                    text = f"shape {child.shape}: {text}"
+                    text = f"shape {tuple(child.shape)}: {text}"
                 lines.append(f"    <- {node.op:<12} d{L}/d{child.name} {text}")
         return "\n".join(lines)
 

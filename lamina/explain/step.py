@@ -74,7 +74,7 @@ class StepReport:
         lines.append(f"   loss = {fmt_number(self.loss)}")
         lines.append("2. backward: dL/dp")
         for p in self.params:
-            lines.append(f"   {p.name} {p.shape}: grad {fmt_array(p.grad)}")
+            lines.append(f"   {p.name} {tuple(p.shape)}: grad {fmt_array(p.grad)}")
         lines.append("3. update: p_after = p_before + update")
         for p in self.params:
             lines.append(f"   {p.name}: before {fmt_array(p.before)}")

@@ -275,7 +275,7 @@ class Trace:
         fused = n.op in FUSED_RECURRENT_OPS
         if fused:  # one node for a whole sequence: its shapes say what it did
             lines[0] += (f"   one fused node for the whole sequence: {', '.join(str(i.shape) for i in ins)} -> "
-                         f"{n.shape}")
+                         f"{tuple(n.shape)}")
         lines += _fit("       inputs    ", [f"{i.name} = {fmt_array(i.value)}" for i in ins])
         lines.append(f"       output    {n.name} = {fmt_array(n.value)}")
         if n.grad is not None:
@@ -317,8 +317,8 @@ class Trace:
         for i in loop.states[s]:
             n = self.nodes[i]
             norm = "-" if n.grad is None else fmt_number(_norm(n.grad))
-            parts.append(f"{n.name} shape {n.shape}, |d{self.output_name}/d{n.name}| = {norm}")
-        reads = [f"{n.name} {n.shape}" for n in (self.nodes[i] for i in loop.steps[s])
+            parts.append(f"{n.name} shape {tuple(n.shape)}, |d{self.output_name}/d{n.name}| = {norm}")
+        reads = [f"{n.name} {tuple(n.shape)}" for n in (self.nodes[i] for i in loop.steps[s])
                  if n.is_leaf and not n.tensor.requires_grad]
         return (f"step {s + 1:<4} ({len(loop.steps[s])} nodes)  " + (f"reads {', '.join(reads)} -> " if reads else "")
                 + "; ".join(parts))

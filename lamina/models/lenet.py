@@ -67,7 +67,7 @@ class MaskedConv2d(Conv2d):
             mask = mask[:, :, None, None]
         if mask.shape != (out_channels, in_channels, 1, 1):
             raise ValueError(f"MaskedConv2d: mask must have shape ({out_channels}, {in_channels}) or "
-                             f"({out_channels}, {in_channels}, 1, 1), got {mask.shape}")
+                             f"({out_channels}, {in_channels}, 1, 1), got {tuple(mask.shape)}")
         self.register_buffer("mask", Tensor._wrap(mask), persistent=False)
         with no_grad():
             self.weight.data *= mask

@@ -130,7 +130,7 @@ class Perceptron:
         weights = _array(weights)
         if weights.shape != (n_inputs + 1,):
             raise ValueError(f"Perceptron: expected {n_inputs + 1} weights (w_0 for the bias and one per input), "
-                             f"got shape {weights.shape}")
+                             f"got shape {tuple(weights.shape)}")
         self.n_inputs = n_inputs
         self.weights = weights.copy()
 
@@ -153,7 +153,7 @@ class Perceptron:
     def _check(self, x):
         x = _array(x)
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(f"Perceptron: expected inputs of shape (N, {self.n_inputs}), got {x.shape}")
+            raise ValueError(f"Perceptron: expected inputs of shape (N, {self.n_inputs}), got {tuple(x.shape)}")
         return x
 
     def fit(self, x, y, eta: float = 0.1, max_epochs: int = 100, atol: float = 1e-9) -> PerceptronHistory:

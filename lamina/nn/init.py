@@ -33,7 +33,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 def fan_in_and_fan_out(tensor) -> tuple[int, int]:
     """fan_in = in_features * receptive field, fan_out = out_features * receptive field."""
     if tensor.ndim < 2:
-        raise ArgumentError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
+        raise ArgumentError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tuple(tensor.shape)}")
     receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
@@ -141,7 +141,7 @@ he_uniform_, he_normal_ = kaiming_uniform_, kaiming_normal_
 
 def orthogonal_(tensor, gain: float = 1.0, generator=None):
     if tensor.ndim < 2:
-        raise ArgumentError(f"Only tensors with 2 or more dimensions are supported, got shape {tensor.shape}")
+        raise ArgumentError(f"Only tensors with 2 or more dimensions are supported, got shape {tuple(tensor.shape)}")
     if tensor.numel() == 0:  # nothing to orthogonalise (PyTorch returns it as it is)
         return tensor
     rows = tensor.shape[0]

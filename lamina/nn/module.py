@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from ..autograd import no_grad
 from ..backend import DEFAULT_FLOAT, as_dtype, xp
+from ..device import as_device, device
 from ..tensor import Tensor
 from .summary import summary as _summary
 from ..errors import ArgumentError, DtypeError
@@ -269,9 +270,11 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """PyTorch's ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` and keywords
         (``device=``, ``dtype=``, ``non_blocking=``, ``memory_format=``): floating-point parameters and buffers
-        (and their gradients) are cast to ``dtype`` in place; the device is accepted (every array lives on the
-        backend's device). A non-floating dtype is a TypeError, as PyTorch."""
+        (and their gradients) are cast to ``dtype`` in place; the device is checked (the CPU is accepted, an
+        absent device raises DeviceError). A non-floating dtype is a TypeError, as PyTorch."""
         dtype = kwargs.pop("dtype", None)
+        if kwargs.get("device") is not None:
+            as_device(kwargs["device"], f"{type(self).__name__}.to")
         for accepted in ("device", "non_blocking", "memory_format", "copy"):
             kwargs.pop(accepted, None)
         if kwargs:
@@ -279,7 +282,10 @@ class Module:
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif not (arg is None or isinstance(arg, (str, bool)) or type(arg).__name__ == "device"):
+            elif isinstance(arg, (str, device)) or type(arg).__name__ == "device" or \
+                    (isinstance(arg, int) and not isinstance(arg, bool)):
+                as_device(arg, f"{type(self).__name__}.to")
+            elif not (arg is None or isinstance(arg, bool)):
                 dtype = arg
         if dtype is not None:
             dtype = as_dtype(dtype)
@@ -314,6 +320,11 @@ class Module:
 
     def cpu(self) -> Module:
         """Self: the arrays already live on the backend's device."""
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """The module on a CUDA GPU: DeviceError while there is none (or no CuPy backend), saying which."""
+        as_device("cuda" if device is None else device, f"{type(self).__name__}.cuda")
         return self
 
     # ---- calling -------------------------------------------------------------------------------
@@ -394,7 +405,7 @@ class Module:
             if name in state_dict:
                 array = _host_array(state_dict[name])
                 if array.shape != target.shape:
-                    errors.append(f"size mismatch for {name}: copying a param with shape {array.shape} from "
+                    errors.append(f"size mismatch for {name}: copying a param with shape {tuple(array.shape)} from "
                                   f"checkpoint, the shape in current model is {tuple(target.shape)}.")
                 arrays[name] = array
         if errors:

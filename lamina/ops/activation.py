@@ -530,7 +530,7 @@ def prelu(input, weight) -> Tensor:
     count = weight.data.size
     if count != 1 and count != channels:
         raise ArgumentError(f"prelu: mismatch of parameter numbers and input channel size: found {count} "
-                            f"parameters and channel size {channels} (input shape {x.shape})")
+                            f"parameters and channel size {channels} (input shape {tuple(x.shape)})")
     if weight.dtype != x.dtype:
         raise DtypeError(f"prelu: type promoting not supported: input is {x.dtype}, weight is {weight.dtype}")
     if count == 1:

@@ -24,7 +24,7 @@ from .activation import _half_in_float
 def _check_inputs(query, key, value):
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
         raise ArgumentError(f"scaled_dot_product_attention: expected query, key and value to all be at least 2-D, "
-                            f"got shapes {query.shape}, {key.shape} and {value.shape}")
+                            f"got shapes {tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}")
     if not query.dtype == key.dtype == value.dtype:
         raise DtypeError(f"scaled_dot_product_attention: expected query, key and value to have the same dtype, got "
                          f"{query.dtype}, {key.dtype} and {value.dtype}")

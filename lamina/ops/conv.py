@@ -162,9 +162,9 @@ def _operands(op, x, weight, bias, ndim):
     x, weight = as_tensor(x), as_tensor(weight)
     if x.ndim not in (ndim - 1, ndim):
         raise ArgumentError(f"{op}: expected a {ndim}-D input {_LAYOUTS[ndim]} or an unbatched {ndim - 1}-D one, "
-                            f"got shape {x.shape}")
+                            f"got shape {tuple(x.shape)}")
     if weight.ndim != ndim:
-        raise ArgumentError(f"{op}: expected a {ndim}-D weight, got shape {weight.shape}")
+        raise ArgumentError(f"{op}: expected a {ndim}-D weight, got shape {tuple(weight.shape)}")
     if x.dtype != weight.dtype:
         raise DtypeError(f"{op}: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}")
     integers = ("int64",) if "transpose" in op else ("uint8", "int8", "int16", "int32", "int64")

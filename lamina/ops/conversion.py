@@ -4,7 +4,7 @@ and facts about the storage (``element_size``, ``nbytes``, ``stride``, ``is_cont
 
 A cast to a floating dtype is differentiable (the gradient is cast back to the input's dtype); a
 cast to integers or booleans leaves the graph, as nothing can be differentiated there. Lamina runs on the
-CPU: ``to("cpu")`` and ``device="cpu"`` are accepted, another device is an error.
+CPU: ``to("cpu")`` and ``device="cpu"`` are accepted, another device is a DeviceError (lamina/device.py).
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import numbers
 
 from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, as_dtype, xp
+from ..device import CPU, KNOWN_TYPES, as_device
+from ..device import device as Device
 from ..errors import ArgumentError, DimensionError, DtypeError
 from ..tensor import Tensor, _SCALAR_NAMES, type_string
 from . import _util
@@ -53,7 +55,6 @@ def cast(x: Tensor, dtype) -> Tensor:
 
 
 _TYPE_STRINGS = {f"torch.{name}Tensor": dtype for dtype, name in _SCALAR_NAMES.items()}
-_CPU = ("cpu", "cpu:0")
 
 
 def _dtype(dtype):
@@ -73,14 +74,9 @@ def _dtype(dtype):
 _NO_BFLOAT16 = "bfloat16: NumPy, Lamina's array library, has no bfloat16 type; use half() (float16) or float()"
 
 
-def _device(device) -> None:
-    """Accept the CPU (Lamina's only device) in any of PyTorch's spellings; refuse the others."""
-    if isinstance(device, str):
-        name, index = device, None
-    else:
-        name, index = str(getattr(device, "type", device)), getattr(device, "index", None)
-    if name not in _CPU or index not in (None, 0):
-        raise ArgumentError(f"to: Lamina computes on the CPU only; device {device!r} is not available")
+def _device(value, what: str = "to") -> None:
+    """Accept the CPU in any of PyTorch's spellings; an absent device raises DeviceError (lamina/device.py)."""
+    as_device(value, what)
 
 
 @tensor_method("astype")
@@ -99,9 +95,8 @@ def _to(x: Tensor, *args, dtype=None, device=None, non_blocking=False, copy=Fals
             dtype = arg.data.dtype if dtype is None else dtype
         elif isinstance(arg, bool):  # to(dtype, non_blocking)
             continue
-        elif isinstance(arg, str) and (arg.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xla", "xpu")):
-            _device(arg)
-        elif type(arg).__name__ == "device":
+        elif (isinstance(arg, (str, Device, int)) or type(arg).__name__ == "device") and not isinstance(arg, bool) \
+                and _names_device(arg):
             _device(arg)
         else:
             dtype = arg
@@ -109,6 +104,15 @@ def _to(x: Tensor, *args, dtype=None, device=None, non_blocking=False, copy=Fals
         _device(device)
     result = x if dtype is None else cast(x, dtype)
     return clone(result) if copy and result is x else result
+
+
+def _names_device(arg) -> bool:
+    """A str, int or device that names a device (``"cpu"``, ``"cuda:0"``, ``0``), not a dtype (``"float32"``)."""
+    if isinstance(arg, Device) or type(arg).__name__ == "device":
+        return True
+    if isinstance(arg, int):
+        return True
+    return arg.split(":")[0] in KNOWN_TYPES
 
 
 @tensor_method("type")
@@ -169,35 +173,15 @@ def _cpu(x: Tensor, memory_format=None) -> Tensor:
 
 @tensor_method("cuda")
 def _cuda(x: Tensor, device=None, non_blocking=False, memory_format=None) -> Tensor:
-    raise ArgumentError("cuda: Lamina computes on the CPU only (NumPy); keep the tensor on the CPU")
-
-
-class Device:
-    """What ``x.device`` answers: Lamina's only device, the CPU (equal to "cpu" and to torch.device("cpu"))."""
-
-    type, index = "cpu", None
-
-    def __eq__(self, other):
-        if isinstance(other, str):
-            return other in _CPU
-        return str(getattr(other, "type", None)) == "cpu" and getattr(other, "index", None) in (None, 0)
-
-    def __hash__(self):
-        return hash("cpu")
-
-    def __str__(self):
-        return "cpu"
-
-    def __repr__(self):
-        return "device(type='cpu')"
-
-
-_DEVICE = Device()
+    """x on a CUDA GPU: DeviceError while there is none (or no CuPy backend), saying which."""
+    as_device("cuda" if device is None else device, "cuda")
+    return x
 
 
 @tensor_method("device", is_property=True)
 def _device_of(x: Tensor) -> Device:
-    return _DEVICE
+    """Where x's array lives: the CPU (``device(type='cpu')``, equal to "cpu")."""
+    return CPU
 
 
 @tensor_method("is_cuda", "is_sparse", "is_quantized", "is_meta", "is_mkldnn", "is_nested", is_property=True)

@@ -82,9 +82,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     ``norm_type``-norm exceeds it are first scaled in place to max_norm / (norm + 1e-7), as PyTorch."""
     weight = as_tensor(weight)
     if weight.ndim != 2:
-        raise ArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
+        raise ArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
     num = weight.shape[0]
-    indices = _indices("embedding", input, num, f"{num} embeddings (weight shape {weight.shape})", DimensionError)
+    indices = _indices("embedding", input, num, f"{num} embeddings (weight shape {tuple(weight.shape)})", DimensionError)
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise _PaddingIndexError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
@@ -144,8 +144,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
                                           f"(got mode={mode!r})")
         per_sample_weights = as_tensor(per_sample_weights)
         if per_sample_weights.shape != indices.shape:
-            raise ArgumentError(f"embedding_bag: per_sample_weights of shape {per_sample_weights.shape} must have "
-                                f"the input's shape {indices.shape}")
+            raise ArgumentError(f"embedding_bag: per_sample_weights of shape {tuple(per_sample_weights.shape)} must have "
+                                f"the input's shape {tuple(indices.shape)}")
     if indices.ndim == 2:
         if offsets is not None:
             raise ArgumentError("embedding_bag: if input is 2D, then offsets has to be None (each row is a bag)")
@@ -189,7 +189,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
 def _offsets(offsets, count, include_last_offset):
     """Bag starts from ``offsets`` (1-D integers from 0, non-decreasing, at most ``count``)."""
     if offsets.ndim != 1:
-        raise ArgumentError(f"embedding_bag: offsets has to be a 1D Tensor, got shape {offsets.shape}")
+        raise ArgumentError(f"embedding_bag: offsets has to be a 1D Tensor, got shape {tuple(offsets.shape)}")
     if offsets.dtype not in (xp.int32, xp.int64):
         raise DtypeError(f"embedding_bag: offsets must be int64 or int32, got {offsets.dtype}")
     starts = offsets.data.astype(xp.int64)

@@ -133,14 +133,14 @@ def _check_scatter_index(op, x, dim, index, src_shape=None):
     if src_shape is not None and max(len(src_shape), 1) != max(index.ndim, 1):
         error = DimensionError if len(src_shape) < x.ndim else ArgumentError  # PyTorch asks src for each dim
         raise error(f"{op}(): index tensor must have the same number of dimensions as src tensor, got "
-                            f"index of shape {index.shape} and src of shape {tuple(src_shape)}")
+                            f"index of shape {tuple(index.shape)} and src of shape {tuple(src_shape)}")
     if max(index.ndim, 1) != max(x.ndim, 1):
         raise ArgumentError(f"{op}(): index tensor must have the same number of dimensions as input tensor, "
-                            f"got index of shape {index.shape} and input of shape {x.shape}")
+                            f"got index of shape {tuple(index.shape)} and input of shape {tuple(x.shape)}")
     if x.ndim == 0:
         _check_range(index, 1, op, 0)
         if index.size > 1:
-            raise ArgumentError(f"{op}(): a 0-d input takes an index of at most one element, got shape {index.shape}")
+            raise ArgumentError(f"{op}(): a 0-d input takes an index of at most one element, got shape {tuple(index.shape)}")
         return
     index_shape, src_shape = index.shape or (1,), None if src_shape is None else tuple(src_shape) or (1,)
     for d in range(x.ndim):
@@ -244,7 +244,7 @@ def _value_src(value, x, index, op):
     the sum of the gradient over the cells it fills)."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ArgumentError(f"{op}(): value must be a number or a 0-d tensor, got shape {value.shape}")
+            raise ArgumentError(f"{op}(): value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
         if value.requires_grad and value.dtype == x.dtype:
             return broadcast_to(value, index.shape)
         value = value.item()
@@ -439,7 +439,7 @@ def index_add(input, dim, index, source, *, alpha=1) -> Tensor:
     index = _index_array(index, "index_add", dtypes=None)
     dim = _one_dim(dim, x.ndim, "index_add")
     if index.ndim > 1:
-        raise DimensionError(f"index_add(): index is supposed to be a vector, got shape {index.shape}")
+        raise DimensionError(f"index_add(): index is supposed to be a vector, got shape {tuple(index.shape)}")
     _check_index_dtype(index, "index_add")
     if source.dtype != x.dtype:
         raise DtypeError(f"index_add(): input ({x.dtype}) and source ({source.dtype}) must have the same dtype")
@@ -487,7 +487,7 @@ def index_fill(input, dim, index, value) -> Tensor:
     dim = _one_dim(dim, x.ndim, "index_fill")
     _check_index_dtype(index, "index_fill", dtypes=("int64",), error=DimensionError)
     if index.ndim > 1:
-        raise ArgumentError(f"index_fill(): index has to be a vector or a scalar, got shape {index.shape}")
+        raise ArgumentError(f"index_fill(): index has to be a vector or a scalar, got shape {tuple(index.shape)}")
     size = (x.shape or (1,))[dim]
     index = index.reshape(-1)
     if size == 0 and index.size:
@@ -515,7 +515,7 @@ def masked_fill(input, mask, value) -> Tensor:
     mask = _bool_mask(mask, "masked_fill")
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ArgumentError(f"masked_fill(): only a 0-d value tensor is supported, got shape {value.shape}")
+            raise ArgumentError(f"masked_fill(): only a 0-d value tensor is supported, got shape {tuple(value.shape)}")
         if not (value.requires_grad and value.dtype == x.dtype):  # else it keeps its gradient
             value = value.item()
     try:
@@ -712,9 +712,9 @@ def _parse(item):
         return "ellipsis", None
     if isinstance(item, Tensor):
         array = item.data
-    elif isinstance(item, (list, tuple, xp.ndarray)):
+    elif isinstance(item, (list, tuple, range, xp.ndarray)):
         try:
-            array = xp.asarray(item)
+            array = xp.asarray(item)   # a range is a sequence of ints, as PyTorch reads it (x[range(n), y])
         except ValueError as err:
             raise IndexError(f"getitem: cannot index with {item!r}: {err}") from None
         if array.size == 0 and not isinstance(item, xp.ndarray):
@@ -822,7 +822,7 @@ class GetItem(Function):
         try:
             return _select(x, index)
         except IndexError as err:
-            raise IndexError(f"getitem: {err} (tensor shape {x.shape})") from None
+            raise IndexError(f"getitem: {err} (tensor shape {tuple(x.shape)})") from None
 
     def backward(self, g):
         return (IndexBackward.apply(g, shape=self.inputs[0].shape, index=self.index),)
@@ -871,7 +871,7 @@ def index_select(input, dim, index) -> Tensor:
     array = _index_array(index, "index_select", dtypes=None)
     dim = _one_dim(dim, x.ndim, "index_select")
     if array.ndim > 1:
-        raise DimensionError(f"index_select(): index is supposed to be a vector, got shape {array.shape}")
+        raise DimensionError(f"index_select(): index is supposed to be a vector, got shape {tuple(array.shape)}")
     _check_index_dtype(array, "index_select")
     if x.ndim == 0 and array.size != 1:
         raise ArgumentError(f"index_select(): index to a 0-d input can have only 1 value, got {array.size}")
@@ -974,7 +974,7 @@ def _scatter_into(op, input, src, key_of, view_of):
     expected = view_of(x).shape
     if src.shape != expected:
         raise ArgumentError(f"{op}: expected src to have a size equal to the slice of self, got src of shape "
-                            f"{src.shape} for a slice of shape {expected}")
+                            f"{tuple(src.shape)} for a slice of shape {expected}")
     out = clone(x)
     out[key_of(x)] = src if src.dtype == x.dtype else src.astype(x.dtype)
     return out
@@ -1015,7 +1015,7 @@ def diagonal_scatter(input, src, offset: int = 0, dim1: int = 0, dim2: int = 1) 
     view = diagonal(x, offset, dim1, dim2)
     if src.shape != view.shape:
         raise ArgumentError(f"diagonal_scatter: expected src to have a size equal to the slice of self, got src of "
-                            f"shape {src.shape} for a diagonal of shape {view.shape}")
+                            f"shape {tuple(src.shape)} for a diagonal of shape {tuple(view.shape)}")
     d1, d2 = _one_dim(dim1, x.ndim, "diagonal_scatter"), _one_dim(dim2, x.ndim, "diagonal_scatter")
     moved = clone(movedim(x, (d1, d2), (-2, -1)))
     length = view.shape[-1]

@@ -23,12 +23,12 @@ class MatMul(Function):
 
     def forward(self, a, b):
         if a.shape[-1] != b.shape[-2]:
-            raise ArgumentError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+            raise ArgumentError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
                              f"({a.shape[-1]} != {b.shape[-2]})")
         try:
             return a @ b
         except ValueError:
-            raise ArgumentError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+            raise ArgumentError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
 
     def backward(self, g):
         a, b = self.inputs
@@ -44,8 +44,8 @@ class LinearOp(Function):
 
     def forward(self, x, w, b=None):
         if x.shape[-1] != w.shape[1]:
-            raise ArgumentError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), "
-                             f"weight expects {w.shape[1]} (weight shape {w.shape})")
+            raise ArgumentError(f"linear: input has {x.shape[-1]} features (shape {tuple(x.shape)}), "
+                             f"weight expects {w.shape[1]} (weight shape {tuple(w.shape)})")
         y = x @ w.T
         if b is not None:
             y += b
@@ -72,14 +72,14 @@ def matmul(input, other) -> Tensor:
     a, b = promote(a, b) if not (isinstance(a, Tensor) and isinstance(b, Tensor)) else (a, b)
     _same_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ArgumentError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ArgumentError(f"matmul: both operands need at least one dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     if a.ndim >= 2 and b.ndim >= 2:
         return MatMul.apply(a, b)
     # 1-D operands: promote to a matrix, multiply, then drop the added dimension (NumPy's rule)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
-        raise ArgumentError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+        raise ArgumentError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
                          f"({a.shape[-1]} != {b.shape[0] if b.ndim == 1 else b.shape[-2]})")
     out = MatMul.apply(a2, b2)
     if a.ndim == 1:
@@ -104,12 +104,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _check_linear(x, weight, bias):
     if x.ndim == 0 or weight.ndim == 0:
-        raise ArgumentError(f"linear: both arguments need to be at least 1D, got shapes {x.shape} and {weight.shape}")
+        raise ArgumentError(f"linear: both arguments need to be at least 1D, got shapes {tuple(x.shape)} and {tuple(weight.shape)}")
     if weight.ndim > 2:
-        raise ArgumentError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got shape {weight.shape}")
+        raise ArgumentError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
     if x.shape[-1] != weight.shape[-1]:
-        raise ArgumentError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), "
-                            f"weight expects {weight.shape[-1]} (weight shape {weight.shape})")
+        raise ArgumentError(f"linear: input has {x.shape[-1]} features (shape {tuple(x.shape)}), "
+                            f"weight expects {weight.shape[-1]} (weight shape {tuple(weight.shape)})")
     if x.dtype != weight.dtype:
         raise DtypeError(f"linear: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}")
     _no_bool("linear", x)
@@ -119,7 +119,7 @@ def _check_linear(x, weight, bias):
         if bias.dtype != x.dtype:
             raise DtypeError(f"linear: bias must have the input's dtype {x.dtype}, got {bias.dtype}")
         if broadcast_shapes("linear", bias.shape, out_shape) != out_shape:
-            raise ArgumentError(f"linear: bias of shape {bias.shape} does not expand to the output shape {out_shape}")
+            raise ArgumentError(f"linear: bias of shape {tuple(bias.shape)} does not expand to the output shape {out_shape}")
 
 
 # ---- einsum ----------------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def _no_bool(op, *tensors):
 def _require_ndim(op, name, t, ndim):
     if t.ndim != ndim:
         kind = {1: "a 1-D tensor (vector)", 2: "a 2-D tensor (matrix)", 3: "a 3-D tensor (batch of matrices)"}[ndim]
-        raise ArgumentError(f"{op}: {name} must be {kind}, got shape {t.shape}")
+        raise ArgumentError(f"{op}: {name} must be {kind}, got shape {tuple(t.shape)}")
 
 
 @tensor_method()
@@ -375,7 +375,7 @@ def mv(input, vec) -> Tensor:
     """Matrix (n, m) times vector (m,)."""
     a, v = as_tensor(input), as_tensor(vec)
     if a.ndim != 2 or v.ndim != 1:
-        raise ArgumentError(f"mv: vector + matrix @ vector expected, got shapes {a.shape} and {v.shape}")
+        raise ArgumentError(f"mv: vector + matrix @ vector expected, got shapes {tuple(a.shape)} and {tuple(v.shape)}")
     if a.shape[1] != v.shape[0]:
         raise ArgumentError(f"mv: size mismatch, got mat ({a.shape[0]}x{a.shape[1]}) and vec ({v.shape[0]})")
     _same_dtype("mv", a, v)
@@ -426,7 +426,7 @@ def inner(input, other) -> Tensor:
     _no_bool("inner", a, b)
     if a.shape[-1] != b.shape[-1]:
         raise ArgumentError(f"inner: inner() the last dimension must match on both input tensors but got shapes "
-                            f"{a.shape} and {b.shape}")
+                            f"{tuple(a.shape)} and {tuple(b.shape)}")
     return tensordot(a, b, dims=([-1], [-1]))
 
 
@@ -434,8 +434,8 @@ def _accumulate(op, input, product, beta, alpha):
     """beta input + alpha product, input broadcast to the product's shape (beta = 0 ignores input, NaN too)."""
     input = as_tensor(input)
     if broadcast_shapes(op, input.shape, product.shape) != product.shape:
-        raise ArgumentError(f"{op}: input of shape {input.shape} does not expand to the product's shape "
-                            f"{product.shape}")
+        raise ArgumentError(f"{op}: input of shape {tuple(input.shape)} does not expand to the product's shape "
+                            f"{tuple(product.shape)}")
     _same_dtype(op, input, product)
     scaled = product if alpha == 1 else product * alpha
     if beta == 0:  # PyTorch ignores input then: its NaN and inf do not reach the result
@@ -517,18 +517,18 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
     _same_dtype("bilinear", x1, x2, w)
     if w.ndim != 3:
         raise ArgumentError(f"bilinear(): weight must be 3-D (out_features, in1_features, in2_features), got shape "
-                            f"{w.shape}")
+                            f"{tuple(w.shape)}")
     if x1.ndim == 0 or x1.ndim != x2.ndim or x1.shape[:-1] != x2.shape[:-1]:
-        raise ArgumentError(f"bilinear(): input batch dimensions do not match: got shapes {x1.shape} and {x2.shape}")
+        raise ArgumentError(f"bilinear(): input batch dimensions do not match: got shapes {tuple(x1.shape)} and {tuple(x2.shape)}")
     if x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:
         raise ArgumentError(f"bilinear(): input sizes {x1.shape[-1]} and {x2.shape[-1]} do not match weight size "
-                            f"{w.shape}")
+                            f"{tuple(w.shape)}")
     y = einsum("...i,oij,...j->...o", x1, w, x2)
     if bias is None:
         return y
     b = as_tensor(bias)
     if b.ndim != 1 or b.shape[0] != w.shape[0]:
-        raise ArgumentError(f"bilinear(): bias size does not match weight size: got {b.shape} but expected "
+        raise ArgumentError(f"bilinear(): bias size does not match weight size: got {tuple(b.shape)} but expected "
                             f"({w.shape[0]},)")
     _same_dtype("bilinear", x1, b)
     return y + b

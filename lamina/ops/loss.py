@@ -99,7 +99,7 @@ def _pair(op, input, target, keep_input_dtype=False):
     target = target if target.dtype == dtype else target.astype(dtype)
     if input.shape != target.shape:
         broadcast_shapes(op, input.shape, target.shape)
-        warnings.warn(f"{op}: target shape {target.shape} differs from input shape {input.shape}; they are "
+        warnings.warn(f"{op}: target shape {tuple(target.shape)} differs from input shape {tuple(input.shape)}; they are "
                       "broadcast together, which is rarely intended", UserWarning, stacklevel=3)
     return input, target
 
@@ -138,7 +138,7 @@ def _weighted(op, loss, input, weight, reduction, by_weight_sum):
     sum(weight) (mse, l1) or by the number of elements (huber)."""
     weight = as_tensor(weight)
     if weight.shape != input.shape:
-        raise ArgumentError(f"{op}: weights and input must have the same size, got {weight.shape} and {input.shape}")
+        raise ArgumentError(f"{op}: weights and input must have the same size, got {tuple(weight.shape)} and {tuple(input.shape)}")
     loss = loss * weight
     if reduction == "mean" and by_weight_sum:
         return loss.sum() / weight.sum()
@@ -220,7 +220,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _check_reduction("binary_cross_entropy", reduction)
     input, target = as_tensor(input), as_tensor(target)
     if target.shape != input.shape:
-        raise ArgumentError(f"binary_cross_entropy: target shape {target.shape} must equal input shape {input.shape}")
+        raise ArgumentError(f"binary_cross_entropy: target shape {tuple(target.shape)} must equal input shape {tuple(input.shape)}")
     if input.dtype.kind != "f" or target.dtype != input.dtype:
         raise DtypeError(f"binary_cross_entropy: input and target must have one floating dtype, got {input.dtype} "
                          f"and {target.dtype}")
@@ -248,7 +248,7 @@ def _no_gradient_argument(op, name, value):
 def _broadcast_weight(op, weight, input):
     weight = as_tensor(weight).astype(input.dtype)
     if broadcast_shapes(op, weight.shape, input.shape) != input.shape:
-        raise ArgumentError(f"{op}: weight shape {weight.shape} does not broadcast to input shape {input.shape}")
+        raise ArgumentError(f"{op}: weight shape {tuple(weight.shape)} does not broadcast to input shape {tuple(input.shape)}")
     return weight
 
 
@@ -301,7 +301,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         dtype = xp.promote_types(input.dtype, target.dtype)
         input, target = input.astype(dtype), target.astype(dtype)
     if target.shape != input.shape:
-        raise ArgumentError(f"{op}: target shape {target.shape} must equal input shape {input.shape}")
+        raise ArgumentError(f"{op}: target shape {tuple(target.shape)} must equal input shape {tuple(input.shape)}")
     _no_gradient_argument(op, "weight", weight)
     _no_gradient_argument(op, "pos_weight", pos_weight)
     extra = ()
@@ -481,8 +481,8 @@ def _class_scores(op, input, target, weight, ignore_index):
     num_classes = input.shape[0 if input.ndim == 1 else 1]
     expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
     if target.shape != expected:
-        raise ArgumentError(f"{op}: input of shape {input.shape} needs class targets of shape {expected}, "
-                         f"got {target.shape}")
+        raise ArgumentError(f"{op}: input of shape {tuple(input.shape)} needs class targets of shape {expected}, "
+                         f"got {tuple(target.shape)}")
     if input.ndim == 1:
         rows = input.reshape(1, num_classes)
     elif input.ndim == 2:
@@ -501,7 +501,7 @@ def _class_weight(op, weight, num_classes, dtype):
         return None
     weight = as_tensor(weight).data
     if weight.shape != (num_classes,):
-        raise ArgumentError(f"{op}: weight must have shape ({num_classes},) (one per class), got {weight.shape}")
+        raise ArgumentError(f"{op}: weight must have shape ({num_classes},) (one per class), got {tuple(weight.shape)}")
     return weight.astype(dtype, copy=False)  # PyTorch refuses another float dtype; Lamina casts it
 
 
@@ -546,8 +546,8 @@ def _half_cross_entropy(input, *args):
 def _cross_entropy_soft(input, target, weight, reduction, smoothing):
     """Probability targets: -sum_c w_c t_c log_softmax(x)_c; the mean divides by the number of rows."""
     if target.shape != input.shape:
-        raise ArgumentError(f"cross_entropy: probability targets must have the input's shape {input.shape}, "
-                         f"got {target.shape}")
+        raise ArgumentError(f"cross_entropy: probability targets must have the input's shape {tuple(input.shape)}, "
+                         f"got {tuple(target.shape)}")
     class_dim = 0 if input.ndim == 1 else 1
     num_classes = input.shape[class_dim]
     input, target = _floating_pair("cross_entropy", input, target)  # the wider float, as PyTorch
@@ -706,7 +706,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
     y = as_tensor(target)
     if not x1.ndim == x2.ndim == y.ndim:
         raise ArgumentError(f"margin_ranking_loss: all input tensors should have the same number of dimensions, got "
-                            f"shapes {x1.shape}, {x2.shape} and {y.shape}")
+                            f"shapes {tuple(x1.shape)}, {tuple(x2.shape)} and {tuple(y.shape)}")
     broadcast_shapes("margin_ranking_loss", x1.shape, x2.shape, y.shape)
     y = y if y.dtype == x1.dtype else y.astype(x1.dtype)
     return _reduce((-y * (x1 - x2) + margin).clamp(min=0), reduction)
@@ -736,11 +736,11 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     y = as_tensor(target)
     if x1.ndim == 0 or x2.ndim == 0 or x1.ndim > 2 or x2.ndim > 2 or y.ndim > 1:
         raise ArgumentError(f"cosine_embedding_loss: expects 1-D or 2-D inputs and a 0-D or 1-D target, got shapes "
-                            f"{x1.shape}, {x2.shape} and {y.shape}")
+                            f"{tuple(x1.shape)}, {tuple(x2.shape)} and {tuple(y.shape)}")
     if x1.shape != x2.shape:
-        raise ArgumentError(f"cosine_embedding_loss: inputs must have one shape, got {x1.shape} and {x2.shape}")
+        raise ArgumentError(f"cosine_embedding_loss: inputs must have one shape, got {tuple(x1.shape)} and {tuple(x2.shape)}")
     if y.shape != x1.shape[:-1]:
-        raise ArgumentError(f"cosine_embedding_loss: target of shape {y.shape} does not match the inputs' batch "
+        raise ArgumentError(f"cosine_embedding_loss: target of shape {tuple(y.shape)} does not match the inputs' batch "
                             f"shape {x1.shape[:-1]}")
     dot = (x1 * x2).sum(-1)
     cos = dot / (((x1 * x1).sum(-1) + 1e-12) * ((x2 * x2).sum(-1) + 1e-12)).sqrt()
@@ -795,7 +795,7 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
         if x.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
         elif not (x.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
-            raise ArgumentError(f"gaussian_nll_loss: var is of incorrect size {var.shape} for input {x.shape}")
+            raise ArgumentError(f"gaussian_nll_loss: var is of incorrect size {tuple(var.shape)} for input {tuple(x.shape)}")
     if var.data.size and (var.data < 0).any():
         raise ArgumentError("gaussian_nll_loss: var has negative entry/entries")
     var = _clamped_below(var, eps)
@@ -833,12 +833,12 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     if y.dtype != xp.int64:
         raise DtypeError(f"{op}: expected target of dtype int64, got {y.dtype}")
     if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0) or (x.ndim <= 1 and x.data.size == 0):
-        raise ArgumentError(f"{op}: expected a non-empty vector or matrix, got shape {x.shape}")
+        raise ArgumentError(f"{op}: expected a non-empty vector or matrix, got shape {tuple(x.shape)}")
     rows = x.reshape(1, -1) if x.ndim <= 1 else x
     labels = y.data.reshape(-1)
     if labels.size != rows.shape[0] or y.ndim > 1:
         raise ArgumentError(f"{op}: target should be 1-D with one class per sample ({rows.shape[0]}), got shape "
-                            f"{y.shape}")
+                            f"{tuple(y.shape)}")
     classes = rows.shape[1]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ArgumentError(f"{op}: target out of range for {classes} classes")
@@ -891,9 +891,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         raise DtypeError(f"{op}: expected target of dtype int64, got {y.dtype}")
     if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0) or (x.ndim == 1 and x.shape[0] == 0):
         raise ArgumentError(f"{op}: expected a non-empty vector or matrix (optional 0-sized batch), got shape "
-                            f"{x.shape}")
+                            f"{tuple(x.shape)}")
     if y.shape != x.shape:
-        raise ArgumentError(f"{op}: inconsistent target size {y.shape} for input of size {x.shape}")
+        raise ArgumentError(f"{op}: inconsistent target size {tuple(y.shape)} for input of size {tuple(x.shape)}")
     rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
     labels = y.data.reshape(rows.shape)
     classes = rows.shape[1]
@@ -1066,7 +1066,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
     if unbatched:
         lp = lp.unsqueeze(1)
     if lp.ndim != 3:
-        raise ArgumentError(f"{op}: log_probs must be (T, N, C) or (T, C), got shape {lp.shape}")
+        raise ArgumentError(f"{op}: log_probs must be (T, N, C) or (T, C), got shape {tuple(lp.shape)}")
     steps, batch, classes = lp.shape
     if not 0 <= blank < classes:
         raise ArgumentError(f"{op}: blank must be in label range [0, {classes}), got {blank}")
@@ -1082,7 +1082,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
         data = data[None, :]
     if data.ndim == 2:
         if data.shape[0] != batch or (tg_len > data.shape[1]).any():
-            raise ArgumentError(f"{op}: targets of shape {target.shape} do not fit batch {batch} and target_lengths "
+            raise ArgumentError(f"{op}: targets of shape {tuple(target.shape)} do not fit batch {batch} and target_lengths "
                                 f"{tg_len.tolist()}")
         padded = data
     else:

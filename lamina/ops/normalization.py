@@ -193,7 +193,7 @@ def _affine(op, weight, bias, shape, dtype):
             continue
         p = as_tensor(p)
         if p.shape != shape:
-            raise ArgumentError(f"{op}: {name} must have shape {shape}, got {p.shape}")
+            raise ArgumentError(f"{op}: {name} must have shape {shape}, got {tuple(p.shape)}")
         if p.dtype != dtype:
             raise DtypeError(f"{op}: mixed dtypes: expected {name} to have the input's dtype {dtype}, got {p.dtype}")
         tensors.append(p)
@@ -239,16 +239,16 @@ def _batch_norm(op, input, running_mean, running_var, weight, bias, training, mo
         return _batch_norm(op, x.astype(xp.float32), running_mean, running_var, weight, bias, training, momentum,
                            eps).astype(xp.float16)
     if x.ndim < 2:
-        raise ArgumentError(f"{op}: input must have shape (N, C) or (N, C, *), got {x.shape}")
+        raise ArgumentError(f"{op}: input must have shape (N, C) or (N, C, *), got {tuple(x.shape)}")
     channels = x.shape[1]
     running = []
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
         if stat is not None and tuple(stat.shape) != (channels,):
-            raise ArgumentError(f"{op}: {name} must have shape ({channels},) for input {x.shape}, "
+            raise ArgumentError(f"{op}: {name} must have shape ({channels},) for input {tuple(x.shape)}, "
                              f"got {tuple(stat.shape)}")
         running.append(stat.data if isinstance(stat, Tensor) else stat)  # another float dtype is cast
     if training and x.data.size // max(channels, 1) == 1:
-        raise ArgumentError(f"{op}: expected more than 1 value per channel when training, got input {x.shape}")
+        raise ArgumentError(f"{op}: expected more than 1 value per channel when training, got input {tuple(x.shape)}")
     if not training and (running_mean is None or running_var is None):
         raise ArgumentError(f"{op}: running_mean and running_var are required when training=False")
     affine, flags = _affine(op, weight, bias, (channels,), x.dtype)
@@ -269,7 +269,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     shape = tuple(normalized_shape)
     if len(shape) == 0 or len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise ArgumentError(f"layer_norm: normalized_shape {shape} must match the trailing dimensions of the "
-                         f"input, got input of shape {x.shape}")
+                         f"input, got input of shape {tuple(x.shape)}")
     affine, flags = _affine("layer_norm", weight, bias, shape, x.dtype)
     if x.data.size == 0:
         return _empty_result(x, x.shape, affine, flags)
@@ -286,7 +286,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     n, channels = x.shape[0], x.shape[1]
     if not isinstance(num_groups, int) or num_groups <= 0 or channels % num_groups:
         raise ArgumentError(f"group_norm: expected number of channels in input to be divisible by num_groups, but "
-                            f"got input of shape {x.shape} and num_groups={num_groups}")
+                            f"got input of shape {tuple(x.shape)} and num_groups={num_groups}")
     affine, flags = _affine("group_norm", weight, bias, (channels,), x.dtype)
     if x.data.size == 0:
         return _empty_result(x, x.shape, affine, flags)
@@ -307,10 +307,10 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     of the (1, N*C, *) view; the running statistics, when given, become the mean over the batch)."""
     x = _floating_input("instance_norm", input)
     if x.ndim < 2:
-        raise ArgumentError(f"instance_norm: input must have shape (N, C, *), got {x.shape}")
+        raise ArgumentError(f"instance_norm: input must have shape (N, C, *), got {tuple(x.shape)}")
     n, channels = x.shape[0], x.shape[1]
     if use_input_stats and x.data.size // max(n * channels, 1) == 1:
-        raise ArgumentError(f"instance_norm: expected more than 1 spatial element when training, got input {x.shape}")
+        raise ArgumentError(f"instance_norm: expected more than 1 spatial element when training, got input {tuple(x.shape)}")
     stats = []
     for stat in (running_mean, running_var):
         array = stat.data if isinstance(stat, Tensor) else stat
@@ -319,7 +319,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     for p in (weight, bias):
         p = None if p is None else as_tensor(p)
         if p is not None and p.shape != (channels,):
-            raise ArgumentError(f"instance_norm: weight and bias must have shape ({channels},), got {p.shape}")
+            raise ArgumentError(f"instance_norm: weight and bias must have shape ({channels},), got {tuple(p.shape)}")
         affine.append(None if p is None else p.reshape(1, channels).expand(n, channels).reshape(n * channels))
     view = x.reshape(1, n * channels, *x.shape[2:])
     y = _batch_norm("instance_norm", view, stats[0], stats[1], affine[0], affine[1], use_input_stats, momentum, eps)
@@ -412,12 +412,12 @@ def rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor:
     shape = tuple(normalized_shape)
     if not shape or len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise ArgumentError(f"rms_norm: normalized_shape {list(shape)} must match the trailing dimensions of the "
-                            f"input, got input of shape {x.shape}")
+                            f"input, got input of shape {tuple(x.shape)}")
     if weight is not None:
         weight = as_tensor(weight)
         if weight.shape != shape:
             raise ArgumentError(f"rms_norm: weight must have the shape of normalized_shape {shape}, got "
-                                f"{weight.shape}")
+                                f"{tuple(weight.shape)}")
     compute = x.astype(xp.float32) if x.dtype == xp.float16 else x
     eps = float(xp.finfo(compute.dtype).eps) if eps is None else float(eps)  # float32's for half, as PyTorch
     dims = tuple(range(x.ndim - len(shape), x.ndim))
@@ -432,7 +432,7 @@ def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.7
     [c - size // 2, c + (size - 1) // 2] zero-padded at the ends (PyTorch's and AlexNet's LRN) on (N, C, *)."""
     x = as_tensor(input)
     if x.ndim < 3:
-        raise ArgumentError(f"local_response_norm: expected 3D or higher dimensional input, got shape {x.shape}")
+        raise ArgumentError(f"local_response_norm: expected 3D or higher dimensional input, got shape {tuple(x.shape)}")
     if isinstance(size, bool) or not isinstance(size, int):
         raise TypeError(f"local_response_norm: size must be an int, got {size!r}")
     if size <= 0:

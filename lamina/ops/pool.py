@@ -211,7 +211,7 @@ def _input(op, x, spatial, integers=()):
     x = as_tensor(x)
     if x.ndim not in (spatial + 1, spatial + 2):
         raise ArgumentError(f"{op}: expected a {spatial + 2}-D input {_LAYOUTS[spatial]} or an unbatched "
-                            f"{spatial + 1}-D one, got shape {x.shape}")
+                            f"{spatial + 1}-D one, got shape {tuple(x.shape)}")
     integer = x.dtype.kind in "iu" and (integers == "all" or x.dtype.name in integers)
     if x.dtype.kind != "f" and not integer:
         allowed = "" if not integers else " or integer" if integers == "all" else " or " + ", ".join(integers)

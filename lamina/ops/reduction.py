@@ -699,7 +699,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False, axis=None) -> Tens
     if x.data.dtype.kind != "f":
         x = cast(x, xp.float32)
     if isinstance(dim, (tuple, list)) and not dim and x.ndim and x.data.size and not keepdim:  # as PyTorch
-        raise ArgumentError(f"logsumexp(): dim=() on a tensor of shape {x.shape}: name the dims to reduce")
+        raise ArgumentError(f"logsumexp(): dim=() on a tensor of shape {tuple(x.shape)}: name the dims to reduce")
     keepdim, axes = _check_keepdim("logsumexp", keepdim), _dims("logsumexp", dim, x.ndim)
     return LogSumExp.apply(x, axes=axes if axes is not None else tuple(range(x.ndim)), keepdim=keepdim)
 

@@ -79,7 +79,7 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     x = as_tensor(input)
     _check_p("dropout2d", p, x)
     if x.ndim < 2:
-        raise ArgumentError(f"dropout2d: input must have shape (N, C, H, W) or (N, C, L), got {x.shape}")
+        raise ArgumentError(f"dropout2d: input must have shape (N, C, H, W) or (N, C, L), got {tuple(x.shape)}")
     if x.ndim not in (3, 4):
         warnings.warn(f"dropout2d: received a {x.ndim}-D input, which is deprecated (expected 3-D or 4-D)",
                       UserWarning, stacklevel=2)
@@ -91,7 +91,7 @@ def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     x = as_tensor(input)
     _check_p("dropout1d", p, x)
     if x.ndim not in (2, 3):
-        raise ArgumentError(f"dropout1d: expected 2D or 3D input, but received a {x.ndim}D input of shape {x.shape}")
+        raise ArgumentError(f"dropout1d: expected 2D or 3D input, but received a {x.ndim}D input of shape {tuple(x.shape)}")
     return _feature_dropout("dropout1d", x, p, training, generator, batched=x.ndim == 3)
 
 

@@ -280,7 +280,7 @@ def affine_grid(theta, size, align_corners=None) -> Tensor:
     k = len(spatial)
     if theta.ndim != 3 or theta.shape[1:] != (k, k + 1):
         raise ArgumentError(f"affine_grid: expected a batch of {k}D affine matrices of shape Nx{k}x{k + 1} for size "
-                            f"{list(size)}, got {theta.shape}")
+                            f"{list(size)}, got {tuple(theta.shape)}")
     if theta.shape[0] != size[0]:
         raise ArgumentError(f"affine_grid: theta has {theta.shape[0]} matrices for a batch of size {size[0]}")
     if min(spatial) <= 0:
@@ -344,7 +344,7 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
     if x.ndim != 4 or grid.ndim != 4:
         if x.ndim == 5 and grid.ndim == 5:
             raise _NotImplemented("grid_sample: volumetric (5-D) sampling is not implemented in Lamina")
-        raise ArgumentError(f"grid_sample: expected 4-D input and grid, got shapes {x.shape} and {grid.shape}")
+        raise ArgumentError(f"grid_sample: expected 4-D input and grid, got shapes {tuple(x.shape)} and {tuple(grid.shape)}")
     if grid.shape[0] != x.shape[0]:
         raise ArgumentError(f"grid_sample: expected grid and input to have same batch size, got input with sizes "
                             f"{list(x.shape)} and grid with sizes {list(grid.shape)}")

@@ -38,7 +38,7 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ArgumentError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+            raise ArgumentError(f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.size} elements) "
                                 f"into {tuple(shape)}") from None
 
     def backward(self, g):
@@ -397,7 +397,7 @@ def reshape(input: Tensor, *args, shape=None, size=None) -> Tensor:
     one -1 is inferred."""
     x = as_tensor(input)
     shape = _sizes(_keyword_sizes("reshape", args, shape, size), "reshape")
-    shape = _infer_shape(shape, x.data.size, "reshape", f"a tensor of shape {x.shape}")
+    shape = _infer_shape(shape, x.data.size, "reshape", f"a tensor of shape {tuple(x.shape)}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
@@ -457,7 +457,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
         raise ArgumentError("unflatten: a 0-d tensor has no dimension to unflatten")
     if not sizes:
         raise ArgumentError("unflatten: sizes must be non-empty")
-    sizes = _infer_shape(sizes, x.shape[dim], "unflatten", f"dim {dim} of shape {x.shape}")
+    sizes = _infer_shape(sizes, x.shape[dim], "unflatten", f"dim {dim} of shape {tuple(x.shape)}")
     return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
 
 
@@ -525,7 +525,7 @@ def permute(input: Tensor, *args, dims=None) -> Tensor:
     x = as_tensor(input)
     dims = _sizes(_keyword_sizes("permute", args, dims), "permute")
     if len(dims) != x.ndim:
-        raise ArgumentError(f"permute: {dims} has {len(dims)} dims, the tensor of shape {x.shape} has {x.ndim}")
+        raise ArgumentError(f"permute: {dims} has {len(dims)} dims, the tensor of shape {tuple(x.shape)} has {x.ndim}")
     axes = tuple(_dim(d, x.ndim, "permute") for d in dims)
     if len(set(axes)) != len(axes):
         raise ArgumentError(f"permute: duplicate dims are not allowed, got {dims}")
@@ -603,7 +603,7 @@ def _expanded_shape(x: Tensor, shape: tuple, op: str) -> tuple:
     """PyTorch's expand rule: new leading dims, -1 keeps a size, only size-1 dims grow."""
     lead = len(shape) - x.ndim
     if lead < 0:
-        raise ArgumentError(f"{op}: {len(shape)} sizes {shape} are fewer than the {x.ndim} dims of {x.shape}")
+        raise ArgumentError(f"{op}: {len(shape)} sizes {shape} are fewer than the {x.ndim} dims of {tuple(x.shape)}")
     out = []
     for i, n in enumerate(shape):
         old = x.shape[i - lead] if i >= lead else None
@@ -612,7 +612,7 @@ def _expanded_shape(x: Tensor, shape: tuple, op: str) -> tuple:
         elif n < 0:
             raise ArgumentError(f"{op}: size {n} at dim {i} is not allowed in {shape}")
         if old is not None and old != 1 and old != n:
-            raise ArgumentError(f"{op}: a tensor of shape {x.shape} cannot be expanded to {shape}: "
+            raise ArgumentError(f"{op}: a tensor of shape {tuple(x.shape)} cannot be expanded to {shape}: "
                                 f"size {old} must match {n} at dim {i}")
         out.append(n)
     return tuple(out)
@@ -654,7 +654,7 @@ def _repeat(input: Tensor, *sizes, repeats=None) -> Tensor:
     sizes = _sizes(_keyword_sizes("repeat", sizes, repeats), "repeat")
     if len(sizes) < x.ndim:
         raise ArgumentError(f"repeat: {len(sizes)} repeat sizes {sizes} are fewer than the {x.ndim} dims of "
-                            f"{x.shape}")
+                            f"{tuple(x.shape)}")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
     if any(r * n < 0 for r, n in zip(sizes, shape)):
         raise ArgumentError(f"repeat: repeat sizes must be non-negative, got {sizes}")
@@ -719,7 +719,7 @@ def _repeat_counts(repeats: Tensor, n: int):
     if counts.dtype.kind not in "iu":
         raise DtypeError(f"repeat_interleave: repeats must be an integer tensor, got {counts.dtype}")
     if counts.ndim > 1:
-        raise ArgumentError(f"repeat_interleave: repeats must be a 0-d or 1-d tensor, got shape {counts.shape}")
+        raise ArgumentError(f"repeat_interleave: repeats must be a 0-d or 1-d tensor, got shape {tuple(counts.shape)}")
     if counts.size == 1:
         counts = xp.broadcast_to(counts.reshape(()), (n,))
     if counts.shape != (n,):
@@ -766,9 +766,9 @@ def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
     for t in kept[1:]:
         if t.ndim != ref.ndim:
             raise ArgumentError(f"cat: tensors must have the same number of dimensions, got {ref.ndim} "
-                                f"(shape {ref.shape}) and {t.ndim} (shape {t.shape})")
+                                f"(shape {tuple(ref.shape)}) and {t.ndim} (shape {tuple(t.shape)})")
         if any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != dim):
-            raise ArgumentError(f"cat: shapes {ref.shape} and {t.shape} differ outside dim {dim}")
+            raise ArgumentError(f"cat: shapes {tuple(ref.shape)} and {tuple(t.shape)} differ outside dim {dim}")
     return Cat.apply(*[cast(t, dtype) for t in kept], axis=dim)  # a new array even for one tensor, as PyTorch
 
 
@@ -780,7 +780,7 @@ def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ArgumentError("stack: expected a non-empty list of tensors")
-    shapes = [t.shape for t in tensors]
+    shapes = [tuple(t.shape) for t in tensors]
     for i, s in enumerate(shapes):
         if s != shapes[0]:
             raise ArgumentError(f"stack: expects each tensor to be equal size, got {shapes[0]} at entry 0 and "
@@ -839,7 +839,7 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
         raise ArgumentError(f'meshgrid: indexing must be one of "xy" or "ij", got {indexing!r}')
     for t in tensors:
         if t.ndim > 1:
-            raise ArgumentError(f"meshgrid: expected 0-D or 1-D tensors, got shape {t.shape}")
+            raise ArgumentError(f"meshgrid: expected 0-D or 1-D tensors, got shape {tuple(t.shape)}")
         if t.dtype != tensors[0].dtype:
             raise ArgumentError(f"meshgrid: expects all tensors to have the same dtype, got {tensors[0].dtype} "
                                 f"and {t.dtype}")
@@ -954,7 +954,7 @@ def dsplit(input: Tensor, indices_or_sections) -> tuple:
 
 def _split_along(x: Tensor, spec, dim: int, min_ndim: int, op: str) -> tuple:
     if x.ndim < min_ndim:
-        raise ArgumentError(f"{op}: requires a tensor with at least {min_ndim} dimensions, got shape {x.shape}")
+        raise ArgumentError(f"{op}: requires a tensor with at least {min_ndim} dimensions, got shape {tuple(x.shape)}")
     if not isinstance(spec, (list, tuple, Tensor)) or isinstance(spec, Tensor) and spec.ndim == 0:
         sections = _int(spec, op, "sections")
         if sections <= 0 or x.shape[dim] % sections:
@@ -1013,7 +1013,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     x = as_tensor(input)
     diagonal = _int(diagonal, "tril", "diagonal")
     if x.ndim < 2:
-        raise ArgumentError(f"tril: input tensor must have at least 2 dimensions, got shape {x.shape}")
+        raise ArgumentError(f"tril: input tensor must have at least 2 dimensions, got shape {tuple(x.shape)}")
     return Tril.apply(x, diagonal=diagonal)
 
 
@@ -1023,7 +1023,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     x = as_tensor(input)
     diagonal = _int(diagonal, "triu", "diagonal")
     if x.ndim < 2:
-        raise ArgumentError(f"triu: input tensor must have at least 2 dimensions, got shape {x.shape}")
+        raise ArgumentError(f"triu: input tensor must have at least 2 dimensions, got shape {tuple(x.shape)}")
     return Triu.apply(x, diagonal=diagonal)
 
 
@@ -1036,7 +1036,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
                           _int(dim2, "diagonal", "dim2"))
     dim1, dim2 = _dim(dim1, x.ndim, "diagonal"), _dim(dim2, x.ndim, "diagonal")
     if x.ndim < 2:
-        raise DimensionError(f"diagonal: needs at least 2 dimensions, got shape {x.shape}")
+        raise DimensionError(f"diagonal: needs at least 2 dimensions, got shape {tuple(x.shape)}")
     if dim1 == dim2:
         raise ArgumentError(f"diagonal: dimensions cannot be identical, got {dim1} and {dim2}")
     return Diagonal.apply(x, offset=offset, dim1=dim1, dim2=dim2)
@@ -1094,7 +1094,7 @@ def _flip_method(x: Tensor, *args, dims=None) -> Tensor:
 def fliplr(input: Tensor) -> Tensor:
     x = as_tensor(input)
     if x.ndim < 2:
-        raise ArgumentError(f"fliplr: input must be >= 2-D, got shape {x.shape}")
+        raise ArgumentError(f"fliplr: input must be >= 2-D, got shape {tuple(x.shape)}")
     return flip(x, (1,))
 
 
@@ -1139,7 +1139,7 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     if len(dims) != 2:
         raise ArgumentError(f"rot90: expected 2 rotation dims, got {dims}")
     if x.ndim < 2:
-        raise ArgumentError(f"rot90: expected a tensor of at least 2 dims, got shape {x.shape}")
+        raise ArgumentError(f"rot90: expected a tensor of at least 2 dims, got shape {tuple(x.shape)}")
     d0, d1 = _dim(dims[0], x.ndim, "rot90"), _dim(dims[1], x.ndim, "rot90")
     if d0 == d1:
         raise ArgumentError(f"rot90: expected rotation dims to be different, got {d0} and {d1}")
@@ -1180,16 +1180,16 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         raise ArgumentError(f'pad: padding mode "{mode}" does not take a value argument')
     if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
         raise _NotSupported(f"pad: {mode} padding of {k} dims needs a {k + 1}-D or {k + 2}-D input, "
-                            f"got shape {x.shape}")
+                            f"got shape {tuple(x.shape)}")
     if x.dtype == xp.bool_ and mode != "circular":
         raise DtypeError(f"pad: {mode} padding is not implemented for bool tensors (as in PyTorch)")
     if mode != "circular":
         batched = x.ndim == k + 2
         if any(n == 0 for n in x.shape[1 if batched else 0:]):
-            raise ArgumentError(f"pad: {mode} padding needs non-empty dims (but for a batch dim), got {x.shape}")
+            raise ArgumentError(f"pad: {mode} padding needs non-empty dims (but for a batch dim), got {tuple(x.shape)}")
         outs = [n + lo + hi for n, (lo, hi) in zip(x.shape[-k:], pairs[-k:])]
         if all(n < 1 for n in outs):  # PyTorch's check: one padded dim may end up empty, not all
-            raise ArgumentError(f"pad: input {x.shape} is too small for {mode} padding {widths}: the padded "
+            raise ArgumentError(f"pad: input {tuple(x.shape)} is too small for {mode} padding {widths}: the padded "
                                 f"dims would have sizes {outs}")
     maps = tuple((axis, _source_index(mode, x.shape[axis], lo, hi, axis))
                  for axis, (lo, hi) in enumerate(pairs) if (lo, hi) != (0, 0))
@@ -1239,7 +1239,7 @@ def pixel_shuffle(input, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r): out[..., c, h r + i, w r + j] = in[..., c r^2 + i r + j, h, w]."""
     x, r = as_tensor(input), _int(upscale_factor, "pixel_shuffle", "upscale_factor")
     if x.ndim < 3:
-        raise ArgumentError(f"pixel_shuffle: expects input to have at least 3 dimensions, got shape {x.shape}")
+        raise ArgumentError(f"pixel_shuffle: expects input to have at least 3 dimensions, got shape {tuple(x.shape)}")
     if r <= 0:
         raise ArgumentError(f"pixel_shuffle: expects a positive upscale_factor, got {r}")
     *batch, c, h, w = x.shape
@@ -1255,7 +1255,7 @@ def pixel_unshuffle(input, downscale_factor: int) -> Tensor:
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
     x, r = as_tensor(input), _int(downscale_factor, "pixel_unshuffle", "downscale_factor")
     if x.ndim < 3:
-        raise ArgumentError(f"pixel_unshuffle: expects input to have at least 3 dimensions, got shape {x.shape}")
+        raise ArgumentError(f"pixel_unshuffle: expects input to have at least 3 dimensions, got shape {tuple(x.shape)}")
     if r <= 0:
         raise ArgumentError(f"pixel_unshuffle: expects a positive downscale_factor, got {r}")
     *batch, c, h, w = x.shape
@@ -1275,7 +1275,7 @@ def block_diag(*tensors) -> Tensor:
         t = as_tensor(t)
         if t.ndim > 2:
             raise ArgumentError(f"block_diag: input tensors must have 2 or fewer dimensions; input {i} has shape "
-                                f"{t.shape}")
+                                f"{tuple(t.shape)}")
         blocks.append(reshape(t, (1, -1) if t.ndim < 2 else t.shape))
     if not blocks:
         return Tensor._wrap(xp.zeros((1, 0), dtype=xp.float32))
@@ -1295,7 +1295,7 @@ def cartesian_prod(*tensors) -> Tensor:
     tensors = [as_tensor(t) for t in tensors]
     for t in tensors:
         if t.ndim != 1:
-            raise ArgumentError(f"cartesian_prod: expects 1-D tensors, got shape {t.shape}")
+            raise ArgumentError(f"cartesian_prod: expects 1-D tensors, got shape {tuple(t.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
@@ -1307,7 +1307,7 @@ def combinations(input, r: int = 2, with_replacement: bool = False) -> Tensor:
     gives an empty 1-D tensor."""
     x, r = as_tensor(input), _int(r, "combinations", "r")
     if x.ndim != 1:
-        raise ArgumentError(f"combinations: expects a 1-D tensor, got shape {x.shape}")
+        raise ArgumentError(f"combinations: expects a 1-D tensor, got shape {tuple(x.shape)}")
     if r < 0:
         raise ArgumentError(f"combinations: r must be non-negative, got {r}")
     if r == 0:  # a new empty tensor, outside the graph (as PyTorch)
@@ -1321,7 +1321,7 @@ def channel_shuffle(input, groups: int) -> Tensor:
     """(N, g k, *) -> the channels regrouped: out[:, i g + j] = in[:, j k + i] (ShuffleNet's shuffle)."""
     x, g = as_tensor(input), _int(groups, "channel_shuffle", "groups")
     if x.ndim <= 2:
-        raise ArgumentError(f"channel_shuffle: expects input with > 2 dims, got shape {x.shape}")
+        raise ArgumentError(f"channel_shuffle: expects input with > 2 dims, got shape {tuple(x.shape)}")
     if g <= 0:
         raise ArgumentError(f"channel_shuffle: number of groups must be positive, got {g}")
     n, c, *rest = x.shape

@@ -128,7 +128,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
             raise DimensionError(f"unique(): Dimension out of range (a 0-d tensor has no dim {dim})")
         axis = _axis("unique", dim, x)
         if x.data.size == 0 and x.shape[axis] != 0:
-            raise ArgumentError(f"unique(): there are 0-sized dims other than dim {axis} (shape {x.shape}), so "
+            raise ArgumentError(f"unique(): there are 0-sized dims other than dim {axis} (shape {tuple(x.shape)}), so "
                                 "unique cannot be applied")
         values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True, axis=axis,
                                             equal_nan=False)
@@ -157,7 +157,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
         axis = _axis("unique_consecutive", dim, x)
         if x.data.size == 0 and x.shape[axis] != 0:
             raise ArgumentError(f"unique_consecutive(): there are 0-sized dims other than dim {axis} (shape "
-                                f"{x.shape}), so unique cannot be applied")
+                                f"{tuple(x.shape)}), so unique cannot be applied")
         data, inverse_shape = x.data, (x.shape[axis],)
         rows = xp.moveaxis(data, axis, 0).reshape(x.shape[axis], x.data.size // max(x.shape[axis], 1))
     starts = xp.ones(rows.shape[0], dtype=bool)
@@ -262,14 +262,14 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
         order = as_tensor(sorter).data
         if order.shape != data.shape or order.dtype.kind not in "iu":
             raise ArgumentError(f"searchsorted(): sorter must be an integer tensor of the sequence's shape "
-                                f"{data.shape}, got {order.dtype} of shape {order.shape}")
+                                f"{tuple(data.shape)}, got {order.dtype} of shape {tuple(order.shape)}")
         if order.size and not bool(((order >= 0) & (order < data.shape[-1])).all()):
             raise ArgumentError(f"searchsorted(): sorter index out of range for a last dim of size {data.shape[-1]}")
         data = xp.take_along_axis(data, order.astype(_INT64), axis=-1)
     _sortable("searchsorted", data, values)
     if data.ndim > 1 and (values.ndim != data.ndim or values.shape[:-1] != data.shape[:-1]):
-        raise ArgumentError(f"searchsorted(): the leading dims of the sequence {data.shape} and of the input "
-                            f"{values.shape} must be equal (or the sequence must be 1-D)")
+        raise ArgumentError(f"searchsorted(): the leading dims of the sequence {tuple(data.shape)} and of the input "
+                            f"{tuple(values.shape)} must be equal (or the sequence must be 1-D)")
     if data.size and values.size and (_has_nan(data) or _has_nan(xp.asarray(values))):
         out = _binary_search(data, xp.asarray(values), side)
     else:

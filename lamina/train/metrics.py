@@ -40,7 +40,7 @@ def predicted_labels(y_pred, threshold: float = 0.5, from_logits: bool = False) 
         cut = np.log(threshold / (1 - threshold)) if from_logits else threshold  # sigmoid(z) > t <=> z > logit(t)
         return (y_pred.reshape(-1) > cut).astype(np.int64)
     if y_pred.ndim != 2:
-        raise ValueError(f"predicted_labels: expected scores of shape (N, C) or (N,), got shape {y_pred.shape}")
+        raise ValueError(f"predicted_labels: expected scores of shape (N, C) or (N,), got shape {tuple(y_pred.shape)}")
     return y_pred.argmax(axis=1)
 
 
@@ -63,7 +63,7 @@ def top_k_accuracy(y_true, y_pred, k: int = 5) -> float:
     y_true, y_pred = _array(y_true), _array(y_pred)
     _check_lengths("top_k_accuracy", y_true, y_pred)
     if y_pred.ndim != 2:
-        raise ValueError(f"top_k_accuracy: expected scores of shape (N, C), got shape {y_pred.shape}")
+        raise ValueError(f"top_k_accuracy: expected scores of shape (N, C), got shape {tuple(y_pred.shape)}")
     k = min(k, y_pred.shape[1])
     labels = _true_labels(y_true)
     top = np.argpartition(-y_pred, k - 1, axis=1)[:, :k]
@@ -73,7 +73,7 @@ def top_k_accuracy(y_true, y_pred, k: int = 5) -> float:
 def _regression_pair(name: str, y_true, y_pred):
     y_true, y_pred = _array(y_true), _array(y_pred)
     if y_true.size != y_pred.size:
-        raise ValueError(f"{name}: y_true has shape {y_true.shape}, y_pred has shape {y_pred.shape}")
+        raise ValueError(f"{name}: y_true has shape {tuple(y_true.shape)}, y_pred has shape {tuple(y_pred.shape)}")
     return y_true.reshape(y_pred.shape).astype(np.float64), y_pred.astype(np.float64)
 
 
@@ -117,7 +117,7 @@ def format_confusion_matrix(matrix, labels=None) -> str:
     """The matrix as a text table: one row per true class, one column per predicted class."""
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"format_confusion_matrix: expected a square matrix, got shape {matrix.shape}")
+        raise ValueError(f"format_confusion_matrix: expected a square matrix, got shape {tuple(matrix.shape)}")
     labels = [str(label) for label in (range(len(matrix)) if labels is None else labels)]
     if len(labels) != len(matrix):
         raise ValueError(f"format_confusion_matrix: {len(labels)} labels for a {len(matrix)}x{len(matrix)} matrix")

@@ -46,7 +46,7 @@ def test_tensor_methods_and_operators_are_the_ops_they_declare():
     assert np.array_equal(x.where(x > 0, 0.0).detach().numpy(), [[1.0, 0.0], [3.0, 4.0]])
     y = (x.relu() * 2).sum()
     assert y.grad_fn.name == "sum" and y.grad_fn.inputs[0].grad_fn.name == "mul"
-    assert repr(x * 2).endswith("grad_fn=<mul>)")
+    assert repr(x * 2).endswith("grad_fn=<MulBackward0>)")
 
 
 def test_declared_methods_are_bound_and_undeclared_helpers_are_not():
