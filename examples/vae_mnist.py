@@ -1,6 +1,6 @@
 """A variational autoencoder on MNIST (Kingma and Welling 2014): a 2-D latent space to look at, a 20-D one to score.
 
-    OPENBLAS_NUM_THREADS=1 python examples/vae_mnist.py [--latent 2 20] [--epochs 30] [--out vae_mnist_out]
+    OPENBLAS_NUM_THREADS=1 python examples/vae_mnist.py [--latent 2 20] [--epochs 20] [--out vae_mnist_out]
 
 Model (``lamina.models.VAE``): 784-512 ReLU encoder with two heads, mu and log sigma^2 (``--latent`` numbers each);
 z = mu + sigma * eps with eps ~ N(0, I) from a seeded ``lm.Generator`` (the reparameterisation trick); decoder
@@ -140,7 +140,7 @@ def latent_grid(model, path, n=15):
     return path
 
 
-def main(latents=(2, 20), epochs=30, out="vae_mnist_out", data=None, seed=0, batch_size=128, lr=1e-3,
+def main(latents=(2, 20), epochs=20, out="vae_mnist_out", data=None, seed=0, batch_size=128, lr=1e-3,
          hidden=512, train_size=None, test_size=None):
     """Train a VAE for each latent size; returns {latent: {"neg_elbo", "reconstruction", "kl", "figures"}}."""
     os.makedirs(out, exist_ok=True)
@@ -179,7 +179,7 @@ def main(latents=(2, 20), epochs=30, out="vae_mnist_out", data=None, seed=0, bat
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latent", type=int, nargs="+", default=[2, 20], help="latent sizes to train (each its own VAE)")
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--out", default="vae_mnist_out", help="folder for the PNG pictures")
     parser.add_argument("--data", default=None, help="data root holding mnist/ (default: $LAMINA_DATA)")
