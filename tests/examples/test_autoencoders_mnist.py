@@ -29,9 +29,17 @@ def test_every_model_on_a_tiny_run(example, shared_data, tmp_path, capsys):
 
 
 @pytest.mark.usefixtures("needs_mnist")
-def test_models_option_runs_a_subset(example, shared_data, tmp_path):
-    results = example.main(models=("pca",), out=str(tmp_path), data=str(shared_data), train_size=200, test_size=10)
-    assert list(results) == ["pca"] and sorted(p.name for p in tmp_path.iterdir()) == ["codes_of_32.png", "pca.png"]
+def test_models_option_runs_a_subset_and_subsets_combine_in_the_summary(example, shared_data, tmp_path, capsys):
+    sizes = dict(out=str(tmp_path), data=str(shared_data), train_size=200, test_size=10)
+    results = example.main(models=("pca",), **sizes)
+    assert list(results) == ["pca"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["codes_of_32.png", "pca.json", "pca.npz", "pca.png"]
+    capsys.readouterr()
+    assert list(example.main(models=("dense",), epochs=1, **sizes)) == ["dense"]
+    table = capsys.readouterr().out.split("model        parameters")[1]
+    assert table.split("\n")[1].startswith("dense") and table.split("\n")[2].startswith("pca")  # the earlier run's
+    example.main(models=("dense",), epochs=1, **{**sizes, "test_size": 12})
+    assert "pca" not in capsys.readouterr().out.split("model        parameters")[1]   # other test images: left out
     with pytest.raises(SystemExit, match="unknown models"):
         example.main(models=("dense", "gan"), out=str(tmp_path))
 
