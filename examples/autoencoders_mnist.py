@@ -156,7 +156,8 @@ def save_result(out, name, result, shown):
     """``<out>/<name>.json`` (the metrics) and ``<name>.npz`` (the pictured reconstructions), for the summary."""
     with open(os.path.join(out, f"{name}.json"), "w") as f:
         json.dump(result, f, indent=1)
-    np.savez(os.path.join(out, f"{name}.npz"), **{k.replace(" ", "_"): v for k, v in shown.items() if k.startswith(name)})
+    arrays = {key.replace(" ", "_"): images for key, images in shown.items() if key.startswith(name)}
+    np.savez(os.path.join(out, f"{name}.npz"), **arrays)
 
 
 def load_results(out, test_size):
@@ -199,7 +200,8 @@ def main(models=tuple(MODELS), epochs=None, out="autoencoders_mnist_out", data=N
             model = build(lm.Generator(seed))
             train(name, model, x_train, default_epochs if epochs is None else epochs, batch_size, lr, seed)
             output, codes = reconstruct(name, model, x_test)
-            result = {"parameters": int(sum(p.numel() for p in model.parameters())), "bce": bce_per_pixel(x_test, output),
+            result = {"parameters": int(sum(p.numel() for p in model.parameters())),
+                      "bce": bce_per_pixel(x_test, output),
                       "active_code_units": float((codes > 0).mean() * codes.shape[1]),
                       "mean_abs_code": float(np.abs(codes).mean())}
             if name == "denoising" or name == "deep":

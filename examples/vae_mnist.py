@@ -63,7 +63,8 @@ def train(model, x_train, epochs, batch_size, lr, seed):
             optimizer.step()
             total += loss.item() * len(xb)
         scheduler.step()
-        print(f"  latent {model.latent_dim} epoch {epoch + 1:3d}  training -ELBO {total / len(x_train):.2f} nats/image  "
+        print(f"  latent {model.latent_dim} epoch {epoch + 1:3d}  "
+              f"training -ELBO {total / len(x_train):.2f} nats/image  "
               f"({time.perf_counter() - start:.1f} s)", flush=True)
 
 
@@ -171,14 +172,16 @@ def main(latents=(2, 20), epochs=20, out="vae_mnist_out", data=None, seed=0, bat
                            "figures": figures}
     print("\nlatent   test -ELBO (nats/image)   reconstruction   KL      time")
     for latent, r in results.items():
-        print(f"{latent:>6}   {r['neg_elbo']:>23.2f}   {r['reconstruction']:>14.2f}   {r['kl']:>5.2f}   {r['seconds']:.0f} s")
+        print(f"{latent:>6}   {r['neg_elbo']:>23.2f}   {r['reconstruction']:>14.2f}   {r['kl']:>5.2f}   "
+              f"{r['seconds']:.0f} s")
     print(f"pictures in {out}/")
     return results
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--latent", type=int, nargs="+", default=[2, 20], help="latent sizes to train (each its own VAE)")
+    parser.add_argument("--latent", type=int, nargs="+", default=[2, 20],
+                        help="latent sizes to train (each its own VAE)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--out", default="vae_mnist_out", help="folder for the PNG pictures")

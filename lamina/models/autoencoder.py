@@ -29,7 +29,6 @@ from ..errors import ArgumentError
 from ..nn import init as nn_init
 from ..nn import (ActivityRegularization, ConvTranspose2d, Conv2d, Flatten, Linear, Module, ReLU, Sequential,
                   Sigmoid, Unflatten)
-from ..tensor import Tensor
 
 
 # ---- the pieces -------------------------------------------------------------------------------------

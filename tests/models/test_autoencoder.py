@@ -110,8 +110,8 @@ def test_sparse_penalty_gradient_pushes_the_code_towards_zero(rng):
     model(x)
     activity_penalty(model).backward()                                      # the penalty alone
     bias = model.encoder[0].bias
-    active = (model.encode(x).detach().numpy() > 0).sum(axis=0)                      # d/db_j = l1 * (active rows) / batch
-    np.testing.assert_allclose(bias.grad.detach().numpy(), active / 8, rtol=1e-5)
+    active = (model.encode(x).detach().numpy() > 0).sum(axis=0)            # d/db_j = l1 * (active rows) / batch
+    np.testing.assert_allclose(bias.grad.numpy(), active / 8, rtol=1e-5)
 
 
 def test_gaussian_noise_only_in_training_mode_and_seeded(rng):
@@ -133,7 +133,7 @@ def test_denoising_autoencoder_corrupts_the_input_and_keeps_the_target_clean(rng
     model = dense_autoencoder((784, 16), noise_std=0.3, generator=lm.Generator(2))
     assert isinstance(model.encoder[0], GaussianNoise)
     model.train()
-    assert not np.allclose(model(x).detach().numpy(), model(x).detach().numpy())              # a new corruption each time
+    assert not np.allclose(model(x).detach().numpy(), model(x).detach().numpy())  # a new corruption each time
     model.eval()
     np.testing.assert_array_equal(model(x).detach().numpy(), model(x).detach().numpy())       # none at test time
     clean = Autoencoder(lm.nn.Sequential(*list(model.encoder)[1:]), model.decoder)   # the same layers, no noise
@@ -160,7 +160,8 @@ def test_gradients_reach_every_parameter_and_a_few_steps_lower_the_loss(rng, bui
         loss.backward()
         if not losses:
             for name, p in model.named_parameters():
-                assert p.grad is not None and np.isfinite(p.grad.detach().numpy()).all() and np.abs(p.grad.detach().numpy()).sum() > 0, name
+                assert p.grad is not None, name
+                assert np.isfinite(p.grad.numpy()).all() and np.abs(p.grad.numpy()).sum() > 0, name
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
@@ -202,8 +203,8 @@ def test_vae_loss_and_gradients_match_pytorch(rng):
     assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
     ours = [vae.encoder[0], vae.fc_mu, vae.fc_logvar, *[m for m in vae.decoder if isinstance(m, lm.nn.Linear)]]
     for mine, theirs in zip(ours, layers):
-        np.testing.assert_allclose(mine.weight.grad.detach().numpy(), theirs.weight.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(mine.bias.grad.detach().numpy(), theirs.bias.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_vae_terms_images_and_seeded_eps(rng):
@@ -217,7 +218,8 @@ def test_vae_terms_images_and_seeded_eps(rng):
     eps = lm.randn(4, 2, generator=lm.Generator(9))                        # the VAE drew exactly this eps
     assert total == pytest.approx(vae.loss(x, eps=eps).item(), rel=1e-6)
     z = vae.reparameterize(mu, logvar, eps)
-    np.testing.assert_allclose(z.detach().numpy(), mu.detach().numpy() + np.exp(0.5 * logvar.detach().numpy()) * eps.detach().numpy(), rtol=1e-5)
+    mu, logvar, eps = (t.detach().numpy() for t in (mu, logvar, eps))
+    np.testing.assert_allclose(z.detach().numpy(), mu + np.exp(0.5 * logvar) * eps, rtol=1e-5)
     assert vae.sample(7, generator=lm.Generator(0)).shape == (7, 784)
     out = vae.reconstruct(x).detach().numpy()
     assert out.shape == (4, 784) and ((out >= 0) & (out <= 1)).all()
@@ -231,8 +233,8 @@ def test_reparameterisation_gradients():
     logvar = lm.tensor([[0.2, -0.6]], requires_grad=True)
     eps = lm.tensor([[1.5, -0.3]])
     VAE(4, (3,), 2).reparameterize(mu, logvar, eps).sum().backward()
-    np.testing.assert_allclose(mu.grad.detach().numpy(), [[1.0, 1.0]])
-    np.testing.assert_allclose(logvar.grad.detach().numpy(), 0.5 * np.exp(0.5 * np.array([[0.2, -0.6]])) * [[1.5, -0.3]],
+    np.testing.assert_allclose(mu.grad.numpy(), [[1.0, 1.0]])
+    np.testing.assert_allclose(logvar.grad.numpy(), 0.5 * np.exp(0.5 * np.array([[0.2, -0.6]])) * [[1.5, -0.3]],
                                rtol=1e-6)
 
 
