@@ -226,13 +226,13 @@ def main(models=tuple(MODELS), epochs=None, out="autoencoders_mnist_out", data=N
 
 
 def summarise(results, shown, x_test, out):
-    print("\nmodel        parameters   epochs   test BCE/pixel   test MSE/pixel   active code units   time")
+    print("\nmodel        parameters   epochs   test BCE/pixel   test MSE/pixel   active code units   mean |code|   time")
     for name in [n for n in MODELS if n in results]:
         r = results[name]
-        bce = f"{r['bce']:.4f}" if "bce" in r else "-"
-        active = f"{r['active_code_units']:.1f}" if "active_code_units" in r else "-"
+        bce, active, size = (f"{r[k]:.{d}f}" if k in r else "-"
+                             for k, d in (("bce", 4), ("active_code_units", 1), ("mean_abs_code", 2)))
         print(f"{name:<12} {r['parameters']:>10,}   {r['epochs']:>6}   {bce:>14}   {r['mse']:>14.4f}   {active:>17}   "
-              f"{r['seconds']:.0f} s")
+              f"{size:>11}   {r['seconds']:.0f} s")
     code32 = [n for n in ("pca", "dense", "sparse", "conv", "deep") if n in shown]
     if code32:
         path = save_rows(os.path.join(out, "codes_of_32.png"), [x_test[:SHOWN]] + [shown[n] for n in code32],
@@ -246,7 +246,8 @@ def summarise(results, shown, x_test, out):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of " + ",".join(MODELS))
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help="comma-separated subset of " + ",".join(MODELS) + " ('' to summarise the saved results)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs for every model (default: each its own)")
     parser.add_argument("--out", default="autoencoders_mnist_out", help="folder for the PNG pictures")
     parser.add_argument("--data", default=None, help="data root holding mnist/ (default: $LAMINA_DATA)")

@@ -38,6 +38,9 @@ def test_models_option_runs_a_subset_and_subsets_combine_in_the_summary(example,
     assert list(example.main(models=("dense",), epochs=1, **sizes)) == ["dense"]
     table = capsys.readouterr().out.split("model        parameters")[1]
     assert table.split("\n")[1].startswith("dense") and table.split("\n")[2].startswith("pca")  # the earlier run's
+    assert example.main(models=(), **sizes) == {}                               # only the summary of the saved ones
+    assert [line.split()[0] for line in capsys.readouterr().out.split("model        parameters")[1].split("\n")[1:3]] \
+        == ["dense", "pca"]
     example.main(models=("dense",), epochs=1, **{**sizes, "test_size": 12})
     assert "pca" not in capsys.readouterr().out.split("model        parameters")[1]   # other test images: left out
     with pytest.raises(SystemExit, match="unknown models"):
