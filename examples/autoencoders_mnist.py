@@ -42,13 +42,13 @@ from lamina.models import PCA, conv_autoencoder, dense_autoencoder
 NOISE_STD = 0.5
 MODELS = {  # name: (what it is, builder, default epochs)
     "dense": ("784-32-784", lambda g: dense_autoencoder((784, 32), generator=g), 50),
-    "deep": ("784-128-64-32-64-128-784", lambda g: dense_autoencoder((784, 128, 64, 32), generator=g), 50),
+    "deep": ("784-128-64-32-64-128-784", lambda g: dense_autoencoder((784, 128, 64, 32), generator=g), 25),
     "sparse": ("784-32-784, L1 1e-4 on the code", lambda g: dense_autoencoder((784, 32), activity_l1=1e-4,
                                                                                 generator=g), 40),
     "denoising": (f"784-128-64-32-..., noise std {NOISE_STD}",
                   lambda g: dense_autoencoder((784, 128, 64, 32), noise_std=NOISE_STD, noise_clip=(0.0, 1.0),
-                                              generator=g), 40),
-    "conv": ("conv 16-32, code 32", lambda g: conv_autoencoder(32, channels=(16, 32), generator=g), 10),
+                                              generator=g), 10),
+    "conv": ("conv 16-32, code 32", lambda g: conv_autoencoder(32, channels=(16, 32), generator=g), 6),
     "pca": ("PCA, 32 components", None, 0),
 }
 SHOWN = 10  # test digits in the pictures
