@@ -11,6 +11,11 @@ numbers (the least squared error of any rank-32 projection, Eckart-Young); the a
 Adam on the binary cross-entropy, are free to be nonlinear. Both are fitted on the same training digits and
 compared by the reconstruction MSE per pixel on the same test digits, with pictures of the reconstructions
 and PCA's error for every code size beside the autoencoders' (their 32-number codes).
+
+Measured (2026-12-03, ``lamina course autoencoders``, full mode: 20,000 training digits, 20 epochs; 4 min on the
+shared 2 cores, 29 s of CPU): test MSE per pixel PCA-32 0.0174 (74.7 % of the variance), 784-32-784 0.0108,
+784-128-64-32-64-128-784 0.0112. Quick mode (2,000 digits, 8 epochs) is too short for the autoencoders to catch
+up with PCA (0.035 against 0.018), and the lesson says so; examples/autoencoders_mnist.py trains them fully.
 """
 from __future__ import annotations
 
