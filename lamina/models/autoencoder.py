@@ -195,7 +195,8 @@ class VAE(Module):
         -ELBO(x) = sum_pixels BCE(sigmoid(logits), x)  +  KL(q(z|x) || N(0, I))
                  = reconstruction term                 +  ``gaussian_kl(mu, logvar)``
 
-    a one-sample estimate (one eps per image) of an upper bound on -log p(x). eps is drawn from
+    a one-sample estimate (one eps per image) of an upper bound on -log p(x) (for binary pixels; with grey
+    levels in [0, 1] the BCE is the usual surrogate, as in PyTorch's VAE example). eps is drawn from
     ``generator`` (an ``lm.Generator``; the default generator when None), in training and eval mode alike.
     """
 
