@@ -17,7 +17,7 @@ def as_array(inputs, name: str):
     if array.dtype.kind != "f":
         raise ArgumentError(f"{name}: inputs must be floating point, got dtype {array.dtype}")
     if array.ndim < 1 or array.shape[0] == 0:
-        raise ArgumentError(f"{name}: inputs must be a batch (N, ...) with N >= 1, got shape {array.shape}")
+        raise ArgumentError(f"{name}: inputs must be a batch (N, ...) with N >= 1, got shape {tuple(array.shape)}")
     return array
 
 

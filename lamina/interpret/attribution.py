@@ -115,7 +115,7 @@ def _baseline(baselines, x, name):
     try:
         return xp.broadcast_to(b.astype(x.dtype, copy=False), x.shape)
     except ValueError:
-        raise ArgumentError(f"{name}: baselines of shape {b.shape} do not fit inputs of shape {x.shape} "
+        raise ArgumentError(f"{name}: baselines of shape {tuple(b.shape)} do not fit inputs of shape {tuple(x.shape)} "
                             "(a number, the input's shape, or (1, ...))") from None
 
 
@@ -231,6 +231,6 @@ def grad_cam(model, inputs, target=None, layer=None, relu_attributions: bool = F
     cam = as_tensor(cam.astype(activation.dtype, copy=False))
     if upsample:
         if cam.ndim < 3:
-            raise ArgumentError(f"grad_cam: upsample needs a map with spatial axes, got shape {cam.shape}")
+            raise ArgumentError(f"grad_cam: upsample needs a map with spatial axes, got shape {tuple(cam.shape)}")
         cam = F.interpolate(cam, size=tuple(x.shape[-(cam.ndim - 2):]), mode=interpolate_mode)
     return cam

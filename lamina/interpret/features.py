@@ -44,5 +44,5 @@ def conv_filters(layer) -> Tensor:
     if not isinstance(weight, Tensor) or weight.ndim < 3:
         raise ArgumentError(f"conv_filters: expected a convolution layer with a weight of shape (out, in, *kernel), "
                             f"got {type(layer).__name__}"
-                            + (f" with weight shape {weight.shape}" if isinstance(weight, Tensor) else ""))
+                            + (f" with weight shape {tuple(weight.shape)}" if isinstance(weight, Tensor) else ""))
     return as_tensor(weight.data.copy())

@@ -26,7 +26,7 @@ from ..tensor import Tensor
 def _matrix(X, name: str):
     array = X.data if isinstance(X, Tensor) else xp.asarray(X)
     if array.ndim != 2:
-        raise ArgumentError(f"PCA.{name}: X must be 2-D (n_samples, n_features), got shape {array.shape}")
+        raise ArgumentError(f"PCA.{name}: X must be 2-D (n_samples, n_features), got shape {tuple(array.shape)}")
     return array if array.dtype.kind == "f" else array.astype(xp.float64)
 
 
@@ -72,7 +72,7 @@ class PCA:
         limit = min(n_samples, n_features)
         if isinstance(self.n_components, int) and self.n_components > limit:
             raise ArgumentError(f"PCA.fit: n_components={self.n_components} must be <= min(n_samples, n_features)"
-                                f" = {limit} for X of shape {X.shape}")
+                                f" = {limit} for X of shape {tuple(X.shape)}")
         self.mean_ = X.mean(axis=0)
         U, S, Vt = xp.linalg.svd(X - self.mean_, full_matrices=False)
         U, Vt = svd_flip_rows(U, Vt)

@@ -84,7 +84,7 @@ def _as_picture(image) -> np.ndarray:
     if image.ndim == 2:
         return image
     if image.ndim != 3:
-        raise ValueError(f"image_grid: an image must be (H, W) or (C, H, W), got shape {image.shape}")
+        raise ValueError(f"image_grid: an image must be (H, W) or (C, H, W), got shape {tuple(image.shape)}")
     if image.shape[0] == 3:
         return np.moveaxis(image, 0, -1)
     return image.mean(axis=0) if image.shape[0] != 1 else image[0]
@@ -99,7 +99,7 @@ def _images(images) -> list:
         images = _host(images)
         if images.ndim == 4 or images.ndim == 3:
             return [images[i] for i in range(images.shape[0])]
-        raise ValueError(f"image_grid: expected images (N, C, H, W) or (N, H, W), got shape {images.shape}")
+        raise ValueError(f"image_grid: expected images (N, C, H, W) or (N, H, W), got shape {tuple(images.shape)}")
     return list(images)
 
 
@@ -149,7 +149,7 @@ def _attribution_map(attribution) -> np.ndarray:
         attribution = attribution.sum(axis=0)
     if attribution.ndim != 2:
         raise ValueError(f"attribution_overlay: an attribution must be (h, w) or (C, h, w), got shape "
-                         f"{attribution.shape}")
+                         f"{tuple(attribution.shape)}")
     return attribution
 
 
