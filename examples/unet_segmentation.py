@@ -17,7 +17,7 @@ import math
 import os
 import time
 
-import numpy as np
+import numpy as np  # host-side: masks, confusion matrices and pictures are NumPy arrays
 
 import lamina as lm
 import lamina.functional as F
@@ -25,9 +25,13 @@ from lamina.datasets.segmentation import CANVAS_CLASSES, digit_canvases
 from lamina.train import Callback, LearningRateScheduler
 from lamina.train.metrics import iou_from_confusion, pixel_confusion_matrix
 
-from mnist_mlp import data_root
-
 NUM_CLASSES = len(CANVAS_CLASSES)  # 11
+
+
+def data_root():
+    here = os.path.dirname(os.path.abspath(__file__))
+    shared = os.path.join(here, "..", "..", "shared", "data")
+    return os.environ.get("LAMINA_DATA", shared if os.path.isdir(shared) else None)
 
 
 def segmentation_loss(dice_weight=1.0):
