@@ -1,7 +1,7 @@
 """U-Net segmentation (course seed 002) of MNIST digits scattered on noisy 64x64 canvases: a class for every
 pixel (0 background, 1 + d for the digit d). Target: mean IoU >= 0.80 over the 11 classes on the test canvases.
 
-    python examples/unet_segmentation.py [--epochs 6] [--out unet_output]
+    python examples/unet_segmentation.py [--epochs 4] [--out unet_output]
 
 The canvases (``lm.datasets.digit_canvases``) are generated from MNIST, no other download: two to four digits
 each, scaled and shifted, from the training digits for the training canvases and from the test digits for the
@@ -104,7 +104,7 @@ def _patch(colour, label):
     return Patch(color=colour, label=label)
 
 
-def main(epochs=6, train_canvases=8000, test_canvases=1000, base_channels=16, depth=3, batch_size=32, lr=2e-3,
+def main(epochs=4, train_canvases=4000, test_canvases=1000, base_channels=16, depth=3, batch_size=16, lr=3e-3,
          dice_weight=1.0, seed=0, out="unet_output", root=None, verbose=1):
     lm.manual_seed(seed)
     root = root or data_root()
@@ -130,13 +130,13 @@ def main(epochs=6, train_canvases=8000, test_canvases=1000, base_channels=16, de
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--train-canvases", type=int, default=8000)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--train-canvases", type=int, default=4000)
     parser.add_argument("--test-canvases", type=int, default=1000)
     parser.add_argument("--base-channels", type=int, default=16)
     parser.add_argument("--depth", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--dice-weight", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="unet_output", help="folder for the pictures")
