@@ -8,9 +8,10 @@ that gives every pixel its class (course seed 002's U-Net needs one).
     for xb, yb in DataLoader(train, batch_size=32, shuffle=True): ...   # the same, a batch at a time
 
 Each canvas holds two to four digits, each scaled by a random factor and shifted to a random place near the
-centre of its own quarter of the canvas (neighbours may overlap: a later digit is drawn over an earlier one), on a background of random grey level with Gaussian
-noise. Class 0 is the background, class 1 + d the digit d: a pixel belongs to a digit where that digit's
-(scaled) ink is above ``threshold``, the last digit drawn winning where inks overlap.
+centre of its own quarter of the canvas (neighbours may overlap: a later digit is drawn over an earlier one), on a
+background of random grey level with Gaussian noise. Class 0 is the background, class 1 + d the digit d: a pixel
+belongs to a digit where that digit's (scaled) ink is above ``threshold``, the last digit drawn winning where inks
+overlap.
 
 The drawing is vectorised: scaling and shifting a 28x28 digit D onto the canvas is bilinear interpolation,
 which is separable, so the drawn digit is ``Ry @ D @ Rx^T`` with (size, 28) interpolation matrices Ry, Rx of

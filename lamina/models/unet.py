@@ -60,9 +60,11 @@ class UNet(Module):
                                    ("base_channels", base_channels, 1), ("depth", depth, 1)):
             if not isinstance(value, int) or value < least:
                 raise ArgumentError(f"UNet: {name} must be an integer >= {least}, got {value!r}")
-        self.in_channels, self.num_classes, self.base_channels, self.depth = in_channels, num_classes, base_channels, depth
+        self.in_channels, self.num_classes = in_channels, num_classes
+        self.base_channels, self.depth = base_channels, depth
         widths = [base_channels * 2 ** level for level in range(depth + 1)]
-        self.encoders = ModuleList([double_conv(c_in, c_out) for c_in, c_out in zip([in_channels] + widths, widths[:depth])])
+        inputs = [in_channels] + widths[:depth - 1]     # what each encoder level receives
+        self.encoders = ModuleList([double_conv(c_in, c_out) for c_in, c_out in zip(inputs, widths[:depth])])
         self.pool = MaxPool2d(2)
         self.bottom = double_conv(widths[depth - 1], widths[depth])
         deepest_first = list(reversed(range(depth)))

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import lamina as lm
 from lamina.data import DataLoader
 from lamina.datasets import mnist
 from lamina.datasets.segmentation import CANVAS_CLASSES, digit_canvases, render_digit_canvases

@@ -25,7 +25,8 @@ class TorchUNet(torch.nn.Module):
     def __init__(self, in_channels, num_classes, base_channels=64, depth=4):
         super().__init__()
         widths = [base_channels * 2 ** level for level in range(depth + 1)]
-        self.encoders = torch.nn.ModuleList([torch_double_conv(i, o) for i, o in zip([in_channels] + widths, widths[:depth])])
+        inputs = [in_channels] + widths[:depth - 1]
+        self.encoders = torch.nn.ModuleList([torch_double_conv(i, o) for i, o in zip(inputs, widths[:depth])])
         self.pool = torch.nn.MaxPool2d(2)
         self.bottom = torch_double_conv(widths[depth - 1], widths[depth])
         self.upsamplers = torch.nn.ModuleList([torch.nn.ConvTranspose2d(widths[level + 1], widths[level], 2, stride=2)

@@ -44,10 +44,10 @@ def test_cross_entropy_over_the_class_dimension_of_nchw_matches_torch(reduction,
     weight = rng.uniform(0.2, 3, 11)
     tol = 1e-6 if dtype == np.float64 else 1e-4
     for w in (None, weight):
-        compare(lambda x, y: F.cross_entropy(x, y, None if w is None else lm.tensor(w, dtype=dtype), ignore_index=255,
-                                             reduction=reduction),
-                lambda x, y: TF.cross_entropy(x, y, None if w is None else torch.tensor(w.astype(dtype)),
-                                              ignore_index=255, reduction=reduction), x, mask, dtype, tol)
+        ours = None if w is None else lm.tensor(w, dtype=dtype)
+        theirs = None if w is None else torch.tensor(w.astype(dtype))
+        compare(lambda x, y: F.cross_entropy(x, y, ours, ignore_index=255, reduction=reduction),
+                lambda x, y: TF.cross_entropy(x, y, theirs, ignore_index=255, reduction=reduction), x, mask, dtype, tol)
 
 
 def test_cross_entropy_loss_module_on_masks_matches_torch():
@@ -62,9 +62,10 @@ def test_cross_entropy_of_nchw_equals_the_mean_over_pixels_of_the_flattened_rows
     x, mask = logits_and_mask((2, 3, 4, 4))
     rows = x.transpose(0, 2, 3, 1).reshape(-1, 3)
     per_pixel = -(rows - np.log(np.exp(rows).sum(1, keepdims=True)))[np.arange(len(rows)), mask.reshape(-1)]
-    np.testing.assert_allclose(F.cross_entropy(lm.tensor(x, dtype=np.float64), lm.tensor(mask)).item(), per_pixel.mean(), rtol=1e-12)
-    np.testing.assert_allclose(F.cross_entropy(lm.tensor(x, dtype=np.float64), lm.tensor(mask), reduction="none").numpy(),
-                               per_pixel.reshape(2, 4, 4), rtol=1e-12)
+    logits, target = lm.tensor(x, dtype=np.float64), lm.tensor(mask)
+    np.testing.assert_allclose(F.cross_entropy(logits, target).item(), per_pixel.mean(), rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(logits, target, reduction="none").numpy(), per_pixel.reshape(2, 4, 4),
+                               rtol=1e-12)
 
 
 def torch_dice(x, target, smooth=1e-5, include_background=True, batch=False, reduction="mean"):

@@ -109,10 +109,12 @@ def test_format_confusion_matrix_is_a_readable_table():
 def test_pixel_iou_by_hand():
     truth = np.array([[[0, 0, 1], [1, 2, 2]]])          # (N, H, W)
     predicted = np.array([[[0, 1, 1], [1, 2, 0]]])
-    np.testing.assert_array_equal(metrics.pixel_confusion_matrix(truth, predicted, 3), [[1, 1, 0], [0, 2, 0], [1, 0, 1]])
+    np.testing.assert_array_equal(metrics.pixel_confusion_matrix(truth, predicted, 3),
+                                  [[1, 1, 0], [0, 2, 0], [1, 0, 1]])
     # class 0: 1 hit, 2 + 2 - 1 = 3 in the union; class 1: 2 / 3; class 2: 1 / 2
     np.testing.assert_allclose(metrics.iou_per_class(truth, predicted, 3), [1 / 3, 2 / 3, 1 / 2])
-    assert metrics.mean_iou(truth, predicted, 4) == pytest.approx((1 / 3 + 2 / 3 + 1 / 2) / 3)   # class 3 absent: left out
+    # class 3 is neither in the truth nor in the prediction: left out of the mean
+    assert metrics.mean_iou(truth, predicted, 4) == pytest.approx((1 / 3 + 2 / 3 + 1 / 2) / 3)
     assert np.isnan(metrics.iou_per_class(truth, predicted, 4)[3])
 
 
