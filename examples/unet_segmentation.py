@@ -104,7 +104,7 @@ def _patch(colour, label):
     return Patch(color=colour, label=label)
 
 
-def main(epochs=4, train_canvases=4000, test_canvases=1000, base_channels=16, depth=3, batch_size=16, lr=3e-3,
+def main(epochs=4, train_canvases=4000, test_canvases=1000, base_channels=16, depth=3, batch_size=8, lr=2e-3,
          dice_weight=1.0, seed=0, out="unet_output", root=None, verbose=1):
     lm.manual_seed(seed)
     root = root or data_root()
@@ -135,8 +135,8 @@ if __name__ == "__main__":
     parser.add_argument("--test-canvases", type=int, default=1000)
     parser.add_argument("--base-channels", type=int, default=16)
     parser.add_argument("--depth", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--dice-weight", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="unet_output", help="folder for the pictures")
