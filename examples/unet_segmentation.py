@@ -3,19 +3,19 @@ pixel (0 background, 1 + d for the digit d). Target: mean IoU >= 0.80 over the 1
 
     python examples/unet_segmentation.py [--epochs 4] [--out unet_output]
 
-The canvases (``lamina.datasets.segmentation.digit_canvases``) are generated from MNIST, no other download: two to four digits
-each, scaled and shifted, from the training digits for the training canvases and from the test digits for the
-test canvases. The network is ``lm.models.unet(1, 11, base_channels=16, depth=3)`` (482,619 parameters; the
-paper's is base 64, depth 4), trained with Adam (batch 8, learning rate 2e-3 on a cosine schedule) on
-cross-entropy + soft Dice (Dice gives the small digit classes as much weight as the background, which covers
-92 % of the pixels): 4,000 training canvases, 4 epochs, 2,000 steps. It prints the mean IoU on the 1,000 test
-canvases after each epoch, then the IoU of each class and their mean, and saves input / truth / prediction
-pictures (segmentation.png) in --out.
+The canvases (``lamina.datasets.segmentation.digit_canvases``) are generated from MNIST, no other download: two to
+four digits each, scaled and shifted, from the training digits for the training canvases and from the test digits
+for the test canvases. The network is ``lm.models.unet(1, 11, base_channels=16, depth=3)`` (482,619 parameters; the
+paper's is base 64, depth 4), trained with Adam (batch 8, learning rate 2e-3 on a cosine schedule) on cross-entropy
++ soft Dice (Dice gives the small digit classes as much weight as the background, which covers 92 % of the pixels):
+4,000 training canvases, 4 epochs, 2,000 steps. It prints the mean IoU on the 1,000 test canvases after each epoch,
+then the IoU of each class and their mean, and saves input / truth / prediction pictures (segmentation.png) in
+--out.
 
-Measured 2026-12-03 with the default command (OPENBLAS_NUM_THREADS=1, nice 5) on the shared 2-core machine,
-load average 8-22 (other trainings and test suites running): test mean IoU over the 11 classes 0.819 (after the
-epochs 0.278, 0.653, 0.781, 0.819); background 0.993, digits 0.753 (8) to 0.847 (1). Training took 38 min of wall
-time but 10.9 min of CPU time for the whole run (user + sys; the process got 28 % of a core): on an idle machine expect about
+Measured 2026-12-03 with the default command (OPENBLAS_NUM_THREADS=1, nice 5) on the shared 2-core machine, load
+average 8-22 (other trainings and test suites running): test mean IoU over the 11 classes 0.819 (after the epochs
+0.278, 0.653, 0.781, 0.819); background 0.993, digits 0.753 (8) to 0.847 (1). Training took 38 min of wall time but
+10.9 min of CPU time for the whole run (user + sys; the process got 28 % of a core): on an idle machine expect about
 11 minutes with one BLAS thread.
 """
 import argparse
