@@ -2,6 +2,7 @@
 
     perceptron.py  Perceptron: Rosenblatt's rule, with cycle detection (seed 002)
     lenet.py       LeNet5: LeCun 1998, with Table I's partial C3 connections as an option (seeds 003, 004)
+    unet.py        UNet, unet: Ronneberger 2015's segmentation network, padded, with batch norm (seed 002)
     word2vec.py    Word2Vec, KeyedVectors: skip-gram and CBOW with negative sampling, gensim's API (seed 001)
     alexnet.py     alexnet, AlexNet: Krizhevsky 2012 as torchvision (seeds 002, 004)
     vgg.py         vgg11/13/16/19 (+ _bn), VGG, vgg_block: stacks of 3x3 convolutions (seeds 002, 004)
@@ -21,12 +22,14 @@ from .lenet import (LECUN_C3_TABLE, PAPER_PARAMETERS, LeNet5, MaskedConv2d, Subs
 from .pca import PCA
 from .perceptron import Perceptron, PerceptronHistory
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50
+from .unet import UNet, double_conv, unet
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn, vgg_block
 from .word2vec import KeyedVectors, Word2Vec
 
 __all__ = ["AlexNet", "alexnet", "Autoencoder", "BasicBlock", "BasicConv2d", "Bottleneck", "c3_connection_mask",
-           "conv_autoencoder", "dense_autoencoder", "gaussian_kl", "GaussianNoise", "glorot_init_", "GoogLeNet",
-           "googlenet", "GoogLeNetOutputs", "Inception", "InceptionAux", "KeyedVectors", "LECUN_C3_TABLE", "LeNet5",
-           "lenet5_parameter_count", "MaskedConv2d", "PAPER_PARAMETERS", "PCA", "Perceptron", "PerceptronHistory",
-           "ResNet", "resnet18", "resnet34", "resnet50", "Subsampling", "VAE", "VGG", "vgg11", "vgg11_bn", "vgg13",
-           "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "vgg_block", "Word2Vec"]
+           "conv_autoencoder", "dense_autoencoder", "double_conv", "gaussian_kl", "GaussianNoise", "glorot_init_",
+           "GoogLeNet", "googlenet", "GoogLeNetOutputs", "Inception", "InceptionAux", "KeyedVectors",
+           "LECUN_C3_TABLE", "LeNet5", "lenet5_parameter_count", "MaskedConv2d", "PAPER_PARAMETERS", "PCA",
+           "Perceptron", "PerceptronHistory", "ResNet", "resnet18", "resnet34", "resnet50", "Subsampling", "UNet",
+           "unet", "VAE", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
+           "vgg_block", "Word2Vec"]

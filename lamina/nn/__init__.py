@@ -18,7 +18,7 @@
     dropout.py       Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout
     regularization.py ActivityRegularization, activity_penalty (the sparsity constraint)
     embedding.py     Embedding
-    loss.py          MSELoss, CrossEntropyLoss, ..., TripletMarginLoss; CosineSimilarity, PairwiseDistance
+    loss.py          MSELoss, CrossEntropyLoss, ..., TripletMarginLoss, DiceLoss; CosineSimilarity, PairwiseDistance
     init.py          weight initialisation
     summary.py       summary(): Keras' table, each layer asked for its output and FLOPs
     functional.py    ``import lamina.nn.functional as F``: the ops, as ``torch.nn.functional``
@@ -36,7 +36,7 @@ from .embedding import Embedding, EmbeddingBag
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
                    LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyLinear)
 from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
-from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity, CrossEntropyLoss,
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity, CrossEntropyLoss, DiceLoss,
                    GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss,
                    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, NLLLoss2d,
                    PairwiseDistance, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,

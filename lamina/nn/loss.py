@@ -102,6 +102,24 @@ class CrossEntropyLoss(_WeightedLoss):
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
+class DiceLoss(_Loss):
+    """Soft Dice loss on logits: 1 - (2 sum p t + smooth) / (sum p + sum t + smooth) per sample and class,
+    p = softmax over dim 1, t = one-hot targets (see ``F.dice_loss``)."""
+
+    def __init__(self, smooth: float = 1e-5, include_background: bool = True, batch: bool = False,
+                 reduction: str = "mean"):
+        super().__init__(reduction=reduction)
+        self.smooth, self.include_background, self.batch = smooth, include_background, batch
+
+    def forward(self, input, target):
+        return F.dice_loss(input, target, smooth=self.smooth, include_background=self.include_background,
+                           batch=self.batch, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return (f"smooth={self.smooth}, include_background={self.include_background}, batch={self.batch}, "
+                f"reduction={self.reduction!r}")
+
+
 class NLLLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean"):
         super().__init__(weight, size_average, reduce, reduction)

@@ -8,6 +8,7 @@
     binary_cross_entropy_with_logits   max(x, 0) - x y + ln(1 + e^-|x|)  (stable for any x)
     cross_entropy       -w_y log_softmax(x)_y, with ignore_index and label smoothing, or soft targets
     nll_loss            -w_y x_y on log-probabilities
+    dice_loss           1 - (2 sum p t + s) / (sum p + sum t + s) per sample and class, p = softmax(x) (segmentation)
     kl_div              y (ln y - x) on log-probabilities x
     soft_margin_loss, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
     poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss, multi_margin_loss, multilabel_margin_loss,
@@ -576,6 +577,54 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     input, target = as_tensor(input), as_tensor(target)
     rows, targets, shape = _class_scores("nll_loss", input, target, weight, ignore_index)
     return _unflatten(NLLLossOp.apply(rows, targets=targets, reduction=reduction), reduction, shape)
+
+
+# ---- segmentation ----------------------------------------------------------------------------
+def dice_loss(input, target, smooth: float = 1e-5, include_background: bool = True, batch: bool = False,
+              reduction: str = "mean") -> Tensor:
+    """Soft Dice loss of logits ``input`` (N, C, d1, ...) against class indices (N, d1, ...) or class
+    probabilities (one-hot masks) of the input's shape:
+
+        p = softmax(input, dim=1),  t = one-hot(target)
+        loss[n, c] = 1 - (2 sum_d p t + smooth) / (sum_d p + sum_d t + smooth)
+
+    summed over the spatial positions d (and over the batch too when ``batch=True``, giving one value per class),
+    then 'mean' or 'sum' over samples and classes ('none': the (N, C) or (C,) values). Dice = 2|P and T| / (|P| +
+    |T|) measures the overlap of prediction and truth per class, so a class that covers few pixels counts as much as
+    the background (cross-entropy weighs every pixel alike). ``include_background=False`` leaves class 0 out.
+    MONAI's ``DiceLoss(softmax=True, to_onehot_y=True, smooth_nr=smooth, smooth_dr=smooth)`` is the same loss."""
+    op = "dice_loss"
+    _check_reduction(op, reduction)
+    input, target = as_tensor(input), as_tensor(target)
+    if input.dtype.kind != "f":
+        raise DtypeError(f"{op}: input must be floating-point logits, got dtype {input.dtype}")
+    if input.ndim < 3:
+        raise ArgumentError(f"{op}: input must be logits (N, C, d1, ...) with at least one spatial dimension, got "
+                            f"shape {tuple(input.shape)}")
+    if smooth < 0:
+        raise ArgumentError(f"{op}: smooth must be >= 0, got {smooth}")
+    num_classes = input.shape[1]
+    if target.dtype.kind in "iu":
+        if target.shape != input.shape[:1] + input.shape[2:]:
+            raise ArgumentError(f"{op}: class-index targets must have shape {input.shape[:1] + input.shape[2:]} "
+                                f"(the input's without C), got {tuple(target.shape)}")
+        if target.data.size and (target.data.min() < 0 or target.data.max() >= num_classes):
+            raise ArgumentError(f"{op}: target classes must lie in [0, {num_classes}), got values in "
+                                f"[{target.data.min()}, {target.data.max()}]")
+        classes = xp.arange(num_classes).reshape((1, num_classes) + (1,) * (input.ndim - 2))
+        onehot = constant((xp.expand_dims(target.data, 1) == classes).astype(input.dtype))
+    elif target.shape == input.shape:
+        onehot = target.astype(input.dtype)
+    else:
+        raise ArgumentError(f"{op}: targets must be class indices (N, d1, ...) or probabilities of the input's shape "
+                            f"{tuple(input.shape)}, got {target.dtype} of shape {tuple(target.shape)}")
+    probabilities = softmax(input, 1)
+    if not include_background:
+        probabilities, onehot = probabilities[:, 1:], onehot[:, 1:]
+    dims = ((0,) if batch else ()) + tuple(range(2, input.ndim))
+    overlap = (probabilities * onehot).sum(dims)
+    total = probabilities.sum(dims) + onehot.sum(dims)
+    return _reduce(1 - (2 * overlap + smooth) / (total + smooth), reduction)
 
 
 # ---- distributions ---------------------------------------------------------------------------

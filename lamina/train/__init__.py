@@ -2,7 +2,8 @@
 
     model.py      Model: the training loop, one readable train_step
     callbacks.py  Callback, EarlyStopping, ModelCheckpoint, CSVLogger, LearningRateScheduler, TerminateOnNaN, History
-    metrics.py    accuracy, top_k_accuracy, mse, mae, confusion_matrix, format_confusion_matrix
+    metrics.py    accuracy, top_k_accuracy, mse, mae, confusion_matrix, format_confusion_matrix,
+                  pixel_confusion_matrix, iou_per_class, mean_iou (segmentation)
     progress.py   the per-epoch progress bar (tqdm when installed)
     tensorboard.py  TensorBoard: logs fit's scalars, histograms and graph for TensorBoard (tensorboardX)
 
@@ -15,7 +16,8 @@ layers it asks; it is re-exported here for Keras users (``lm.train.summary``).
 from . import callbacks, metrics
 from .callbacks import (Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler,
                         ModelCheckpoint, TerminateOnNaN)
-from .metrics import accuracy, confusion_matrix, format_confusion_matrix, mae, mse, top_k_accuracy
+from .metrics import (accuracy, confusion_matrix, format_confusion_matrix, iou_from_confusion, iou_per_class, mae,
+                      mean_iou, mse, pixel_confusion_matrix, top_k_accuracy)
 from .model import Model
 from .progress import ProgressBar
 from .tensorboard import TensorBoard
@@ -24,4 +26,5 @@ from ..nn.summary import ModelSummary, summary
 __all__ = ["Model", "Callback", "CSVLogger", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
            "TerminateOnNaN", "TensorBoard", "ProgressBar",
            "summary", "ModelSummary", "accuracy", "top_k_accuracy", "mse", "mae",
-           "confusion_matrix", "format_confusion_matrix", "callbacks", "metrics"]
+           "confusion_matrix", "format_confusion_matrix",
+           "pixel_confusion_matrix", "iou_from_confusion", "iou_per_class", "mean_iou", "callbacks", "metrics"]

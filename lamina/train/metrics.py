@@ -6,6 +6,9 @@
     mae(y_true, y_pred)               mean |y_pred - y_true|
     confusion_matrix(y_true, y_pred)  C[i, j] = number of samples of class i predicted as class j
     format_confusion_matrix(C, labels) the matrix as a text table
+    pixel_confusion_matrix(masks, pred, num_classes)  the same over every pixel of segmentation masks
+    iou_per_class(masks, pred, num_classes)  |pred_c AND true_c| / |pred_c OR true_c| for each class c
+    mean_iou(masks, pred, num_classes)       the mean of those over the classes present
 
 ``y_pred`` may be class scores (logits or probabilities, shape (N, C)): the prediction is the
 argmax; a single output per sample (shape (N,) or (N, 1)) of floats is a probability of class 1,
@@ -129,6 +132,50 @@ def format_confusion_matrix(matrix, labels=None) -> str:
     lines.append("-" * len(lines[0]))
     lines += [label.ljust(first) + " | " + " ".join(c.rjust(width) for c in row) for label, row in zip(labels, cells)]
     return "\n".join(lines)
+
+
+# ---- segmentation ---------------------------------------------------------------------------
+def _pixel_labels(name: str, y_true, y_pred):
+    """Flat true and predicted classes of every pixel: ``y_pred`` holds labels of ``y_true``'s shape, or scores
+    with a class dimension 1 more (N, C, H, W) for masks (N, H, W), whose argmax over dim 1 is the prediction."""
+    y_true, y_pred = _array(y_true), _array(y_pred)
+    if y_pred.ndim == y_true.ndim + 1 and y_pred.ndim >= 2:
+        y_pred = y_pred.argmax(axis=1)
+    if y_pred.shape != y_true.shape:
+        raise ValueError(f"{name}: y_pred must be labels of y_true's shape {tuple(y_true.shape)} or scores (N, C, ...) "
+                         f"with the class dimension 1, got shape {tuple(y_pred.shape)}")
+    if y_true.dtype.kind not in "iu" or y_pred.dtype.kind not in "iu":
+        raise ValueError(f"{name}: class labels must be integers, got {y_true.dtype} and {y_pred.dtype}")
+    return y_true.reshape(-1).astype(np.int64), y_pred.reshape(-1).astype(np.int64)
+
+
+def pixel_confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
+    """``C[i, j]``: pixels of true class ``i`` predicted as ``j``, over masks of any shape (int64); sum the
+    matrices of several batches to measure a whole set."""
+    return confusion_matrix(*_pixel_labels("pixel_confusion_matrix", y_true, y_pred), num_classes=num_classes)
+
+
+def iou_from_confusion(matrix) -> np.ndarray:
+    """Intersection over union of each class from a confusion matrix: C[c, c] / (row c + column c - C[c, c])
+    (true positives over true positives + false negatives + false positives); NaN for a class that is
+    neither in the truth nor in the prediction."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    hits = np.diag(matrix)
+    union = matrix.sum(axis=0) + matrix.sum(axis=1) - hits
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, hits / union, np.nan)
+
+
+def iou_per_class(y_true, y_pred, num_classes: int) -> np.ndarray:
+    """IoU = |pred_c AND true_c| / |pred_c OR true_c| of each class c over every pixel (NaN: class absent
+    from both). ``y_pred``: labels of ``y_true``'s shape, or scores (N, C, H, W)."""
+    return iou_from_confusion(pixel_confusion_matrix(y_true, y_pred, num_classes))
+
+
+def mean_iou(y_true, y_pred, num_classes: int) -> float:
+    """The mean of ``iou_per_class`` over the classes present in the truth or the prediction."""
+    iou = iou_per_class(y_true, y_pred, num_classes)
+    return float(np.nanmean(iou)) if not np.isnan(iou).all() else float("nan")
 
 
 # Names accepted by ``Model.compile(metrics=[...])``.

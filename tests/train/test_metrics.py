@@ -103,3 +103,28 @@ def test_format_confusion_matrix_is_a_readable_table():
     assert "0.67" in normalised and "0.50" in normalised
     with pytest.raises(ValueError, match="2 labels"):
         metrics.format_confusion_matrix(matrix, ["a", "b"])
+
+
+# ---- segmentation ---------------------------------------------------------------------------
+def test_pixel_iou_by_hand():
+    truth = np.array([[[0, 0, 1], [1, 2, 2]]])          # (N, H, W)
+    predicted = np.array([[[0, 1, 1], [1, 2, 0]]])
+    np.testing.assert_array_equal(metrics.pixel_confusion_matrix(truth, predicted, 3),
+                                  [[1, 1, 0], [0, 2, 0], [1, 0, 1]])
+    # class 0: 1 hit, 2 + 2 - 1 = 3 in the union; class 1: 2 / 3; class 2: 1 / 2
+    np.testing.assert_allclose(metrics.iou_per_class(truth, predicted, 3), [1 / 3, 2 / 3, 1 / 2])
+    # class 3 is neither in the truth nor in the prediction: left out of the mean
+    assert metrics.mean_iou(truth, predicted, 4) == pytest.approx((1 / 3 + 2 / 3 + 1 / 2) / 3)
+    assert np.isnan(metrics.iou_per_class(truth, predicted, 4)[3])
+
+
+def test_pixel_iou_from_scores_and_against_sets():
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((2, 4, 5, 6))           # (N, C, H, W): the prediction is the argmax over dim 1
+    truth = rng.integers(0, 4, (2, 5, 6))
+    predicted = scores.argmax(axis=1)
+    expected = [np.sum((truth == c) & (predicted == c)) / np.sum((truth == c) | (predicted == c)) for c in range(4)]
+    np.testing.assert_allclose(metrics.iou_per_class(truth, lm.tensor(scores), 4), expected)
+    np.testing.assert_allclose(metrics.iou_per_class(truth, predicted, 4), expected)
+    with pytest.raises(ValueError, match=r"pixel_confusion_matrix: y_pred must be labels"):
+        metrics.iou_per_class(truth, predicted[:, :4], 4)
