@@ -20,7 +20,7 @@ LAYERS = [
     ("nn",),
     ("optim", "data", "datasets"),
     ("train", "models"),
-    ("explain", "viz", "playground"),
+    ("explain", "viz", "playground", "adversarial"),
     ("lamina",),                                       # the package's public API (lamina/__init__.py)
     ("course", "cli"),                                 # programs that use the library as users do
 ]

@@ -8,7 +8,8 @@
 or, as Keras' subclassing API, ``class Net(lm.Model)`` with layers in ``__init__`` and a ``forward``.
 
 One training step (``train_step``) is forward, loss, backward, the optional ``gradient_hook`` (where
-a distributed all-reduce of the gradients plugs in), optimiser step. A NaN or infinite loss never
+a distributed all-reduce of the gradients plugs in), optimiser step. ``model.batch_hook(model, x, y)``,
+when set, turns each training batch into the one trained on (adversarial training sets it). A NaN or infinite loss never
 updates the weights; by default it raises ``FloatingPointError`` naming the epoch and batch
 (``compile(on_nan="warn" | "ignore")`` skips such batches instead, ``TerminateOnNaN`` stops training).
 """
@@ -71,6 +72,7 @@ class Model(Module):
         object.__setattr__(self, "loss_fn", None)  # a loss Module must not become a sub-module
         self.metrics, self.stop_training, self.history = {}, False, None
         self.gradient_hook, self.on_nan, self._float_target = None, "raise", False
+        self.batch_hook = None  # batch_hook(model, x, y) -> (x, y): each training batch passes through it
 
     # ---- the module ----------------------------------------------------------------------------
     def _wrapped(self) -> Module | None:
@@ -246,6 +248,8 @@ class Model(Module):
         for batch, data in enumerate(batches):
             x, y = _unpack(data, dtype, "fit")
             callbacks.on_batch_begin(batch, {})
+            if self.batch_hook is not None:  # e.g. lamina.adversarial.AdversarialTraining attacks the batch
+                x, y = self.batch_hook(self, x, y)
             loss, output = self.train_step(x, y)
             means.add(self._batch_logs(loss, output, y), len(x))
             callbacks.on_batch_end(batch, means.result())
