@@ -159,12 +159,12 @@ def fooling_images(model: Module, target, input_shape, confidence: float = 0.99,
     if not 0 < confidence < 1:
         raise ValueError(f"{what}: confidence must be in (0, 1), got {confidence}")
     clip = _check_range(clip, what)
-    shape = (len(targets), *tuple(input_shape))
+    shape, dtype = (len(targets), *tuple(input_shape)), _parameter_dtype(model)
     if start is None:
         low, high = clip if clip is not None else (0.0, 1.0)
-        images = xp.asarray(numpy_generator(generator).uniform(low, high, size=shape), dtype=np.float32)
+        images = xp.asarray(numpy_generator(generator).uniform(low, high, size=shape), dtype=dtype)
     else:
-        images = _inputs(start, what).astype(np.float32)
+        images = _inputs(start, what).astype(dtype)
         if images.shape != shape:
             raise ValueError(f"{what}: start must have shape {shape}, got {tuple(images.shape)}")
     labels = _labels(xp.asarray(targets), len(targets), what)
@@ -176,8 +176,13 @@ def fooling_images(model: Module, target, input_shape, confidence: float = 0.99,
             if steps == max_steps or not moving.any():
                 break
             step = -step_size * xp.sign(gradient) * moving.reshape(-1, *[1] * (images.ndim - 1))
-            images = _clipped(images + step, clip).astype(np.float32, copy=False)
+            images = _clipped(images + step, clip).astype(dtype, copy=False)
     return Tensor._wrap(images), np.asarray(reached)
+
+
+def _parameter_dtype(model):
+    floats = [p.dtype for p in model.parameters() if p.dtype.kind == "f"]
+    return floats[0] if floats else np.dtype(np.float32)
 
 
 def _target_probability(logits: Tensor, targets):
