@@ -25,8 +25,6 @@ from lamina.adversarial import AdversarialTraining, fgsm, pgd
 from lamina.datasets import mnist
 from lamina.train import Callback, LearningRateScheduler
 
-from mnist_mlp import data_root
-
 
 def small_cnn() -> nn.Module:
     return nn.Sequential(
@@ -74,12 +72,12 @@ def triangle(lr_max, epochs):
                                        max(0.02, (epochs - epoch) / (epochs - peak + 1)))
 
 
-def train(x, y, epochs, lr, seed, adversary=None, check=None, batch_size=100):
+def train(x, y, epochs, lr, seed, adversary=None, check=None, batch_size=100, verbose=2):
     lm.manual_seed(seed)
     model = lm.Model(small_cnn())
     model.compile(optimizer=lm.optim.Adam(model.parameters(), lr=lr), loss="cross_entropy", metrics=["accuracy"])
     callbacks = [LearningRateScheduler(triangle(lr, epochs))] + [c for c in (adversary, check) if c is not None]
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, generator=lm.Generator(seed), callbacks=callbacks, verbose=2)
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, generator=lm.Generator(seed), callbacks=callbacks, verbose=verbose)
     return model
 
 
@@ -93,8 +91,8 @@ def robustness(model, x, y, pgd_samples, eps_pgd, alpha, steps, seed) -> dict:
 
 
 def main(epochs=3, adv_epochs=12, eps=0.3, ramp_epochs=2, lr=2e-3, adv_lr=3e-3, pgd_steps=20, pgd_alpha=0.01,
-         pgd_samples=10000, train_samples=None, test_samples=None, seed=0, data=None):
-    root = data or data_root()
+         pgd_samples=10000, train_samples=None, test_samples=None, seed=0, data=None, verbose=2):
+    root = data  # None: $LAMINA_DATA/mnist, else ~/.cache/lamina/mnist (downloaded once)
     x_train, y_train = mnist(root=root, train=True).as_tensors()
     x_test, y_test = mnist(root=root, train=False).as_tensors()
     if test_samples:
@@ -107,14 +105,14 @@ def main(epochs=3, adv_epochs=12, eps=0.3, ramp_epochs=2, lr=2e-3, adv_lr=3e-3, 
 
     print(f"Standard training: {epochs} epochs")
     start = time.perf_counter()
-    models["standard"] = train(x_train, y_train, epochs, lr, seed)
+    models["standard"] = train(x_train, y_train, epochs, lr, seed, verbose=verbose)
     timings["standard"] = time.perf_counter() - start
 
     print(f"Adversarial training (FGSM with a random start, eps {eps}, alpha {1.25 * eps:.3f}, eps ramped over "
           f"{ramp_epochs} epochs): {adv_epochs} epochs")
     adversary = AdversarialTraining(eps=eps, method="fgsm", ramp_epochs=ramp_epochs, generator=lm.Generator(seed))
     start = time.perf_counter()
-    models["adversarial"] = train(x_train, y_train, adv_epochs, adv_lr, seed, adversary, check)
+    models["adversarial"] = train(x_train, y_train, adv_epochs, adv_lr, seed, adversary, check, verbose=verbose)
     timings["adversarial"] = time.perf_counter() - start
 
     print(f"\nTest accuracy ({len(x_test)} images; PGD on the first {pgd_samples}, {pgd_steps} steps of {pgd_alpha}, "
@@ -142,7 +140,7 @@ if __name__ == "__main__":
     parser.add_argument("--pgd-alpha", type=float, default=0.01)
     parser.add_argument("--pgd-samples", type=int, default=10000, help="test images attacked with PGD")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", default=None, help="folder holding mnist/ (default: $LAMINA_DATA or ../shared/data)")
+    parser.add_argument("--data", default=None, help="the data folder (holding mnist/) or the MNIST folder itself (default: $LAMINA_DATA)")
     args = parser.parse_args()
     main(args.epochs, args.adv_epochs, args.eps, args.ramp_epochs, pgd_steps=args.pgd_steps, pgd_alpha=args.pgd_alpha,
          pgd_samples=args.pgd_samples, seed=args.seed, data=args.data)
