@@ -14,7 +14,6 @@ the normally trained one falls below 5 % under PGD-20.
 Measured (RESULTS_PENDING)
 """
 import argparse
-import math
 import time
 
 import numpy as np
@@ -23,7 +22,7 @@ import lamina as lm
 from lamina import nn
 from lamina.adversarial import AdversarialTraining, fgsm, pgd
 from lamina.datasets import mnist
-from lamina.train import Callback, LearningRateScheduler
+from lamina.train import Callback
 
 
 def small_cnn() -> nn.Module:
@@ -53,79 +52,107 @@ def pgd_attack(eps, alpha, steps, seed):
     return lambda model, x, y: pgd(model, x, y, eps=eps, alpha=alpha, steps=steps, generator=generator)
 
 
+class CyclicLR(Callback):
+    """Wong et al.'s schedule, set every batch: the learning rate rises linearly from 0 to ``lr_max`` over the
+    first 40 % of training, then falls linearly back to 0."""
+
+    def __init__(self, lr_max, epochs):
+        super().__init__()
+        self.lr_max, self.epochs, self.epoch = lr_max, epochs, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_batch_begin(self, batch, logs=None):
+        done = self.epoch + (batch + 1) / self.params["steps"]
+        lr = float(np.interp(done, [0, 0.4 * self.epochs, self.epochs], [0, self.lr_max, 0]))
+        for group in self.model.optimizer.param_groups:
+            group["lr"] = lr
+
+
 class RobustCheck(Callback):
-    """Prints the PGD accuracy on a few training images after each epoch: a sudden fall is FGSM training's
-    "catastrophic overfitting"."""
+    """After each epoch, the PGD-10 accuracy on held-out training images; the best epoch's weights are
+    restored at the end (Wong et al.'s early stopping against "catastrophic overfitting", where FGSM
+    training suddenly loses all robustness to PGD)."""
 
     def __init__(self, x, y, eps, seed):
         super().__init__()
         self.x, self.y, self.attack = x, y, pgd_attack(eps, eps / 4, 10, seed)
+        self.best, self.best_epoch, self.best_state = -1.0, None, None
 
     def on_epoch_end(self, epoch, logs=None):
-        print(f"    PGD-10 accuracy on {len(self.x)} training images: {accuracy(self.model, self.x, self.y, self.attack):.2%}")
+        robust = accuracy(self.model, self.x, self.y, self.attack)
+        print(f"    PGD-10 accuracy on {len(self.x)} held-out training images: {robust:.2%}", flush=True)
+        if robust > self.best:
+            self.best, self.best_epoch = robust, epoch
+            self.best_state = {k: v.detach().numpy().copy() for k, v in self.model.state_dict().items()}
+
+    def on_train_end(self, logs=None):
+        if self.best_state is not None and self.best_epoch != self.params["epochs"] - 1:
+            print(f"    restoring the weights of epoch {self.best_epoch + 1} (the most robust)")
+            self.model.load_state_dict({k: lm.from_numpy(v) for k, v in self.best_state.items()})
 
 
-def triangle(lr_max, epochs):
-    """Learning rate per epoch: up linearly to lr_max by 40 % of training, then down towards 0."""
-    peak = max(1.0, 0.4 * epochs)
-    return lambda epoch, lr: lr_max * ((epoch + 1) / peak if epoch + 1 <= peak else
-                                       max(0.02, (epochs - epoch) / (epochs - peak + 1)))
-
-
-def train(x, y, epochs, lr, seed, adversary=None, check=None, batch_size=100, verbose=2):
+def train(x, y, epochs, lr_max, seed, extra_callbacks=(), batch_size=100, verbose=2):
     lm.manual_seed(seed)
     model = lm.Model(small_cnn())
-    model.compile(optimizer=lm.optim.Adam(model.parameters(), lr=lr), loss="cross_entropy", metrics=["accuracy"])
-    callbacks = [LearningRateScheduler(triangle(lr, epochs))] + [c for c in (adversary, check) if c is not None]
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, generator=lm.Generator(seed), callbacks=callbacks, verbose=verbose)
+    model.compile(optimizer=lm.optim.Adam(model.parameters(), lr=lr_max), loss="cross_entropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, generator=lm.Generator(seed),
+              callbacks=[CyclicLR(lr_max, epochs), *extra_callbacks], verbose=verbose)
     return model
 
 
-def robustness(model, x, y, pgd_samples, eps_pgd, alpha, steps, seed) -> dict:
+def robustness(model, x, y, pgd_samples, eps, pgd_alphas, pgd_steps, seed) -> dict:
+    """Clean accuracy, FGSM at eps 0.1, 0.2, 0.3, and PGD (random start) at ``eps`` for each step size."""
     results = {"clean": accuracy(model, x, y)}
-    for eps in (0.1, 0.2, 0.3):
-        results[f"FGSM eps={eps}"] = accuracy(model, x, y, lambda m, xb, yb, e=eps: fgsm(m, xb, yb, eps=e))
-    results[f"PGD-{steps} eps={eps_pgd}"] = accuracy(model, x[:pgd_samples], y[:pgd_samples],
-                                                     pgd_attack(eps_pgd, alpha, steps, seed))
+    for fgsm_eps in (0.1, 0.2, 0.3):
+        results[f"FGSM {fgsm_eps}"] = accuracy(model, x, y, lambda m, xb, yb, e=fgsm_eps: fgsm(m, xb, yb, eps=e))
+    for alpha in pgd_alphas:
+        results[f"PGD-{pgd_steps} {eps} a={alpha}"] = accuracy(model, x[:pgd_samples], y[:pgd_samples],
+                                                              pgd_attack(eps, alpha, pgd_steps, seed))
     return results
 
 
-def main(epochs=3, adv_epochs=12, eps=0.3, ramp_epochs=2, lr=2e-3, adv_lr=3e-3, pgd_steps=20, pgd_alpha=0.01,
-         pgd_samples=10000, train_samples=None, test_samples=None, seed=0, data=None, verbose=2):
-    root = data  # None: $LAMINA_DATA/mnist, else ~/.cache/lamina/mnist (downloaded once)
-    x_train, y_train = mnist(root=root, train=True).as_tensors()
-    x_test, y_test = mnist(root=root, train=False).as_tensors()
-    if test_samples:
-        x_test, y_test = x_test[:test_samples], y_test[:test_samples]
+def main(epochs=3, adv_epochs=10, eps=0.3, alpha=0.375, ramp_epochs=2, lr_max=5e-3, pgd_steps=20,
+         pgd_alphas=(0.01, 0.025), pgd_samples=10000, held_out=1000, train_samples=None, test_samples=None, seed=0,
+         data=None, verbose=2):
+    x_train, y_train = mnist(root=data, train=True).as_tensors()   # data None: $LAMINA_DATA, else ~/.cache/lamina
+    x_test, y_test = mnist(root=data, train=False).as_tensors()
     if train_samples:
         x_train, y_train = x_train[:train_samples], y_train[:train_samples]
+    if test_samples:
+        x_test, y_test = x_test[:test_samples], y_test[:test_samples]
+    x_check, y_check = x_train[-held_out:], y_train[-held_out:]              # watched for catastrophic overfitting
+    x_train, y_train = x_train[:-held_out], y_train[:-held_out]
     pgd_samples = min(pgd_samples, len(x_test))
-    check = RobustCheck(x_train[:500], y_train[:500], eps, seed)
     timings, models = {}, {}
 
-    print(f"Standard training: {epochs} epochs")
+    print(f"Standard training on {len(x_train)} images: {epochs} epochs, Adam, cyclic lr up to {lr_max}")
     start = time.perf_counter()
-    models["standard"] = train(x_train, y_train, epochs, lr, seed, verbose=verbose)
-    timings["standard"] = time.perf_counter() - start
+    models["standard"] = train(x_train, y_train, epochs, lr_max, seed, verbose=verbose)
+    timings["standard training"] = time.perf_counter() - start
 
-    print(f"Adversarial training (FGSM with a random start, eps {eps}, alpha {1.25 * eps:.3f}, eps ramped over "
-          f"{ramp_epochs} epochs): {adv_epochs} epochs")
-    adversary = AdversarialTraining(eps=eps, method="fgsm", ramp_epochs=ramp_epochs, generator=lm.Generator(seed))
+    print(f"Adversarial training: FGSM with a random start, eps {eps}, alpha {alpha}, eps ramped up over "
+          f"{ramp_epochs} epochs; {adv_epochs} epochs")
+    adversary = AdversarialTraining(eps=eps, method="fgsm", alpha=alpha, ramp_epochs=ramp_epochs,
+                                    generator=lm.Generator(seed))
+    check = RobustCheck(x_check, y_check, eps, seed)
     start = time.perf_counter()
-    models["adversarial"] = train(x_train, y_train, adv_epochs, adv_lr, seed, adversary, check, verbose=verbose)
-    timings["adversarial"] = time.perf_counter() - start
+    models["adversarial"] = train(x_train, y_train, adv_epochs, lr_max, seed, (adversary, check), verbose=verbose)
+    timings["adversarial training"] = time.perf_counter() - start
 
-    print(f"\nTest accuracy ({len(x_test)} images; PGD on the first {pgd_samples}, {pgd_steps} steps of {pgd_alpha}, "
-          "random start):")
+    print(f"\nTest accuracy on {len(x_test)} images (PGD on the first {pgd_samples}: {pgd_steps} steps of size a "
+          "from a random start; L-infinity, pixels in [0, 1]):")
     results = {}
     for name, model in models.items():
         start = time.perf_counter()
-        results[name] = robustness(model, x_test, y_test, pgd_samples, eps, pgd_alpha, pgd_steps, seed)
+        results[name] = robustness(model, x_test, y_test, pgd_samples, eps, pgd_alphas, pgd_steps, seed)
         timings[f"attacks on {name}"] = time.perf_counter() - start
     keys = list(results["standard"])
-    print(f"{'model':<14}" + "".join(f"{k:>18}" for k in keys))
+    width = max(len(k) for k in keys) + 2
+    print(f"{'model':<12}" + "".join(f"{k:>{width}}" for k in keys))
     for name, row in results.items():
-        print(f"{name:<14}" + "".join(f"{row[k]:>18.2%}" for k in keys))
+        print(f"{name:<12}" + "".join(f"{row[k]:>{width}.2%}" for k in keys))
     print("time: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in timings.items()))
     return results
 
@@ -133,14 +160,17 @@ def main(epochs=3, adv_epochs=12, eps=0.3, ramp_epochs=2, lr=2e-3, adv_lr=3e-3, 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3, help="epochs of standard training")
-    parser.add_argument("--adv-epochs", type=int, default=12, help="epochs of adversarial training")
+    parser.add_argument("--adv-epochs", type=int, default=10, help="epochs of adversarial training")
     parser.add_argument("--eps", type=float, default=0.3, help="L-infinity radius of training and of PGD")
+    parser.add_argument("--alpha", type=float, default=0.375, help="FGSM step in training (Wong et al.: 1.25 eps)")
     parser.add_argument("--ramp-epochs", type=float, default=2, help="epochs over which eps grows from 0")
+    parser.add_argument("--lr-max", type=float, default=5e-3, help="peak learning rate of the cyclic schedule")
     parser.add_argument("--pgd-steps", type=int, default=20)
-    parser.add_argument("--pgd-alpha", type=float, default=0.01)
+    parser.add_argument("--pgd-alphas", type=float, nargs="+", default=[0.01, 0.025], help="PGD step sizes")
     parser.add_argument("--pgd-samples", type=int, default=10000, help="test images attacked with PGD")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", default=None, help="the data folder (holding mnist/) or the MNIST folder itself (default: $LAMINA_DATA)")
+    parser.add_argument("--data", default=None, help="the data folder (holding mnist/) or the MNIST folder itself "
+                                                     "(default: $LAMINA_DATA, else ~/.cache/lamina)")
     args = parser.parse_args()
-    main(args.epochs, args.adv_epochs, args.eps, args.ramp_epochs, pgd_steps=args.pgd_steps, pgd_alpha=args.pgd_alpha,
-         pgd_samples=args.pgd_samples, seed=args.seed, data=args.data)
+    main(args.epochs, args.adv_epochs, args.eps, args.alpha, args.ramp_epochs, args.lr_max, args.pgd_steps,
+         tuple(args.pgd_alphas), args.pgd_samples, seed=args.seed, data=args.data)
