@@ -6,4 +6,4 @@
 from .attacks import attacking, fgsm, fooling_images, pgd
 from .training import AdversarialTraining, adversarial_batch
 
-__all__ = ["fgsm", "pgd", "fooling_images", "attacking", "adversarial_batch", "AdversarialTraining"]
+__all__ = ["AdversarialTraining", "adversarial_batch", "attacking", "fgsm", "fooling_images", "pgd"]

@@ -8,10 +8,11 @@
 or, as Keras' subclassing API, ``class Net(lm.Model)`` with layers in ``__init__`` and a ``forward``.
 
 One training step (``train_step``) is forward, loss, backward, the optional ``gradient_hook`` (where
-a distributed all-reduce of the gradients plugs in), optimiser step. ``model.batch_hook(model, x, y)``,
-when set, turns each training batch into the one trained on (adversarial training sets it). A NaN or infinite loss never
+a distributed all-reduce of the gradients plugs in), optimiser step. A NaN or infinite loss never
 updates the weights; by default it raises ``FloatingPointError`` naming the epoch and batch
 (``compile(on_nan="warn" | "ignore")`` skips such batches instead, ``TerminateOnNaN`` stops training).
+``model.batch_hook(model, x, y) -> (x, y)``, when set, turns each training batch into the one trained
+on (``lamina.adversarial.AdversarialTraining`` sets it during fit).
 """
 from __future__ import annotations
 

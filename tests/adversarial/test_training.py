@@ -116,7 +116,7 @@ def test_adversarial_training_in_fit_and_in_a_loop_makes_the_model_robust(digits
 
 def test_batch_hook_is_restored_and_arguments_are_checked():
     model = lm.Model(small_net())
-    sentinel = lambda m, x, y: (x, y)                          # noqa: E731
+    sentinel = lambda m, x, y: (x, y)
     model.batch_hook = sentinel
     model.compile(optimizer="sgd", loss="cross_entropy")
     adversary = AdversarialTraining(eps=0.1)
