@@ -113,7 +113,7 @@ def robustness(model, x, y, pgd_samples, eps, pgd_alphas, pgd_steps, seed) -> di
     return results
 
 
-def main(epochs=3, adv_epochs=10, eps=0.3, alpha=0.375, ramp_epochs=2, lr_max=5e-3, pgd_steps=20,
+def main(epochs=3, adv_epochs=10, eps=0.3, alpha=0.3, ramp_epochs=3, lr_max=3e-3, pgd_steps=20,
          pgd_alphas=(0.01, 0.025), pgd_samples=10000, held_out=1000, train_samples=None, test_samples=None, seed=0,
          data=None, verbose=2):
     x_train, y_train = mnist(root=data, train=True).as_tensors()   # data None: $LAMINA_DATA, else ~/.cache/lamina
@@ -162,9 +162,9 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=3, help="epochs of standard training")
     parser.add_argument("--adv-epochs", type=int, default=10, help="epochs of adversarial training")
     parser.add_argument("--eps", type=float, default=0.3, help="L-infinity radius of training and of PGD")
-    parser.add_argument("--alpha", type=float, default=0.375, help="FGSM step in training (Wong et al.: 1.25 eps)")
-    parser.add_argument("--ramp-epochs", type=float, default=2, help="epochs over which eps grows from 0")
-    parser.add_argument("--lr-max", type=float, default=5e-3, help="peak learning rate of the cyclic schedule")
+    parser.add_argument("--alpha", type=float, default=0.3, help="FGSM step in training (Wong et al.: 1.25 eps)")
+    parser.add_argument("--ramp-epochs", type=float, default=3, help="epochs over which eps grows from 0")
+    parser.add_argument("--lr-max", type=float, default=3e-3, help="peak learning rate of the cyclic schedule")
     parser.add_argument("--pgd-steps", type=int, default=20)
     parser.add_argument("--pgd-alphas", type=float, nargs="+", default=[0.01, 0.025], help="PGD step sizes")
     parser.add_argument("--pgd-samples", type=int, default=10000, help="test images attacked with PGD")

@@ -14,6 +14,11 @@ Three ways of fooling it, all with ``lamina.adversarial``:
 2. targeted examples: one test digit pushed (targeted PGD, eps = 0.3) towards each of the ten classes;
 3. fooling images (Nguyen et al. 2015): uniform noise ascended on ``log p(class)`` until the network gives
    that class >= 99 %: images no one would call a digit, classified with near certainty.
+
+Measured on 2026-12-03 (full mode, first use: training included; 37 s of CPU, 14 min of wall time on a
+2-core machine shared at load ~20): LeNet-5 97.3 % on the first 1,000 test digits; FGSM accuracy 87.9 / 66.1 /
+14.1 / 0.2 % at eps 0.05 / 0.1 / 0.2 / 0.3, PGD-20 85.9 / 54.2 / 1.3 / 0.0 %; the ten fooling images at
+99.00-99.19 %; the 7 pushed to every class reached each target with 97-100 % confidence.
 """
 from __future__ import annotations
 
