@@ -16,15 +16,15 @@ FGSM training overfits catastrophically. Measured 2026-12-03 on 10,000 training 
 0.3: PGD-20 accuracy 66 % with steps of 0.01, but 14 % with steps of 0.025 and 8 % with 10 steps of 0.075
 (the model only resists weak attacks), where 3-step PGD training gave 81 / 63 / 59 %. On all the data, FGSM
 training peaked at 21 % (alpha 0.375) and 14 % (alpha 0.3, eps ramp over 3 epochs, cyclic lr) under 10-step PGD
-(steps of 0.075) on held-out images at the end of the ramp, then fell to 0.1-3 % and stayed there (8 epochs).
+(steps of 0.075) on 500-1,000 training images at the end of the ramp, then fell to 0.1-3 % and stayed there.
 
-Measured 2026-12-03 (``--pgd-samples 2000``: PGD on the first 2,000 test images, the rest on all 10,000), one
-thread on a 2-core machine shared with other jobs (load 10-18): 13.2 min in all, 2.6 min of CPU; standard
-training 1.1 min, adversarial training 9.8 min, the attacks 2.2 min.
+Measured 2026-12-03 with the command above (defaults; every attack on all 10,000 test images), one thread on a
+2-core machine shared with other jobs (load 10-14): 11.0 min in all, 3.5 min of CPU; standard training 1.5 min,
+adversarial training 6.1 min, the attacks 3.4 min (an earlier run at load 15-18: 13.2 min, PGD on 2,000 images).
 
     model         clean   FGSM 0.1   FGSM 0.2   FGSM 0.3   PGD-20 0.3 a=0.01   PGD-20 0.3 a=0.025
-    standard     98.58 %   59.08 %     5.70 %     0.40 %          0.00 %               0.00 %
-    adversarial  98.26 %   96.92 %    95.04 %    92.91 %         92.95 %              87.10 %
+    standard     98.58 %   59.08 %     5.70 %     0.40 %          0.02 %               0.00 %
+    adversarial  98.26 %   96.92 %    95.04 %    92.91 %         94.58 %              90.16 %
 """
 import argparse
 import time
