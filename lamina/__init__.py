@@ -35,7 +35,7 @@ from .io import load, save
 from . import nn, optim, data, datasets, train, models
 from .train import Model
 from . import distributed, onnx, utils
-from . import explain, interpret, viz
+from . import adversarial, explain, interpret, viz
 
 float32, float64, float16 = xp.float32, xp.float64, xp.float16
 int8, int16, int32, int64, uint8 = xp.int8, xp.int16, xp.int32, xp.int64, xp.uint8

@@ -11,6 +11,8 @@ One training step (``train_step``) is forward, loss, backward, the optional ``gr
 a distributed all-reduce of the gradients plugs in), optimiser step. A NaN or infinite loss never
 updates the weights; by default it raises ``FloatingPointError`` naming the epoch and batch
 (``compile(on_nan="warn" | "ignore")`` skips such batches instead, ``TerminateOnNaN`` stops training).
+``model.batch_hook(model, x, y) -> (x, y)``, when set, turns each training batch into the one trained
+on (``lamina.adversarial.AdversarialTraining`` sets it during fit).
 """
 from __future__ import annotations
 
@@ -73,6 +75,7 @@ class Model(Module):
         self.metrics, self.stop_training, self.history = {}, False, None
         self.gradient_hook, self.on_nan, self._float_target = None, "raise", False
         self._parallel = None  # during fit under MPI: the ParallelFit (lamina/train/parallel.py)
+        self.batch_hook = None  # batch_hook(model, x, y) -> (x, y): each training batch passes through it
 
     # ---- the module ----------------------------------------------------------------------------
     def _wrapped(self) -> Module | None:
@@ -272,6 +275,8 @@ class Model(Module):
         for batch, data in enumerate(batches):
             x, y = _unpack(data, dtype, "fit")
             callbacks.on_batch_begin(batch, {})
+            if self.batch_hook is not None:  # e.g. lamina.adversarial.AdversarialTraining attacks the batch
+                x, y = self.batch_hook(self, x, y)
             loss, output = self.train_step(x, y)
             means.add(self._batch_logs(loss, output, y), len(x))
             callbacks.on_batch_end(batch, means.result())

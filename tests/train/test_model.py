@@ -218,6 +218,25 @@ def test_gradient_hook_runs_between_backward_and_step():
         np.testing.assert_array_equal(p.data, b)
 
 
+def test_batch_hook_turns_each_training_batch_into_the_one_trained_on():
+    x, y = blobs(10)
+    model = classifier()
+    seen = []
+
+    def hook(m, xb, yb):  # every sample relabelled class 2: the model learns to say 2
+        assert m is model and m.training
+        seen.append(len(xb))
+        return xb, lm.from_numpy(np.full(len(yb), 2))
+
+    model.batch_hook = hook
+    model.compile(SGD(model.parameters(), lr=0.5), "cross_entropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=3, batch_size=10, verbose=0)
+    assert seen == [10, 10, 10] * 3
+    assert history.history["accuracy"][-1] == 1.0            # measured on the batches the hook returned
+    assert (model.predict(x).argmax(1) == 2).all()
+    assert model.evaluate(x, y, return_dict=True)["loss"] > 1.0  # evaluate sees the data as it is
+
+
 def nan_data():
     x, y = blobs(20)
     x[37] = np.nan  # batch_size 10, no shuffle: batch 4 of epoch 1
