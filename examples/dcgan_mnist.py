@@ -149,9 +149,9 @@ def generate(generator, n, batch_size=500, rng=None):
 
 
 def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batch_size=64, latent_dim=100,
-              width=64, seed=0, out=None, log_every=100):
-    """Train a DCGAN on images in [0, 1] for ``epochs`` epochs or ``minutes`` minutes; returns
-    ``(generator, d_losses, g_losses, steps_per_epoch)``."""
+              width=64, seed=0, out=None, log_every=100, after_epoch=None):
+    """Train a DCGAN on images in [0, 1] for ``epochs`` epochs or ``minutes`` minutes (``after_epoch(generator)``,
+    if given, runs after each epoch, inside the budget); returns ``(generator, d_losses, g_losses, steps_per_epoch)``."""
     lm.manual_seed(seed)
     num_classes = 10 if conditional else 0
     generator, discriminator = Generator(latent_dim, width, num_classes), Discriminator(width, num_classes)
@@ -185,6 +185,8 @@ def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batc
                 samples = (generator(fixed_noise, fixed_labels).numpy() + 1) / 2
             generator.train()
             save_grid(samples, os.path.join(out, f"samples_epoch_{epoch:02d}.png"))
+        if after_epoch is not None:
+            after_epoch(generator)
         print(f"epoch {epoch} done after {(time.perf_counter() - start) / 60:.1f} min", flush=True)
         if time.perf_counter() > deadline:
             print(f"time budget of {minutes} min reached during epoch {epoch}")
@@ -205,10 +207,14 @@ def main(args):
     print(f"real training digits ({min(args.samples, len(x_train))}) against the test digits: "
           f"Frechet distance {train_reference['frechet']:.3f}")
 
+    def quick_look(generator):  # the score of 2,000 digits after each epoch
+        images, labels = generate(generator, min(2000, args.samples), rng=lm.Generator(args.seed + 4))
+        report("  2,000 digits after this epoch", judge(net, images, real_features, labels))
+
     start = time.perf_counter()
     generator, d_losses, g_losses, steps_per_epoch = train_gan(
         x_train, y_train, args.conditional, args.epochs, args.minutes, args.batch_size, args.latent_dim,
-        args.width, args.seed, args.out)
+        args.width, args.seed, args.out, after_epoch=quick_look)
     print(f"GAN trained for {len(d_losses)} steps in {(time.perf_counter() - start) / 60:.1f} min")
     plot_losses(d_losses, g_losses, steps_per_epoch, os.path.join(args.out, "losses.png"))
     lm.save(generator.state_dict(), os.path.join(args.out, "generator.lamina"))
@@ -227,7 +233,7 @@ def parse_args(argv=None):
     parser.add_argument("--data", default=data_root(), help="folder holding mnist/ (default: $LAMINA_DATA)")
     parser.add_argument("--out", default="dcgan_output", help="folder for the pictures and the generator")
     parser.add_argument("--classifier", default=None, help="LeNet-5 weights: loaded if the file exists, else saved")
-    parser.add_argument("--classifier-epochs", type=int, default=3)
+    parser.add_argument("--classifier-epochs", type=int, default=10)
     parser.add_argument("--conditional", action="store_true", help="the class as an input of G and D")
     parser.add_argument("--epochs", type=int, default=30, help="most GAN epochs")
     parser.add_argument("--minutes", type=float, default=30.0, help="time budget of the GAN's training")
