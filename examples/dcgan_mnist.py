@@ -150,8 +150,8 @@ def generate(generator, n, batch_size=500, rng=None):
 
 def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batch_size=64, latent_dim=100,
               width=64, seed=0, out=None, log_every=100, after_epoch=None):
-    """Train a DCGAN on images in [0, 1] for ``epochs`` epochs or ``minutes`` minutes (``after_epoch(generator)``,
-    if given, runs after each epoch, inside the budget); returns ``(generator, d_losses, g_losses, steps_per_epoch)``."""
+    """Train a DCGAN on images in [0, 1] for ``epochs`` epochs or ``minutes`` minutes; ``after_epoch(generator)``,
+    if given, runs after each epoch, inside the budget. Returns ``(generator, d_losses, g_losses, steps_per_epoch)``."""
     lm.manual_seed(seed)
     num_classes = 10 if conditional else 0
     generator, discriminator = Generator(latent_dim, width, num_classes), Discriminator(width, num_classes)
@@ -207,9 +207,10 @@ def main(args):
     print(f"real training digits ({min(args.samples, len(x_train))}) against the test digits: "
           f"Frechet distance {train_reference['frechet']:.3f}")
 
-    def quick_look(generator):  # the score of 2,000 digits after each epoch
-        images, labels = generate(generator, min(2000, args.samples), rng=lm.Generator(args.seed + 4))
-        report("  2,000 digits after this epoch", judge(net, images, real_features, labels))
+    def quick_look(generator):  # the verdict on 2,000 digits after each epoch
+        n = min(2000, args.samples)
+        images, labels = generate(generator, n, rng=lm.Generator(args.seed + 4))
+        report(f"  {n:,} digits after this epoch", judge(net, images, real_features, labels))
 
     start = time.perf_counter()
     generator, d_losses, g_losses, steps_per_epoch = train_gan(

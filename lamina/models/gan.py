@@ -25,14 +25,16 @@ drawn from N(0, 0.02) (batch norm's scale from N(1, 0.02)), Adam with lr 2e-4 an
 Conditional GAN (Mirza and Osindero 2014), ``num_classes > 0``: the class is an input of both networks,
 as a one-hot vector appended to G's noise and as ``num_classes`` constant planes (one-hot) appended to D's
 input image; then ``G(z, y)`` draws a digit of class y and D judges whether (image, class) is a real pair.
+
+Not to be confused with ``lm.Generator``, the random-number generator: ``lm.models.Generator`` is the network,
+and its ``sample(n, generator=lm.Generator(seed))`` takes the former, as PyTorch's ``torch.randn`` does.
 """
 from __future__ import annotations
 
 from .. import functional as F
 from ..autograd import no_grad
 from ..creation import ones, randn, zeros
-from ..nn import (BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Module, ReLU, Sequential, Tanh,
-                  init)
+from ..nn import BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Module, ReLU, Sequential, Tanh, init
 from ..tensor import Tensor
 
 IMAGE_SIZE = 28

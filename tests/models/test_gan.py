@@ -135,7 +135,8 @@ def test_a_training_step_lowers_the_discriminator_loss_on_its_batch(num_classes,
         after = discriminator_loss(discriminator, real, fake, labels).item()
     assert after < before - 1e-3
     assert np.isfinite(g_loss) and g_loss > 0
-    assert all(np.abs(p.detach().numpy() - w).max() > 0 for p, w in zip(generator.parameters(), g_weights))   # G moved too
+    moved = [np.abs(p.detach().numpy() - w).max() > 0 for p, w in zip(generator.parameters(), g_weights)]
+    assert all(moved)                                                    # G took its step too
 
 
 def test_errors_name_the_network_and_the_shapes():
@@ -144,7 +145,7 @@ def test_errors_name_the_network_and_the_shapes():
         generator(lm.randn(3, 15))
     with pytest.raises(ValueError, match="Generator: labels given to an unconditional model"):
         generator(lm.randn(3, 16), lm.tensor([1, 2, 3]))
-    with pytest.raises(ValueError, match=r"Discriminator: images must have shape \(N, 1, 28, 28\), got \(2, 1, 32, 32\)"):
+    with pytest.raises(ValueError, match=r"images must have shape \(N, 1, 28, 28\), got \(2, 1, 32, 32\)"):
         discriminator(lm.randn(2, 1, 32, 32), lm.tensor([1, 2]))
     with pytest.raises(ValueError, match=r"conditional model \(num_classes=10\) needs the labels"):
         discriminator(lm.randn(2, 1, 28, 28))
