@@ -11,6 +11,6 @@ from .lenet import (LECUN_C3_TABLE, PAPER_PARAMETERS, LeNet5, MaskedConv2d, Subs
 from .perceptron import Perceptron, PerceptronHistory
 from .word2vec import KeyedVectors, Word2Vec
 
-__all__ = ["Discriminator", "Generator", "dcgan_init_", "discriminator_loss", "gan_train_step", "generator_loss",
-           "KeyedVectors", "LECUN_C3_TABLE", "PAPER_PARAMETERS", "LeNet5", "MaskedConv2d", "Perceptron",
-           "PerceptronHistory", "Subsampling", "Word2Vec", "c3_connection_mask", "lenet5_parameter_count"]
+__all__ = ["Discriminator", "Generator", "KeyedVectors", "LECUN_C3_TABLE", "LeNet5", "MaskedConv2d",
+           "PAPER_PARAMETERS", "Perceptron", "PerceptronHistory", "Subsampling", "Word2Vec", "c3_connection_mask",
+           "dcgan_init_", "discriminator_loss", "gan_train_step", "generator_loss", "lenet5_parameter_count"]
