@@ -1,6 +1,7 @@
 """Reference models of the courses.
 
     perceptron.py  Perceptron: Rosenblatt's rule, with cycle detection (seed 002)
+    gan.py         Generator, Discriminator: DCGAN for 28x28 images, optionally conditional (seeds 001, 003)
     lenet.py       LeNet5: LeCun 1998, with Table I's partial C3 connections as an option (seeds 003, 004)
     unet.py        UNet, unet: Ronneberger 2015's segmentation network, padded, with batch norm (seed 002)
     word2vec.py    Word2Vec, KeyedVectors: skip-gram and CBOW with negative sampling, gensim's API (seed 001)
@@ -16,6 +17,7 @@ The ImageNet models have torchvision's module structure and parameter names: its
 from .alexnet import AlexNet, alexnet
 from .autoencoder import (VAE, Autoencoder, GaussianNoise, conv_autoencoder, dense_autoencoder, gaussian_kl,
                           glorot_init_)
+from .gan import Discriminator, Generator, dcgan_init_, discriminator_loss, gan_train_step, generator_loss
 from .googlenet import BasicConv2d, GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, googlenet
 from .lenet import (LECUN_C3_TABLE, PAPER_PARAMETERS, LeNet5, MaskedConv2d, Subsampling, c3_connection_mask,
                     lenet5_parameter_count)
@@ -27,8 +29,9 @@ from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, 
 from .word2vec import KeyedVectors, Word2Vec
 
 __all__ = ["AlexNet", "alexnet", "Autoencoder", "BasicBlock", "BasicConv2d", "Bottleneck", "c3_connection_mask",
-           "conv_autoencoder", "dense_autoencoder", "double_conv", "gaussian_kl", "GaussianNoise", "glorot_init_",
-           "GoogLeNet", "googlenet", "GoogLeNetOutputs", "Inception", "InceptionAux", "KeyedVectors",
+           "conv_autoencoder", "dcgan_init_", "dense_autoencoder", "Discriminator", "discriminator_loss",
+           "double_conv", "gan_train_step", "gaussian_kl", "GaussianNoise", "Generator", "generator_loss",
+           "glorot_init_", "GoogLeNet", "googlenet", "GoogLeNetOutputs", "Inception", "InceptionAux", "KeyedVectors",
            "LECUN_C3_TABLE", "LeNet5", "lenet5_parameter_count", "MaskedConv2d", "PAPER_PARAMETERS", "PCA",
            "Perceptron", "PerceptronHistory", "ResNet", "resnet18", "resnet34", "resnet50", "Subsampling", "UNet",
            "unet", "VAE", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",

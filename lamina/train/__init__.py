@@ -4,6 +4,7 @@
     callbacks.py  Callback, EarlyStopping, ModelCheckpoint, CSVLogger, LearningRateScheduler, TerminateOnNaN, History
     metrics.py    accuracy, top_k_accuracy, mse, mae, confusion_matrix, format_confusion_matrix,
                   pixel_confusion_matrix, iou_per_class, mean_iou (segmentation)
+    generative.py classifier_score, classifier_scores, frechet_distance, classifier_outputs (LeNet score, FID)
     progress.py   the per-epoch progress bar (tqdm when installed)
     tensorboard.py  TensorBoard: logs fit's scalars, histograms and graph for TensorBoard (tensorboardX)
 
@@ -18,6 +19,7 @@ from .callbacks import (Callback, CSVLogger, EarlyStopping, History, LearningRat
                         ModelCheckpoint, TerminateOnNaN)
 from .metrics import (accuracy, confusion_matrix, format_confusion_matrix, iou_from_confusion, iou_per_class, mae,
                       mean_iou, mse, pixel_confusion_matrix, top_k_accuracy)
+from .generative import classifier_outputs, classifier_score, classifier_scores, frechet_distance
 from .model import Model
 from .progress import ProgressBar
 from .tensorboard import TensorBoard
@@ -27,4 +29,5 @@ __all__ = ["Model", "Callback", "CSVLogger", "EarlyStopping", "History", "Learni
            "TerminateOnNaN", "TensorBoard", "ProgressBar",
            "summary", "ModelSummary", "accuracy", "top_k_accuracy", "mse", "mae",
            "confusion_matrix", "format_confusion_matrix",
-           "pixel_confusion_matrix", "iou_from_confusion", "iou_per_class", "mean_iou", "callbacks", "metrics"]
+           "pixel_confusion_matrix", "iou_from_confusion", "iou_per_class", "mean_iou", "classifier_outputs",
+           "classifier_score", "classifier_scores", "frechet_distance", "callbacks", "metrics"]
