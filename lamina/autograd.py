@@ -298,8 +298,8 @@ def _initial_grad(tensor, grad):
     if not hasattr(grad, "_ctx"):  # an array or a number
         grad = tensor._wrap(tensor._xp.asarray(grad, dtype=data.dtype))
     if grad.shape != tensor.shape:
-        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {tuple(grad.shape)}, expected the output's shape "
-                            f"{tuple(tensor.shape)}")
+        raise ArgumentError(f"backward: Mismatch in shape: grad has shape {tuple(grad.shape)}, expected the output's "
+                            f"shape {tuple(tensor.shape)}")
     return grad
 
 
@@ -675,7 +675,8 @@ def _hessian(func, inputs, create_graph=False, strict=False, vectorize=False, ou
     def gradient(*xs):
         out = func(*xs)
         if out.data.size != 1:
-            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape {tuple(out.shape)}")
+            raise ArgumentError(f"hessian: the function must return a single-element tensor, got shape "
+                                f"{tuple(out.shape)}")
         grads = grad([out], list(xs), create_graph=True, allow_unused=True) if out.requires_grad else (None,) * len(xs)
         grads = tuple(_zeros(x, x.data.shape) if g is None else g for x, g in zip(xs, grads))
         return grads[0] if single_input else grads

@@ -41,7 +41,8 @@ def _number(value, op, what):
     """A Python number from a number or a 0-d tensor (bools count as ints)."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ArgumentError(f"{op}(): argument '{what}' must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
+            raise ArgumentError(f"{op}(): argument '{what}' must be a number or a 0-d tensor, got shape "
+                                f"{tuple(value.shape)}")
         return value.item()
     if isinstance(value, (bool, np.bool_)):
         return int(value)
@@ -211,7 +212,8 @@ def _fill_dtype(fill_value):
 def _filled(shape, fill_value, dtype, op):
     if isinstance(fill_value, Tensor):
         if fill_value.ndim != 0:
-            raise ArgumentError(f"{op}(): fill_value must be a number or a 0-d tensor, got shape {tuple(fill_value.shape)}")
+            raise ArgumentError(f"{op}(): fill_value must be a number or a 0-d tensor, got shape "
+                                f"{tuple(fill_value.shape)}")
         fill_value = fill_value.item()
     if dtype.kind in "iub" and isinstance(fill_value, float) and not math.isfinite(fill_value):
         raise ArgumentError(f"{op}(): value {fill_value} cannot be converted to type {dtype} without overflow")

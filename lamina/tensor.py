@@ -217,7 +217,8 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ArgumentError(f"item(): only one-element tensors can be converted, this one has shape {tuple(self.shape)}")
+            raise ArgumentError(f"item(): only one-element tensors can be converted, this one has shape "
+                                f"{tuple(self.shape)}")
         return self.data.reshape(()).item()
 
     def numpy(self, *, force: bool = False):

@@ -29,7 +29,8 @@ def _on_batch(x, op: str, fn):
     """Apply ``fn(batch) -> batch`` to ``x`` (H x W, C x H x W or N x C x H x W) and restore its layout."""
     array, was_tensor = unwrap(x)
     if array.ndim not in (2, 3, 4):
-        raise ValueError(f"{op}: expected an image H x W, C x H x W or a batch N x C x H x W, got shape {tuple(array.shape)}")
+        raise ValueError(f"{op}: expected an image H x W, C x H x W or a batch N x C x H x W, got shape "
+                         f"{tuple(array.shape)}")
     lead = 4 - array.ndim
     out = fn(array.reshape((1,) * lead + array.shape))
     if lead == 2 and out.shape[1] != 1:  # an H x W image made into several channels

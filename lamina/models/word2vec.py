@@ -293,7 +293,8 @@ class Word2Vec:
         shape = (len(words), model.vector_size)
         if vectors.shape != shape or syn1neg.shape != shape or counts.shape != (len(words),):
             raise CorruptFileError(f"Word2Vec.load: {os.fspath(path)!r} holds {len(words)} words of size "
-                                   f"{model.vector_size} but tables of shapes {tuple(vectors.shape)}, {tuple(syn1neg.shape)}")
+                                   f"{model.vector_size} but tables of shapes {tuple(vectors.shape)}, "
+                                   f"{tuple(syn1neg.shape)}")
         model.wv = KeyedVectors(model.vector_size, words, xp.asarray(vectors))
         model.syn1neg, model.counts = xp.asarray(syn1neg), counts
         model.epochs_trained = state.get("epochs_trained", 0)

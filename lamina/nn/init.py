@@ -33,7 +33,8 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 def fan_in_and_fan_out(tensor) -> tuple[int, int]:
     """fan_in = in_features * receptive field, fan_out = out_features * receptive field."""
     if tensor.ndim < 2:
-        raise ArgumentError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tuple(tensor.shape)}")
+        raise ArgumentError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape "
+                            f"{tuple(tensor.shape)}")
     receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 

@@ -82,9 +82,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     ``norm_type``-norm exceeds it are first scaled in place to max_norm / (norm + 1e-7), as PyTorch."""
     weight = as_tensor(weight)
     if weight.ndim != 2:
-        raise ArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
+        raise ArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape "
+                            f"{tuple(weight.shape)}")
     num = weight.shape[0]
-    indices = _indices("embedding", input, num, f"{num} embeddings (weight shape {tuple(weight.shape)})", DimensionError)
+    indices = _indices("embedding", input, num, f"{num} embeddings (weight shape "
+                                                f"{tuple(weight.shape)})", DimensionError)
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise _PaddingIndexError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
@@ -144,7 +146,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
                                           f"(got mode={mode!r})")
         per_sample_weights = as_tensor(per_sample_weights)
         if per_sample_weights.shape != indices.shape:
-            raise ArgumentError(f"embedding_bag: per_sample_weights of shape {tuple(per_sample_weights.shape)} must have "
+            raise ArgumentError(f"embedding_bag: per_sample_weights of shape {tuple(per_sample_weights.shape)} must "
+                                f"have "
                                 f"the input's shape {tuple(indices.shape)}")
     if indices.ndim == 2:
         if offsets is not None:

@@ -140,7 +140,8 @@ def _check_scatter_index(op, x, dim, index, src_shape=None):
     if x.ndim == 0:
         _check_range(index, 1, op, 0)
         if index.size > 1:
-            raise ArgumentError(f"{op}(): a 0-d input takes an index of at most one element, got shape {tuple(index.shape)}")
+            raise ArgumentError(f"{op}(): a 0-d input takes an index of at most one element, got shape "
+                                f"{tuple(index.shape)}")
         return
     index_shape, src_shape = index.shape or (1,), None if src_shape is None else tuple(src_shape) or (1,)
     for d in range(x.ndim):

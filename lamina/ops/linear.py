@@ -28,7 +28,8 @@ class MatMul(Function):
         try:
             return a @ b
         except ValueError:
-            raise ArgumentError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
+            raise ArgumentError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} do not "
+                                f"broadcast") from None
 
     def backward(self, g):
         a, b = self.inputs
@@ -72,7 +73,8 @@ def matmul(input, other) -> Tensor:
     a, b = promote(a, b) if not (isinstance(a, Tensor) and isinstance(b, Tensor)) else (a, b)
     _same_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ArgumentError(f"matmul: both operands need at least one dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ArgumentError(f"matmul: both operands need at least one dimension, got shapes {tuple(a.shape)} and "
+                            f"{tuple(b.shape)}")
     if a.ndim >= 2 and b.ndim >= 2:
         return MatMul.apply(a, b)
     # 1-D operands: promote to a matrix, multiply, then drop the added dimension (NumPy's rule)
@@ -104,9 +106,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _check_linear(x, weight, bias):
     if x.ndim == 0 or weight.ndim == 0:
-        raise ArgumentError(f"linear: both arguments need to be at least 1D, got shapes {tuple(x.shape)} and {tuple(weight.shape)}")
+        raise ArgumentError(f"linear: both arguments need to be at least 1D, got shapes {tuple(x.shape)} and "
+                            f"{tuple(weight.shape)}")
     if weight.ndim > 2:
-        raise ArgumentError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
+        raise ArgumentError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got shape "
+                            f"{tuple(weight.shape)}")
     if x.shape[-1] != weight.shape[-1]:
         raise ArgumentError(f"linear: input has {x.shape[-1]} features (shape {tuple(x.shape)}), "
                             f"weight expects {weight.shape[-1]} (weight shape {tuple(weight.shape)})")
@@ -119,7 +123,8 @@ def _check_linear(x, weight, bias):
         if bias.dtype != x.dtype:
             raise DtypeError(f"linear: bias must have the input's dtype {x.dtype}, got {bias.dtype}")
         if broadcast_shapes("linear", bias.shape, out_shape) != out_shape:
-            raise ArgumentError(f"linear: bias of shape {tuple(bias.shape)} does not expand to the output shape {out_shape}")
+            raise ArgumentError(f"linear: bias of shape {tuple(bias.shape)} does not expand to the output shape "
+                                f"{out_shape}")
 
 
 # ---- einsum ----------------------------------------------------------------------------------------
@@ -519,7 +524,8 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
         raise ArgumentError(f"bilinear(): weight must be 3-D (out_features, in1_features, in2_features), got shape "
                             f"{tuple(w.shape)}")
     if x1.ndim == 0 or x1.ndim != x2.ndim or x1.shape[:-1] != x2.shape[:-1]:
-        raise ArgumentError(f"bilinear(): input batch dimensions do not match: got shapes {tuple(x1.shape)} and {tuple(x2.shape)}")
+        raise ArgumentError(f"bilinear(): input batch dimensions do not match: got shapes {tuple(x1.shape)} and "
+                            f"{tuple(x2.shape)}")
     if x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:
         raise ArgumentError(f"bilinear(): input sizes {x1.shape[-1]} and {x2.shape[-1]} do not match weight size "
                             f"{tuple(w.shape)}")

@@ -100,7 +100,8 @@ def _pair(op, input, target, keep_input_dtype=False):
     target = target if target.dtype == dtype else target.astype(dtype)
     if input.shape != target.shape:
         broadcast_shapes(op, input.shape, target.shape)
-        warnings.warn(f"{op}: target shape {tuple(target.shape)} differs from input shape {tuple(input.shape)}; they are "
+        warnings.warn(f"{op}: target shape {tuple(target.shape)} differs from input shape {tuple(input.shape)}; they "
+                      f"are "
                       "broadcast together, which is rarely intended", UserWarning, stacklevel=3)
     return input, target
 
@@ -139,7 +140,8 @@ def _weighted(op, loss, input, weight, reduction, by_weight_sum):
     sum(weight) (mse, l1) or by the number of elements (huber)."""
     weight = as_tensor(weight)
     if weight.shape != input.shape:
-        raise ArgumentError(f"{op}: weights and input must have the same size, got {tuple(weight.shape)} and {tuple(input.shape)}")
+        raise ArgumentError(f"{op}: weights and input must have the same size, got {tuple(weight.shape)} and "
+                            f"{tuple(input.shape)}")
     loss = loss * weight
     if reduction == "mean" and by_weight_sum:
         return loss.sum() / weight.sum()
@@ -221,7 +223,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _check_reduction("binary_cross_entropy", reduction)
     input, target = as_tensor(input), as_tensor(target)
     if target.shape != input.shape:
-        raise ArgumentError(f"binary_cross_entropy: target shape {tuple(target.shape)} must equal input shape {tuple(input.shape)}")
+        raise ArgumentError(f"binary_cross_entropy: target shape {tuple(target.shape)} must equal input shape "
+                            f"{tuple(input.shape)}")
     if input.dtype.kind != "f" or target.dtype != input.dtype:
         raise DtypeError(f"binary_cross_entropy: input and target must have one floating dtype, got {input.dtype} "
                          f"and {target.dtype}")
@@ -249,7 +252,8 @@ def _no_gradient_argument(op, name, value):
 def _broadcast_weight(op, weight, input):
     weight = as_tensor(weight).astype(input.dtype)
     if broadcast_shapes(op, weight.shape, input.shape) != input.shape:
-        raise ArgumentError(f"{op}: weight shape {tuple(weight.shape)} does not broadcast to input shape {tuple(input.shape)}")
+        raise ArgumentError(f"{op}: weight shape {tuple(weight.shape)} does not broadcast to input shape "
+                            f"{tuple(input.shape)}")
     return weight
 
 
@@ -787,7 +791,8 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
         raise ArgumentError(f"cosine_embedding_loss: expects 1-D or 2-D inputs and a 0-D or 1-D target, got shapes "
                             f"{tuple(x1.shape)}, {tuple(x2.shape)} and {tuple(y.shape)}")
     if x1.shape != x2.shape:
-        raise ArgumentError(f"cosine_embedding_loss: inputs must have one shape, got {tuple(x1.shape)} and {tuple(x2.shape)}")
+        raise ArgumentError(f"cosine_embedding_loss: inputs must have one shape, got {tuple(x1.shape)} and "
+                            f"{tuple(x2.shape)}")
     if y.shape != x1.shape[:-1]:
         raise ArgumentError(f"cosine_embedding_loss: target of shape {tuple(y.shape)} does not match the inputs' batch "
                             f"shape {x1.shape[:-1]}")
@@ -844,7 +849,8 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
         if x.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
         elif not (x.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
-            raise ArgumentError(f"gaussian_nll_loss: var is of incorrect size {tuple(var.shape)} for input {tuple(x.shape)}")
+            raise ArgumentError(f"gaussian_nll_loss: var is of incorrect size {tuple(var.shape)} for input "
+                                f"{tuple(x.shape)}")
     if var.data.size and (var.data < 0).any():
         raise ArgumentError("gaussian_nll_loss: var has negative entry/entries")
     var = _clamped_below(var, eps)
@@ -1131,7 +1137,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
         data = data[None, :]
     if data.ndim == 2:
         if data.shape[0] != batch or (tg_len > data.shape[1]).any():
-            raise ArgumentError(f"{op}: targets of shape {tuple(target.shape)} do not fit batch {batch} and target_lengths "
+            raise ArgumentError(f"{op}: targets of shape {tuple(target.shape)} do not fit batch {batch} and "
+                                f"target_lengths "
                                 f"{tg_len.tolist()}")
         padded = data
     else:

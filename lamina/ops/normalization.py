@@ -310,7 +310,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ArgumentError(f"instance_norm: input must have shape (N, C, *), got {tuple(x.shape)}")
     n, channels = x.shape[0], x.shape[1]
     if use_input_stats and x.data.size // max(n * channels, 1) == 1:
-        raise ArgumentError(f"instance_norm: expected more than 1 spatial element when training, got input {tuple(x.shape)}")
+        raise ArgumentError(f"instance_norm: expected more than 1 spatial element when training, got input "
+                            f"{tuple(x.shape)}")
     stats = []
     for stat in (running_mean, running_var):
         array = stat.data if isinstance(stat, Tensor) else stat

@@ -91,7 +91,8 @@ def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     x = as_tensor(input)
     _check_p("dropout1d", p, x)
     if x.ndim not in (2, 3):
-        raise ArgumentError(f"dropout1d: expected 2D or 3D input, but received a {x.ndim}D input of shape {tuple(x.shape)}")
+        raise ArgumentError(f"dropout1d: expected 2D or 3D input, but received a {x.ndim}D input of shape "
+                            f"{tuple(x.shape)}")
     return _feature_dropout("dropout1d", x, p, training, generator, batched=x.ndim == 3)
 
 

@@ -344,7 +344,8 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
     if x.ndim != 4 or grid.ndim != 4:
         if x.ndim == 5 and grid.ndim == 5:
             raise _NotImplemented("grid_sample: volumetric (5-D) sampling is not implemented in Lamina")
-        raise ArgumentError(f"grid_sample: expected 4-D input and grid, got shapes {tuple(x.shape)} and {tuple(grid.shape)}")
+        raise ArgumentError(f"grid_sample: expected 4-D input and grid, got shapes {tuple(x.shape)} and "
+                            f"{tuple(grid.shape)}")
     if grid.shape[0] != x.shape[0]:
         raise ArgumentError(f"grid_sample: expected grid and input to have same batch size, got input with sizes "
                             f"{list(x.shape)} and grid with sizes {list(grid.shape)}")

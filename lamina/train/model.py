@@ -393,7 +393,8 @@ def _split_validation(x, y, validation_data, validation_split: float, dtype):
         if len(train[0]) != len(train[1]):
             raise ValueError(f"fit: x has {len(train[0])} samples, y has {len(train[1])}")
         if len(train[0]) == 0:
-            raise ValueError(f"fit: no training samples (x has shape {tuple(train[0].shape)}); pass at least one sample")
+            raise ValueError(f"fit: no training samples (x has shape {tuple(train[0].shape)}); pass at least one "
+                             f"sample")
     if validation_data is not None:
         if isinstance(validation_data, (tuple, list)):
             if len(validation_data) != 2:
