@@ -76,9 +76,11 @@ function draw() {
   $("epoch").textContent = String(state.epoch);
   $("train-loss").textContent = fmt(state.train_loss);
   $("test-loss").textContent = fmt(state.test_loss);
-  $("play").innerHTML = state.playing ? "&#x23f8; Pause" : "&#x25b6; Play";
+  $("play").innerHTML = state.playing ? "&#x275a;&#x275a; Pause" : "&#x25b6; Play";
   $("play").dataset.playing = state.playing ? "true" : "false";
   drawSurface(); drawNeurons(); drawLinks(); drawLossCurve();
+  const out = neuronBoxes.length && neuronBoxes[neuronBoxes.length - 1][0];
+  if (out && out.canvas) { out.canvas.width = offscreen.width; out.canvas.height = offscreen.height; out.canvas.getContext("2d").drawImage(offscreen, 0, 0); }
 }
 
 // ---- heat maps ---------------------------------------------------------------------------------------------
@@ -150,7 +152,8 @@ let neuronBoxes = []; // [column][row] -> {x, y, canvas}
 function layoutNetwork() {
   const net = $("network");
   net.querySelectorAll(".neuron, .layer-head").forEach((e) => e.remove());
-  neuronBoxes = [];
+  Object.values(linkPaths).forEach((p) => p.remove());
+  neuronBoxes = []; linkPaths = {};
   // inputs: every feature, on or off
   const inputs = allFeatures.map((f, row) => {
     const on = config.features.includes(f);
@@ -177,7 +180,8 @@ function layoutNetwork() {
     neuronBoxes.push(column);
   });
   const outX = LEFT + (config.layers.length + 1) * COLUMN;
-  neuronBoxes.push([{x: outX, y: TOP + ROW, output: true}]);
+  const output = addNeuron(outX, TOP + ROW - 6, "output", "output", "");
+  neuronBoxes.push([output]);
   net.style.width = `${outX + 40}px`;
   net.style.height = `${TOP + Math.max(allFeatures.length, ...config.layers) * ROW}px`;
   $("layer-count").textContent = config.layers.length;
@@ -213,27 +217,31 @@ function drawNeurons() {
   }));
 }
 
+let linkPaths = {}; // "l-j-i" -> the SVG path, made once per layout and updated every frame (clicks stay valid)
+
 function drawLinks() {
   const svg = $("links");
-  while (svg.firstChild) svg.removeChild(svg.firstChild);
   state.weights.forEach((matrix, l) => {
     const from = neuronBoxes[l], to = neuronBoxes[l + 1];
     if (!from || !to) return;
     matrix.forEach((row, j) => row.forEach((w, i) => {
-      const a = from[i], b = to[j];
+      const a = from[i], b = to[j], key = `${l}-${j}-${i}`;
       if (!a || !b) return;
-      const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-      const x1 = a.x + 40, y1 = a.y + 20, x2 = b.x, y2 = b.y + 20, mid = (x1 + x2) / 2;
-      path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
+      let path = linkPaths[key];
+      if (!path) {
+        path = linkPaths[key] = document.createElementNS("http://www.w3.org/2000/svg", "path");
+        const x1 = a.x + 40, y1 = a.y + 20, x2 = b.x, y2 = b.y + 20, mid = (x1 + x2) / 2;
+        path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
+        path.setAttribute("stroke-opacity", 0.75);
+        path.dataset.testid = `weight-${key}`;
+        path.appendChild(document.createElementNS("http://www.w3.org/2000/svg", "title"));
+        path.onclick = () => openWeight(l, j, i, path.weight);
+        svg.appendChild(path);
+      }
+      path.weight = w;
       path.setAttribute("stroke", w < 0 ? "#f59322" : "#0877bd");
       path.setAttribute("stroke-width", Math.min(8, 0.5 + Math.abs(w) * 2));
-      path.setAttribute("stroke-opacity", 0.75);
-      path.dataset.testid = `weight-${l}-${j}-${i}`;
-      const title = document.createElementNS("http://www.w3.org/2000/svg", "title");
-      title.textContent = `weight ${w.toFixed(3)} (layer ${l + 1}, to ${j}, from ${i}); click to edit and explain`;
-      path.appendChild(title);
-      path.onclick = () => openWeight(l, j, i, w);
-      svg.appendChild(path);
+      path.firstChild.textContent = `weight ${w.toFixed(3)} (layer ${l + 1}, to ${j}, from ${i}); click to edit and explain`;
     }));
   });
 }
