@@ -236,7 +236,7 @@ class Session:
         }
         if full:
             state.update(config=self.config, history=self.history, feature_labels=FEATURE_LABELS,
-                         inputs=[to_bytes(self.x_grid.numpy()[:, i] / DOMAIN) for i in range(self.x_grid.shape[1])],
+                         inputs=[to_bytes(column / max(np.abs(column).max(), 1e-12)) for column in self.x_grid.numpy().T],
                          train=self._points(self.points_train), test=self._points(self.points_test))
         return state
 
