@@ -93,8 +93,14 @@ def train_epoch(model, optimizer, x, y, batch_size: int, multiclass: bool, regul
 
 def to_bytes(values) -> str:
     """Values in [-1, 1] (clipped) as base64 of bytes 0..255: what the page's heat maps read."""
-    scaled = np.rint((np.clip(np.asarray(values, dtype=np.float64), -1, 1) + 1) * 127.5).astype(np.uint8)
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)  # a diverged network draws as 0
+    scaled = np.rint((np.clip(values, -1, 1) + 1) * 127.5).astype(np.uint8)
     return base64.b64encode(scaled.tobytes()).decode("ascii")
+
+
+def _finite_list(parameter) -> list:
+    """A parameter as nested lists for JSON, 4 decimals; a diverged value (inf, nan) shown as +-1e6 or 0."""
+    return np.nan_to_num(parameter.detach().numpy().astype(np.float64), nan=0.0, posinf=1e6, neginf=-1e6).round(4).tolist()
 
 
 def grid_points(cells: int = GRID) -> np.ndarray:
@@ -169,6 +175,11 @@ class Session:
 
     # ---- training -------------------------------------------------------------------------------
     def step(self, epochs: int = 1):
+        """Train ``epochs`` epochs; a diverging network (a learning rate of 10) runs on to inf / nan quietly."""
+        with np.errstate(all="ignore"):
+            self._step(epochs)
+
+    def _step(self, epochs: int):
         c = self.config
         for _ in range(epochs):
             train_epoch(self.model, self.optimizer, self.x_train, self.y_train, c["batch_size"], self.multiclass,
@@ -226,13 +237,14 @@ class Session:
 
     def snapshot(self, full: bool = True) -> dict:
         """The state the page draws; ``full=False`` leaves out the data points (sent once per reset)."""
-        outputs = self.neuron_outputs()
+        with np.errstate(all="ignore"):
+            outputs = self.neuron_outputs()
         state = {
             "epoch": self.epoch, "train_loss": self.losses[0], "test_loss": self.losses[1], "playing": self.playing,
             "grid": self.grid, "surface": self.surface(outputs[-1]), "edited": self.edited,
             "neurons": [[to_bytes(layer[:, j]) for j in range(layer.shape[1])] for layer in outputs[:-1]],
-            "weights": [m.weight.detach().numpy().round(4).tolist() for m in self.model if isinstance(m, nn.Linear)],
-            "biases": [m.bias.detach().numpy().round(4).tolist() for m in self.model if isinstance(m, nn.Linear)],
+            "weights": [_finite_list(m.weight) for m in self.model if isinstance(m, nn.Linear)],
+            "biases": [_finite_list(m.bias) for m in self.model if isinstance(m, nn.Linear)],
         }
         if full:
             state.update(config=self.config, history=self.history, feature_labels=FEATURE_LABELS,

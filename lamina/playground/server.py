@@ -194,7 +194,11 @@ class Handler(BaseHTTPRequestHandler):
         try:
             while not self.playground.stopping.is_set() and sid in self.playground.sessions:
                 started = time.monotonic()
-                state = self.playground.frame(live)
+                try:
+                    state = self.playground.frame(live)
+                except (PlaygroundError, ArithmeticError, ValueError, RuntimeError) as error:
+                    live.session.playing = False  # e.g. a network that diverged: pause it and say why
+                    state = {"error": f"training stopped: {type(error).__name__}: {error}", "playing": False}
                 if state is not None:
                     self.wfile.write(b"data: " + json.dumps(state, allow_nan=False).encode("utf-8") + b"\n\n")
                     self.wfile.flush()

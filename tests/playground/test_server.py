@@ -129,6 +129,19 @@ def test_oversized_and_unknown_requests(server):
     assert post(server, f"/api/session/{sid}", {"type": "export"})[1]["script"].startswith('"""Exported')
 
 
+def test_a_diverged_network_still_sends_valid_json():
+    from lamina.playground.engine import Session
+    from lamina.playground.server import Live, Playground
+
+    live = Live(Session({"learning_rate": 10, "activation": "linear", "problem": "regression", "dataset": "plane",
+                         "layers": [8, 8, 8, 8], "features": ["x1", "x2", "x1sq", "x2sq"]}))
+    live.session.playing = True
+    for _ in range(3):
+        state = Playground().frame(live)
+    assert state["train_loss"] is None  # diverged: shown as NaN on the page
+    json.dumps(state, allow_nan=False)
+
+
 def test_a_session_is_freed_when_its_stream_closes(server):
     sid = new_session(server)
     session = weakref.ref(server.playground.sessions[sid].session)

@@ -58,6 +58,7 @@ function history_replace(hash) { window.history.replaceState(null, "", hash); }
 
 // ---- receiving state -----------------------------------------------------------------------------------------
 function receive(next) {
+  if (next.error) { showError(next.error); if (state) { state.playing = false; draw(); } return; }
   if (next.config) {
     config = next.config; featureLabels = next.feature_labels; allFeatures = Object.keys(featureLabels);
     points = {train: next.train, test: next.test}; history = next.history.slice();
