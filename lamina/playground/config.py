@@ -112,6 +112,7 @@ def validate_config(updates, current: dict | None = None) -> dict:
 MESSAGES = {
     "config": ("config",), "play": (), "pause": (), "step": (), "reset": (), "regenerate": (), "export": (),
     "set_weight": ("layer", "to", "from", "value"), "explain": ("layer", "to", "from"), "csv": ("text",),
+    "set_bias": ("layer", "to", "value"), "explain_bias": ("layer", "to"),
 }
 
 

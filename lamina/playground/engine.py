@@ -208,6 +208,15 @@ class Session:
         self.edited = True
         self.losses = self.evaluate()
 
+    def set_bias(self, layer: int, to: int, value: float):
+        """Set the bias of neuron ``to`` of Linear layer ``layer``."""
+        bias = self.linear(layer).bias
+        if not 0 <= to < bias.shape[0]:
+            raise PlaygroundError(f"set_bias: layer {layer} has neurons 0..{bias.shape[0] - 1}, got to={to}")
+        bias.data[to] = value
+        self.edited = True
+        self.losses = self.evaluate()
+
     def linear(self, layer: int):
         linears = [m for m in self.model if isinstance(m, nn.Linear)]
         if not 0 <= layer < len(linears):

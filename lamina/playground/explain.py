@@ -4,7 +4,7 @@ The next step reads the first batch of the training set. For weight W[j, i] of l
 
     dL/dW_l[j, i] = sum over the batch's points n of dL/dnet_l[n, j] x out_(l-1)[n, i]
 
-and dL/dnet_l is what ``lamina.explain.trace`` records flowing back to that node; the chain from L down to
+and for neuron j's bias dL/db_l[j] = sum_n dL/dnet_l[n, j] (d net / d b = 1). dL/dnet_l is what ``lamina.explain.trace`` records flowing back to that node; the chain from L down to
 W_l (``Trace.chain``) is shown under it. Tracing does not touch the parameters' ``.grad``.
 """
 from __future__ import annotations
@@ -28,6 +28,34 @@ def named_forward(model, x) -> tuple:
         else:
             names[f"out{layer}"] = h
     return h, names
+
+
+def _trace_next_step(session):
+    batch = session.config["batch_size"]
+    output, names = named_forward(session.model, session.x_train[:batch])
+    return trace(data_loss(output, session.y_train[:batch], session.multiclass), names=names)
+
+
+def explain_bias(session, layer: int, to: int) -> str:
+    """The text of dL/db[to] of Linear layer ``layer`` (0 = the first): neuron ``to``'s bias, for the next step."""
+    bias = session.linear(layer).bias
+    if not 0 <= to < bias.shape[0]:
+        raise PlaygroundError(f"explain: layer {layer} has neurons 0..{bias.shape[0] - 1}, got to={to}")
+    t, l = _trace_next_step(session), layer + 1
+    grad_net = np.asarray(t.node(f"net{l}").grad)[:, to]
+    chain = t.chain(f"b{l}")
+    total = np.asarray(chain.total)[to]
+    shown = " + ".join(f"{g:.4g}" for g in grad_net[:4]) + (f" + ... ({len(grad_net) - 4} more)" if len(grad_net) > 4 else "")
+    return "\n".join([
+        f"neuron {to} of layer {l}: bias b{l}[{to}] = {float(bias.data[to]):.4g}, net{l}[n,{to}] = ... + b{l}[{to}]",
+        f"gradient of the data loss L for the next step (the first {len(grad_net)} training points):",
+        f"dL/db{l}[{to}] = sum_n dL/dnet{l}[n,{to}] x dnet{l}[n,{to}]/db{l}[{to}] = sum_n dL/dnet{l}[n,{to}] x 1",
+        f"  = {shown}",
+        f"  = {grad_net.sum():.6g}   (the engine's gradient: {total:.6g})",
+        "",
+        "the chain from L down to the layer's biases (lamina.explain.trace(loss).chain):",
+        str(chain),
+    ])
 
 
 def explain_weight(session, layer: int, to: int, source: int, terms: int = 3) -> str:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlparse
 from .config import MAX_MESSAGE_BYTES, PlaygroundError, parse_csv, parse_message
 from .engine import Session
 from .export import export_script
-from .explain import explain_weight
+from .explain import explain_bias, explain_weight
 
 STATIC = Path(__file__).resolve().parent / "static"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -107,6 +107,10 @@ class Playground:
                 live.full = True
             elif kind == "set_weight":
                 session.set_weight(message["layer"], message["to"], message["from"], message["value"])
+            elif kind == "set_bias":
+                session.set_bias(message["layer"], message["to"], message["value"])
+            elif kind == "explain_bias":
+                reply["text"] = explain_bias(session, message["layer"], message["to"])
             elif kind == "explain":
                 reply["text"] = explain_weight(session, message["layer"], message["to"], message["from"])
             elif kind == "export":

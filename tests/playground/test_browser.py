@@ -165,4 +165,11 @@ def test_a_weight_is_explained_and_edited(browser, url):
     field.clear()
     field.send_keys("1.5\n")
     wait(browser, lambda d: "weight 1.500" in d.execute_script("return arguments[0].textContent", link))
-    assert "W2[0, 1] = 1.5 " in text(browser, "explain-text")
+    wait(browser, lambda d: "W2[0, 1] = 1.5 " in text(d, "explain-text"))
+
+
+def test_a_neurons_bias_is_explained(browser, url):
+    open_page(browser, url)
+    by_id(browser, "neuron-0-1").click()
+    wait(browser, lambda d: "dL/db1[1]" in text(d, "explain-text"))
+    assert "bias b1[1]" in text(browser, "explain-text").splitlines()[0].replace("neuron 1 of layer 1: ", "")

@@ -77,3 +77,20 @@ def test_explaining_a_weight_that_is_not_there_is_refused():
 
     with pytest.raises(PlaygroundError, match="explain: layer 0 has weights to 0..3 from 0..1, got to=0, from=5"):
         explain_weight(Session(), 0, 0, 5)
+
+
+def test_a_neurons_bias_gradient_is_explained_and_edited():
+    from lamina.playground.explain import explain_bias
+
+    session = Session({"layers": [3, 2]})
+    text = explain_bias(session, 0, 2)
+    bs = session.config["batch_size"]
+    loss = 0.5 * ((session.model(session.x_train[:bs]) - session.y_train[:bs]) ** 2).mean()
+    loss.backward()
+    expected = float(session.model[0].bias.grad.numpy()[2])
+    session.optimizer.zero_grad()
+    value = float(re.search(r"  = (\S+)   \(the engine's gradient", text).group(1))
+    assert value == pytest.approx(expected, rel=1e-4, abs=1e-9)
+    assert "dL/db1[2] = sum_n dL/dnet1[n,2] x dnet1[n,2]/db1[2]" in text
+    session.set_bias(0, 2, -0.75)
+    assert session.model[0].bias.detach().numpy()[2] == -0.75 and session.edited

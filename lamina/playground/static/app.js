@@ -177,7 +177,12 @@ function layoutNetwork() {
     head.children[1].onclick = () => changeNeurons(l, -1);
     net.appendChild(head);
     const column = [];
-    for (let j = 0; j < size; j++) column.push(addNeuron(x, TOP + j * ROW, `neuron-${l}-${j}`, "", ""));
+    for (let j = 0; j < size; j++) {
+      const box = addNeuron(x, TOP + j * ROW, `neuron-${l}-${j}`, "hidden-neuron", "");
+      box.element.title = "click: its bias and dL/dbias";
+      box.element.onclick = () => openBias(l, j);
+      column.push(box);
+    }
     neuronBoxes.push(column);
   });
   const outX = LEFT + (config.layers.length + 1) * COLUMN;
@@ -247,14 +252,29 @@ function drawLinks() {
   });
 }
 
+let explainCount = 0; // only the latest request's answer is shown
+async function explainSelected() {
+  const {layer, to, from} = selectedWeight, mine = ++explainCount;
+  const reply = from === undefined ? await send({type: "explain_bias", layer, to}) : await send({type: "explain", layer, to, from});
+  if (mine === explainCount) $("explain-text").textContent = reply.text || reply.error || "";
+}
+
+async function openBias(layer, to) {
+  selectedWeight = {layer, to};
+  $("weight-panel").hidden = false;
+  $("weight-name").textContent = `bias b${layer + 1}[${to}]`;
+  $("weight-value").value = state.biases[layer][to].toFixed(4);
+  $("explain-text").textContent = "...";
+  await explainSelected();
+}
+
 async function openWeight(layer, to, from, value) {
   selectedWeight = {layer, to, from};
   $("weight-panel").hidden = false;
-  $("weight-name").textContent = `W${layer + 1}[${to}, ${from}]`;
+  $("weight-name").textContent = `weight W${layer + 1}[${to}, ${from}]`;
   $("weight-value").value = value.toFixed(4);
   $("explain-text").textContent = "...";
-  const reply = await send({type: "explain", layer, to, from});
-  $("explain-text").textContent = reply.text || reply.error || "";
+  await explainSelected();
 }
 
 // ---- controls ------------------------------------------------------------------------------------------------
@@ -297,11 +317,10 @@ function wire() {
   $("discretize").onchange = () => state && drawSurface();
   $("weight-close").onclick = () => { $("weight-panel").hidden = true; selectedWeight = null; };
   $("weight-value").onchange = async () => {
-    if (!selectedWeight) return;
-    const {layer, to, from} = selectedWeight;
-    await send({type: "set_weight", layer, to, from, value: Number($("weight-value").value)});
-    const reply = await send({type: "explain", layer, to, from});
-    $("explain-text").textContent = reply.text || reply.error || "";
+    if (!selectedWeight || $("weight-value").value.trim() === "" || !isFinite(Number($("weight-value").value))) return;
+    const {layer, to, from} = selectedWeight, value = Number($("weight-value").value);
+    await send(from === undefined ? {type: "set_bias", layer, to, value} : {type: "set_weight", layer, to, from, value});
+    await explainSelected();
   };
   $("csv").onchange = async () => {
     const file = $("csv").files[0];
