@@ -5,7 +5,8 @@
     POST /api/session           a new session -> {"id": ..., "max_fps": ...}
     GET  /api/events?id=ID      its state as server-sent events, ``FPS`` a second while playing
     POST /api/session/ID        one message (JSON, checked by ``config.parse_message``) -> {"ok": true, ...}
-                                or {"error": "..."} with status 400; the session goes on
+                                or {"error": "..."} with status 400; the session goes on; a POST whose Origin
+                                is another site's is refused (403)
 
 Each session trains in the thread of its event stream: a frame trains for up to ``TRAIN_BUDGET`` seconds
 (at least one epoch), then sends the state. The session ends, and its memory is freed, when its stream
@@ -228,6 +229,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urlparse(self.path)
+        origin = self.headers.get("Origin")
+        if origin and urlparse(origin).netloc != self.headers.get("Host"):  # another site's page posting here
+            self.close_connection = True
+            return self.send_error_json(HTTPStatus.FORBIDDEN, f"request: origin {origin[:80]!r} is not this playground")
         try:
             body = self.read_body()
             if url.path == "/api/session":

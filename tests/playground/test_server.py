@@ -129,6 +129,13 @@ def test_oversized_and_unknown_requests(server):
     assert post(server, f"/api/session/{sid}", {"type": "export"})[1]["script"].startswith('"""Exported')
 
 
+def test_another_sites_page_cannot_post(server):
+    host = "%s:%d" % server.server_address[:2]
+    status, reply = post(server, "/api/session", {}, {"Origin": "http://evil.example", "Content-Type": "text/plain"})
+    assert status == 403 and "origin 'http://evil.example' is not this playground" in reply["error"]
+    assert post(server, "/api/session", {}, {"Origin": f"http://{host}"})[0] == 200
+
+
 def test_a_diverged_network_still_sends_valid_json():
     from lamina.playground.engine import Session
     from lamina.playground.server import Live, Playground
