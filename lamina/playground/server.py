@@ -8,8 +8,8 @@
                                 or {"error": "..."} with status 400; the session goes on; a POST whose Origin
                                 is another site's is refused (403)
 
-Each session trains in the thread of its event stream: a frame trains for up to ``TRAIN_BUDGET`` seconds
-(at least one epoch), then sends the state. The session ends, and its memory is freed, when its stream
+Each session trains in the thread of its event stream: a frame trains at least one epoch, and more while
+training and drawing fit in ``WORK_SHARE`` of the frame's 1 / FPS seconds, then sends the state. The session ends, and its memory is freed, when its stream
 closes (the tab went away); one whose stream never opens is dropped after ``ORPHAN_SECONDS``.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 FPS = 15
-TRAIN_BUDGET = 0.04
+WORK_SHARE = 0.7  # of a frame's time spent training and drawing; the rest is left to the other sessions
 KEEPALIVE_SECONDS = 1.0
 ORPHAN_SECONDS = 30.0
 MAX_SESSIONS = 64
@@ -45,6 +45,7 @@ class Live:
     def __init__(self, session: Session):
         self.session, self.lock = session, threading.Lock()
         self.full, self.dirty, self.created, self.connected = True, True, time.monotonic(), False
+        self.draw_seconds = 0.0
 
 
 def finite(value):
@@ -123,14 +124,16 @@ class Playground:
         """Train for a frame if playing; the state to send, or None when nothing changed."""
         with live.lock:
             session = live.session
-            if session.playing:
+            if session.playing:  # at least one epoch, more while the frame (with its drawing) has time
                 start = time.perf_counter()
                 session.step(1)
-                while time.perf_counter() - start < TRAIN_BUDGET / 2:
+                while time.perf_counter() - start + live.draw_seconds < WORK_SHARE / FPS:
                     session.step(1)
             elif not live.dirty:
                 return None
+            start = time.perf_counter()
             state = session.snapshot(full=live.full)
+            live.draw_seconds = time.perf_counter() - start
             live.full = live.dirty = False
         state["train_loss"], state["test_loss"] = finite(state["train_loss"]), finite(state["test_loss"])
         if "history" in state:
