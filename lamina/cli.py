@@ -1,6 +1,7 @@
 """The ``lamina`` command (``[project.scripts] lamina = "lamina.cli:main"``).
 
     lamina course [name ...] [--list] [--with-lessons | --lessons] [--output-dir D] [--quick]
+    lamina playground [--host 127.0.0.1] [--port 8765] [--no-browser]
     lamina --version
 
 Each sub-command is a ``main(argv) -> int`` of its own module; add one to ``COMMANDS``.
@@ -16,8 +17,15 @@ def _course(argv) -> int:
     return main(argv)
 
 
+def _playground(argv) -> int:
+    from .playground.__main__ import main
+
+    return main(argv)
+
+
 COMMANDS = {
     "course": (_course, "replay the worked examples of the course (seeds 000-004) and the lessons"),
+    "playground": (_playground, "train a network in the browser, as in TensorFlow Playground (lamina.playground)"),
 }
 
 
