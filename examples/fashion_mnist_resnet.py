@@ -133,7 +133,7 @@ def load(root, train: bool, limit: int | None = None):
     return x.numpy()[:limit], y.numpy()[:limit]
 
 
-def main(epochs=12, seed=0, widths=(16, 32, 64), blocks=(2, 2, 2), first_stride=1, batch_size=128, max_lr=0.2,
+def main(epochs=10, seed=0, widths=(16, 32, 64), blocks=(2, 2, 2), first_stride=1, batch_size=256, max_lr=0.4,
          weight_decay=5e-4, label_smoothing=0.1, padding=2, data=None, train_limit=None, test_limit=None,
          eval_every_epoch=False, summary=True):
     lm.manual_seed(seed)
@@ -185,13 +185,13 @@ def bench(widths, blocks, batch_size, first_stride=1, steps=5):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--widths", type=int, nargs=3, default=[16, 32, 64], help="channels of the three stages")
     parser.add_argument("--blocks", type=int, nargs=3, default=[2, 2, 2], help="basic blocks per stage")
     parser.add_argument("--first-stride", type=int, default=1, help="2: the first stage runs at 14 x 14")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--max-lr", type=float, default=0.2, help="the peak of the one-cycle schedule")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--max-lr", type=float, default=0.4, help="the peak of the one-cycle schedule")
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--padding", type=int, default=2, help="random crops shift by up to this many pixels")
