@@ -5,6 +5,7 @@
 (result: see the end of this docstring)
 """
 import argparse
+import os
 import time
 
 import numpy as np  # host-side: the shuffling permutation and the augmentation's random draws
@@ -15,7 +16,11 @@ from lamina import nn
 from lamina.data.augment import RandomCrop, RandomHorizontalFlip
 from lamina.datasets import fashion_mnist
 
-from mnist_mlp import data_root
+
+def data_root():
+    here = os.path.dirname(os.path.abspath(__file__))
+    shared = os.path.join(here, "..", "..", "shared", "data")
+    return os.environ.get("LAMINA_DATA", shared if os.path.isdir(shared) else None)
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
