@@ -5,6 +5,7 @@
 (result: see the end of this docstring)
 """
 import argparse
+import math
 import os
 import time
 
@@ -101,12 +102,48 @@ def augmenter(seed: int, padding: int = 2):
     return lambda batch: flip(crop(batch)) if padding else flip(batch)
 
 
+class OneCycle:
+    """The one-cycle learning rate over the progress p = max(step / total_steps, elapsed / budget) in [0, 1]:
+    half a cosine up from max_lr / 25 to max_lr over the first ``warmup`` of p, then half a cosine down to
+    max_lr / 25e4. With a wall-clock budget a slow machine takes fewer steps but still anneals to the end;
+    ``step()`` says when p has reached 1."""
+
+    def __init__(self, optimizer, max_lr: float, total_steps: int, minutes: float | None = None,
+                 warmup: float = 0.25):
+        self.optimizer, self.max_lr, self.total_steps, self.warmup = optimizer, max_lr, total_steps, warmup
+        self.budget = minutes * 60 if minutes else None
+        self.steps, self.start = 0, time.perf_counter()
+        self._set(self.lr(0.0))
+
+    def lr(self, p: float) -> float:
+        low, end = self.max_lr / 25, self.max_lr / 25e4
+        if p < self.warmup:
+            return low + (self.max_lr - low) * (1 - math.cos(math.pi * p / self.warmup)) / 2
+        return end + (self.max_lr - end) * (1 + math.cos(math.pi * min(1.0, (p - self.warmup) / (1 - self.warmup)))) / 2
+
+    def progress(self) -> float:
+        elapsed = (time.perf_counter() - self.start) / self.budget if self.budget else 0.0
+        return min(1.0, max(self.steps / self.total_steps, elapsed))
+
+    def step(self) -> bool:
+        self.steps += 1
+        p = self.progress()
+        self._set(self.lr(p))
+        return p >= 1.0
+
+    def _set(self, lr: float):
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+
 def train_epoch(model, optimizer, scheduler, images, labels, batch_size: int, augment, rng,
-                label_smoothing: float) -> tuple[float, float]:
-    """One pass over the shuffled training set; returns the mean training loss and accuracy (augmented images)."""
+                label_smoothing: float) -> tuple[float, float, bool]:
+    """One pass over the shuffled training set (or less, when the schedule ends): the mean training loss and
+    accuracy (on the augmented images), and whether the schedule has ended."""
     model.train()
     order = rng.permutation(len(images))
-    total_loss = correct = 0.0
+    total_loss = correct = seen = 0.0
+    done = False
     for start in range(0, len(order) - batch_size + 1, batch_size):   # the last partial batch is dropped
         index = order[start:start + batch_size]
         x, y = lm.from_numpy(augment(images[index])), lm.from_numpy(labels[index])
@@ -115,11 +152,13 @@ def train_epoch(model, optimizer, scheduler, images, labels, batch_size: int, au
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        scheduler.step()
         total_loss += loss.item() * batch_size
         correct += float((logits.data.argmax(1) == labels[index]).sum())
-    seen = len(order) // batch_size * batch_size
-    return total_loss / seen, correct / seen
+        seen += batch_size
+        if scheduler.step():
+            done = True
+            break
+    return total_loss / seen, correct / seen, done
 
 
 def accuracy(model, images, labels, batch_size: int = 1000) -> float:
@@ -139,8 +178,8 @@ def load(root, train: bool, limit: int | None = None):
 
 
 def main(epochs=10, seed=0, widths=(16, 32, 64), blocks=(2, 2, 2), first_stride=1, batch_size=256, max_lr=0.4,
-         weight_decay=5e-4, label_smoothing=0.1, padding=2, data=None, train_limit=None, test_limit=None,
-         eval_every_epoch=False, summary=True):
+         weight_decay=5e-4, label_smoothing=0.1, padding=2, minutes=29.0, data=None, train_limit=None,
+         test_limit=None, eval_every_epoch=False, summary=True):
     lm.manual_seed(seed)
     x_train, y_train = load(data or data_root(), True, train_limit)
     x_test, y_test = load(data or data_root(), False, test_limit)
@@ -148,22 +187,24 @@ def main(epochs=10, seed=0, widths=(16, 32, 64), blocks=(2, 2, 2), first_stride=
     if summary:
         lm.Model(model).summary((1, 28, 28))
     optimizer = lm.optim.SGD(weight_decay_groups(model, weight_decay), lr=max_lr, momentum=0.9, nesterov=True)
-    steps = len(x_train) // batch_size
-    scheduler = lm.optim.lr_scheduler.OneCycleLR(optimizer, max_lr, epochs=epochs, steps_per_epoch=steps,
-                                                 pct_start=0.25)
     augment, rng = augmenter(seed, padding), np.random.default_rng(seed)
-    start = time.perf_counter()
+    scheduler = OneCycle(optimizer, max_lr, epochs * (len(x_train) // batch_size), minutes)
     for epoch in range(epochs):
         began = time.perf_counter()
-        loss, train_accuracy = train_epoch(model, optimizer, scheduler, x_train, y_train, batch_size, augment, rng,
-                                           label_smoothing)
-        seconds = time.perf_counter() - began
-        line = f"epoch {epoch + 1:2d}/{epochs}  loss {loss:.4f}  train accuracy {train_accuracy:.2%}  {seconds:.0f} s"
-        if eval_every_epoch and epoch + 1 < epochs:
+        loss, train_accuracy, done = train_epoch(model, optimizer, scheduler, x_train, y_train, batch_size, augment,
+                                                 rng, label_smoothing)
+        line = (f"epoch {epoch + 1:2d}/{epochs}  loss {loss:.4f}  train accuracy {train_accuracy:.2%}  "
+                f"{time.perf_counter() - began:.0f} s")
+        if eval_every_epoch and not done and epoch + 1 < epochs:
             line += f"  test accuracy {accuracy(model, x_test, y_test):.2%}"
         print(line, flush=True)
+        if done:
+            if scheduler.steps < scheduler.total_steps:
+                print(f"the {minutes:g}-minute budget ended the schedule after {scheduler.steps} of "
+                      f"{scheduler.total_steps} steps")
+            break
     test_accuracy = accuracy(model, x_test, y_test)
-    print(f"training {(time.perf_counter() - start) / 60:.1f} min")
+    print(f"training and evaluation {(time.perf_counter() - scheduler.start) / 60:.1f} min")
     print(f"test accuracy {test_accuracy:.2%}")
     return test_accuracy
 
@@ -201,6 +242,8 @@ if __name__ == "__main__":
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--padding", type=int, default=2, help="random crops shift by up to this many pixels")
+    parser.add_argument("--minutes", type=float, default=29.0,
+                        help="wall-clock budget of the training: the schedule ends by then (0: no budget)")
     parser.add_argument("--data", default=None, help="the data folder (default: $LAMINA_DATA or ../shared/data)")
     parser.add_argument("--train-limit", type=int, default=None, help="train on the first N images only")
     parser.add_argument("--eval-every-epoch", action="store_true", help="also print the test accuracy per epoch")
@@ -210,4 +253,4 @@ if __name__ == "__main__":
         bench(a.widths, a.blocks, a.batch_size, a.first_stride)
     else:
         main(a.epochs, a.seed, a.widths, a.blocks, a.first_stride, a.batch_size, a.max_lr, a.weight_decay,
-             a.label_smoothing, a.padding, a.data, a.train_limit, eval_every_epoch=a.eval_every_epoch)
+             a.label_smoothing, a.padding, a.minutes, a.data, a.train_limit, eval_every_epoch=a.eval_every_epoch)
