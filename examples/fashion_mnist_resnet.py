@@ -177,7 +177,7 @@ def load(root, train: bool, limit: int | None = None):
     return x.numpy()[:limit], y.numpy()[:limit]
 
 
-def main(epochs=10, seed=0, widths=(16, 32, 64), blocks=(2, 2, 2), first_stride=1, batch_size=256, max_lr=0.4,
+def main(epochs=12, seed=0, widths=(16, 32, 64), blocks=(2, 2, 2), first_stride=1, batch_size=256, max_lr=0.4,
          weight_decay=5e-4, label_smoothing=0.1, padding=2, minutes=29.0, data=None, train_limit=None,
          test_limit=None, eval_every_epoch=False, summary=True):
     lm.manual_seed(seed)
@@ -232,7 +232,7 @@ def bench(widths, blocks, batch_size, first_stride=1, steps=5):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--widths", type=int, nargs=3, default=[16, 32, 64], help="channels of the three stages")
     parser.add_argument("--blocks", type=int, nargs=3, default=[2, 2, 2], help="basic blocks per stage")

@@ -111,6 +111,31 @@ def test_weight_decay_applies_to_convolution_and_linear_weights_only(example):
     assert len(decayed["params"]) + len(others["params"]) == len(list(model.parameters()))
 
 
+class _Optimizer:
+    def __init__(self):
+        self.param_groups = [{"lr": 1.0}, {"lr": 1.0}]
+
+
+def test_one_cycle_rises_to_max_lr_then_anneals_and_ends_after_total_steps(example):
+    optimizer = _Optimizer()
+    schedule = example.OneCycle(optimizer, max_lr=0.4, total_steps=100)
+    assert [g["lr"] for g in optimizer.param_groups] == [pytest.approx(0.4 / 25)] * 2
+    lrs, ended = [], []
+    for _ in range(100):
+        ended.append(schedule.step())
+        lrs.append(optimizer.param_groups[1]["lr"])
+    assert ended == [False] * 99 + [True]
+    assert max(lrs) == pytest.approx(0.4) and lrs.index(max(lrs)) == 24            # the peak at a quarter
+    assert all(a < b for a, b in zip(lrs[:24], lrs[1:25])) and all(a > b for a, b in zip(lrs[24:-1], lrs[25:]))
+    assert lrs[-1] == pytest.approx(0.4 / 25e4)
+
+
+def test_one_cycle_with_a_spent_budget_ends_at_once(example):
+    optimizer = _Optimizer()
+    schedule = example.OneCycle(optimizer, max_lr=0.4, total_steps=10_000, minutes=1e-9)
+    assert schedule.step() is True and optimizer.param_groups[0]["lr"] == pytest.approx(0.4 / 25e4)
+
+
 def test_a_tiny_run_on_real_images_learns(example, shared_data, capsys):
     accuracy = example.main(epochs=3, widths=(8, 8, 16), blocks=(1, 1, 1), batch_size=32, max_lr=0.2,
                             data=shared_data, train_limit=512, test_limit=300, summary=False)
