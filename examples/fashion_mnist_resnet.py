@@ -22,7 +22,16 @@ became a flipped convolution (lamina/kernels/patches.py), 27-37 % less CPU time 
 28-14-7 pixels, 0.7 M parameters) cost 2.6x as much. Estimated quiet 2-thread time: 110-130 s an epoch, 12 epochs
 in 22-26 min.
 
-Measured: see the report of the run at the end of this docstring.
+Measured 2026-12-03, not yet to the end: the run
+
+    OPENBLAS_NUM_THREADS=1 nice -n 5 python examples/fashion_mnist_resnet.py --eval-every-epoch --minutes 0
+
+(1 BLAS thread, no time budget) shared the 2 cores with 15-25 other processes (load average 9-25); it got
+3-10 % of a core and was stopped after its third epoch (an epoch took 1667 s, 923 s, ... of wall clock, about
+300 s of CPU time):
+    epoch   1: loss 1.596, train 53.07 %, test 58.55 %   (lr rising to 0.4)
+    epoch   2: loss 0.910, train 81.96 %, test 72.63 %
+The 12 epochs, 93.5 % goal and the quiet 2-core time are still to be measured on a quiet machine.
 """
 import argparse
 import math
