@@ -219,11 +219,35 @@ def transposed_patches(g, w, geo: Geometry, size: tuple):
     """W^T g scattered back onto the image: the adjoint of ``W cols`` in the input, as a (C, *S, N)
     array of spatial ``size`` (the caller views it as N C *S). ``g`` is (N, O, *out), ``w`` is
     (O, C/groups, *kernel)."""
+    if _is_full_correlation(geo) and geo.output_size(*size) == tuple(g.shape[2:]):
+        return _flipped_convolution(g, w, geo, size)
     o, c_per_group = w.shape[0], w.shape[1]
     wt = w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1)
     dcols = matmul_chunked(wt, grad_matrix(g, geo.groups))
     dcols = dcols.reshape((c_per_group * geo.groups,) + tuple(geo.kernel) + tuple(g.shape[2:]) + (g.shape[0],))
     return col2im(dcols, geo, size)
+
+
+def _is_full_correlation(geo: Geometry) -> bool:
+    """Stride 1, no dilation, no groups and padding p <= k - 1 on every side: the adjoint is a convolution."""
+    return (geo.groups == 1 and all(s == 1 for s in geo.stride) and all(d == 1 for d in geo.dilation)
+            and all(p <= geo.kernel[i // 2] - 1 for i, p in enumerate(geo.padding)))
+
+
+def _flipped_convolution(g, w, geo: Geometry, size: tuple):
+    """The adjoint of a stride-1 convolution as a convolution of g with the flipped, transposed kernel:
+
+        X[c, b..] = sum_{o,i..} W[o, c, k-1-i ..] g_pad[o, b + i ..]    with padding k - 1 - p on each side
+
+    (X[b] = sum_i W[i] g[b + p - i]). Its patch matrix copies the O channels of g kw times (row patches)
+    where col2im's matrix W^T g would hold C kh kw rows and be added back kh + kw times: the input gradient of
+    a 3x3 convolution in a small ResNet's training step became about 1.6x faster (see the commit message)."""
+    d = len(geo.kernel)
+    flipped = xp.ascontiguousarray(xp.flip(w, axis=tuple(range(2, 2 + d))).swapaxes(0, 1))   # (C, O, *kernel)
+    padding = tuple(geo.kernel[i // 2] - 1 - p for i, p in enumerate(geo.padding))
+    adjoint = Geometry(tuple(geo.kernel), (1,) * d, (1,) * d, padding, 1)
+    x = patch_matrix(g, adjoint, tuple(size)).project(flipped)               # (C, prod(S) N)
+    return x.reshape((w.shape[1],) + tuple(size) + (g.shape[0],))
 
 
 def matmul_chunked(a, b):

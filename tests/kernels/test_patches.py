@@ -27,6 +27,10 @@ CASES = {
     "groups2": ((2, 4, 6, 7), (6, 2, 2, 3), Geometry((2, 3), (1, 1), (1, 1), (1, 0, 0, 1), groups=2)),
     "depthwise": ((2, 3, 7, 7), (3, 1, 3, 3), Geometry((3, 3), (2, 2), (1, 1), (1, 1, 1, 1), groups=3)),
     "1x1-stride2": ((2, 3, 5, 6), (4, 3, 1, 1), Geometry((1, 1), (2, 2))),
+    # stride 1: transposed_patches convolves g with the flipped kernel instead of col2im
+    "stride1-same": ((2, 3, 7, 8), (4, 3, 3, 3), Geometry((3, 3), (1, 1), (1, 1), (1, 1, 1, 1))),
+    "stride1-asymmetric": ((2, 2, 6, 7), (3, 2, 2, 3), Geometry((2, 3), (1, 1), (1, 1), (0, 1, 2, 0))),
+    "stride1-long-rows": ((64, 2, 5, 9), (3, 2, 3, 3), Geometry((3, 3), (1, 1), (1, 1), (1, 1, 1, 1))),
 }
 # row patches take no groups and no vertical dilation
 FORMS = {case: (FullPatches, RowPatches) if geo.groups == 1 and geo.dilation[0] == 1 else (FullPatches,)
@@ -198,6 +202,19 @@ def test_transposed_patches_is_the_adjoint_of_convolution_in_x(case, rng):
     np.testing.assert_allclose(np.vdot(y, g), np.vdot(x, back.transpose(3, 0, 1, 2)), rtol=1e-10)
 
 
+@pytest.mark.parametrize("geo", [Geometry((3, 3), padding=(1, 1, 1, 1)), Geometry((2, 3), padding=(0, 1, 2, 0)),
+                                 Geometry((5, 5)), Geometry((1, 3), padding=(0, 0, 1, 1)),
+                                 Geometry((3, 3), padding=(2, 2, 1, 0))])
+@pytest.mark.parametrize("batch", [2, 64])  # im2col, and row patches for the flipped convolution
+def test_stride1_transposed_patches_equal_col2im_of_w_transpose_g(geo, batch, rng):
+    x_shape, w = (batch, 3, 6, 9), rng.standard_normal((4, 3) + geo.kernel)
+    size = geo.output_size(*x_shape[2:])
+    g = rng.standard_normal((batch, 4) + size)
+    dcols = np.einsum("ocij,oabn->cijabn", w, g.transpose(1, 2, 3, 0))     # W^T g, then added back
+    np.testing.assert_allclose(transposed_patches(g, w, geo, x_shape[2:]), col2im(dcols, geo, x_shape[2:]),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_transposed_patches_by_hand():
     # output pixel (1, 0) of a 2x2 kernel read x[1 + i, j] with weight w[i, j]: its gradient goes back there
     g = np.zeros((1, 1, 2, 2))
@@ -289,9 +306,10 @@ def test_3d_col2im_is_the_adjoint_of_the_patch_view(rng):
     np.testing.assert_allclose(left, (x.transpose(1, 2, 3, 4, 0) * image).sum(), rtol=1e-12)
 
 
-def test_3d_transposed_patches_is_the_adjoint_of_project(rng):
-    geo = Geometry((2, 2, 3), (2, 1, 1), (1, 1, 2), (0, 0, 1, 1, 0, 2), groups=2)
-    x, w = rng.standard_normal((2, 4, 5, 4, 6)), rng.standard_normal((6, 2, 2, 2, 3))
+@pytest.mark.parametrize("geo", [Geometry((2, 2, 3), (2, 1, 1), (1, 1, 2), (0, 0, 1, 1, 0, 2), groups=2),
+                                 Geometry((2, 2, 3), (1, 1, 1), (1, 1, 1), (0, 1, 1, 0, 1, 1), groups=1)])
+def test_3d_transposed_patches_is_the_adjoint_of_project(geo, rng):
+    x, w = rng.standard_normal((2, 4, 5, 4, 6)), rng.standard_normal((6, 4 // geo.groups, 2, 2, 3))
     size = geo.output_size(*x.shape[2:])
     y = FullPatches(x, geo, size).project(w).reshape((6,) + size + (2,))
     g = rng.standard_normal(y.shape)
