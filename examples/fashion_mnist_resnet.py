@@ -48,50 +48,14 @@ import lamina.functional as F
 from lamina import nn
 from lamina.data.augment import RandomCrop, RandomHorizontalFlip
 from lamina.datasets import fashion_mnist
+from lamina.models import BasicBlock                 # torchvision's block (lamina/models/resnet.py)
+from lamina.models.resnet import conv1x1
 
 
 def data_root():
     here = os.path.dirname(os.path.abspath(__file__))
     shared = os.path.join(here, "..", "..", "shared", "data")
     return os.environ.get("LAMINA_DATA", shared if os.path.isdir(shared) else None)
-
-
-def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(in_planes, out_planes, 3, stride=stride, padding=dilation, groups=groups, bias=False,
-                     dilation=dilation)
-
-
-def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(in_planes, out_planes, 1, stride=stride, bias=False)
-
-
-class BasicBlock(nn.Module):
-    """torchvision's ResNet basic block: out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), the shortcut
-    being x itself or ``downsample(x)`` (a strided 1x1 convolution and batch norm where the shape changes)."""
-
-    expansion = 1
-
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample=None, groups: int = 1,
-                 base_width: int = 64, dilation: int = 1, norm_layer=None):
-        super().__init__()
-        if groups != 1 or base_width != 64:
-            raise ValueError("BasicBlock only supports groups=1 and base_width=64")
-        if dilation > 1:
-            raise NotImplementedError("Dilation > 1 not supported in BasicBlock")
-        norm_layer = norm_layer or nn.BatchNorm2d
-        self.conv1 = conv3x3(inplanes, planes, stride)
-        self.bn1 = norm_layer(planes)
-        self.relu = nn.ReLU(inplace=True)
-        self.conv2 = conv3x3(planes, planes)
-        self.bn2 = norm_layer(planes)
-        self.downsample = downsample
-        self.stride = stride
-
-    def forward(self, x):
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(out + identity)
 
 
 def stage(inplanes: int, planes: int, blocks: int, stride: int) -> nn.Sequential:
