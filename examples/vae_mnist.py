@@ -35,26 +35,11 @@ import numpy as np  # host-side: pictures
 
 import lamina as lm
 from lamina.data import DataLoader, TensorDataset
-from lamina.datasets import mnist
 from lamina.models import VAE
 
+from autoencoders_mnist import data_root, load   # the same MNIST loading as the autoencoders
+
 SHOWN = 10
-
-
-def data_root(folder=None):
-    if folder:
-        return folder
-    here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.join(here, "..", "..", "shared", "data")
-    return os.environ.get("LAMINA_DATA", shared if os.path.isdir(shared) else None)
-
-
-def load(root, train_size=None, test_size=None):
-    """(x_train, x_test (N, 784) float32 in [0, 1], y_test)."""
-    x_train, _ = mnist(root=root, train=True).as_tensors()
-    x_test, y_test = mnist(root=root, train=False).as_tensors()
-    x_train, x_test = x_train.numpy()[:train_size], x_test.numpy()[:test_size]
-    return x_train.reshape(len(x_train), 784), x_test.reshape(len(x_test), 784), y_test.numpy()[:test_size]
 
 
 def train(model, x_train, epochs, batch_size, lr, seed):

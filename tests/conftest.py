@@ -3,6 +3,7 @@ pytest runs with --import-mode=importlib, so test files never import each other 
 files need is a fixture here."""
 import importlib.util
 import os
+import sys
 import zlib
 from pathlib import Path
 
@@ -30,11 +31,18 @@ def repo_root():
 
 @pytest.fixture(scope="session")
 def load_example(repo_root):
-    """``load_example(name)``: the script examples/<name>.py as a module (examples/ is not a package)."""
+    """``load_example(name)``: the script examples/<name>.py as a module (examples/ is not a package). Its folder
+    is on ``sys.path`` while it loads, as when it runs as ``python examples/<name>.py``, so that an example can
+    import a sibling's helpers."""
     def load(name):
+        folder = str(repo_root / "examples")
         spec = importlib.util.spec_from_file_location(name, repo_root / "examples" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        sys.path.insert(0, folder)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(folder)
         return module
 
     return load
