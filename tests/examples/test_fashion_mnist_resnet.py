@@ -142,3 +142,18 @@ def test_a_tiny_run_on_real_images_learns(example, shared_data, capsys):
     out = capsys.readouterr().out
     assert out.count("epoch ") == 3 and f"test accuracy {accuracy:.2%}" in out
     assert accuracy > 0.25                       # ten classes: chance is 0.1 (48 steps of a tiny net: about 0.35)
+
+
+def test_mirror_averaged_accuracy_classifies_by_the_mean_of_both_views(example, rng):
+    lm.manual_seed(0)
+    model = lm.nn.Sequential(lm.nn.Flatten(), lm.nn.Linear(784, 3))   # a net whose two views often disagree
+    model[1].weight.data[...] = rng.normal(0, 0.5, (3, 784))
+    images = rng.random((60, 1, 28, 28)).astype(np.float32)
+    with lm.no_grad():
+        views = [lm.functional.softmax(model(lm.from_numpy(np.ascontiguousarray(x))), dim=1).numpy()
+                 for x in (images, images[..., ::-1])]
+    labels = views[1].argmax(1)                            # the mirror view's classes as the truth
+    one_view, both = example.accuracies(model, images, labels, batch_size=16)
+    assert one_view == np.mean(views[0].argmax(1) == labels)
+    assert both == np.mean((views[0] + views[1]).argmax(1) == labels)
+    assert one_view < 0.8 and both > one_view
