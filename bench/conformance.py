@@ -90,7 +90,7 @@ def dtype_name(x):
     if isinstance(x, torch.Tensor):
         return str(x.dtype).replace("torch.", "")
     if isinstance(x, lm.Tensor):
-        return {"bool": "bool"}.get(str(x.dtype), str(x.dtype))
+        return x.dtype.name
     return type(x).__name__
 
 

@@ -37,9 +37,7 @@ from .train import Model
 from . import distributed, onnx, utils
 from . import adversarial, explain, interpret, viz
 
-float32, float64, float16 = xp.float32, xp.float64, xp.float16
-int8, int16, int32, int64, uint8 = xp.int8, xp.int16, xp.int32, xp.int64, xp.uint8
-bool_ = xp.bool_
+from .dtypes import dtype, float16, float32, float64, int8, int16, int32, int64, uint8, bool_
 # PyTorch's other names for the same dtypes (torch.bool, torch.long, torch.half, ...)
 bool, long, int, short = bool_, int64, int32, int16  # noqa: A001 - PyTorch's names
 float, double, half = float32, float64, float16  # noqa: A001

@@ -21,6 +21,7 @@ import numbers
 import numpy as np  # host-side only: printing; the scalar types fill_ takes
 
 from . import autograd
+from . import dtypes
 from .backend import DEFAULT_FLOAT, as_dtype, is_floating, to_numpy, xp
 from .errors import ArgumentError, DtypeError
 
@@ -118,7 +119,7 @@ class Tensor:
     def requires_grad(self, flag: bool):
         if flag and not is_floating(self.data.dtype):
             raise DtypeError(  # a TypeError and, as PyTorch's error, a RuntimeError
-                f"only floating-point tensors can require gradients, this one has dtype {self.data.dtype}")
+                f"only floating-point tensors can require gradients, this one has dtype {self.dtype}")
         if not flag and self._ctx is not None:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use .detach()")
         self._requires_grad = bool(flag)
@@ -198,8 +199,9 @@ class Tensor:
         return Size(self.data.shape)
 
     @property
-    def dtype(self):
-        return self.data.dtype
+    def dtype(self) -> dtypes.dtype:
+        """``lamina.float32``, ...: Lamina's dtype, equal to the array's NumPy dtype (``self.data.dtype``)."""
+        return dtypes.from_numpy(self.data.dtype)
 
     @property
     def ndim(self) -> int:

@@ -127,11 +127,11 @@ def _evaluate(expression, lib):
         warnings.simplefilter("ignore")  # torch.tensor(a tensor) recommends clone()
         result = eval(expression, {"L": lib, "np": np})
     if isinstance(result, (torch.Tensor, lm.Tensor)):
-        dtype = str(result.dtype).replace("torch.", "")
+        dtype = str(result.dtype).replace("torch.", "lamina.")
         return tuple(result.shape), dtype, result.detach().numpy(), result.requires_grad
     if isinstance(result, (torch.Size, tuple)):
         return tuple(result)
-    return str(result).replace("torch.", "").replace("bool_", "bool")
+    return str(result).replace("torch.", "lamina.")
 
 
 @pytest.mark.parametrize("expression", DETERMINISTIC)
@@ -186,7 +186,7 @@ def test_logspace_matches_pytorch(args, kwargs):
 
     torch_kwargs = {k: getattr(torch, v) if k == "dtype" else v for k, v in kwargs.items()}
     ours, theirs = logspace(*args, **kwargs), torch.logspace(*args, **torch_kwargs)
-    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "lamina.")
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
 
@@ -198,5 +198,5 @@ def test_scalar_tensor_matches_pytorch(value, dtype):
 
     ours = scalar_tensor(value, dtype=dtype)
     theirs = torch.scalar_tensor(value, dtype=None if dtype is None else getattr(torch, dtype))
-    assert ours.shape == () and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert ours.shape == () and str(ours.dtype) == str(theirs.dtype).replace("torch.", "lamina.")
     assert ours.item() == theirs.item()

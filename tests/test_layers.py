@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lamina"
 # Lowest first; a module may import from its own layer and the layers below it.
 LAYERS = [
     # the array library, the random generators, exception types, devices (the seam of the GPU backend)
-    ("backend", "random", "errors", "device", "cuda", "accelerator", "backends"),
+    ("backend", "dtypes", "random", "errors", "device", "cuda", "accelerator", "backends"),
     ("kernels",),                                      # tuned array routines: arrays only
     ("autograd",),                                     # Function, the backward engine, grad modes
     ("tensor",),                                       # Tensor

@@ -375,7 +375,7 @@ def tanh(input) -> Tensor:
 def relu(input, inplace: bool = False) -> Tensor:
     """max(0, x); integer input stays integer, bool input raises (as PyTorch)."""
     x = as_tensor(input)
-    if x.dtype == xp.bool_:
+    if x.data.dtype == xp.bool_:
         raise DtypeError("relu: boolean inputs are not supported")
     return ReLUOp.apply(x)
 
@@ -413,7 +413,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 def softsign(input) -> Tensor:
     """x / (1 + |x|); integer input gives the default float dtype, bool input raises (as PyTorch)."""
     x = as_tensor(input)
-    if x.dtype == xp.bool_:
+    if x.data.dtype == xp.bool_:
         raise DtypeError("softsign: boolean inputs are not supported")
     return x / (1 + x.abs())
 
@@ -424,7 +424,7 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     if min_val > max_val:
         raise ArgumentError(f"hardtanh: min_val cannot be greater than max_val, got min_val={min_val}, "
                             f"max_val={max_val}")
-    if x.dtype == xp.bool_:
+    if x.data.dtype == xp.bool_:
         raise DtypeError("hardtanh: input dtype must be numeric, got bool")
     if x.dtype.kind == "u" and (min_val < 0 or max_val < 0):
         raise ArgumentError(f"hardtanh: cannot do hardtanh on an unsigned type ({x.dtype}) with negative limits")
@@ -596,7 +596,7 @@ def _softmax_like(fn_class, op, input, dim, dtype, negate=False):
     axis = _softmax_axis(x, dim, op)
     if negate:
         x = -x
-    if x.dtype == xp.float16:
+    if x.data.dtype == xp.float16:
         return _softmax_like(fn_class, op, x.astype(xp.float32), axis, None).astype(xp.float16)
     if x.ndim == 0:
         return fn_class.apply(x.reshape(1), axis=0).reshape(())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 
+from .. import dtypes
 from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, as_dtype, xp
 from ..device import CPU, KNOWN_TYPES, as_device
@@ -472,13 +473,14 @@ def result_type(tensor, other):
     for value in (tensor, other):
         if not (isinstance(value, Tensor) or _util.is_scalar(value)):
             raise TypeError(f"result_type(): expected tensors or numbers, got {type(value).__name__}")
-    return _util.result_type(tensor, other)
+    return dtypes.from_numpy(_util.result_type(tensor, other))
 
 
 def promote_types(type1, type2):
     """The smallest dtype both dtypes convert to without losing their category (int8 with uint8 is int16;
     a float wins over an integer whatever its width)."""
-    return _util.promote_types(_dtype_arg("promote_types", "type1", type1), _dtype_arg("promote_types", "type2", type2))
+    return dtypes.from_numpy(_util.promote_types(_dtype_arg("promote_types", "type1", type1),
+                                                 _dtype_arg("promote_types", "type2", type2)))
 
 
 def can_cast(from_, to) -> bool:
@@ -492,7 +494,7 @@ _CATEGORY_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 def get_default_dtype():
     """The dtype of new float tensors (``lm.tensor([1.0])``, ``lm.zeros(2)``): float32."""
-    return DEFAULT_FLOAT
+    return dtypes.from_numpy(DEFAULT_FLOAT)
 
 
 def set_default_dtype(d) -> None:

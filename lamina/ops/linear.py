@@ -548,7 +548,7 @@ def trace(input) -> Tensor:
     x = as_tensor(input)
     if x.ndim != 2:
         raise ArgumentError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
-    if x.dtype == xp.bool_:
+    if x.data.dtype == xp.bool_:
         raise DtypeError("trace: \"trace\" not implemented for 'Bool'")
     return diagonal(x).sum()
 

@@ -519,7 +519,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     """Cross-entropy of logits ``input`` (C), (N, C) or (N, C, d1, ...) against class indices
     (shape without C) or class probabilities (the input's shape): -sum_c t_c log_softmax(x)_c.
     float16 logits are computed in float32 and the loss rounded back, as PyTorch's CPU kernel."""
-    if isinstance(input, Tensor) and input.dtype == xp.float16:  # inline, not a wrapper: this is the hot path
+    if isinstance(input, Tensor) and input.data.dtype == xp.float16:  # inline, not a wrapper: this is the hot path
         return _half_cross_entropy(input, target, weight, size_average, ignore_index, reduce, reduction,
                                    label_smoothing)
     if size_average is not None or reduce is not None:

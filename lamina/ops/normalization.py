@@ -234,7 +234,7 @@ def _batch_norm(op, input, running_mean, running_var, weight, bias, training, mo
     if x.data.size == 0 and (x.ndim < 2 or x.dtype.kind != "f"):  # nothing to normalise: PyTorch returns it
         return constant(x.data.copy())
     x = _floating_input(op, x)
-    if x.dtype == xp.float16:  # computed in float32 and rounded back, as PyTorch's kernels accumulate
+    if x.data.dtype == xp.float16:  # computed in float32 and rounded back, as PyTorch's kernels accumulate
         weight, bias = (None if p is None else as_tensor(p).astype(xp.float32) for p in (weight, bias))
         return _batch_norm(op, x.astype(xp.float32), running_mean, running_var, weight, bias, training, momentum,
                            eps).astype(xp.float16)

@@ -317,7 +317,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """The mean of each (kd, kh, kw) window of (N, C, D, H, W) input (divisor as ``avg_pool2d``). PyTorch's CPU
     kernel has no float16 version (NotImplementedError)."""
-    if isinstance(input, Tensor) and input.dtype == xp.float16:
+    if isinstance(input, Tensor) and input.data.dtype == xp.float16:
         raise DtypeError("avg_pool3d: \"avg_pool3d_out_frame\" not implemented for 'Half'")
     return _avg_pool("avg_pool3d", AvgPool3dOp, input, 3, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)

@@ -17,6 +17,7 @@ import math
 import numbers
 import warnings
 
+from .. import dtypes
 from ..autograd import Function
 from ..backend import xp
 from ..kernels.scatter import scatter_add
@@ -415,7 +416,7 @@ def view(input: Tensor, *args, shape=None, size=None, dtype=None) -> Tensor:
 
 
 def _is_dtype(value) -> bool:
-    return isinstance(value, (xp.dtype, str)) or (isinstance(value, type) and issubclass(value, xp.generic))
+    return isinstance(value, (xp.dtype, dtypes.dtype, str)) or (isinstance(value, type) and issubclass(value, xp.generic))
 
 
 @tensor_method()

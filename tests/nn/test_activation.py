@@ -61,7 +61,7 @@ def test_hardswish_in_summary_has_no_parameters_and_one_flop_per_element():
 
 
 def test_hardswish_layer_refuses_integer_input():
-    with pytest.raises(TypeError, match="hardswish: input dtype must be floating point, got int64"):
+    with pytest.raises(TypeError, match="hardswish: input dtype must be floating point, got lamina.int64"):
         nn.Hardswish()(lm.tensor([[1, 2]]))
 
 

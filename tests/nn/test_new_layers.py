@@ -105,7 +105,7 @@ def test_rms_norm_default_eps_is_the_dtype_epsilon():
         theirs = torch.nn.RMSNorm(3, dtype=getattr(torch, dtype))(torch.from_numpy(x.astype(dtype)))
         ours = nn.RMSNorm(3, dtype=dtype)(lm.from_numpy(x.astype(dtype)))
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5)
-        assert str(ours.dtype) == dtype
+        assert str(ours.dtype) == f"lamina.{dtype}"
 
 
 def test_bilinear_and_padding_constructor_errors_have_torchs_type():

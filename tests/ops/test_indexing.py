@@ -71,7 +71,7 @@ def _same_as_torch(fn, *arrays, dtype="float64"):
     theirs, their_grads = _run(torch, fn, arrays, dtype, np.random.default_rng(5))
     tol = dict(atol=1e-6, rtol=1e-7) if dtype == "float64" else dict(rtol=1e-5, atol=1e-5)
     assert tuple(mine.shape) == tuple(theirs.shape)
-    assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "lamina.")
     np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), **tol)
     for a, b in zip(my_grads or [], their_grads or []):
         np.testing.assert_allclose(0 if a is None else a, 0 if b is None else b, **tol)

@@ -324,7 +324,7 @@ def test_errors_name_the_op_and_shapes():
 
 # ---- dtypes as PyTorch ---------------------------------------------------------------------------------
 def _dtype_name(t):
-    return str(t.dtype).replace("torch.", "")
+    return str(t.dtype).replace("torch.", "lamina.")
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])

@@ -15,7 +15,7 @@ def _outputs(result):
 
 
 def _torch_dtype_name(t):
-    return str(t.dtype).replace("torch.", "")
+    return str(t.dtype).replace("torch.", "lamina.")
 
 
 def compare(ours, theirs, *arrays, seed=0):

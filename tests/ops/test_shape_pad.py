@@ -17,7 +17,7 @@ def compare_pad(shape, widths, mode, dtype="float64", value=None, seed=0):
     x, xt = lm.tensor(a, dtype=dtype, requires_grad=grad), torch.tensor(a, requires_grad=grad)
     kwargs = {} if value is None else {"value": value}
     y, yt = F.pad(x, widths, mode=mode, **kwargs), TF.pad(xt, widths, mode=mode, **kwargs)
-    assert y.shape == tuple(yt.shape) and str(y.dtype) == str(yt.dtype).replace("torch.", "")
+    assert y.shape == tuple(yt.shape) and str(y.dtype) == str(yt.dtype).replace("torch.", "lamina.")
     np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
     if grad:
         u = rng.standard_normal(y.shape).astype(dtype)
