@@ -39,6 +39,7 @@ import numpy as np  # host-side: shuffling indices, the grids of pictures, the m
 
 import lamina as lm
 from lamina.models import Discriminator, Generator, LeNet5, gan_train_step
+from lamina.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from lamina.train import classifier_outputs, classifier_score, classifier_scores, frechet_distance
 
 
@@ -164,12 +165,18 @@ def generate(generator, n, batch_size=500, rng=None):
 
 
 def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batch_size=64, latent_dim=100,
-              width=32, seed=0, out=None, log_every=100, after_epoch=None):
+              width=32, seed=0, out=None, log_every=100, after_epoch=None, ema_decay=0.999):
     """Train a DCGAN on images in [0, 1] for ``epochs`` epochs or ``minutes`` minutes; ``after_epoch(generator)``,
-    if given, runs after each epoch, inside the budget. Returns ``(generator, d_losses, g_losses, steps_per_epoch)``."""
+    if given, runs after each epoch, inside the budget. With ``ema_decay`` > 0 the generator judged and returned
+    is the exponential moving average of the trained one's weights and statistics (Yazici et al. 2019: averaged
+    generators give better samples than the last iterate, whose weights circle as the two networks play).
+    Returns ``(generator, d_losses, g_losses, steps_per_epoch)``."""
     lm.manual_seed(seed)
     num_classes = 10 if conditional else 0
     generator, discriminator = Generator(latent_dim, width, num_classes), Discriminator(width, num_classes)
+    averaged = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True) \
+        if ema_decay else None
+    judged = averaged.module if averaged else generator
     g_optimizer = lm.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_optimizer = lm.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     rng, noise_rng = np.random.default_rng(seed), lm.Generator(seed + 1)
@@ -187,6 +194,8 @@ def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batc
             labels = lm.from_numpy(y_train[index]) if conditional else None
             d_loss, g_loss = gan_train_step(generator, discriminator, g_optimizer, d_optimizer,
                                             lm.from_numpy(images[index]), labels, generator_rng=noise_rng)
+            if averaged:
+                averaged.update_parameters(generator)
             d_losses.append(d_loss)
             g_losses.append(g_loss)
             if (step + 1) % log_every == 0:
@@ -195,18 +204,18 @@ def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batc
             if time.perf_counter() > deadline:
                 break
         if out:
-            generator.eval()
+            judged.eval()
             with lm.no_grad():
-                samples = (generator(fixed_noise, fixed_labels).numpy() + 1) / 2
-            generator.train()
+                samples = (judged(fixed_noise, fixed_labels).numpy() + 1) / 2
+            judged.train()
             save_grid(samples, os.path.join(out, f"samples_epoch_{epoch:02d}.png"))
         if after_epoch is not None:
-            after_epoch(generator)
+            after_epoch(judged)
         print(f"epoch {epoch} done after {elapsed(start, cpu_start)}", flush=True)
         if time.perf_counter() > deadline:
             print(f"time budget of {minutes} min reached during epoch {epoch}")
             break
-    return generator, d_losses, g_losses, steps_per_epoch
+    return judged, d_losses, g_losses, steps_per_epoch
 
 
 def main(args):
@@ -230,7 +239,7 @@ def main(args):
     start, cpu_start = time.perf_counter(), time.process_time()
     generator, d_losses, g_losses, steps_per_epoch = train_gan(
         x_train, y_train, args.conditional, args.epochs, args.minutes, args.batch_size, args.latent_dim,
-        args.width, args.seed, args.out, after_epoch=quick_look)
+        args.width, args.seed, args.out, after_epoch=quick_look, ema_decay=args.ema)
     print(f"GAN trained for {len(d_losses)} steps ({len(d_losses) / steps_per_epoch:.2f} epochs) in "
           f"{elapsed(start, cpu_start)}")
     plot_losses(d_losses, g_losses, steps_per_epoch, os.path.join(args.out, "losses.png"))
@@ -257,6 +266,8 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--latent-dim", type=int, default=100)
     parser.add_argument("--width", type=int, default=32, help="channels of G's last and D's first convolution")
+    parser.add_argument("--ema", type=float, default=0.999,
+                        help="judge the moving average of the generator's weights with this decay (0: the last ones)")
     parser.add_argument("--samples", type=int, default=10000, help="generated digits to judge")
     parser.add_argument("--train-images", type=int, default=None, help="use only the first N training digits")
     parser.add_argument("--test-images", type=int, default=None, help="use only the first N test digits")

@@ -7,11 +7,12 @@
     adam.py            Adam (amsgrad), AdamW, Adamax
     lr_scheduler.py    StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, OneCycleLR, LambdaLR
     regularization.py  l1_penalty, l2_penalty
+    swa_utils.py       AveragedModel (SWA and EMA of the weights), update_bn
 
     opt = lm.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     loss.backward(); opt.step(); opt.zero_grad()
 """
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adam import Adam, Adamax, AdamW
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .optimizer import Optimizer, required
@@ -19,4 +20,4 @@ from .regularization import l1_penalty, l2_penalty
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "lr_scheduler",
-           "l1_penalty", "l2_penalty", "required"]
+           "l1_penalty", "l2_penalty", "required", "swa_utils"]
