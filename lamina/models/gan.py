@@ -102,13 +102,17 @@ class Generator(Module):
 
 
 class Discriminator(Module):
-    """DCGAN discriminator: images (N, 1, 28, 28) [and class labels (N,)] -> logits (N,) of "real"."""
+    """DCGAN discriminator: images (N, 1, 28, 28) [and class labels (N,)] -> logits (N,) of "real".
 
-    def __init__(self, width: int = 64, num_classes: int = 0, channels: int = 1):
+    ``pack`` > 1 (PacGAN, Lin et al. 2018): D judges ``pack`` consecutive images of the batch together, stacked
+    as channels, and gives N / pack logits; seeing several samples at once it can tell a generator that repeats
+    itself from real data, which penalises mode collapse."""
+
+    def __init__(self, width: int = 64, num_classes: int = 0, channels: int = 1, pack: int = 1):
         super().__init__()
-        self.width, self.num_classes, self.channels = width, num_classes, channels
+        self.width, self.num_classes, self.channels, self.pack = width, num_classes, channels, pack
         self.net = Sequential(
-            Conv2d(channels + num_classes, width, 4, 2, 1),       # 28x28 -> 14x14
+            Conv2d((channels + num_classes) * pack, width, 4, 2, 1),   # 28x28 -> 14x14
             LeakyReLU(0.2),
             Conv2d(width, 2 * width, 4, 2, 1, bias=False),        # 14x14 -> 7x7
             BatchNorm2d(2 * width), LeakyReLU(0.2),
@@ -126,10 +130,15 @@ class Discriminator(Module):
         if self.num_classes:
             planes = _one_hot(labels, self.num_classes)[:, :, None, None] * ones(1, 1, IMAGE_SIZE, IMAGE_SIZE)
             images = F.cat([images, planes], dim=1)
+        if self.pack > 1:
+            if images.shape[0] % self.pack:
+                raise ValueError(f"Discriminator: the batch of {images.shape[0]} images does not divide into packs "
+                                 f"of {self.pack}")
+            images = images.reshape(images.shape[0] // self.pack, -1, IMAGE_SIZE, IMAGE_SIZE)
         return self.net(images)
 
     def extra_repr(self) -> str:
-        return f"width={self.width}, num_classes={self.num_classes}"
+        return f"width={self.width}, num_classes={self.num_classes}" + (f", pack={self.pack}" if self.pack > 1 else "")
 
 
 def discriminator_loss(discriminator: Discriminator, real, fake, labels=None) -> Tensor:

@@ -151,3 +151,20 @@ def test_errors_name_the_network_and_the_shapes():
         discriminator(lm.randn(2, 1, 28, 28))
     with pytest.raises(ValueError, match=r"labels must have shape \(2,\), got \(3,\)"):
         discriminator(lm.randn(2, 1, 28, 28), lm.tensor([1, 2, 3]))
+
+
+def test_a_packed_discriminator_judges_consecutive_images_together():
+    lm.manual_seed(0)
+    packed = lm.models.Discriminator(width=4, pack=2)
+    assert packed.net[0].in_channels == 2 and "pack=2" in repr(packed)
+    images = lm.randn(6, 1, 28, 28)
+    logits = packed(images)
+    assert logits.shape == (3,)
+    plain = lm.models.Discriminator(width=4, channels=2)
+    plain.load_state_dict(packed.state_dict())
+    np.testing.assert_allclose(logits.detach().numpy(), plain(images.reshape(3, 2, 28, 28)).detach().numpy(),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="6 images does not divide into packs of 4"):
+        lm.models.Discriminator(width=4, pack=4)(images)
+    conditional = lm.models.Discriminator(width=4, num_classes=10, pack=2)
+    assert conditional(images, lm.tensor([0, 1, 2, 3, 4, 5])).shape == (3,)

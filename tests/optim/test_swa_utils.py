@@ -58,8 +58,8 @@ def test_the_averaged_model_follows_pytorchs_during_training(kind, rng):
     assert int(ours_avg.n_averaged.item()) == 6
     x = rng.normal(size=(5, 3))
     ours_avg.eval(), theirs_avg.eval()
-    np.testing.assert_allclose(ours_avg(lm.from_numpy(x)).detach().numpy(), theirs_avg(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-12, atol=1e-12)
+    expected = theirs_avg(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours_avg(lm.from_numpy(x)).detach().numpy(), expected, rtol=1e-12, atol=1e-12)
     # the average is a copy: the trained model's parameters are not its parameters
     assert all(a is not b for a, b in zip(ours_avg.module.parameters(), ours.parameters()))
 
