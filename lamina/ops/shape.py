@@ -416,7 +416,8 @@ def view(input: Tensor, *args, shape=None, size=None, dtype=None) -> Tensor:
 
 
 def _is_dtype(value) -> bool:
-    return isinstance(value, (xp.dtype, dtypes.dtype, str)) or (isinstance(value, type) and issubclass(value, xp.generic))
+    return (isinstance(value, (xp.dtype, dtypes.dtype, str))
+            or (isinstance(value, type) and issubclass(value, xp.generic)))
 
 
 @tensor_method()

@@ -100,7 +100,8 @@ def test_a_layer_matches_torch_after_loading_its_state_dict(name, args, kwargs, 
         getattr(theirs, mode)(), getattr(ours, mode)()
         pairs = [_inputs(spec, dtype, rng) for spec in inputs]
         expected, got = _first(theirs(*[t for t, _ in pairs])), _first(ours(*[o for _, o in pairs]))
-        assert tuple(got.shape) == tuple(expected.shape) and str(got.dtype) == str(expected.dtype).replace("torch.", "lamina.")
+        assert tuple(got.shape) == tuple(expected.shape)
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "lamina.")
         np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-4, atol=1e-5)
         if expected.requires_grad:
             g = rng.standard_normal(tuple(expected.shape))

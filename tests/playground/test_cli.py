@@ -28,7 +28,7 @@ def test_serves_on_loopback_and_stops_on_ctrl_c():
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200 and b'data-testid="decision-surface"' in response.read()
         process.send_signal(signal.SIGINT)
-        rest = process.communicate(timeout=20)[0]
+        rest = process.communicate(timeout=60)[0]
     finally:
         if process.poll() is None:
             process.kill()
