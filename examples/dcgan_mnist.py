@@ -1,7 +1,8 @@
 """A DCGAN on MNIST, judged by LeNet-5 rather than by eye (course seeds 001 and 003).
 
     OPENBLAS_NUM_THREADS=1 python examples/dcgan_mnist.py [--minutes 30] [--out dcgan_output]
-        [--classifier lenet5_mnist.lamina] [--conditional]
+        [--classifier lenet5_mnist.lamina] [--conditional] [--width 32] [--d-width W] [--pack 2] [--ema 0.999]
+        [--g-lr 2e-4] [--d-lr 2e-4]
 
 1. The judge: LeNet-5 (``lm.models.LeNet5``, ReLU and max pooling, as examples/mnist_lenet5.py) trained on MNIST,
    or loaded from ``--classifier`` when that file exists (it is saved there otherwise; ``lm.save``/``lm.load``).
@@ -38,6 +39,9 @@ thread; about 113 ms a step at width 32, 275 ms at width 64), unconditional, 10,
                              its second core was free for the last 8 minutes; still rising: 7.85 7.84 7.82 7.87
                              7.90 7.94 7.92 over the last epochs; 0:1190 1:687 2:832 3:1064 4:611 5:980 6:765
                              7:1143 8:1163 9:1565)
+    --d-width 64 (pack 2)    11,488 steps (12.3 epochs): LeNet score 7.827, Frechet distance 130.7
+    --g-lr 1e-4 --d-lr 4e-4  18,021 steps (19.2 epochs): LeNet score 7.642, Frechet distance 145.9 (TTUR, pack 2;
+                             these two shared the cores with the test suite for 17 minutes: 26 CPU minutes each)
 Every run levels off at 7.5-7.9 after about 7 epochs (2,000 digits after each epoch, width 32, last weights:
 5.37 6.44 7.25 7.44 7.43 7.51 7.52 7.57 7.65 7.61 7.53 7.58 7.63 7.67 7.59 7.79 7.67): LeNet sees too few 1s,
 2s and 4s and too many 9s and 0s (width 32, EMA: 0:1466 1:557 2:520 3:927 4:467 5:1063 6:1052 7:1188 8:1055
