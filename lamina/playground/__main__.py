@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import webbrowser
@@ -29,6 +30,9 @@ def main(argv=None) -> int:
     print(f"Lamina playground on {url}  (bound to {host}, {scope}); Ctrl-C stops it", flush=True)
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, (url,)).start()
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C stops it even when the launching shell ignored SIGINT (a job started with `&` inherits SIG_IGN)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
