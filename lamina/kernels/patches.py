@@ -219,7 +219,7 @@ def transposed_patches(g, w, geo: Geometry, size: tuple):
     """W^T g scattered back onto the image: the adjoint of ``W cols`` in the input, as a (C, *S, N)
     array of spatial ``size`` (the caller views it as N C *S). ``g`` is (N, O, *out), ``w`` is
     (O, C/groups, *kernel)."""
-    if _is_full_correlation(geo) and geo.output_size(*size) == tuple(g.shape[2:]):
+    if _is_full_correlation(geo) and tuple(g.shape[2:]) == geo.output_size(*size) == tuple(size):
         return _flipped_convolution(g, w, geo, size)
     o, c_per_group = w.shape[0], w.shape[1]
     wt = w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1)
@@ -229,7 +229,12 @@ def transposed_patches(g, w, geo: Geometry, size: tuple):
 
 
 def _is_full_correlation(geo: Geometry) -> bool:
-    """Stride 1, no dilation, no groups and padding p <= k - 1 on every side: the adjoint is a convolution."""
+    """Stride 1, no dilation, no groups and padding p <= k - 1 on every side: the adjoint is a convolution.
+
+    ``transposed_patches`` takes that route only for "same" convolutions (output size = input size): with a
+    smaller output the flipped kernel slides over k - 1 - p zeros of padding on each side, prod(S) / prod(out)
+    times the multiply-adds of W^T g (49 times for a 7x7 kernel on a 7x7 map, as a DCGAN generator's first
+    transposed convolution from 1x1 to 7x7), and col2im was faster in every such case measured (1.3-12x)."""
     return (geo.groups == 1 and all(s == 1 for s in geo.stride) and all(d == 1 for d in geo.dilation)
             and all(p <= geo.kernel[i // 2] - 1 for i, p in enumerate(geo.padding)))
 
