@@ -184,7 +184,7 @@ def generate(generator, n, batch_size=500, rng=None):
 
 def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batch_size=64, latent_dim=100,
               width=32, seed=0, out=None, log_every=100, after_epoch=None, ema_decay=0.999, pack=1, d_width=None,
-              g_lr=2e-4, d_lr=2e-4):
+              g_lr=2e-4, d_lr=2e-4, hidden=0):
     """Train a DCGAN on images in [0, 1] for ``epochs`` epochs or ``minutes`` minutes; ``after_epoch(generator)``,
     if given, runs after each epoch, inside the budget. With ``ema_decay`` > 0 the generator judged and returned
     is the exponential moving average of the trained one's weights and statistics (Yazici et al. 2019: averaged
@@ -192,8 +192,8 @@ def train_gan(x_train, y_train, conditional=False, epochs=30, minutes=30.0, batc
     Returns ``(generator, d_losses, g_losses, steps_per_epoch)``."""
     lm.manual_seed(seed)
     num_classes = 10 if conditional else 0
-    generator = Generator(latent_dim, width, num_classes)
-    discriminator = Discriminator(d_width or width, num_classes, pack=pack)
+    generator = Generator(latent_dim, width, num_classes, hidden=hidden)
+    discriminator = Discriminator(d_width or width, num_classes, pack=pack, hidden=hidden)
     averaged = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True) \
         if ema_decay else None
     judged = averaged.module if averaged else generator
@@ -260,7 +260,7 @@ def main(args):
     generator, d_losses, g_losses, steps_per_epoch = train_gan(
         x_train, y_train, args.conditional, args.epochs, args.minutes, args.batch_size, args.latent_dim,
         args.width, args.seed, args.out, after_epoch=quick_look, ema_decay=args.ema, pack=args.pack,
-        d_width=args.d_width, g_lr=args.g_lr, d_lr=args.d_lr)
+        d_width=args.d_width, g_lr=args.g_lr, d_lr=args.d_lr, hidden=args.hidden)
     print(f"GAN trained for {len(d_losses)} steps ({len(d_losses) / steps_per_epoch:.2f} epochs) in "
           f"{elapsed(start, cpu_start)}")
     plot_losses(d_losses, g_losses, steps_per_epoch, os.path.join(args.out, "losses.png"))
@@ -293,6 +293,8 @@ def parse_args(argv=None):
     parser.add_argument("--g-lr", type=float, default=2e-4, help="G's Adam learning rate")
     parser.add_argument("--d-lr", type=float, default=2e-4, help="D's Adam learning rate")
     parser.add_argument("--pack", type=int, default=2, help="PacGAN: D judges this many images at once")
+    parser.add_argument("--hidden", type=int, default=256,
+                        help="fully connected hidden units in G's projection and D's head (0: plain DCGAN)")
     parser.add_argument("--samples", type=int, default=10000, help="generated digits to judge")
     parser.add_argument("--train-images", type=int, default=None, help="use only the first N training digits")
     parser.add_argument("--test-images", type=int, default=None, help="use only the first N test digits")

@@ -7,20 +7,27 @@ import lamina as lm
 from lamina.models import Discriminator, Generator, discriminator_loss, gan_train_step, generator_loss
 
 
-def _torch_generator(latent_dim, width, num_classes):
+def _torch_generator(latent_dim, width, num_classes, hidden=0):
     tnn = torch.nn
+    inputs, features = latent_dim + num_classes, 2 * width * 7 * 7
+    project = [tnn.Linear(inputs, hidden, bias=False), tnn.BatchNorm1d(hidden), tnn.ReLU(),
+               tnn.Linear(hidden, features, bias=False), tnn.BatchNorm1d(features), tnn.ReLU(),
+               tnn.Unflatten(1, (2 * width, 7, 7))] if hidden else \
+        [tnn.ConvTranspose2d(inputs, 2 * width, 7, bias=False), tnn.BatchNorm2d(2 * width), tnn.ReLU()]
     return tnn.Sequential(
-        tnn.ConvTranspose2d(latent_dim + num_classes, 2 * width, 7, bias=False), tnn.BatchNorm2d(2 * width), tnn.ReLU(),
+        *project,
         tnn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False), tnn.BatchNorm2d(width), tnn.ReLU(),
         tnn.ConvTranspose2d(width, 1, 4, 2, 1), tnn.Tanh())
 
 
-def _torch_discriminator(width, num_classes):
+def _torch_discriminator(width, num_classes, hidden=0):
     tnn = torch.nn
+    judge = [tnn.Flatten(), tnn.Linear(2 * width * 49, hidden), tnn.LeakyReLU(0.2), tnn.Linear(hidden, 1)] \
+        if hidden else [tnn.Conv2d(2 * width, 1, 7)]
     return tnn.Sequential(
         tnn.Conv2d(1 + num_classes, width, 4, 2, 1), tnn.LeakyReLU(0.2),
         tnn.Conv2d(width, 2 * width, 4, 2, 1, bias=False), tnn.BatchNorm2d(2 * width), tnn.LeakyReLU(0.2),
-        tnn.Conv2d(2 * width, 1, 7), tnn.Flatten(0))
+        *judge, tnn.Flatten(0))
 
 
 def _copy_weights(lamina_model, torch_model):
@@ -42,11 +49,19 @@ def test_parameter_counts_follow_the_layer_shapes():
     assert _count(Discriminator(num_classes=10)) - _count(Discriminator()) == 10 * 64 * 16
     assert _count(Generator(16, 8)) == _count(_torch_generator(16, 8, 0))
     assert _count(Discriminator(8, 10)) == _count(_torch_discriminator(8, 10))
+    # hidden h: G projects z by 100 x h + BN 2h + h x (2w 7 7) + BN 2 (2w 7 7) instead of the 7x7 transposed conv;
+    # D reads its features by (2w 7 7) x h + h + h x 1 + 1 instead of the 7x7 conv
+    projection = 100 * 256 + 2 * 256 + 256 * 6272 + 2 * 6272
+    assert _count(Generator(hidden=256)) - _count(Generator()) == projection - (100 * 128 * 49 + 256)
+    assert _count(Discriminator(hidden=256)) - _count(Discriminator()) == 6272 * 256 + 256 + 257 - (128 * 49 + 1)
+    assert _count(Generator(16, 8, 10, hidden=32)) == _count(_torch_generator(16, 8, 10, hidden=32))
+    assert _count(Discriminator(8, hidden=32)) == _count(_torch_discriminator(8, 0, hidden=32))
 
 
-def test_dcgan_initialisation_statistics():
+@pytest.mark.parametrize("hidden", [0, 256])
+def test_dcgan_initialisation_statistics(hidden):
     lm.manual_seed(0)
-    generator, discriminator = Generator(), Discriminator()
+    generator, discriminator = Generator(hidden=hidden), Discriminator(hidden=hidden)
     for model in (generator, discriminator):
         for name, parameter in model.named_parameters():
             values = parameter.detach().numpy()
@@ -54,15 +69,15 @@ def test_dcgan_initialisation_statistics():
                 assert (values == 0).all(), name
             elif values.ndim == 1:                                       # batch norm's scale
                 assert abs(values.mean() - 1) < 0.01 and abs(values.std() - 0.02) < 0.005, name
-            else:                                                        # conv weights
+            else:                                                        # conv and linear weights
                 assert abs(values.mean()) < 0.003 and abs(values.std() - 0.02) < 0.002, name
-    assert generator.net[0].weight.detach().numpy().std() == pytest.approx(0.02, rel=0.01)   # 627,200 draws
+    assert generator.net[0].weight.detach().numpy().std() == pytest.approx(0.02, rel=0.01)   # 627,200 or 25,600 draws
 
 
-@pytest.mark.parametrize("num_classes", [0, 10])
-def test_generator_matches_pytorch_in_train_and_eval_mode(num_classes, rng):
+@pytest.mark.parametrize("num_classes, hidden", [(0, 0), (10, 0), (0, 32), (10, 32)])
+def test_generator_matches_pytorch_in_train_and_eval_mode(num_classes, hidden, rng):
     lm.manual_seed(1)
-    generator, reference = Generator(16, 8, num_classes), _torch_generator(16, 8, num_classes)
+    generator, reference = Generator(16, 8, num_classes, hidden=hidden), _torch_generator(16, 8, num_classes, hidden)
     _copy_weights(generator, reference)
     z = rng.standard_normal((6, 16)).astype(np.float32)
     labels = np.array([0, 3, 9, 3, 1, 7]) if num_classes else None
@@ -71,16 +86,18 @@ def test_generator_matches_pytorch_in_train_and_eval_mode(num_classes, rng):
         generator.train(train)
         reference.train(train)
         images = generator(lm.tensor(z), None if labels is None else lm.tensor(labels)).detach()
-        expected = reference(torch.tensor(inputs)[:, :, None, None]).detach().numpy()
+        expected = reference(torch.tensor(inputs) if hidden else torch.tensor(inputs)[:, :, None, None]).detach()
+        expected = expected.numpy()
         assert images.shape == (6, 1, 28, 28)
         np.testing.assert_allclose(images.numpy(), expected, rtol=1e-4, atol=1e-6)
     assert np.abs(images.numpy()).max() <= 1
 
 
-@pytest.mark.parametrize("num_classes", [0, 10])
-def test_discriminator_matches_pytorch_with_the_class_as_one_hot_planes(num_classes, rng):
+@pytest.mark.parametrize("num_classes, hidden", [(0, 0), (10, 0), (0, 32), (10, 32)])
+def test_discriminator_matches_pytorch_with_the_class_as_one_hot_planes(num_classes, hidden, rng):
     lm.manual_seed(2)
-    discriminator, reference = Discriminator(8, num_classes), _torch_discriminator(8, num_classes)
+    discriminator = Discriminator(8, num_classes, hidden=hidden)
+    reference = _torch_discriminator(8, num_classes, hidden)
     _copy_weights(discriminator, reference)
     images = rng.uniform(-1, 1, (5, 1, 28, 28)).astype(np.float32)
     labels = np.array([2, 2, 0, 9, 5])

@@ -122,8 +122,10 @@ def decoder():
     (BatchNormCNN, (2, 3, 16, 16)),
     (InceptionResidual, (2, 3, 8, 8)),
     (decoder, (2, 4)),
+    (lambda: lm.models.Generator(16, 8, hidden=32), (2, 16)),
+    (lambda: lm.models.Discriminator(8, hidden=32), (2, 1, 28, 28)),
 ], ids=["mlp", "lenet5", "lenet5-relu-max", "lenet5-lecun-trainable", "batchnorm-cnn", "inception-residual",
-        "conv-transpose-decoder"])
+        "conv-transpose-decoder", "dcgan-generator-hidden", "dcgan-discriminator-hidden"])
 def test_feed_forward_models_match_onnxruntime_with_another_batch_size(make, shape, tmp_path, rng):
     lm.manual_seed(0)
     model = make()
