@@ -34,9 +34,18 @@ def test_the_time_budget_stops_training_within_the_first_epoch(dcgan, rng):
     images = rng.random((64, 1, 28, 28), dtype=np.float32)
     labels = rng.integers(0, 10, 64)
     generator, d_losses, g_losses, steps_per_epoch = dcgan.train_gan(
-        images, labels, conditional=True, epochs=5, minutes=0.0, batch_size=16, latent_dim=8, width=4)
+        images, labels, conditional=True, epochs=5, minutes=0.0, batch_size=16, latent_dim=8, width=4, decay=0.5)
     assert steps_per_epoch == 4 and len(d_losses) == len(g_losses) == 1        # one step, then the budget is spent
     samples, requested = dcgan.generate(generator, 25, batch_size=10)
     assert samples.shape == (25, 1, 28, 28) and samples.min() >= 0 and samples.max() <= 1
     np.testing.assert_array_equal(requested, np.arange(25) % 10)
 
+
+
+def test_the_budget_left_is_the_smaller_of_the_time_and_the_steps_left(dcgan):
+    import time
+    now = time.perf_counter()
+    assert dcgan.budget_left(now, 30.0, 25, 100) == pytest.approx(0.75, abs=1e-3)          # steps run out first
+    assert dcgan.budget_left(now - 45 * 60, 60.0, 25, 100) == pytest.approx(0.25, abs=1e-3)  # time runs out first
+    assert dcgan.budget_left(now - 120 * 60, 60.0, 0, 100) == 0.0
+    assert dcgan.budget_left(now, 0.0, 0, 100) == 0.0                                      # no time at all
