@@ -55,7 +55,9 @@ digits, thick or half-formed. Its generator decides what to draw by one linear m
 convolution from 1x1) and one ReLU; with two fully connected layers and a hidden layer in D (InfoGAN's MNIST
 layout, Chen et al. 2016, at a quarter of its width) a 12-minute trial reached 8.90 where the plain one had 7.66.
 
-Conditional (``--conditional``), measured before the hidden layers, EMA and packing, with
+Conditional (``--conditional``, the defaults, 30 minutes, alone on a core but for 5 minutes of the test suite):
+20,744 steps (22.1 epochs): LeNet score 9.951, Frechet distance 5.8, accuracy on the requested classes 99.72 %
+(every class 99.1-100 %). Before the hidden layers, EMA and packing, with
 ``--hidden 0 --pack 1 --ema 0 --minutes 48`` on the machine shared by six agents (load 7-24, about 6 CPU minutes):
 3,274 steps (3.5 epochs): LeNet score 9.273, Frechet distance 32.3, accuracy on the requested classes 89.0 %
 (0: 96.1, 1: 95.9, 2: 87.6, 3: 87.6, 4: 89.3, 5: 83.9, 6: 93.5, 7: 95.3, 8: 80.0, 9: 80.5 %); per epoch 6.96 8.84
